@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+// Mosaic: composable interatomic potentials for metals, fitted in Swift and run in LAMMPS.
+import PackageDescription
+
+/// Release-mode settings shared by the numeric modules (hot loops must be specialised).
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Mosaic",
+    products: [
+        .library(name: "MosaicCore", targets: ["MosaicCore"]),
+        .library(name: "MosaicModel", targets: ["MosaicModel"]),
+        .library(name: "MosaicFit", targets: ["MosaicFit"]),
+        .executable(name: "mosaic", targets: ["mosaic"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // LAPACK/BLAS from Debian's OpenBLAS (libopenblas-dev).
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "MosaicCore", swiftSettings: numericSettings),
+        .target(name: "MosaicModel", dependencies: ["MosaicCore", "Yams"],
+                swiftSettings: numericSettings),
+        .target(name: "MosaicFit", dependencies: ["MosaicCore", "MosaicModel", "CLAPACK"],
+                swiftSettings: numericSettings),
+        .executableTarget(name: "mosaic", dependencies: [
+            "MosaicCore", "MosaicModel", "MosaicFit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore"]),
+        .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Reads the Materials Virtual Lab JSON format (a list of pymatgen structures with VASP outputs),
+/// as in `data/nb/*.json` (from materialsvirtuallab/snap).
+///
+/// Stresses there are in kbar in VASP order (xx, yy, zz, xy, yz, zx) with VASP's sign
+/// (positive = compressive); they are converted to Mosaic's σ in eV/Å³, positive = tensile.
+/// Groups are named after the file stem; AIMD frames (`notes: {"Md_90": "300-12"}`) get
+/// "stem/Md_90/300K" so that temperature and volume blocks can be held out together.
+public enum MVLReader {
+    struct Entry: Decodable {
+        struct Species: Decodable { let element: String }
+        struct Site: Decodable { let species: [Species]; let abc: [Double] }
+        struct Lattice: Decodable { let matrix: [[Double]] }
+        struct PymatgenStructure: Decodable { let lattice: Lattice; let sites: [Site] }
+        struct Outputs: Decodable { let energy: Double?; let forces: [[Double]]?; let stress: [Double]? }
+        let structure: PymatgenStructure
+        let outputs: Outputs
+        let notes: [String: String]?
+        let tags: [String]?
+    }
+
+    /// Reads every entry of `path`. Throws a `MosaicError` naming the file and entry on bad input.
+    public static func read(path: String, requireForces: Bool = true) throws -> [Structure] {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MosaicError(file: path, "cannot read the file", fix: "check the path")
+        }
+        let entries: [Entry]
+        do {
+            entries = try JSONDecoder().decode([Entry].self, from: data)
+        } catch let error as DecodingError {
+            throw MosaicError(file: path, describe(error),
+                              fix: "each entry needs structure.lattice.matrix, structure.sites and outputs")
+        }
+        let stem = (name as NSString).deletingPathExtension
+        return try entries.enumerated().map { index, entry in
+            try structure(from: entry, stem: stem, path: path, index: index, requireForces: requireForces)
+        }
+    }
+
+    static func structure(from entry: Entry, stem: String, path: String, index: Int,
+                          requireForces: Bool) throws -> Structure {
+        let location = "entry \(index)"
+        func fail(_ message: String, _ fix: String) -> MosaicError {
+            MosaicError(file: path, location: location, message, fix: fix)
+        }
+        let matrix = entry.structure.lattice.matrix
+        guard matrix.count == 3, matrix.allSatisfy({ $0.count == 3 }) else {
+            throw fail("lattice.matrix must be 3x3", "give three lattice vectors of three numbers")
+        }
+        let cell = Matrix3(rows: matrix)
+        var positions: [Vec3] = []
+        var elements: [Element] = []
+        for (k, site) in entry.structure.sites.enumerated() {
+            guard site.abc.count == 3 else { throw fail("site \(k): abc must have 3 numbers", "fix the site") }
+            guard let species = site.species.first else { throw fail("site \(k) has no species", "fix the site") }
+            elements.append(try Element.named(species.element, file: path, location: "\(location), site \(k)"))
+            positions.append(cell.leftMultiply(Vec3(site.abc[0], site.abc[1], site.abc[2])))
+        }
+        guard let energy = entry.outputs.energy else {
+            throw fail("missing outputs.energy", "drop the entry or add its DFT energy")
+        }
+        var forces: [Vec3]? = nil
+        if let raw = entry.outputs.forces, !raw.isEmpty {
+            guard raw.count == positions.count, raw.allSatisfy({ $0.count == 3 }) else {
+                throw fail("outputs.forces has \(raw.count) rows for \(positions.count) atoms (3 numbers each expected)",
+                           "give one force vector per site")
+            }
+            forces = raw.map { Vec3($0[0], $0[1], $0[2]) }
+        } else if requireForces {
+            throw fail("missing outputs.forces", "add the DFT forces or read with forces optional")
+        }
+        var stress: SymmetricTensor? = nil
+        if let s = entry.outputs.stress, !s.isEmpty {
+            guard s.count == 6 else { throw fail("outputs.stress has \(s.count) numbers, 6 expected", "give xx yy zz xy yz zx in kbar") }
+            // VASP kbar (xx, yy, zz, xy, yz, zx), compressive positive -> eV/Å³, tensile positive.
+            let k = -Units.kbarInGPa / Units.eVPerCubicAngstromInGPa
+            stress = SymmetricTensor(xx: k * s[0], yy: k * s[1], zz: k * s[2], yz: k * s[4], xz: k * s[5], xy: k * s[3])
+        }
+        var group = stem
+        var info: [String: String] = [:]
+        for (key, value) in entry.notes ?? [:] { info[key] = value }
+        if let (key, value) = entry.notes?.first(where: { $0.key.hasPrefix("Md") }) {
+            let parts = value.split(separator: "-")
+            if parts.count == 2 {
+                group += "/\(key)/\(parts[0])K"
+                info["frame"] = String(parts[1])
+            }
+        }
+        let result = Structure(cell: cell, positions: positions, elements: elements, energy: energy,
+                               forces: forces, stress: stress, group: group,
+                               source: "\((path as NSString).lastPathComponent) entry \(index)", info: info)
+        do { try result.validate() } catch let error as MosaicError { throw error.inFile(path) }
+        return result
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing key '\(key.stringValue)' at \(path(context.codingPath))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong value at \(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return "malformed JSON at \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "malformed JSON"
+        }
+    }
+}

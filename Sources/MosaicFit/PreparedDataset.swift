@@ -1,0 +1,19 @@
+import MosaicCore
+import MosaicModel
+
+/// Structures ready for repeated evaluation: species indices and neighbour lists computed once.
+public struct PreparedDataset: Sendable {
+    public let dataset: Dataset
+    public let species: [[Int]]
+    public let neighbours: [NeighbourList]
+
+    /// Builds neighbour lists at the model cutoff (in parallel).
+    public init(_ dataset: Dataset, model: CompositeModel) throws {
+        self.dataset = dataset
+        species = try dataset.structures.map { try model.speciesIndices(of: $0) }
+        let cutoff = model.cutoff
+        neighbours = parallelMap(dataset.structures) { NeighbourList($0, cutoff: cutoff) }
+    }
+
+    public var count: Int { species.count }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import MosaicCore
+import Yams
+
+/// A composite potential: E = Σ_i Σ_t E_i^(t), a sum of single-term models over atoms.
+///
+/// Parameters are addressed as one flat vector in term order; each parameter has a name
+/// "term.parameter", a natural value (as written in files) and a transform to the internal
+/// value the optimiser sees (θ = log(value) for positive scales).
+public struct CompositeModel: Codable, Sendable, Equatable {
+    public var elements: [Element]
+    public var terms: [Term]
+
+    public init(elements: [Element], terms: [Term]) {
+        self.elements = elements
+        self.terms = terms
+    }
+
+    /// The largest term cutoff (Å): the neighbour-list cutoff.
+    public var cutoff: Double { terms.map(\.cutoff).max() ?? 0 }
+
+    public var parameterCount: Int { terms.reduce(0) { $0 + $1.parameterValues(elements: elements).count } }
+
+    /// Index range of each term's parameters in the flat vector.
+    public var parameterRanges: [Range<Int>] {
+        var start = 0
+        return terms.map { term in
+            let n = term.parameterValues(elements: elements).count
+            defer { start += n }
+            return start..<start + n
+        }
+    }
+
+    public var parameterNames: [String] {
+        terms.flatMap { term in term.parameterNames(elements: elements).map { "\(term.name).\($0)" } }
+    }
+    public var transforms: [ParameterTransform] { terms.flatMap { $0.transforms(elements: elements) } }
+
+    /// Natural parameter values (eV, Å, ...), in vector order.
+    public var naturalParameters: [Double] {
+        get { terms.flatMap { $0.parameterValues(elements: elements) } }
+        set {
+            precondition(newValue.count == parameterCount)
+            for (t, range) in parameterRanges.enumerated() {
+                terms[t].setParameterValues(Array(newValue[range]), elements: elements)
+            }
+        }
+    }
+
+    /// Internal parameters θ, as the optimiser sees them.
+    public var internalParameters: [Double] {
+        get { zip(naturalParameters, transforms).map { $1.internalValue($0) } }
+        set { naturalParameters = zip(newValue, transforms).map { $1.natural($0) } }
+    }
+
+    /// Index of each structure element in `elements`; throws for elements the model lacks.
+    public func speciesIndices(of structure: Structure) throws -> [Int] {
+        try structure.elements.map { element in
+            guard let index = elements.firstIndex(of: element) else {
+                throw MosaicError(location: structure.source.isEmpty ? nil : structure.source,
+                                  "element \(element.symbol) is not in the model (\(elements.map(\.symbol).joined(separator: ", ")))",
+                                  fix: "fit a model that includes \(element.symbol) or remove those structures")
+            }
+            return index
+        }
+    }
+
+    /// Checks terms, names and values.
+    public func validate() throws {
+        guard !elements.isEmpty else { throw MosaicError("the model lists no elements", fix: "add elements: [Nb]") }
+        guard !terms.isEmpty else { throw MosaicError("the model has no terms", fix: "add at least one term") }
+        var names = Set<String>()
+        for term in terms {
+            guard names.insert(term.name).inserted else {
+                throw MosaicError(location: "term '\(term.name)'", "two terms share the name '\(term.name)'", fix: "give every term a unique name:")
+            }
+            try term.validate(elements: elements)
+        }
+    }
+
+    /// Reads a model description (YAML or JSON) and validates it.
+    public static func load(path: String) throws -> CompositeModel {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw MosaicError(file: path, "cannot read the model file", fix: "check the path")
+        }
+        do {
+            let model = try YAMLDecoder().decode(CompositeModel.self, from: text)
+            try model.validate()
+            return model
+        } catch let error as MosaicError {
+            throw error.inFile(path)
+        } catch let error as DecodingError {
+            throw MosaicError(file: path, describeDecodingError(error), fix: "see examples/models/*.yaml for the keys each term takes")
+        } catch {
+            throw MosaicError(file: path, "not valid YAML/JSON: \(error)", fix: "check indentation and brackets")
+        }
+    }
+}
+
+/// A readable one-line description of a decoding error with its key path.
+public func describeDecodingError(_ error: DecodingError) -> String {
+    func path(_ codingPath: [CodingKey]) -> String {
+        let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.isEmpty ? "the top level" : String(text.drop(while: { $0 == "." }))
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+        let parent = path(context.codingPath)
+        return "missing key '\(key.stringValue)' in \(parent)"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        return "wrong value at \(path(context.codingPath)): \(context.debugDescription)"
+    case .dataCorrupted(let context):
+        return "bad value at \(path(context.codingPath)): \(context.debugDescription)"
+    @unknown default:
+        return "malformed file"
+    }
+}

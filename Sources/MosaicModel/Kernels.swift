@@ -1,0 +1,220 @@
+import MosaicCore
+
+/// The neighbourhood of one atom as the kernels see it: `count` neighbours with distances `r`
+/// and unit vectors `u` (from the atom to the neighbour), plus scratch space.
+struct AtomEnvironment {
+    var count: Int
+    var species: Int
+    var r: UnsafeMutablePointer<Double>
+    var u: UnsafeMutablePointer<SIMD3<Double>>
+    /// Scratch for neighbour indices (3-body selection).
+    var selection: UnsafeMutablePointer<Int>
+    /// Scratch for Legendre values and slopes.
+    var legendre: UnsafeMutablePointer<Double>
+}
+
+/// A term prepared for evaluation (shapes precomputed). `atomEnergy` returns E_i and adds
+/// dE_i/dd_k to `gradient[k]` (d_k = r_k − r_i) for natural parameters `p`.
+enum TermKernel {
+    case reference
+    case pairSpline(CubicBSplineBasis)
+    case morse(SmoothCutoff)
+    case bornMayer(SmoothCutoff, r0: Double)
+    case embedding(RadialFunction.Shape, sqrt: Bool, coefficientCount: Int)
+    case threeBody(ThreeBodyShape)
+
+    struct ThreeBodyShape {
+        let cutoff: Double
+        let order: Int
+        let channels: [RadialFunction.Shape]
+        /// Offset of channel n's radial parameters; its order+1 coefficients follow them.
+        let offsets: [Int]
+    }
+
+    /// Scratch values of T the kernel needs for `count` neighbours.
+    func scratchCount(neighbours count: Int) -> Int {
+        switch self {
+        case .embedding: return count
+        case .threeBody(let s): return 2 * count * s.channels.count
+        default: return 0
+        }
+    }
+
+    init(_ term: Term) {
+        switch term {
+        case .reference: self = .reference
+        case .pairSpline(let t): self = .pairSpline(CubicBSplineBasis(inner: t.inner, cutoff: t.cutoff, size: t.coefficients.count))
+        case .morse(let t): self = .morse(SmoothCutoff(cutoff: t.cutoff, width: t.width))
+        case .bornMayer(let t): self = .bornMayer(SmoothCutoff(cutoff: t.cutoff, width: t.width), r0: t.r0)
+        case .embedding(let t):
+            self = .embedding(t.density.shape(cutoff: SmoothCutoff(cutoff: t.cutoff, width: t.width)),
+                              sqrt: t.form == .sqrt, coefficientCount: t.coefficients.count)
+        case .threeBody(let t):
+            let fc = SmoothCutoff(cutoff: t.cutoff, width: t.width)
+            var offsets: [Int] = []
+            var k = 0
+            for g in t.channels { offsets.append(k); k += g.values.count + t.order + 1 }
+            self = .threeBody(ThreeBodyShape(cutoff: t.cutoff, order: t.order, channels: t.channels.map { $0.shape(cutoff: fc) }, offsets: offsets))
+        }
+    }
+
+    @inline(__always)
+    func atomEnergy<T: ModelScalar>(_ p: UnsafePointer<T>, _ env: AtomEnvironment,
+                                    _ gradient: UnsafeMutablePointer<Vector3<T>>,
+                                    _ scratch: UnsafeMutablePointer<T>) -> T {
+        switch self {
+        case .reference:
+            return p[env.species]
+
+        case .pairSpline(let basis):
+            var energy = T(0)
+            for k in 0..<env.count where env.r[k] < basis.cutoff {
+                var e = T(0), slope = T(0)
+                basis.forEachNonZero(env.r[k]) { index, b, db in
+                    e += p[index] * b
+                    slope += p[index] * db
+                }
+                energy += e
+                gradient[k].add(env.u[k], times: slope * 0.5)
+            }
+            return energy * 0.5
+
+        case .morse(let fc):
+            var energy = T(0)
+            let depth = p[0], alpha = p[1], r0 = p[2]
+            for k in 0..<env.count where env.r[k] < fc.cutoff {
+                let r = env.r[k]
+                let (f, df) = fc(r)
+                let e1 = T.exp(-(alpha * (T(r) - r0)))
+                let phi = depth * (e1 * e1 - e1 * 2)
+                let dphi = depth * alpha * (e1 * 2 - e1 * e1 * 2)
+                energy += phi * f
+                gradient[k].add(env.u[k], times: (dphi * f + phi * df) * 0.5)
+            }
+            return energy * 0.5
+
+        case .bornMayer(let fc, let r0):
+            var energy = T(0)
+            let amplitude = p[0], inverseRho = T(1) / p[1]
+            for k in 0..<env.count where env.r[k] < fc.cutoff {
+                let r = env.r[k]
+                let (f, df) = fc(r)
+                let phi = amplitude * T.exp(-((T(r) - r0) * inverseRho))
+                energy += phi * f
+                gradient[k].add(env.u[k], times: phi * (T(df) - inverseRho * f) * 0.5)
+            }
+            return energy * 0.5
+
+        case .embedding(let density, let isSqrt, let coefficientCount):
+            var rho = T(0)
+            let q = p + coefficientCount
+            for k in 0..<env.count {
+                if env.r[k] < density.cutoff.cutoff {
+                    let (f, df) = density.evaluate(env.r[k], q)
+                    rho += f
+                    scratch[k] = df
+                } else {
+                    scratch[k] = T(0)
+                }
+            }
+            var energy: T, slope: T
+            if isSqrt {
+                let s = T.sqrt(rho + EmbeddingTerm.epsilon)
+                energy = -(p[0] * (s - EmbeddingTerm.epsilon.squareRoot()))
+                slope = -(p[0] * 0.5 / s)
+            } else {
+                // Horner for F and F'.
+                energy = T(0); slope = T(0)
+                for k in stride(from: coefficientCount - 1, through: 0, by: -1) {
+                    slope = slope * rho + energy
+                    energy = energy * rho + p[k]
+                }
+                slope = slope * rho + energy
+                energy = energy * rho
+            }
+            for k in 0..<env.count where env.r[k] < density.cutoff.cutoff {
+                gradient[k].add(env.u[k], times: slope * scratch[k])
+            }
+            return energy
+
+        case .threeBody(let shape):
+            return threeBodyEnergy(shape, p, env, gradient, scratch)
+        }
+    }
+
+    @inline(__always)
+    private func threeBodyEnergy<T: ModelScalar>(_ shape: ThreeBodyShape, _ p: UnsafePointer<T>, _ env: AtomEnvironment,
+                                                 _ gradient: UnsafeMutablePointer<Vector3<T>>,
+                                                 _ scratch: UnsafeMutablePointer<T>) -> T {
+        var m = 0
+        for k in 0..<env.count where env.r[k] < shape.cutoff { env.selection[m] = k; m += 1 }
+        guard m >= 2 else { return T(0) }
+        let channelCount = shape.channels.count
+        let order = shape.order
+        // g and g′ of every selected neighbour for every channel.
+        let g = scratch, dg = scratch + channelCount * m
+        for n in 0..<channelCount {
+            let q = p + shape.offsets[n]
+            let channel = shape.channels[n]
+            for a in 0..<m {
+                let (value, slope) = channel.evaluate(env.r[env.selection[a]], q)
+                g[n * m + a] = value
+                dg[n * m + a] = slope
+            }
+        }
+        let legendre = env.legendre, dLegendre = env.legendre + (order + 1)
+        var energy = T(0)
+        for a in 0..<m {
+            let ja = env.selection[a]
+            let ua = env.u[ja], invRa = 1 / env.r[ja]
+            for b in (a + 1)..<m {
+                let jb = env.selection[b]
+                let ub = env.u[jb], invRb = 1 / env.r[jb]
+                let c = dot(ua, ub)
+                // P_l(c) and P_l′(c) by the three-term recurrences.
+                legendre[0] = 1; dLegendre[0] = 0
+                if order >= 1 { legendre[1] = c; dLegendre[1] = 1 }
+                if order >= 2 {
+                    for l in 1..<order {
+                        let lf = Double(l)
+                        legendre[l + 1] = ((2 * lf + 1) * c * legendre[l] - lf * legendre[l - 1]) / (lf + 1)
+                        dLegendre[l + 1] = dLegendre[l - 1] + (2 * lf + 1) * legendre[l]
+                    }
+                }
+                // Direction derivatives of c: ∂c/∂d_a = (u_b − c u_a)/r_a, and symmetrically.
+                var coefficientA = T(0), coefficientB = T(0), cross = T(0)
+                for n in 0..<channelCount {
+                    let coefficients = p + shape.offsets[n] + shape.channels[n].parameterCount
+                    var h = T(0), dh = T(0)
+                    for l in 0...order {
+                        h += coefficients[l] * legendre[l]
+                        dh += coefficients[l] * dLegendre[l]
+                    }
+                    let ga = g[n * m + a], gb = g[n * m + b]
+                    let gg = ga * gb
+                    energy += gg * h
+                    let angular = gg * dh
+                    cross += angular
+                    coefficientA += dg[n * m + a] * gb * h
+                    coefficientB += ga * dg[n * m + b] * h
+                }
+                // gradient_a = (g_a′ g_b h) u_a + g_a g_b h′ (u_b − c u_a)/r_a
+                gradient[ja].add(ua, times: coefficientA - cross * (c * invRa))
+                gradient[ja].add(ub, times: cross * invRa)
+                gradient[jb].add(ub, times: coefficientB - cross * (c * invRb))
+                gradient[jb].add(ua, times: cross * invRb)
+            }
+        }
+        return energy
+    }
+}
+
+extension RadialFunction.Shape {
+    var parameterCount: Int {
+        switch family {
+        case .exponential: return 1
+        case .gaussian: return 2
+        case .spline: return basis!.size
+        }
+    }
+}
