@@ -70,7 +70,7 @@ public struct ExtXYZ {
             var columns: [String: [[Substring]]] = [:]
             for atom in 0..<count {
                 let at = line + 2 + atom
-                guard at < lines.count else { throw fail(at - 1, "file ends after \(atom) of \(count) atoms", "complete or remove the last frame") }
+                guard at < lines.count, !lines[at].isEmpty else { throw fail(at - 1, "file ends after \(atom) of \(count) atoms", "complete or remove the last frame") }
                 let fields = lines[at].split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard fields.count == expectedColumns else {
                     throw fail(at, "\(fields.count) columns, Properties announces \(expectedColumns)", "make every atom line match Properties")

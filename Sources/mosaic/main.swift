@@ -1,1 +1,3 @@
-print("mosaic")
+import ArgumentParser
+
+MosaicCommand.main()

@@ -1,0 +1,125 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+
+/// Errors of a model against DFT labels for one set of structures (metal units):
+/// energies in eV/atom, forces in eV/Å per Cartesian component, stresses in GPa per Voigt component.
+public struct ErrorMetrics: Codable, Sendable, Equatable {
+    public var structures = 0
+    public var atoms = 0
+    public var energyRMSE = 0.0
+    public var energyMAE = 0.0
+    public var forceRMSE = 0.0
+    public var forceMAE = 0.0
+    public var stressRMSE = 0.0
+    public var stressMAE = 0.0
+    public var forceComponents = 0
+    public var stressComponents = 0
+
+    public init() {}
+}
+
+/// Accumulates squared and absolute errors, then finalises to RMSE/MAE.
+struct ErrorAccumulator {
+    var structures = 0, atoms = 0
+    var energySquares = 0.0, energyAbs = 0.0, energyCount = 0
+    var forceSquares = 0.0, forceAbs = 0.0, forceCount = 0
+    var stressSquares = 0.0, stressAbs = 0.0, stressCount = 0
+
+    mutating func add(_ s: Structure, _ p: Prediction<Double>) {
+        structures += 1
+        atoms += s.count
+        if let e = s.energy {
+            let d = (p.energy - e) / Double(s.count)
+            energySquares += d * d; energyAbs += abs(d); energyCount += 1
+        }
+        if let forces = s.forces {
+            for i in 0..<s.count {
+                let d = p.forces[i].values - forces[i]
+                forceSquares += (d * d).sum(); forceAbs += abs(d.x) + abs(d.y) + abs(d.z); forceCount += 3
+            }
+        }
+        if let stress = s.stress, s.isPeriodic {
+            let predicted = p.stress(volume: s.volume)
+            for v in 0..<6 {
+                let d = Units.gigapascal(predicted.voigt[v] - stress.voigt[v])
+                stressSquares += d * d; stressAbs += abs(d); stressCount += 1
+            }
+        }
+    }
+
+    var metrics: ErrorMetrics {
+        func root(_ sum: Double, _ n: Int) -> Double { n == 0 ? .nan : (sum / Double(n)).squareRoot() }
+        func mean(_ sum: Double, _ n: Int) -> Double { n == 0 ? .nan : sum / Double(n) }
+        var m = ErrorMetrics()
+        m.structures = structures; m.atoms = atoms
+        m.energyRMSE = root(energySquares, energyCount); m.energyMAE = mean(energyAbs, energyCount)
+        m.forceRMSE = root(forceSquares, forceCount); m.forceMAE = mean(forceAbs, forceCount)
+        m.stressRMSE = root(stressSquares, stressCount); m.stressMAE = mean(stressAbs, stressCount)
+        m.forceComponents = forceCount; m.stressComponents = stressCount
+        return m
+    }
+}
+
+/// Per-group and overall errors of a model on a dataset.
+public struct EvaluationReport: Codable, Sendable {
+    public var overall: ErrorMetrics
+    /// Group label → errors, in first-seen order of `groupOrder`.
+    public var groups: [String: ErrorMetrics]
+    public var groupOrder: [String]
+
+    /// Evaluates `model` on every structure (all cores).
+    public init(model: CompositeModel, data: PreparedDataset) {
+        let predictions = parallelMap(Array(0..<data.count)) { k -> Prediction<Double> in
+            let evaluator = ModelEvaluator<Double>(model: model)
+            return evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k])
+        }
+        self.init(data: data.dataset, predictions: predictions)
+    }
+
+    public init(data: Dataset, predictions: [Prediction<Double>]) {
+        var all = ErrorAccumulator()
+        var byGroup: [String: ErrorAccumulator] = [:]
+        for (s, p) in zip(data.structures, predictions) {
+            all.add(s, p)
+            byGroup[s.group, default: ErrorAccumulator()].add(s, p)
+        }
+        overall = all.metrics
+        groups = byGroup.mapValues(\.metrics)
+        groupOrder = data.groups.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+    }
+
+    /// A fixed-width table: one row per group and one for all.
+    public func table(title: String? = nil) -> String {
+        var lines: [String] = []
+        if let title { lines.append(title) }
+        let width = max(24, (groupOrder.map(\.count).max() ?? 0) + 1)
+        let header = TextTable.pad("group", width) + TextTable.right(["cells", "atoms", "E meV/at", "E MAE", "F eV/Å", "F MAE", "σ GPa"], [6, 7, 10, 10, 10, 10, 10])
+        lines.append(header)
+        lines.append(String(repeating: "-", count: header.count))
+        func row(_ name: String, _ m: ErrorMetrics) -> String {
+            TextTable.pad(name, width) + TextTable.right([
+                "\(m.structures)", "\(m.atoms)", String(format: "%.2f", m.energyRMSE * 1000), String(format: "%.2f", m.energyMAE * 1000),
+                String(format: "%.4f", m.forceRMSE), String(format: "%.4f", m.forceMAE), String(format: "%.3f", m.stressRMSE),
+            ], [6, 7, 10, 10, 10, 10, 10])
+        }
+        for g in groupOrder { if let m = groups[g] { lines.append(row(g, m)) } }
+        lines.append(row("all", overall))
+        lines.append("E: energy RMSE and MAE per atom (meV/atom); F: force-component RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Helpers for fixed-width text tables.
+public enum TextTable {
+    /// `text` padded on the right to `width` characters.
+    public static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+    /// Cells right-aligned in the given widths.
+    public static func right(_ cells: [String], _ widths: [Int]) -> String {
+        zip(cells, widths).map { cell, width in
+            cell.count >= width ? " " + cell : String(repeating: " ", count: width - cell.count) + cell
+        }.joined()
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+struct MosaicCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mosaic",
+        abstract: "Design, fit and analyse composite interatomic potentials for metals.",
+        discussion: """
+        Units are LAMMPS 'metal' units everywhere: eV, Å, eV/Å, and GPa for stresses.
+        Data: Materials Virtual Lab JSON (.json) or extended XYZ (.xyz, .extxyz).
+
+        Typical session:
+          mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_AIMD.json
+        """,
+        subcommands: [Evaluate.self])
+}
+
+/// Options shared by commands that read DFT data.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "DFT data files (.json MVL/pymatgen, .xyz/.extxyz). Default: the shipped Nb data.")
+    var data: [String] = ["data/nb/Nb_AIMD.json", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json"]
+
+    @Option(name: .customLong("energy-key"), help: "extxyz: key of the total energy in the comment line.")
+    var energyKey = "energy"
+    @Option(name: .customLong("forces-key"), help: "extxyz: name of the forces column in Properties.")
+    var forcesKey = "forces"
+    @Option(name: .customLong("stress-key"), help: "extxyz: key of the stress (eV/Å³, positive = tensile).")
+    var stressKey = "stress"
+
+    func load() throws -> Dataset {
+        let keys = ExtXYZ.Keys(energy: energyKey, forces: forcesKey, stress: stressKey)
+        return try Dataset.load(data, extxyz: ExtXYZ(keys: keys, requireForces: false))
+    }
+}
+
+extension MosaicCommand {
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Errors of a model against DFT data, per group and overall.",
+            discussion: """
+            Prints energy RMSE/MAE (meV/atom), force-component RMSE/MAE (eV/Å) and stress RMSE (GPa)
+            for every group of structures (e.g. Nb_AIMD/Md/300K) and for all of them.
+
+            Example:
+              mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_Elastic.json
+            """)
+
+        @Option(help: "Model description (YAML or JSON).")
+        var model: String
+        @OptionGroup var dataOptions: DataOptions
+        @Flag(help: "Print machine-readable JSON instead of the table.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let model = try CompositeModel.load(path: model)
+                let data = try dataOptions.load()
+                let prepared = try PreparedDataset(data, model: model)
+                let report = EvaluationReport(model: model, data: prepared)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                } else {
+                    print(report.table(title: "\(model.parameterCount) parameters, cutoff \(model.cutoff) Å, \(data.structures.count) structures"))
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body`, turning Mosaic errors into a clean message and exit code 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as MosaicError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
