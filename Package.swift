@@ -18,17 +18,18 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // LAPACK/BLAS from Debian's OpenBLAS (libopenblas-dev).
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "MosaicCore", swiftSettings: numericSettings),
-        .target(name: "MosaicModel", dependencies: ["MosaicCore", "Yams"],
+        .target(name: "MosaicModel", dependencies: ["MosaicCore", "Yams", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: numericSettings),
         .target(name: "MosaicFit", dependencies: ["MosaicCore", "MosaicModel", "CLAPACK"],
                 swiftSettings: numericSettings),
-        .executableTarget(name: "mosaic", dependencies: [
+        .executableTarget(name: "mosaic", dependencies: [.product(name: "Crypto", package: "swift-crypto"),
             "MosaicCore", "MosaicModel", "MosaicFit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -19,3 +19,9 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
             double *w, double *work, const int *lwork, int *info);
 
 #endif
+
+#ifndef MOSAIC_CLAPACK_THREADS
+#define MOSAIC_CLAPACK_THREADS
+/// OpenBLAS's own thread count (Mosaic parallelises over structures and keeps BLAS serial).
+void openblas_set_num_threads(int num_threads);
+#endif

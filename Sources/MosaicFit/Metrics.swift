@@ -70,11 +70,7 @@ public struct EvaluationReport: Codable, Sendable {
 
     /// Evaluates `model` on every structure (all cores).
     public init(model: CompositeModel, data: PreparedDataset) {
-        let predictions = parallelMap(Array(0..<data.count)) { k -> Prediction<Double> in
-            let evaluator = ModelEvaluator<Double>(model: model)
-            return evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k])
-        }
-        self.init(data: data.dataset, predictions: predictions)
+        self.init(data: data.dataset, predictions: data.predictions(model))
     }
 
     public init(data: Dataset, predictions: [Prediction<Double>]) {

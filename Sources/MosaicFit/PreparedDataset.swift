@@ -16,4 +16,11 @@ public struct PreparedDataset: Sendable {
     }
 
     public var count: Int { species.count }
+
+    /// The model's predictions for every structure (all cores).
+    public func predictions(_ model: CompositeModel) -> [Prediction<Double>] {
+        parallelMap(Array(0..<count)) { k -> Prediction<Double> in
+            ModelEvaluator<Double>(model: model).evaluate(species: species[k], neighbours: neighbours[k])
+        }
+    }
 }

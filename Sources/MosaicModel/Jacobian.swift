@@ -37,14 +37,18 @@ public final class JacobianEvaluator {
         values.evaluate(species: species, neighbours: neighbours)
     }
 
-    public func jacobian(species: [Int], neighbours: NeighbourList) -> StructureJacobian {
+    /// Derivatives with respect to the parameters of `terms` (all terms by default; other
+    /// columns stay zero).
+    public func jacobian(species: [Int], neighbours: NeighbourList, terms: [Int]? = nil) -> StructureJacobian {
         let p = theta.count
         let n = species.count
         var result = StructureJacobian(prediction: values.evaluate(species: species, neighbours: neighbours), parameterCount: p,
                                        energy: [Double](repeating: 0, count: p),
                                        forces: [Double](repeating: 0, count: 3 * n * p),
                                        virial: [Double](repeating: 0, count: 6 * p))
-        for (t, range) in model.parameterRanges.enumerated() {
+        let ranges = model.parameterRanges
+        for t in terms ?? Array(ranges.indices) {
+            let range = ranges[t]
             for chunkStart in stride(from: range.lowerBound, to: range.upperBound, by: Dual.width) {
                 let chunk = chunkStart..<min(chunkStart + Dual.width, range.upperBound)
                 var seeded = theta.map { Dual($0) }

@@ -15,7 +15,7 @@ struct MosaicCommand: ParsableCommand {
         Typical session:
           mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_AIMD.json
         """,
-        subcommands: [Evaluate.self])
+        subcommands: [Fit.self, Evaluate.self])
 }
 
 /// Options shared by commands that read DFT data.
@@ -49,7 +49,7 @@ extension MosaicCommand {
               mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_Elastic.json
             """)
 
-        @Option(help: "Model description (YAML or JSON).")
+        @Option(help: "A potential file (potentials/*.json) or a model description (YAML).")
         var model: String
         @OptionGroup var dataOptions: DataOptions
         @Flag(help: "Print machine-readable JSON instead of the table.")
@@ -57,7 +57,7 @@ extension MosaicCommand {
 
         func run() throws {
             try reportingErrors {
-                let model = try CompositeModel.load(path: model)
+                let model = try loadModel(model)
                 let data = try dataOptions.load()
                 let prepared = try PreparedDataset(data, model: model)
                 let report = EvaluationReport(model: model, data: prepared)
@@ -81,4 +81,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// A model from a potential file (JSON with format mosaic-potential) or a model description.
+func loadModel(_ path: String) throws -> CompositeModel {
+    if path.hasSuffix(".json"), let data = FileManager.default.contents(atPath: path),
+       let text = String(data: data.prefix(4096), encoding: .utf8), text.contains(PotentialFile.formatName) {
+        return try PotentialFile.read(path: path).model
+    }
+    return try CompositeModel.load(path: path)
 }

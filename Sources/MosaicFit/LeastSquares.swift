@@ -1,0 +1,197 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+
+/// Weights of the least-squares loss. Residuals are divided by these "expected errors", so a
+/// residual of one tolerance costs 1: energy per atom (eV/atom), force components (eV/Å),
+/// stress components (GPa). `groups` multiplies the weight of every residual of matching groups
+/// (longest matching pattern wins), as FitSNAP users set per-group weights.
+public struct FitWeights: Codable, Sendable, Equatable {
+    public var energyTolerance = 0.002
+    public var forceTolerance = 0.1
+    public var stressTolerance = 0.5
+    public var groups: [String: Double] = [:]
+    /// Ridge penalty on linear coefficients (identity-transform parameters except reference energies).
+    public var ridge = 1e-6
+
+    public init() {}
+
+    public func multiplier(for group: String) -> Double {
+        var best: (length: Int, value: Double) = (-1, 1)
+        for (pattern, value) in groups where Dataset.group(group, matches: pattern) && pattern.count > best.length {
+            best = (pattern.count, value)
+        }
+        return best.value
+    }
+}
+
+/// The weighted non-linear least-squares problem of fitting a composite model to DFT labels:
+/// cost C(θ) = ½ Σ r² + ½ ridge Σ θ_lin², over the free parameters only.
+public final class LeastSquaresProblem {
+    public let model: CompositeModel
+    public let data: PreparedDataset
+    public let weights: FitWeights
+    /// Indices (in the model's parameter vector) of the parameters being fitted.
+    public let free: [Int]
+    let freeTerms: [Int]
+    let column: [Int: Int]
+    let ridgeMask: [Bool]
+    /// Fixed block partition of the structures, so that sums are reproducible bit for bit.
+    let blocks: [Range<Int>]
+
+    public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, free: [Int]? = nil) {
+        self.model = model
+        self.data = data
+        self.weights = weights
+        let free = free ?? Array(0..<model.parameterCount)
+        self.free = free
+        let ranges = model.parameterRanges
+        freeTerms = ranges.indices.filter { t in free.contains { ranges[t].contains($0) } }
+        column = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1, $0) })
+        let referenceRange = model.terms.indices.filter { if case .reference = model.terms[$0] { return true } else { return false } }
+            .map { ranges[$0] }
+        let transforms = model.transforms
+        ridgeMask = free.map { q in transforms[q] == .identity && !referenceRange.contains { $0.contains(q) } }
+        let blockSize = max(1, (data.count + 63) / 64)
+        blocks = stride(from: 0, to: data.count, by: blockSize).map { $0..<min($0 + blockSize, data.count) }
+    }
+
+    /// Full parameter vector with the free entries replaced.
+    public func fullParameters(_ freeValues: [Double], base: [Double]) -> [Double] {
+        var theta = base
+        for (k, q) in free.enumerated() { theta[q] = freeValues[k] }
+        return theta
+    }
+
+    /// Row scales of one structure: (energy, force, stress) multipliers applied to raw errors.
+    func scales(_ s: Structure) -> (energy: Double, force: Double, stress: Double) {
+        let m = weights.multiplier(for: s.group)
+        return (m / (weights.energyTolerance * Double(s.count)), m / weights.forceTolerance,
+                m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
+    }
+
+    /// Weighted residuals of one structure from its prediction (energy, forces, stress rows).
+    func residuals(_ s: Structure, _ p: Prediction<Double>) -> [Double] {
+        let w = scales(s)
+        var r: [Double] = []
+        r.reserveCapacity(1 + 3 * s.count + 6)
+        if let e = s.energy { r.append(w.energy * (p.energy - e)) }
+        if let forces = s.forces {
+            for i in 0..<s.count {
+                let d = p.forces[i].values - forces[i]
+                r.append(w.force * d.x); r.append(w.force * d.y); r.append(w.force * d.z)
+            }
+        }
+        if let stress = s.stress, s.isPeriodic {
+            // σ = −W/V; w.stress already holds 1/V in GPa per tolerance.
+            for v in 0..<6 { r.append(w.stress * (-p.virial[v] - stress.voigt[v] * s.volume)) }
+        }
+        return r
+    }
+
+    func ridgeCost(_ theta: [Double]) -> Double {
+        var sum = 0.0
+        for (k, q) in free.enumerated() where ridgeMask[k] { sum += theta[q] * theta[q] }
+        return 0.5 * weights.ridge * sum
+    }
+
+    /// Cost at the full parameter vector θ.
+    public func cost(_ theta: [Double]) -> Double {
+        let parts = parallelMap(blocks) { block -> Double in
+            let evaluator = ModelEvaluator<Double>(model: model, internalParameters: theta)
+            var sum = 0.0
+            for k in block {
+                let r = residuals(data.dataset.structures[k], evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                for x in r { sum += x * x }
+            }
+            return sum
+        }
+        return 0.5 * parts.reduce(0, +) + ridgeCost(theta)
+    }
+
+    /// The normal equations at θ: A = JᵀJ (+ ridge), g = Jᵀr (+ ridge θ) over the free parameters, and the cost.
+    public func normalEquations(_ theta: [Double]) -> (a: [Double], g: [Double], cost: Double) {
+        let n = free.count
+        let p = model.parameterCount
+        let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double) in
+            let jacobian = JacobianEvaluator(model: model)
+            jacobian.setParameters(internal: theta)
+            var a = [Double](repeating: 0, count: n * n), g = [Double](repeating: 0, count: n), squares = 0.0
+            for k in block {
+                let s = data.dataset.structures[k]
+                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
+                let r = residuals(s, j.prediction)
+                let w = scales(s)
+                var rows = [Double](repeating: 0, count: r.count * n)
+                var row = 0
+                func put(_ source: (Int) -> Double, scale: Double) {
+                    for (c, q) in free.enumerated() { rows[row * n + c] = scale * source(q) }
+                    row += 1
+                }
+                if s.energy != nil { put({ j.energy[$0] }, scale: w.energy) }
+                if s.forces != nil { for i in 0..<(3 * s.count) { put({ j.forces[i * p + $0] }, scale: w.force) } }
+                if s.stress != nil && s.isPeriodic { for v in 0..<6 { put({ j.virial[v * p + $0] }, scale: -w.stress) } }
+                LinearAlgebra.addGram(&a, rows, rows: r.count, n: n)
+                LinearAlgebra.addTransposeProduct(&g, rows, r, rows: r.count, n: n)
+                for x in r { squares += x * x }
+            }
+            return (a, g, squares)
+        }
+        var a = [Double](repeating: 0, count: n * n), g = [Double](repeating: 0, count: n), squares = 0.0
+        for part in parts {
+            for k in 0..<(n * n) { a[k] += part.a[k] }
+            for k in 0..<n { g[k] += part.g[k] }
+            squares += part.squares
+        }
+        LinearAlgebra.symmetrize(&a, n: n)
+        for (k, q) in free.enumerated() where ridgeMask[k] {
+            a[k * n + k] += weights.ridge
+            g[k] += weights.ridge * theta[q]
+        }
+        return (a, g, 0.5 * squares + ridgeCost(theta))
+    }
+
+    /// Number of residual rows (for RMS reporting).
+    public var residualCount: Int {
+        data.dataset.structures.reduce(0) { sum, s in
+            sum + (s.energy != nil ? 1 : 0) + (s.forces != nil ? 3 * s.count : 0) + (s.stress != nil && s.isPeriodic ? 6 : 0)
+        }
+    }
+}
+
+extension LeastSquaresProblem {
+    /// Jᵀ r_vv where r_vv ≈ (2/h)[(r(θ + hδ) − r(θ))/h − Jδ] is the second directional derivative
+    /// of the residuals along the free-parameter step δ (used by geodesic acceleration).
+    func directionalSecondDerivative(_ theta: [Double], step: [Double], h: Double) -> [Double] {
+        let n = free.count
+        let p = model.parameterCount
+        let moved = fullParameters(zip(free, step).map { theta[$0] + h * $1 }, base: theta)
+        let parts = parallelMap(blocks) { block -> [Double] in
+            let jacobian = JacobianEvaluator(model: model)
+            jacobian.setParameters(internal: theta)
+            let shifted = ModelEvaluator<Double>(model: model, internalParameters: moved)
+            var out = [Double](repeating: 0, count: n)
+            for k in block {
+                let s = data.dataset.structures[k]
+                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
+                let r0 = residuals(s, j.prediction)
+                let r1 = residuals(s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                let w = scales(s)
+                var rows: [(Int) -> Double] = []
+                if s.energy != nil { rows.append { w.energy * j.energy[$0] } }
+                if s.forces != nil { for i in 0..<(3 * s.count) { rows.append { w.force * j.forces[i * p + $0] } } }
+                if s.stress != nil && s.isPeriodic { for v in 0..<6 { rows.append { -w.stress * j.virial[v * p + $0] } } }
+                for (row, derivative) in rows.enumerated() {
+                    var jDelta = 0.0
+                    for (c, q) in free.enumerated() { jDelta += derivative(q) * step[c] }
+                    let rvv = 2 / h * ((r1[row] - r0[row]) / h - jDelta)
+                    for (c, q) in free.enumerated() { out[c] += derivative(q) * rvv }
+                }
+            }
+            return out
+        }
+        var total = [Double](repeating: 0, count: n)
+        for part in parts { for c in 0..<n { total[c] += part[c] } }
+        return total
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import MosaicCore
+
+/// Levenberg–Marquardt on the normal equations of a `LeastSquaresProblem`, with Marquardt's
+/// diagonal scaling (kept at its running maximum, as in MINPACK), Nielsen's damping update, and
+/// optional geodesic acceleration (Transtrum & Sethna).
+public struct LevenbergMarquardt {
+    public struct Settings: Codable, Sendable, Equatable {
+        public var maxIterations = 100
+        /// Stop when an accepted step lowers the cost by less than this fraction.
+        public var relativeCostTolerance = 1e-7
+        /// Stop when the largest scaled gradient component is below this.
+        public var gradientTolerance = 1e-8
+        /// Stop when the step is smaller than this relative to the parameters.
+        public var stepTolerance = 1e-10
+        public var initialDamping = 1e-3
+        public var geodesicAcceleration = false
+        public init() {}
+    }
+
+    /// One line of progress.
+    public struct Iteration: Sendable {
+        public var iteration: Int
+        public var cost: Double
+        public var damping: Double
+        public var accepted: Bool
+        public var elapsed: Double
+        /// The full parameter vector after this iteration.
+        public var theta: [Double]
+    }
+
+    public enum Stop: String, Codable, Sendable {
+        case relativeCost = "relative cost change below tolerance"
+        case gradient = "gradient below tolerance"
+        case step = "step below tolerance"
+        case iterations = "iteration limit reached"
+        case damping = "damping too large (no downhill step)"
+    }
+
+    public struct Result: Sendable {
+        public var theta: [Double]
+        public var cost: Double
+        public var iterations: Int
+        public var stop: Stop
+        /// Cost after every accepted step, starting with the initial cost.
+        public var costHistory: [Double]
+    }
+
+    public var settings: Settings
+    public init(settings: Settings = Settings()) { self.settings = settings }
+
+    /// Minimises the problem's cost over its free parameters, starting from the full vector `theta`.
+    public func minimize(_ problem: LeastSquaresProblem, from theta: [Double],
+                         progress: (Iteration) -> Void = { _ in }) -> Result {
+        let start = Date()
+        let n = problem.free.count
+        var current = theta
+        var (a, g, cost) = problem.normalEquations(current)
+        var history = [cost]
+        var scale = (0..<n).map { max(a[$0 * n + $0], 1e-12) }
+        var damping = settings.initialDamping
+        var nu = 2.0
+        var iteration = 0
+        while true {
+            if iteration >= settings.maxIterations { return Result(theta: current, cost: cost, iterations: iteration, stop: .iterations, costHistory: history) }
+            let gradientNorm = (0..<n).map { abs(g[$0]) / scale[$0].squareRoot() }.max() ?? 0
+            if gradientNorm < settings.gradientTolerance * max(1, cost.squareRoot()) {
+                return Result(theta: current, cost: cost, iterations: iteration, stop: .gradient, costHistory: history)
+            }
+            iteration += 1
+            var damped = a
+            for k in 0..<n { damped[k * n + k] += damping * scale[k] }
+            guard var step = LinearAlgebra.solvePositiveDefinite(damped, g.map { -$0 }) else {
+                damping *= nu; nu *= 2
+                if damping > 1e16 { return Result(theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history) }
+                continue
+            }
+            if settings.geodesicAcceleration, let acceleration = geodesicCorrection(problem, current, step, damped) {
+                let stepNorm = norm2(step), accelerationNorm = norm2(acceleration)
+                if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
+            }
+            let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
+            let trialCost = problem.cost(trial)
+            // Predicted reduction of the quadratic model: −(δᵀg + ½ δᵀAδ).
+            var quadratic = 0.0
+            for i in 0..<n {
+                var row = 0.0
+                for k in 0..<n { row += a[i * n + k] * step[k] }
+                quadratic += step[i] * (g[i] + 0.5 * row)
+            }
+            let ratio = (cost - trialCost) / max(-quadratic, 1e-300)
+            let accepted = trialCost.isFinite && trialCost < cost
+            progress(Iteration(iteration: iteration, cost: accepted ? trialCost : cost, damping: damping, accepted: accepted,
+                               elapsed: Date().timeIntervalSince(start), theta: accepted ? trial : current))
+            if accepted {
+                let relativeChange = (cost - trialCost) / max(cost, 1e-300)
+                let stepSize = norm2(step) / (norm2(problem.free.map { current[$0] }) + settings.stepTolerance)
+                current = trial
+                (a, g, cost) = problem.normalEquations(current)
+                history.append(cost)
+                for k in 0..<n { scale[k] = max(scale[k], a[k * n + k]) }
+                damping *= max(1.0 / 3.0, 1 - pow(2 * min(max(ratio, 0), 1) - 1, 3))
+                nu = 2
+                if relativeChange < settings.relativeCostTolerance {
+                    return Result(theta: current, cost: cost, iterations: iteration, stop: .relativeCost, costHistory: history)
+                }
+                if stepSize < settings.stepTolerance {
+                    return Result(theta: current, cost: cost, iterations: iteration, stop: .step, costHistory: history)
+                }
+            } else {
+                damping *= nu
+                nu *= 2
+                if damping > 1e16 { return Result(theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history) }
+            }
+        }
+    }
+
+    /// Second-order correction a = −(A + λD)⁻¹ Jᵀ r_vv with the directional second derivative
+    /// r_vv ≈ (2/h)[(r(θ + hδ) − r(θ))/h − Jδ], from one extra residual evaluation.
+    func geodesicCorrection(_ problem: LeastSquaresProblem, _ theta: [Double], _ step: [Double], _ damped: [Double]) -> [Double]? {
+        let h = 0.1
+        let directional = problem.directionalSecondDerivative(theta, step: step, h: h)
+        return LinearAlgebra.solvePositiveDefinite(damped, directional.map { -$0 })
+    }
+
+    func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}

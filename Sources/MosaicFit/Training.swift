@@ -1,0 +1,84 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+
+/// The paper's training procedure: every single-term model is first fitted on its own (with
+/// the terms before it fixed, against what they leave unexplained; the reference energies stay
+/// free throughout), then all parameters of the composite are trained together ("unified
+/// training"), with Levenberg–Marquardt on exact Jacobians.
+public struct Trainer {
+    public var weights: FitWeights
+    public var settings: LevenbergMarquardt.Settings
+    /// Iteration cap of each single-term stage.
+    public var stageIterations = 25
+    /// Fit single terms first (true) or go straight to unified training.
+    public var staged = true
+
+    public init(weights: FitWeights = FitWeights(), settings: LevenbergMarquardt.Settings = LevenbergMarquardt.Settings()) {
+        self.weights = weights
+        self.settings = settings
+    }
+
+    /// What one stage did.
+    public struct Stage: Codable, Sendable {
+        public var name: String
+        public var parameters: Int
+        public var iterations: Int
+        public var initialCost: Double
+        public var finalCost: Double
+        public var stop: String
+    }
+
+    public struct Result {
+        public var model: CompositeModel
+        public var stages: [Stage]
+        /// Cost after each accepted step of the unified stage.
+        public var unifiedCostHistory: [Double]
+    }
+
+    /// A line of progress: stage name, iteration, cost, current errors on the training data, damping, elapsed.
+    public typealias Progress = (_ stage: String, _ iteration: LevenbergMarquardt.Iteration, _ metrics: ErrorMetrics?) -> Void
+
+    public func train(_ model: CompositeModel, data: Dataset, progress: Progress = { _, _, _ in }) throws -> Result {
+        var model = model
+        var stages: [Stage] = []
+        let prepared = try PreparedDataset(data, model: model)
+        let referenceTerms = model.terms.indices.filter { if case .reference = model.terms[$0] { return true } else { return false } }
+        if staged {
+            for t in model.terms.indices where !referenceTerms.contains(t) {
+                // Sub-model: reference terms and terms up to t; free: reference + term t.
+                let kept = model.terms.indices.filter { referenceTerms.contains($0) || $0 <= t }
+                let sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })
+                let subRanges = sub.parameterRanges
+                let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap { subRanges[$0.offset] }
+                let stageData = try PreparedDataset(data, model: sub)
+                let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: free)
+                var stageSettings = settings
+                stageSettings.maxIterations = min(settings.maxIterations, stageIterations)
+                let name = "term \(model.terms[t].name)"
+                let result = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: sub.internalParameters) { iteration in
+                    progress(name, iteration, nil)
+                }
+                var fitted = sub
+                fitted.internalParameters = result.theta
+                for (k, original) in kept.enumerated() { model.terms[original] = fitted.terms[k] }
+                stages.append(Stage(name: name, parameters: free.count, iterations: result.iterations,
+                                    initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
+            }
+        }
+        let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)
+        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters) { [model] iteration in
+            var metrics: ErrorMetrics? = nil
+            if iteration.accepted {
+                var current = model
+                current.internalParameters = iteration.theta
+                metrics = EvaluationReport(model: current, data: prepared).overall
+            }
+            progress("unified", iteration, metrics)
+        }
+        model.internalParameters = result.theta
+        stages.append(Stage(name: "unified", parameters: model.parameterCount, iterations: result.iterations,
+                            initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
+        return Result(model: model, stages: stages, unifiedCostHistory: result.costHistory)
+    }
+}

@@ -1,0 +1,162 @@
+import Crypto
+import Foundation
+import MosaicCore
+
+/// A fitted potential as written to `potentials/*.json`: format name and version, units,
+/// elements and masses, cutoff, the composite model with its parameter values, free-form
+/// provenance (data hashes, split, weights, metrics), and a SHA-256 content hash.
+///
+/// The hash covers the canonical JSON (sorted keys) of everything but the hash itself, so a
+/// damaged or hand-edited file is detected when it is read.
+public struct PotentialFile: Codable, Sendable {
+    public static let formatName = "mosaic-potential"
+    /// The major format version this Mosaic writes and the newest it reads.
+    public static let formatVersion = 1
+    public static let mosaicVersion = "0.1.0"
+
+    public struct ElementEntry: Codable, Sendable, Equatable {
+        public var symbol: String
+        public var mass: Double
+    }
+
+    public var format: String
+    public var version: Int
+    public var units: String
+    public var elements: [ElementEntry]
+    public var cutoff: Double
+    public var model: CompositeModel
+    /// Free-form, JSON-encodable record of how the potential was made.
+    public var provenance: JSONValue
+    public var sha256: String?
+
+    public init(model: CompositeModel, provenance: JSONValue) {
+        format = Self.formatName
+        version = Self.formatVersion
+        units = "metal"
+        elements = model.elements.map { ElementEntry(symbol: $0.symbol, mass: $0.mass) }
+        cutoff = model.cutoff
+        self.model = model
+        self.provenance = provenance
+        sha256 = nil
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
+    /// SHA-256 (hex) of the canonical encoding without the hash.
+    public func contentHash() throws -> String {
+        var copy = self
+        copy.sha256 = nil
+        let data = try Self.encoder().encode(copy)
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The file's bytes, hash included.
+    public func encoded() throws -> Data {
+        var copy = self
+        copy.sha256 = try contentHash()
+        var data = try Self.encoder().encode(copy)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Writes atomically (temp file + rename).
+    public func write(to path: String) throws {
+        try AtomicFile.write(try encoded(), to: path)
+    }
+
+    /// Reads and checks a potential file: format name, version, hash, and the model itself.
+    public static func read(path: String) throws -> PotentialFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MosaicError(file: path, "cannot read the potential file", fix: "check the path (potentials are in potentials/*.json)")
+        }
+        return try parse(data, name: path)
+    }
+
+    public static func parse(_ data: Data, name: String) throws -> PotentialFile {
+        // Look at format and version first, so a newer file gets the right message.
+        struct Header: Decodable { let format: String?; let version: Int? }
+        let header: Header
+        do { header = try decoder().decode(Header.self, from: data) } catch {
+            throw MosaicError(file: name, "not a JSON potential file (\(error.localizedDescription))", fix: "the file is damaged; export it again with mosaic fit")
+        }
+        guard header.format == formatName else {
+            throw MosaicError(file: name, "format is '\(header.format ?? "missing")', expected '\(formatName)'", fix: "pass a potential written by mosaic fit")
+        }
+        guard let version = header.version else {
+            throw MosaicError(file: name, "missing format version", fix: "the file is damaged; export it again with mosaic fit")
+        }
+        guard version <= formatVersion else {
+            throw MosaicError(file: name, "format version \(version) is newer than this Mosaic reads (up to \(formatVersion))",
+                              fix: "update Mosaic to a version that writes format \(version)")
+        }
+        let file: PotentialFile
+        do { file = try decoder().decode(PotentialFile.self, from: data) } catch let error as DecodingError {
+            throw MosaicError(file: name, describeDecodingError(error), fix: "the file is damaged; export it again with mosaic fit")
+        }
+        guard let stored = file.sha256 else {
+            throw MosaicError(file: name, "missing sha256 content hash", fix: "export the potential again with mosaic fit")
+        }
+        let actual = try file.contentHash()
+        guard stored == actual else {
+            throw MosaicError(file: name, "content hash mismatch (stored \(stored.prefix(12))…, computed \(actual.prefix(12))…): the file was changed or damaged",
+                              fix: "export the potential again with mosaic fit instead of editing it")
+        }
+        guard file.units == "metal" else {
+            throw MosaicError(file: name, "units '\(file.units)' are not supported", fix: "Mosaic potentials use metal units")
+        }
+        do { try file.model.validate() } catch let error as MosaicError { throw error.inFile(name) }
+        return file
+    }
+}
+
+/// A JSON value, for free-form provenance that must round-trip exactly.
+public enum JSONValue: Codable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+
+    /// Any Encodable value as a JSON value (through the potential-file encoder).
+    public static func from<T: Encodable>(_ value: T) throws -> JSONValue {
+        try PotentialFile.decoder().decode(JSONValue.self, from: try PotentialFile.encoder().encode(value))
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+}

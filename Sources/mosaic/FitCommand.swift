@@ -1,0 +1,156 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+extension MosaicCommand {
+    struct Fit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a composite model to DFT data and write a potential file.",
+            discussion: """
+            Trains every single-term model of the description on its own first (in file order, with the
+            terms before it fixed), then all parameters together (unified training), by Levenberg–Marquardt
+            on exact Jacobians. Whole groups given with --hold-out are left out of training and reported
+            as validation errors. One progress line per iteration; a table of errors at the end; parity
+            plots (SVG) next to the potential.
+
+            The loss weighs residuals by expected errors: a residual of one tolerance costs 1.
+
+            Example (what `make demo` runs):
+              mosaic fit --model examples/models/nb-composite.yaml --hold-out Nb_AIMD/Md/1000K \\
+                         --output potentials/Nb.json
+            """)
+
+        @Option(help: "Model description (YAML or JSON) with starting values.")
+        var model: String
+        @OptionGroup var dataOptions: DataOptions
+        @Option(name: .customLong("hold-out"), help: "Group (or group prefix) held out for validation; repeatable.")
+        var holdOut: [String] = []
+        @Option(help: "Where to write the potential (JSON).")
+        var output: String
+        @Option(name: .customLong("energy-tolerance"), help: "Expected energy error (eV/atom).")
+        var energyTolerance = FitWeights().energyTolerance
+        @Option(name: .customLong("force-tolerance"), help: "Expected force-component error (eV/Å).")
+        var forceTolerance = FitWeights().forceTolerance
+        @Option(name: .customLong("stress-tolerance"), help: "Expected stress-component error (GPa).")
+        var stressTolerance = FitWeights().stressTolerance
+        @Option(name: .customLong("group-weight"), help: "Weight multiplier of a group, as PATTERN=VALUE (e.g. Nb_Surface=2); repeatable.")
+        var groupWeights: [String] = []
+        @Option(help: "Ridge penalty on linear coefficients.")
+        var ridge = FitWeights().ridge
+        @Option(name: .customLong("max-iterations"), help: "Iteration cap of the unified training.")
+        var maxIterations = 60
+        @Option(name: .customLong("stage-iterations"), help: "Iteration cap of each single-term stage.")
+        var stageIterations = 20
+        @Flag(name: .customLong("no-stages"), help: "Skip the single-term stages; train all parameters at once.")
+        var noStages = false
+        @Flag(help: "Use geodesic acceleration in Levenberg–Marquardt.")
+        var geodesic = false
+        @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
+        var noPlots = false
+
+        func run() throws {
+            try reportingErrors {
+                LinearAlgebra.useSerialBLAS()
+                let started = Date()
+                let model = try CompositeModel.load(path: model)
+                let data = try dataOptions.load()
+                let (train, heldOut) = try data.split(holdingOut: holdOut)
+                var weights = FitWeights()
+                weights.energyTolerance = energyTolerance
+                weights.forceTolerance = forceTolerance
+                weights.stressTolerance = stressTolerance
+                weights.ridge = ridge
+                for entry in groupWeights {
+                    let parts = entry.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
+                        throw MosaicError(location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0", fix: "e.g. --group-weight Nb_Surface=2")
+                    }
+                    weights.groups[String(parts[0])] = value
+                }
+                var settings = LevenbergMarquardt.Settings()
+                settings.maxIterations = maxIterations
+                settings.geodesicAcceleration = geodesic
+                var trainer = Trainer(weights: weights, settings: settings)
+                trainer.stageIterations = stageIterations
+                trainer.staged = !noStages
+                print("fitting \(model.parameterCount) parameters (\(model.terms.count) terms, cutoff \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms")
+                print("held out: \(holdOut.isEmpty ? "nothing" : holdOut.joined(separator: ", ")) (\(heldOut.structures.count) structures)")
+                var lastStage = ""
+                let result = try trainer.train(model, data: train) { stage, it, metrics in
+                    if stage != lastStage { print("— \(stage)"); lastStage = stage }
+                    var line = String(format: "  iter %3d  cost %.6e  λ %.1e  %@  %6.1f s", it.iteration, it.cost, it.damping,
+                                      (it.accepted ? "accepted" : "rejected") as NSString, it.elapsed)
+                    if let m = metrics {
+                        line += String(format: "  E %.2f meV/at  F %.4f eV/Å  σ %.3f GPa", m.energyRMSE * 1000, m.forceRMSE, m.stressRMSE)
+                    }
+                    print(line)
+                    fflush(stdout)
+                }
+                let fitted = result.model
+                let trainPrepared = try PreparedDataset(train, model: fitted)
+                let trainPredictions = trainPrepared.predictions(fitted)
+                let trainReport = EvaluationReport(data: train, predictions: trainPredictions)
+                var validationReport: EvaluationReport? = nil
+                var heldPredictions: [Prediction<Double>] = []
+                if !heldOut.structures.isEmpty {
+                    let heldPrepared = try PreparedDataset(heldOut, model: fitted)
+                    heldPredictions = heldPrepared.predictions(fitted)
+                    validationReport = EvaluationReport(data: heldOut, predictions: heldPredictions)
+                }
+                let provenance = try JSONValue.from(Provenance(
+                    mosaicVersion: PotentialFile.mosaicVersion,
+                    data: try dataOptions.data.map { DataFileRecord(file: $0, sha256: try sha256(ofFile: $0)) },
+                    heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
+                    staged: trainer.staged, stages: result.stages, parameterCount: fitted.parameterCount,
+                    training: trainReport, validation: validationReport))
+                let file = PotentialFile(model: fitted, provenance: provenance)
+                try file.write(to: output)
+                print("")
+                for stage in result.stages {
+                    print(String(format: "%-22@ %3d parameters %4d iterations  cost %.4e → %.4e  (%@)", stage.name as NSString, stage.parameters,
+                                 stage.iterations, stage.initialCost, stage.finalCost, stage.stop as NSString))
+                }
+                print("")
+                print(trainReport.table(title: "training errors"))
+                if let validationReport { print(""); print(validationReport.table(title: "held-out errors (\(holdOut.joined(separator: ", ")))")) }
+                if !noPlots {
+                    let stem = (output as NSString).deletingPathExtension
+                    let plots = ParityPlot.energyAndForces(data: Dataset(train.structures + heldOut.structures),
+                                                           predictions: trainPredictions + heldPredictions, title: (output as NSString).lastPathComponent)
+                    try AtomicFile.write(plots.energy.svg(), to: stem + "-energy.svg")
+                    try AtomicFile.write(plots.forces.svg(), to: stem + "-forces.svg")
+                    print("\nparity plots: \(stem)-energy.svg, \(stem)-forces.svg")
+                }
+                print(String(format: "wrote %@ (%d parameters) in %.1f s", output as NSString, fitted.parameterCount, Date().timeIntervalSince(started)))
+            }
+        }
+    }
+}
+
+/// How a potential was made (stored in the potential file).
+struct Provenance: Encodable {
+    var mosaicVersion: String
+    var data: [DataFileRecord]
+    var heldOut: [String]
+    var trainingGroups: [String]
+    var weights: FitWeights
+    var settings: LevenbergMarquardt.Settings
+    var staged: Bool
+    var stages: [Trainer.Stage]
+    var parameterCount: Int
+    var training: EvaluationReport
+    var validation: EvaluationReport?
+}
+
+struct DataFileRecord: Encodable {
+    var file: String
+    var sha256: String
+}
+
+func sha256(ofFile path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw MosaicError(file: path, "cannot read", fix: "check the path") }
+    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
