@@ -20,6 +20,7 @@ public final class ModelEvaluator<T: ModelScalar> {
     private(set) var capacity = 0
     var r: UnsafeMutablePointer<Double>
     var u: UnsafeMutablePointer<SIMD3<Double>>
+    var inverseR: UnsafeMutablePointer<Double>
     var gradient: UnsafeMutablePointer<Vector3<T>>
     var scratch: UnsafeMutablePointer<T>
     var selection: UnsafeMutablePointer<Int>
@@ -42,9 +43,9 @@ public final class ModelEvaluator<T: ModelScalar> {
         parameters = .allocate(capacity: max(parameterCount, 1))
         parameters.initialize(repeating: T(0), count: max(parameterCount, 1))
         scratchPerNeighbour = kernels.map { $0.scratchCount(neighbours: 1) }.max() ?? 0
-        legendreCount = 2 * ((model.terms.compactMap { if case .threeBody(let t) = $0 { return t.order } else { return nil } }.max() ?? 0) + 1)
+        legendreCount = 4 * ((model.terms.compactMap { if case .threeBody(let t) = $0 { return t.order } else { return nil } }.max() ?? 0) + 1)
         legendre = .allocate(capacity: legendreCount)
-        r = .allocate(capacity: 0); u = .allocate(capacity: 0); gradient = .allocate(capacity: 0)
+        r = .allocate(capacity: 0); u = .allocate(capacity: 0); inverseR = .allocate(capacity: 0); gradient = .allocate(capacity: 0)
         scratch = .allocate(capacity: 0); selection = .allocate(capacity: 0); source = .allocate(capacity: 0)
         setParameters(internal: theta)
         reserve(64)
@@ -57,13 +58,15 @@ public final class ModelEvaluator<T: ModelScalar> {
     }
 
     /// Replaces the parameters (internal values θ).
+    @_specialize(exported: true, where T == Double)
+    @_specialize(exported: true, where T == Dual)
     public func setParameters(internal theta: [T]) {
         precondition(theta.count == parameterCount, "expected \(parameterCount) parameters, got \(theta.count)")
         for k in 0..<parameterCount { parameters[k] = transforms[k].natural(theta[k]) }
     }
 
     private func releaseWorkspace() {
-        r.deallocate(); u.deallocate()
+        r.deallocate(); u.deallocate(); inverseR.deallocate()
         gradient.deinitialize(count: capacity); gradient.deallocate()
         scratch.deinitialize(count: capacity * scratchPerNeighbour); scratch.deallocate()
         selection.deallocate(); source.deallocate()
@@ -76,6 +79,7 @@ public final class ModelEvaluator<T: ModelScalar> {
         capacity = max(neighbours, 2 * capacity)
         r = .allocate(capacity: capacity)
         u = .allocate(capacity: capacity)
+        inverseR = .allocate(capacity: capacity)
         gradient = .allocate(capacity: capacity)
         gradient.initialize(repeating: .zero, count: capacity)
         scratch = .allocate(capacity: max(capacity * scratchPerNeighbour, 1))
@@ -88,7 +92,7 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// dE_i/d(r_k − r_i) in `gradient[k]`. Only terms in `terms` contribute.
     @inline(__always) func atomEnergy(species: Int, count: Int, terms: Range<Int>) -> T {
         for k in 0..<count { gradient[k] = .zero }
-        let env = AtomEnvironment(count: count, species: species, r: r, u: u, selection: selection, legendre: legendre)
+        let env = AtomEnvironment(count: count, species: species, r: r, u: u, inverseR: inverseR, selection: selection, legendre: legendre)
         var energy = T(0)
         for t in terms {
             energy += kernels[t].atomEnergy(UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
@@ -99,12 +103,16 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// Loads neighbour k of the current atom: displacement d = r_j − r_i.
     @inline(__always) func setNeighbour(_ k: Int, displacement d: SIMD3<Double>) {
         let distance = (d * d).sum().squareRoot()
+        let inverse = 1 / distance
         r[k] = distance
-        u[k] = d / distance
+        inverseR[k] = inverse
+        u[k] = d * inverse
     }
 
     /// Energy, per-atom energies, forces and virial of a structure.
     /// `species[i]` indexes the model's elements; `terms` restricts the sum (all by default).
+    @_specialize(exported: true, where T == Double)
+    @_specialize(exported: true, where T == Dual)
     public func evaluate(species: [Int], neighbours: NeighbourList, terms: Range<Int>? = nil) -> Prediction<T> {
         let terms = terms ?? 0..<kernels.count
         let n = species.count

@@ -7,9 +7,10 @@ struct AtomEnvironment {
     var species: Int
     var r: UnsafeMutablePointer<Double>
     var u: UnsafeMutablePointer<SIMD3<Double>>
+    var inverseR: UnsafeMutablePointer<Double>
     /// Scratch for neighbour indices (3-body selection).
     var selection: UnsafeMutablePointer<Int>
-    /// Scratch for Legendre values and slopes.
+    /// Scratch for Legendre values, slopes and recurrence constants (4 x (order + 1)).
     var legendre: UnsafeMutablePointer<Double>
 }
 
@@ -35,7 +36,7 @@ enum TermKernel {
     func scratchCount(neighbours count: Int) -> Int {
         switch self {
         case .embedding: return count
-        case .threeBody(let s): return 2 * count * s.channels.count
+        case .threeBody(let s): return 2 * count * s.channels.count + s.channels.count * (s.order + 1)
         default: return 0
         }
     }
@@ -162,39 +163,50 @@ enum TermKernel {
                 dg[n * m + a] = slope
             }
         }
-        let legendre = env.legendre, dLegendre = env.legendre + (order + 1)
+        // Coefficients c_nl of all channels, contiguous (channel-major).
+        let stride = order + 1
+        let coefficients = dg + channelCount * m
+        for n in 0..<channelCount {
+            let source = p + shape.offsets[n] + shape.channels[n].parameterCount
+            for l in 0...order { coefficients[n * stride + l] = source[l] }
+        }
+        // Legendre scratch: values, slopes, and recurrence constants (2l+1)/(l+1), l/(l+1).
+        let legendre = env.legendre, dLegendre = env.legendre + stride
+        let recurrenceA = env.legendre + 2 * stride, recurrenceB = env.legendre + 3 * stride
+        for l in 0...order {
+            recurrenceA[l] = Double(2 * l + 1) / Double(l + 1)
+            recurrenceB[l] = Double(l) / Double(l + 1)
+        }
         var energy = T(0)
         for a in 0..<m {
             let ja = env.selection[a]
-            let ua = env.u[ja], invRa = 1 / env.r[ja]
+            let ua = env.u[ja], invRa = env.inverseR[ja]
             for b in (a + 1)..<m {
                 let jb = env.selection[b]
-                let ub = env.u[jb], invRb = 1 / env.r[jb]
+                let ub = env.u[jb], invRb = env.inverseR[jb]
                 let c = dot(ua, ub)
                 // P_l(c) and P_l′(c) by the three-term recurrences.
                 legendre[0] = 1; dLegendre[0] = 0
                 if order >= 1 { legendre[1] = c; dLegendre[1] = 1 }
                 if order >= 2 {
                     for l in 1..<order {
-                        let lf = Double(l)
-                        legendre[l + 1] = ((2 * lf + 1) * c * legendre[l] - lf * legendre[l - 1]) / (lf + 1)
-                        dLegendre[l + 1] = dLegendre[l - 1] + (2 * lf + 1) * legendre[l]
+                        legendre[l + 1] = recurrenceA[l] * c * legendre[l] - recurrenceB[l] * legendre[l - 1]
+                        dLegendre[l + 1] = dLegendre[l - 1] + Double(2 * l + 1) * legendre[l]
                     }
                 }
                 // Direction derivatives of c: ∂c/∂d_a = (u_b − c u_a)/r_a, and symmetrically.
                 var coefficientA = T(0), coefficientB = T(0), cross = T(0)
                 for n in 0..<channelCount {
-                    let coefficients = p + shape.offsets[n] + shape.channels[n].parameterCount
+                    let row = coefficients + n * stride
                     var h = T(0), dh = T(0)
                     for l in 0...order {
-                        h += coefficients[l] * legendre[l]
-                        dh += coefficients[l] * dLegendre[l]
+                        h += row[l] * legendre[l]
+                        dh += row[l] * dLegendre[l]
                     }
                     let ga = g[n * m + a], gb = g[n * m + b]
                     let gg = ga * gb
                     energy += gg * h
-                    let angular = gg * dh
-                    cross += angular
+                    cross += gg * dh
                     coefficientA += dg[n * m + a] * gb * h
                     coefficientB += ga * dg[n * m + b] * h
                 }

@@ -321,7 +321,7 @@ public enum Term: Codable, Sendable, Equatable {
             if t.form == .sqrt, t.density.family == .spline { throw fail("sqrt embedding needs a positive density (exponential or gaussian)", "use density.family exponential or gaussian") }
             try t.density.validate(location: location + " density")
         case .threeBody(let t):
-            guard t.order >= 0, t.order <= 12 else { throw fail("order \(t.order) must be in 0...12", "use a Legendre order of a few") }
+            guard t.order >= 0, t.order <= 7 else { throw fail("order \(t.order) must be in 0...7", "use a Legendre order of a few") }
             guard !t.channels.isEmpty else { throw fail("no radial channels", "add channels: [...]") }
             guard t.coefficients.count == t.channels.count, t.coefficients.allSatisfy({ $0.count == t.order + 1 }) else {
                 throw fail("coefficients must be one row of order+1 = \(t.order + 1) numbers per channel", "fix coefficients or omit them")
