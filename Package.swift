@@ -33,8 +33,10 @@ let package = Package(
             "MosaicCore", "MosaicModel", "MosaicFit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore"]),
-        .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel"]),
+        .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
+        .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

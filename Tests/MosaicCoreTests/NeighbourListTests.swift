@@ -1,5 +1,6 @@
 import XCTest
 import MosaicCore
+import MosaicTestSupport
 
 final class NeighbourListTests: XCTestCase {
     /// All images within the cutoff by brute force over a generous range of lattice shifts.

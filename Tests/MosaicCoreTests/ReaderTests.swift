@@ -1,5 +1,6 @@
 import XCTest
 import MosaicCore
+import MosaicTestSupport
 
 final class ReaderTests: XCTestCase {
     func testReadsShippedNiobiumData() throws {

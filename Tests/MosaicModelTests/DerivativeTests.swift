@@ -1,5 +1,6 @@
 import XCTest
 import MosaicCore
+import MosaicTestSupport
 import MosaicModel
 
 /// Every analytic derivative against central finite differences.

@@ -1,5 +1,6 @@
 import XCTest
 import MosaicCore
+import MosaicTestSupport
 import MosaicModel
 
 final class InvarianceTests: XCTestCase {

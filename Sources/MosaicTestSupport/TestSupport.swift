@@ -2,17 +2,19 @@ import Foundation
 import MosaicCore
 import MosaicModel
 
+// Helpers shared by the test targets (not used by the tools).
+
 /// The repository root, found from this file's location.
-let repositoryRoot: String = {
+public let repositoryRoot: String = {
     var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
+    for _ in 0..<3 { url.deleteLastPathComponent() }  // Sources/MosaicTestSupport/TestSupport.swift
     return url.path
 }()
 
-func dataPath(_ name: String) -> String { repositoryRoot + "/data/nb/" + name }
+public func dataPath(_ name: String) -> String { repositoryRoot + "/data/nb/" + name }
 
 /// The shipped Nb files, read once.
-let niobium: [String: [Structure]] = {
+public let niobium: [String: [Structure]] = {
     var result: [String: [Structure]] = [:]
     for name in ["Nb_AIMD", "Nb_Elastic", "Nb_Surface"] {
         result[name] = try! MVLReader.read(path: dataPath(name + ".json"))
@@ -21,10 +23,10 @@ let niobium: [String: [Structure]] = {
 }()
 
 /// Deterministic pseudo-random numbers (SplitMix64) so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -35,7 +37,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// A composite with every kind of term and non-trivial parameter values, so that every
 /// derivative path is exercised.
-func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> CompositeModel {
+public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> CompositeModel {
     var rng = SeededGenerator(seed: 7)
     func randoms(_ n: Int, _ scale: Double) -> [Double] { (0..<n).map { _ in Double.random(in: -scale...scale, using: &rng) } }
     let embeddingDensity = splineDensity ? RadialFunction.spline(inner: 1.5, weights: randoms(6, 0.5).map { abs($0) + 0.1 })
@@ -56,7 +58,7 @@ func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> Composi
 }
 
 /// A random triclinic cell with `n` atoms at least `minimumDistance` apart.
-func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDistance: Double = 2.2) -> Structure {
+public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDistance: Double = 2.2) -> Structure {
     var rng = SeededGenerator(seed: seed)
     let a = Vec3(scale, 0, 0)
     let b = Vec3(Double.random(in: -1.5...1.5, using: &rng), scale * 0.95, 0)
@@ -73,4 +75,19 @@ func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDis
     return Structure(cell: cell, positions: positions, elements: Array(repeating: Element(symbol: "Nb")!, count: n), source: "random triclinic \(seed)")
 }
 
-func energy(_ model: CompositeModel, _ s: Structure) -> Double { try! model.predict(s).energy }
+public func energy(_ model: CompositeModel, _ s: Structure) -> Double { try! model.predict(s).energy }
+
+/// Writes `text` to a fresh temporary file and returns its path.
+public func temporaryFile(_ text: String, name: String) -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-tests-\(getpid())")
+    try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent(name).path
+    try! text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Runs `body` and returns the MosaicError it throws (fails the caller if it throws nothing).
+public func mosaicError(_ body: () throws -> Void) -> MosaicError? {
+    do { try body() } catch let error as MosaicError { return error } catch { return nil }
+    return nil
+}

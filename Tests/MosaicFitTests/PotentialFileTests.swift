@@ -1,0 +1,52 @@
+import XCTest
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicTestSupport
+
+final class PotentialFileTests: XCTestCase {
+    func sampleFile() throws -> PotentialFile {
+        PotentialFile(model: testModel(), provenance: try JSONValue.from(["split": "Nb_AIMD/Md/1000K", "note": "test"]))
+    }
+
+    func testRoundTripPreservesModelExactly() throws {
+        let path = temporaryFile("", name: "round.json")
+        try sampleFile().write(to: path)
+        let back = try PotentialFile.read(path: path)
+        XCTAssertEqual(back.model, testModel())
+        XCTAssertEqual(back.model.naturalParameters, testModel().naturalParameters)
+        XCTAssertEqual(back.elements.first?.mass, 92.906)
+        XCTAssertEqual(back.cutoff, testModel().cutoff)
+        // Writing it again gives the same bytes.
+        XCTAssertEqual(try back.encoded(), try sampleFile().encoded())
+    }
+
+    func testDamagedFileIsRefused() throws {
+        var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
+        let value = "\(testModel().naturalParameters[3])"
+        XCTAssertTrue(text.contains(value))
+        text = text.replacingOccurrences(of: value, with: value + "1")
+        let path = temporaryFile(text, name: "damaged.json")
+        let error = mosaicError { _ = try PotentialFile.read(path: path) }
+        XCTAssertTrue(error?.description.contains("content hash mismatch") ?? false, error?.description ?? "no error")
+        XCTAssertTrue(error?.description.contains("damaged.json") ?? false)
+
+        let truncated = temporaryFile(String(text.prefix(200)), name: "truncated.json")
+        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: truncated) }?.description.contains("not a JSON potential file") ?? false)
+    }
+
+    func testNewerVersionIsRefusedWithAClearMessage() throws {
+        var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2")
+        let path = temporaryFile(text, name: "newer.json")
+        let error = mosaicError { _ = try PotentialFile.read(path: path) }
+        XCTAssertTrue(error?.description.contains("format version 2 is newer than this Mosaic reads (up to 1)") ?? false, error?.description ?? "no error")
+        XCTAssertTrue(error?.description.contains("update Mosaic") ?? false)
+    }
+
+    func testWrongFormatAndMissingFileAreRefused() {
+        let path = temporaryFile("{\"format\": \"something-else\", \"version\": 1}", name: "other.json")
+        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: path) }?.description.contains("expected 'mosaic-potential'") ?? false)
+        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: "/nonexistent/x.json") }?.description.contains("cannot read") ?? false)
+    }
+}

@@ -1,0 +1,98 @@
+import XCTest
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicTestSupport
+
+final class TrainingTests: XCTestCase {
+    /// A small composite with a non-linear parameter in every kind of term.
+    func truthModel() -> CompositeModel {
+        CompositeModel(elements: [Element(symbol: "Nb")!], terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+            .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+            .embedding(EmbeddingTerm(cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.6], density: .exponential(beta: 2.8, r0: 2.86))),
+            .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)], coefficients: [[0.05, -0.1, 0.08]])),
+        ])
+    }
+
+    /// Real geometries (strained cells, a surface, an AIMD frame) and random cells, labelled by `model`.
+    func syntheticData(_ model: CompositeModel, forceNoise: Double = 0, seed: UInt64 = 1) throws -> Dataset {
+        var rng = SeededGenerator(seed: seed)
+        let geometries = Array(niobium["Nb_Elastic"]!.prefix(12)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![100]]
+            + [randomTriclinic(atoms: 6, seed: 4, scale: 5.5), randomTriclinic(atoms: 6, seed: 5, scale: 5.5)]
+        return Dataset(try geometries.map { g in
+            var s = g
+            let p = try model.predict(s)
+            s.energy = p.energy
+            s.forces = p.forceVectors.map { f in
+                f + Vec3(gaussian(&rng), gaussian(&rng), gaussian(&rng)) * forceNoise
+            }
+            s.stress = p.stress(volume: s.volume)
+            return s
+        })
+    }
+
+    func gaussian(_ rng: inout SeededGenerator) -> Double {
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng), v = Double.random(in: 0..<1, using: &rng)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    func perturbed(_ model: CompositeModel) -> CompositeModel {
+        var start = model
+        var rng = SeededGenerator(seed: 99)
+        start.naturalParameters = zip(model.naturalParameters, model.transforms).map { value, transform in
+            transform == .log ? value * Double.random(in: 0.85...1.15, using: &rng) : value + Double.random(in: -0.03...0.03, using: &rng)
+        }
+        return start
+    }
+
+    func testRecoversParametersFromNoiseFreeData() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth)
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0  // exact recovery: no regularisation
+        trainer.settings.maxIterations = 200
+        trainer.settings.relativeCostTolerance = 1e-14
+        let result = try trainer.train(perturbed(truth), data: data)
+        let fitted = result.model.naturalParameters
+        for (name, (got, want)) in zip(truth.parameterNames, zip(fitted, truth.naturalParameters)) {
+            XCTAssertEqual(got, want, accuracy: 1e-5 * max(1, abs(want)), name)
+        }
+        XCTAssertLessThan(result.stages.last!.finalCost, 1e-12)
+        // The cost never goes up on accepted steps.
+        for (a, b) in zip(result.unifiedCostHistory, result.unifiedCostHistory.dropFirst()) { XCTAssertLessThanOrEqual(b, a) }
+    }
+
+    func testNoisyForcesAreFittedToTheNoiseLevel() throws {
+        let truth = truthModel()
+        let noise = 0.02
+        let data = try syntheticData(truth, forceNoise: noise, seed: 5)
+        var trainer = Trainer()
+        trainer.settings.maxIterations = 80
+        let result = try trainer.train(perturbed(truth), data: data)
+        let prepared = try PreparedDataset(data, model: result.model)
+        let report = EvaluationReport(model: result.model, data: prepared)
+        // Residual force error ≈ noise (a little below: the fit absorbs some of it).
+        XCTAssertEqual(report.overall.forceRMSE, noise, accuracy: 0.25 * noise)
+        // Against the noise-free truth the fitted model is better than the noise.
+        let clean = try syntheticData(truth)
+        let truthReport = EvaluationReport(model: result.model, data: try PreparedDataset(clean, model: result.model))
+        XCTAssertLessThan(truthReport.overall.forceRMSE, 0.5 * noise)
+        XCTAssertGreaterThan(result.stages.count, 1, "single-term stages ran")
+    }
+
+    func testGeodesicAccelerationAlsoConverges() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth)
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.geodesicAcceleration = true
+        trainer.settings.maxIterations = 200
+        trainer.settings.relativeCostTolerance = 1e-14
+        let result = try trainer.train(perturbed(truth), data: data)
+        XCTAssertLessThan(result.stages.last!.finalCost, 1e-10)
+    }
+}
