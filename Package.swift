@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "MosaicModel", targets: ["MosaicModel"]),
         .library(name: "MosaicFit", targets: ["MosaicFit"]),
         .executable(name: "mosaic", targets: ["mosaic"]),
+        // The C ABI (include/mosaic_capi.h) that LAMMPS and other C/C++ codes load.
+        .library(name: "MosaicCAPI", type: .dynamic, targets: ["MosaicCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +31,7 @@ let package = Package(
                 swiftSettings: numericSettings),
         .target(name: "MosaicFit", dependencies: ["MosaicCore", "MosaicModel", "CLAPACK"],
                 swiftSettings: numericSettings),
+        .target(name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], swiftSettings: numericSettings),
         .executableTarget(name: "mosaic", dependencies: [.product(name: "Crypto", package: "swift-crypto"),
             "MosaicCore", "MosaicModel", "MosaicFit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,120 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+
+// The C ABI of Mosaic, as declared in include/mosaic_capi.h. Every entry point catches every
+// error and reports it as a status code plus message: nothing here may trap.
+
+/// What a `mosaic_potential *` points to.
+final class PotentialHandle {
+    let file: PotentialFile
+    let evaluator: ModelEvaluator<Double>
+    /// NUL-terminated symbols, kept alive for the C side.
+    let symbols: [UnsafeMutablePointer<CChar>]
+
+    init(file: PotentialFile) {
+        self.file = file
+        evaluator = ModelEvaluator<Double>(model: file.model)
+        symbols = file.model.elements.map { strdup($0.symbol)! }
+    }
+    deinit { symbols.forEach { free($0) } }
+}
+
+let versionString: UnsafeMutablePointer<CChar> = strdup(PotentialFile.mosaicVersion)!
+
+/// Copies `message` into a C buffer of `size` bytes (truncated, NUL-terminated).
+func writeError(_ message: String, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32) {
+    guard let buffer, size > 0 else { return }
+    let bytes = Array(message.utf8.prefix(Int(size) - 1))
+    for (k, b) in bytes.enumerated() { buffer[k] = CChar(bitPattern: b) }
+    buffer[bytes.count] = 0
+}
+
+func handle(_ pointer: OpaquePointer?) -> PotentialHandle? {
+    guard let pointer else { return nil }
+    return Unmanaged<PotentialHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+}
+
+@_cdecl("mosaic_abi_version")
+public func mosaic_abi_version() -> Int32 { 1 }
+
+@_cdecl("mosaic_version")
+public func mosaic_version() -> UnsafePointer<CChar> { UnsafePointer(versionString) }
+
+@_cdecl("mosaic_potential_create")
+public func mosaic_potential_create(_ bytes: UnsafePointer<CChar>?, _ size: Int, _ name: UnsafePointer<CChar>?,
+                                    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32) -> OpaquePointer? {
+    let label = name.map { String(cString: $0) } ?? "potential"
+    guard let bytes, size > 0 else {
+        writeError("\(label): empty potential file (fix: check the path given to pair_coeff)", errorBuffer, errorSize)
+        return nil
+    }
+    do {
+        let data = Data(bytes: bytes, count: size)
+        let file = try PotentialFile.parse(data, name: label)
+        let object = PotentialHandle(file: file)
+        return OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+    } catch {
+        writeError("\(error)", errorBuffer, errorSize)
+        return nil
+    }
+}
+
+@_cdecl("mosaic_potential_destroy")
+public func mosaic_potential_destroy(_ pointer: OpaquePointer?) {
+    guard let pointer else { return }
+    Unmanaged<PotentialHandle>.fromOpaque(UnsafeRawPointer(pointer)).release()
+}
+
+@_cdecl("mosaic_potential_cutoff")
+public func mosaic_potential_cutoff(_ pointer: OpaquePointer?) -> Double {
+    handle(pointer)?.file.model.cutoff ?? 0
+}
+
+@_cdecl("mosaic_potential_element_count")
+public func mosaic_potential_element_count(_ pointer: OpaquePointer?) -> Int32 {
+    Int32(handle(pointer)?.symbols.count ?? 0)
+}
+
+@_cdecl("mosaic_potential_element_symbol")
+public func mosaic_potential_element_symbol(_ pointer: OpaquePointer?, _ index: Int32) -> UnsafePointer<CChar>? {
+    guard let h = handle(pointer), index >= 0, Int(index) < h.symbols.count else { return nil }
+    return UnsafePointer(h.symbols[Int(index)])
+}
+
+@_cdecl("mosaic_potential_element_mass")
+public func mosaic_potential_element_mass(_ pointer: OpaquePointer?, _ index: Int32) -> Double {
+    guard let h = handle(pointer), index >= 0, Int(index) < h.file.elements.count else { return 0 }
+    return h.file.elements[Int(index)].mass
+}
+
+@_cdecl("mosaic_potential_element_index")
+public func mosaic_potential_element_index(_ pointer: OpaquePointer?, _ symbol: UnsafePointer<CChar>?) -> Int32 {
+    guard let h = handle(pointer), let symbol else { return -1 }
+    let name = String(cString: symbol)
+    return Int32(h.file.model.elements.firstIndex { $0.symbol == name } ?? -1)
+}
+
+@_cdecl("mosaic_compute")
+public func mosaic_compute(_ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
+                           _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
+                           _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
+                           _ ntypes: Int32, _ f: UnsafeMutablePointer<Double>?, _ energy: UnsafeMutablePointer<Double>?,
+                           _ atomEnergy: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
+                           _ atomVirial: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32) -> Int32 {
+    guard let h = handle(pointer) else { writeError("mosaic_compute: no potential (NULL handle)", errorBuffer, errorSize); return 2 }
+    if inum == 0 { return 0 }
+    guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, let f, inum > 0, natoms > 0, ntypes > 0 else {
+        writeError("mosaic_compute: missing neighbour list, positions, types or forces", errorBuffer, errorSize)
+        return 2
+    }
+    let list = FullNeighbourList(inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
+                                 atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes))
+    do {
+        try h.evaluator.evaluate(list, into: FullListOutput(forces: f, energy: energy, atomEnergies: atomEnergy, virial: virial, atomVirials: atomVirial))
+        return 0
+    } catch {
+        writeError("\(error)", errorBuffer, errorSize)
+        return 2
+    }
+}

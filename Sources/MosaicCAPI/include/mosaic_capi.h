@@ -1,0 +1,70 @@
+/* Mosaic C ABI: evaluate Mosaic potentials from C or C++ (the LAMMPS pair style uses it).
+ *
+ * This header is the single source of truth for the ABI of libMosaicCAPI.so.
+ * Conventions: metal units (eV, Angstrom); arrays of 3-vectors are contiguous x,y,z per atom;
+ * virials are in LAMMPS order xx, yy, zz, xy, xz, yz (eV). Results are ADDED to the output arrays.
+ * No call aborts the process: failures return a non-zero status (or NULL) and a message in
+ * the caller's error buffer.
+ */
+#ifndef MOSAIC_CAPI_H
+#define MOSAIC_CAPI_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI version this header describes; compare with mosaic_abi_version() at run time. */
+#define MOSAIC_ABI_VERSION 1
+
+/** Status codes. */
+#define MOSAIC_OK 0
+#define MOSAIC_ERROR_FILE 1      /* missing, damaged or newer potential file */
+#define MOSAIC_ERROR_INPUT 2     /* inconsistent arguments (types, indices, NULL pointers) */
+#define MOSAIC_ERROR_ELEMENT 3   /* element not in the potential */
+
+typedef struct mosaic_potential mosaic_potential;
+
+/** ABI version of the loaded library. */
+int mosaic_abi_version(void);
+
+/** Library version string, e.g. "0.1.0" (static storage). */
+const char *mosaic_version(void);
+
+/** Reads a potential from the bytes of a potential file (`name` labels error messages).
+ *  Returns NULL on failure with a message in `error` (at most error_size bytes, NUL-terminated). */
+mosaic_potential *mosaic_potential_create(const char *bytes, long size, const char *name,
+                                          char *error, int error_size);
+
+/** Releases a potential (NULL is ignored). */
+void mosaic_potential_destroy(mosaic_potential *potential);
+
+/** Largest cutoff of the potential (Angstrom). */
+double mosaic_potential_cutoff(const mosaic_potential *potential);
+
+/** Number of elements, and the symbol of element `index` (static storage owned by the potential). */
+int mosaic_potential_element_count(const mosaic_potential *potential);
+const char *mosaic_potential_element_symbol(const mosaic_potential *potential, int index);
+
+/** Mass of element `index` (amu), 0 if out of range. */
+double mosaic_potential_element_mass(const mosaic_potential *potential, int index);
+
+/** Index of an element symbol in the potential, or -1 if absent. */
+int mosaic_potential_element_index(const mosaic_potential *potential, const char *symbol);
+
+/** Energies, forces and virials from a full neighbour list in LAMMPS's layout.
+ *  species_of_type[t] for t = 1..ntypes is the element index of LAMMPS type t, or -1 for
+ *  types this potential does not handle (hybrid styles). Atoms 0..natoms-1 are local + ghost;
+ *  forces on ghosts are left for reverse communication (newton pair on).
+ *  energy, atom_energy, virial, atom_virial may be NULL when not requested.
+ *  Returns MOSAIC_OK or an error code with a message in `error`. */
+int mosaic_compute(mosaic_potential *potential, int inum, const int *ilist, const int *numneigh,
+                   int *const *firstneigh, int neighbour_mask, int natoms, const double *x,
+                   const int *type, const int *species_of_type, int ntypes, double *f,
+                   double *energy, double *atom_energy, double *virial, double *atom_virial,
+                   char *error, int error_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,26 @@
+# Provides MOSAIC_LAMMPS_INCLUDE_DIR: a complete set of LAMMPS headers for the pair style.
+# Uses the LAMMPS installation's own headers when they are complete (modern LAMMPS), otherwise
+# extracts them from Debian's source package of the installed version (cmake/fetch-lammps-headers.sh).
+get_target_property(_lammps_includes LAMMPS::lammps INTERFACE_INCLUDE_DIRECTORIES)
+set(_complete TRUE)
+foreach(_header fmt/format.h exceptions.h neigh_request.h lammpsplugin.h version.h)
+  set(_found FALSE)
+  foreach(_dir ${_lammps_includes})
+    if(EXISTS "${_dir}/${_header}")
+      set(_found TRUE)
+    endif()
+  endforeach()
+  if(NOT _found AND NOT _header STREQUAL "neigh_request.h")
+    set(_complete FALSE)
+  endif()
+endforeach()
+if(_complete)
+  set(MOSAIC_LAMMPS_INCLUDE_DIR ${_lammps_includes})
+else()
+  set(MOSAIC_LAMMPS_INCLUDE_DIR "${CMAKE_BINARY_DIR}/lammps-headers")
+  execute_process(COMMAND "${CMAKE_CURRENT_LIST_DIR}/fetch-lammps-headers.sh" "${MOSAIC_LAMMPS_INCLUDE_DIR}"
+                  RESULT_VARIABLE _status)
+  if(NOT _status EQUAL 0)
+    message(FATAL_ERROR "Could not get the LAMMPS headers the pair style needs (see the message above).")
+  endif()
+endif()
