@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
         .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
+        .testTarget(name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
         .testTarget(name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

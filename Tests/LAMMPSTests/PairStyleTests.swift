@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+import MosaicCore
+import MosaicModel
+import MosaicTestSupport
+
+/// pair_style mosaic in Debian's LAMMPS against the Swift core.
+final class PairStyleTests: XCTestCase {
+    /// Real DFT snapshots of every group: AIMD blocks, strained (incl. sheared, triclinic) cells, surfaces.
+    var snapshots: [Structure] {
+        let aimd = niobium["Nb_AIMD"]!, elastic = niobium["Nb_Elastic"]!, surface = niobium["Nb_Surface"]!
+        let sheared = elastic.filter { abs($0.cell.a.y) + abs($0.cell.a.z) + abs($0.cell.b.x) + abs($0.cell.b.z) + abs($0.cell.c.x) + abs($0.cell.c.y) > 1e-6 }
+        return [aimd[0], aimd[45], aimd[90], aimd[130], aimd[170], aimd[199]] + Array(elastic.prefix(4)) + Array(sheared.prefix(4))
+            + Array(surface.prefix(8))
+    }
+
+    func writePotential(_ model: CompositeModel, _ folder: String) throws -> String {
+        let path = folder + "/potential.json"
+        try PotentialFile(model: model, provenance: .object(["purpose": .string("LAMMPS test")])).write(to: path)
+        return path
+    }
+
+    /// Energy, forces, per-atom energies, virial and per-atom stress of LAMMPS equal the Swift core's.
+    func testMatchesSwiftCoreOnRealSnapshots() throws {
+        var models = [("all term types", testModel())]
+        if let shipped = try? PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json") { models.append(("shipped Nb", shipped.model)) }
+        var checked = 0
+        var worst = (energy: 0.0, force: 0.0, virial: 0.0)
+        for (label, model) in models {
+            for (k, s) in snapshots.enumerated() {
+                let folder = LAMMPS.folder("single-\(k)")
+                let potential = try writePotential(model, folder)
+                let data = try LAMMPSData(s)
+                try data.text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+                let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder)
+                XCTAssertEqual(out.status, 0, out.text)
+                let r = LAMMPS.results(out)
+                XCTAssertEqual(r.count, 14, out.text)
+                guard r.count == 14 else { continue }
+                let swift = try model.predict(s)
+                let scale = max(1, abs(swift.energy))
+                XCTAssertEqual(r[0], swift.energy, accuracy: 1e-10 * scale, "\(label) \(s.source) energy")
+                worst.energy = max(worst.energy, abs(r[0] - swift.energy) / scale)
+                XCTAssertEqual(r[13], swift.energy, accuracy: 1e-10 * scale, "per-atom energies sum")
+                // Virial in the LAMMPS frame: Rᵀ W R.
+                let w = swift.virial  // xx yy zz yz xz xy
+                let full = [[w[0], w[5], w[4]], [w[5], w[1], w[3]], [w[4], w[3], w[2]]]
+                let rot = data.rotation
+                func rotated(_ a: Int, _ b: Int) -> Double {
+                    var sum = 0.0
+                    for p in 0..<3 { for q in 0..<3 { sum += rot[p, a] * full[p][q] * rot[q, b] } }
+                    return sum
+                }
+                let expected = [rotated(0, 0), rotated(1, 1), rotated(2, 2), rotated(0, 1), rotated(0, 2), rotated(1, 2)]
+                let virialScale = max(1, expected.map(abs).max()!)
+                for v in 0..<6 {
+                    XCTAssertEqual(r[1 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) virial \(v)")
+                    XCTAssertEqual(-r[7 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) summed stress/atom \(v)")
+                    worst.virial = max(worst.virial, abs(r[1 + v] - expected[v]) / virialScale)
+                }
+                let rows = try LAMMPS.dump(folder + "/forces.dump")
+                XCTAssertEqual(rows.count, s.count)
+                let forces = swift.forceVectors
+                let forceScale = max(1, forces.map(norm).max()!)
+                for (i, row) in rows.enumerated() where row.count == 5 {
+                    let f = rot.leftMultiply(forces[i])
+                    for a in 0..<3 {
+                        XCTAssertEqual(row[1 + a], f[a], accuracy: 1e-10 * forceScale, "\(label) \(s.source) atom \(i)")
+                        worst.force = max(worst.force, abs(row[1 + a] - f[a]) / forceScale)
+                    }
+                    XCTAssertEqual(row[4], swift.atomEnergies[i], accuracy: 1e-10 * scale)
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 20)
+        print(String(format: "LAMMPS vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
+                     checked, worst.energy, worst.force, worst.virial))
+    }
+
+    /// 1, 2 and 4 MPI ranks give the same energies and forces (box split across ranks).
+    func testMPIRanksAgree() throws {
+        let model = testModel()
+        let s = niobium["Nb_AIMD"]![140].supercell(2, 2, 2)
+        var energies: [Double] = []
+        var forceSets: [[[Double]]] = []
+        for ranks in [1, 2, 4] {
+            let folder = LAMMPS.folder("mpi-\(ranks)")
+            let potential = try writePotential(model, folder)
+            try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, ranks: ranks)
+            XCTAssertEqual(out.status, 0, out.text)
+            if ranks > 1 { XCTAssertTrue(out.text.contains("\(ranks) by") || out.text.contains("MPI tasks"), out.text) }
+            energies.append(LAMMPS.results(out).first ?? .nan)
+            forceSets.append(try LAMMPS.dump(folder + "/forces.dump"))
+        }
+        for k in 1..<3 {
+            XCTAssertEqual(energies[k], energies[0], accuracy: 1e-10 * abs(energies[0]))
+            XCTAssertEqual(forceSets[k].count, s.count)
+            for (a, b) in zip(forceSets[k], forceSets[0]) { for c in 1...3 { XCTAssertEqual(a[c], b[c], accuracy: 1e-10) } }
+        }
+    }
+
+    /// Bad input ends LAMMPS with a clear error, never a crash.
+    func testErrorsAreReportedNotCrashes() throws {
+        let model = testModel()
+        let s = niobium["Nb_Elastic"]![3]
+        let cases: [(String, (String) throws -> String, String)] = [
+            ("missing file", { _ in LAMMPS.singlePointInput(potential: "nowhere.json", elements: "Nb") }, "cannot open potential file nowhere.json"),
+            ("damaged file", { folder in
+                let path = try self.writePotential(model, folder)
+                var text = try String(contentsOfFile: path, encoding: .utf8)
+                text = text.replacingOccurrences(of: "\"cutoff\" : 5", with: "\"cutoff\" : 6")
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                return LAMMPS.singlePointInput(potential: path, elements: "Nb")
+            }, "content hash mismatch"),
+            ("unknown element", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "W") }, "element W (atom type 1) is not in"),
+            ("newton off", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", newton: "off") }, "requires newton pair on"),
+            ("real units", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", units: "real") }, "requires units metal"),
+            ("wrong pair_coeff", { folder in LAMMPS.singlePointInput(potential: "", elements: "", pairStyle: "pair_style mosaic\npair_coeff * * \(try self.writePotential(model, folder))") }, "pair_coeff for mosaic must be"),
+        ]
+        for (name, input, message) in cases {
+            let folder = LAMMPS.folder("error-\(name.replacingOccurrences(of: " ", with: "-"))")
+            try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(try input(folder), folder: folder)
+            XCTAssertEqual(out.status, 1, "\(name): exit status \(out.status) (a crash would be a signal)\n\(out.text)")
+            XCTAssertTrue(out.text.contains("ERROR") && out.text.contains(message), "\(name): expected '\(message)' in\n\(out.text)")
+        }
+    }
+
+    /// A 2-atom cell is far smaller than the cutoff: LAMMPS's ghost atoms must still give the Swift result.
+    func testBoxSmallerThanCutoff() throws {
+        let model = testModel()
+        let s = niobium["Nb_Elastic"]![7]
+        XCTAssertLessThan(s.cell.a.x, model.cutoff)
+        let folder = LAMMPS.folder("tiny")
+        try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: try writePotential(model, folder), elements: "Nb"), folder: folder)
+        XCTAssertEqual(out.status, 0, out.text)
+        XCTAssertEqual(LAMMPS.results(out).first ?? .nan, try model.predict(s).energy, accuracy: 1e-10 * 30)
+    }
+
+    /// hybrid/overlay: mosaic plus lj/cut is the sum of both.
+    func testHybridOverlay() throws {
+        let model = testModel()
+        let s = niobium["Nb_AIMD"]![3]
+        let folder = LAMMPS.folder("hybrid")
+        try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        let potential = try writePotential(model, folder)
+        let hybrid = "pair_style hybrid/overlay mosaic lj/cut 4.0\npair_coeff * * mosaic \(potential) Nb\npair_coeff 1 1 lj/cut 0.01 2.5"
+        let both = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb", pairStyle: hybrid), folder: folder)
+        XCTAssertEqual(both.status, 0, both.text)
+        let lj = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb", pairStyle: "pair_style lj/cut 4.0\npair_coeff 1 1 0.01 2.5"), folder: folder)
+        let mosaic = try model.predict(s).energy
+        XCTAssertEqual(LAMMPS.results(both).first ?? .nan, mosaic + (LAMMPS.results(lj).first ?? .nan), accuracy: 1e-9 * abs(mosaic))
+    }
+}
