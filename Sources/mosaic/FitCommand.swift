@@ -41,7 +41,7 @@ extension MosaicCommand {
         @Option(help: "Ridge penalty on linear coefficients.")
         var ridge = FitWeights().ridge
         @Option(name: .customLong("max-iterations"), help: "Iteration cap of the unified training.")
-        var maxIterations = 60
+        var maxIterations = 150
         @Option(name: .customLong("stage-iterations"), help: "Iteration cap of each single-term stage.")
         var stageIterations = 20
         @Flag(name: .customLong("no-stages"), help: "Skip the single-term stages; train all parameters at once.")

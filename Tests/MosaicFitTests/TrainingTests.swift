@@ -95,4 +95,35 @@ final class TrainingTests: XCTestCase {
         let result = try trainer.train(perturbed(truth), data: data)
         XCTAssertLessThan(result.stages.last!.finalCost, 1e-10)
     }
+
+    /// Same data and model description: byte-identical potential files.
+    func testFitsAreReproducibleBitForBit() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth, forceNoise: 0.05, seed: 8)
+        var trainer = Trainer()
+        trainer.settings.maxIterations = 15
+        func bytes() throws -> Data {
+            let model = try trainer.train(perturbed(truth), data: data).model
+            return try PotentialFile(model: model, provenance: .string("reproducibility test")).encoded()
+        }
+        let first = try bytes(), second = try bytes()
+        XCTAssertEqual(first, second)
+        XCTAssertGreaterThan(first.count, 1000)
+    }
+
+    /// The metrics a fit reports are what evaluating the written potential gives.
+    func testEvaluationOfWrittenPotentialReproducesReportedMetrics() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth, forceNoise: 0.05, seed: 9)
+        var trainer = Trainer()
+        trainer.settings.maxIterations = 10
+        let model = try trainer.train(perturbed(truth), data: data).model
+        let reported = EvaluationReport(model: model, data: try PreparedDataset(data, model: model))
+        let path = temporaryFile("", name: "reported.json")
+        try PotentialFile(model: model, provenance: try JSONValue.from(["training": reported])).write(to: path)
+        let file = try PotentialFile.read(path: path)
+        let again = EvaluationReport(model: file.model, data: try PreparedDataset(data, model: file.model))
+        XCTAssertEqual(again.overall, reported.overall)
+        XCTAssertEqual(file.provenance["training"], try JSONValue.from(again))
+    }
 }

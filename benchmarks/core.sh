@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Core speed of the Swift evaluator on all shipped Nb cells (prints, asserts nothing):
+# energy+force throughput on one core and the full training-set Jacobian on all cores, for the
+# shipped composite (examples/models/nb.yaml), and the unified fit time of `make demo`'s path.
+# Targets (issue 2/3): >= 2e5 atoms/s on one core; Jacobian < 5 s; unified fit < 3 min.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/opt/swift/usr/bin:$PATH
+swift build -c release --product mosaic >/dev/null
+echo "== mosaic benchmark (examples/models/nb.yaml, all shipped data)"
+.build/release/mosaic benchmark --model examples/models/nb.yaml --repeats 5
+echo "== fit of the shipped model (same command as make demo), wall time"
+start=$(date +%s.%N)
+.build/release/mosaic fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K --output /tmp/mosaic-bench-Nb.json --no-plots \
+  | grep -E "^unified|^term|wrote"
+end=$(date +%s.%N)
+echo "fit wall time: $(echo "$end - $start" | bc) s (target < 180 s)"
