@@ -45,7 +45,7 @@ demo: install
 
 test: lammps
 	swift build -c release --build-tests
-	swift test -c release --skip-build
+	swift test -c release --skip-build --disable-swift-testing
 
 benchmark: lammps
 	benchmarks/core.sh

@@ -109,8 +109,9 @@ public final class LeastSquaresProblem {
         return 0.5 * parts.reduce(0, +) + ridgeCost(theta)
     }
 
-    /// The normal equations at θ: A = JᵀJ (+ ridge), g = Jᵀr (+ ridge θ) over the free parameters, and the cost.
-    public func normalEquations(_ theta: [Double]) -> (a: [Double], g: [Double], cost: Double) {
+    /// The normal equations at θ: A = JᵀJ (+ ridge), g = Jᵀr (+ ridge θ) over the free parameters, and
+    /// the cost. Without the ridge, A is the Fisher information of the weighted residuals.
+    public func normalEquations(_ theta: [Double], includeRidge: Bool = true) -> (a: [Double], g: [Double], cost: Double) {
         let n = free.count
         let p = model.parameterCount
         let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double) in
@@ -144,6 +145,7 @@ public final class LeastSquaresProblem {
             squares += part.squares
         }
         LinearAlgebra.symmetrize(&a, n: n)
+        guard includeRidge else { return (a, g, 0.5 * squares) }
         for (k, q) in free.enumerated() where ridgeMask[k] {
             a[k * n + k] += weights.ridge
             g[k] += weights.ridge * theta[q]

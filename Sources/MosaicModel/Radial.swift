@@ -70,14 +70,14 @@ public enum ParameterTransform: String, Codable, Sendable {
         case .log: return T.exp(theta)
         }
     }
-    func internalValue(_ natural: Double) -> Double {
+    public func internalValue(_ natural: Double) -> Double {
         switch self {
         case .identity: return natural
         case .log: return Foundation.log(natural)
         }
     }
     /// d value / d θ at a natural value.
-    func derivative(atNatural value: Double) -> Double {
+    public func derivative(atNatural value: Double) -> Double {
         switch self {
         case .identity: return 1
         case .log: return value

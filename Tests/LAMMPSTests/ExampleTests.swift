@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import MosaicCore
 import MosaicModel
+import MosaicProperties
 import MosaicTestSupport
 
 /// The examples in examples/ run and agree with the Swift core.
@@ -19,9 +20,13 @@ final class ExampleTests: XCTestCase {
     }
 
     /// Runs examples/lammps/<name> with the shipped potential; fails on a non-zero exit.
-    func runExample(_ name: String) throws -> LAMMPS.Output {
-        let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
+    func runExample(_ name: String, variables: [String: String] = [:]) throws -> LAMMPS.Output {
+        var input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
             .replacingOccurrences(of: "index potentials/Nb.json", with: "index \(repositoryRoot)/potentials/Nb.json")
+        for (name, value) in variables {
+            input = input.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("variable \(name) index ") ? "variable \(name) index \(value)" : String($0) }.joined(separator: "\n")
+        }
         let out = try LAMMPS.run(input, folder: LAMMPS.folder(name))
         XCTAssertEqual(out.status, 0, out.text)
         return out
@@ -60,5 +65,42 @@ final class ExampleTests: XCTestCase {
     func testTriclinicExample() throws {
         let out = try runExample("in.triclinic")
         XCTAssertTrue(out.text.contains("Loop time"), out.text)
+    }
+
+    /// Lattice constant, C11/C12/C44 and the vacancy formation energy from LAMMPS inputs in examples/
+    /// agree with the Swift property calculator (issue: cross-check in LAMMPS).
+    func testLAMMPSPropertiesMatchSwift() throws {
+        let model = try shipped
+        let calculator = PropertyCalculator(model: model)
+        let a0 = try calculator.latticeConstant(guess: 3.32)
+        func result(_ out: LAMMPS.Output, _ prefix: String) -> [Double] {
+            guard let line = out.text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT " + prefix) }) else { return [] }
+            return line.split(separator: " ").compactMap { Double($0) }
+        }
+        // Lattice constant from box relaxation.
+        let aLAMMPS = result(try runExample("in.minimize"), "lattice constant").first ?? .nan
+        XCTAssertEqual(aLAMMPS, a0, accuracy: 1e-4 * a0)
+        // Elastic constants from ±0.2% strains, the same deformations in both codes.
+        let eps = 0.002
+        let elastic = result(try runExample("in.elastic", variables: ["a": "\(a0)", "eps": "\(eps)"]), "C11")
+        XCTAssertEqual(elastic.count, 3)
+        let base = Crystal.bcc(Element(symbol: "Nb")!, a: a0, cells: 2)
+        var cells = [base]
+        for sign in [1.0, -1.0] {
+            var uniaxial = Matrix3.identity; uniaxial[0, 0] += sign * eps
+            var shear = Matrix3.identity; shear[2, 1] = sign * eps
+            cells += [base.deformed(by: uniaxial), base.deformed(by: shear)]
+        }
+        let swift = try CubicElasticConstants.fit(cells: cells, reference: base.cell, maxStrain: 0.01) { try model.predict($0).stress(volume: $0.volume) }
+        if elastic.count == 3 {
+            XCTAssertEqual(elastic[0], swift.c11, accuracy: 1e-4 * swift.c11)
+            XCTAssertEqual(elastic[1], swift.c12, accuracy: 1e-4 * swift.c11)
+            XCTAssertEqual(elastic[2], swift.c44, accuracy: 1e-4 * swift.c11)
+        }
+        // Relaxed vacancy.
+        let vacancyLAMMPS = result(try runExample("in.vacancy", variables: ["a": "\(a0)"]), "vacancy formation energy").first ?? .nan
+        let vacancy = try calculator.vacancyFormationEnergy(a0: a0)
+        XCTAssertTrue(vacancy.converged)
+        XCTAssertEqual(vacancyLAMMPS, vacancy.energy, accuracy: 1e-4 * vacancy.energy)
     }
 }

@@ -1,0 +1,127 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+/// Fisher information analysis of a fitted composite model.
+///
+/// FIM = JᵀWJ from the same weighted residuals as the loss (no ridge), at the fitted parameters,
+/// in the coordinates the fit uses (θ, log for positive scales) or in natural units
+/// (FIM_nat = D⁻¹ FIM_θ D⁻¹ with D = diag(d value / dθ)). Its eigen-decomposition shows stiff
+/// and sloppy parameter directions; its inverse, scaled by the residual variance, gives
+/// parameter covariances (Cramér–Rao / Laplace) that propagate to predictions.
+public struct FisherAnalysis {
+    /// `fit`: the optimiser's θ; `natural`: parameter values in their units; `relative`: d/d log|value|
+    /// (natural FIM scaled by |value| on both sides), which makes parameters of different units comparable.
+    public enum Coordinates: String, Codable, Sendable, CaseIterable { case fit, natural, relative }
+
+    public let model: CompositeModel
+    public let coordinates: Coordinates
+    public let parameterNames: [String]
+    /// Row-major P x P.
+    public let matrix: [Double]
+    /// Ascending.
+    public let eigenvalues: [Double]
+    /// Row k is the eigenvector of eigenvalues[k].
+    public let eigenvectors: [Double]
+    /// Residual variance s² = 2C / (rows − P): the scale of the covariance.
+    public let residualVariance: Double
+    public let residualCount: Int
+    /// Eigenvalues below `sloppyThreshold` · λ_max are sloppy.
+    public let sloppyThreshold: Double
+
+    public var parameterCount: Int { parameterNames.count }
+
+    /// Computes the FIM of `model` on `data` with the loss `weights`.
+    public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, coordinates: Coordinates = .fit,
+                sloppyThreshold: Double = 1e-6) throws {
+        self.model = model
+        self.coordinates = coordinates
+        self.sloppyThreshold = sloppyThreshold
+        parameterNames = model.parameterNames
+        let problem = LeastSquaresProblem(model: model, data: data, weights: weights)
+        let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
+        let p = model.parameterCount
+        var fim = a
+        let scale = FisherAnalysis.gradientScale(model, coordinates)
+        for i in 0..<p { for k in 0..<p { fim[i * p + k] *= scale[i] * scale[k] } }
+        matrix = fim
+        (eigenvalues, eigenvectors) = try LinearAlgebra.symmetricEigen(fim, n: p)
+        residualCount = problem.residualCount
+        residualVariance = 2 * cost / Double(max(residualCount - p, 1))
+    }
+
+    /// Factor turning d/dθ (fit coordinates) into d/d(coordinate): 1, 1/(dvalue/dθ), |value|/(dvalue/dθ).
+    public static func gradientScale(_ model: CompositeModel, _ coordinates: Coordinates) -> [Double] {
+        zip(model.naturalParameters, model.transforms).map { value, transform in
+            switch coordinates {
+            case .fit: return 1
+            case .natural: return 1 / transform.derivative(atNatural: value)
+            case .relative: return max(abs(value), 1e-12) / transform.derivative(atNatural: value)
+            }
+        }
+    }
+
+    public var largestEigenvalue: Double { eigenvalues.last ?? 0 }
+
+    /// λ_max / λ_min (infinite when the FIM is singular).
+    public var conditionNumber: Double {
+        let smallest = eigenvalues.first ?? 0
+        return smallest > 0 ? largestEigenvalue / smallest : .infinity
+    }
+
+    /// log det FIM (−∞ when singular).
+    public var logDeterminant: Double {
+        eigenvalues.allSatisfy { $0 > 0 } ? eigenvalues.reduce(0) { $0 + log($1) } : -.infinity
+    }
+
+    /// Indices (into `eigenvalues`) of the sloppy modes.
+    public var sloppyModes: [Int] { eigenvalues.indices.filter { eigenvalues[$0] < sloppyThreshold * largestEigenvalue } }
+
+    /// Number of parameter combinations the data determine: eigenvalues above the threshold.
+    public var wellDetermined: Int { parameterCount - sloppyModes.count }
+
+    public func eigenvector(_ k: Int) -> ArraySlice<Double> { eigenvectors[(k * parameterCount)..<((k + 1) * parameterCount)] }
+
+    /// The parameters that dominate mode k: (name, component), largest |component| first.
+    public func dominantParameters(ofMode k: Int, count: Int = 3) -> [(name: String, component: Double)] {
+        let v = Array(eigenvector(k))
+        return v.indices.sorted { abs(v[$0]) > abs(v[$1]) }.prefix(count).map { (parameterNames[$0], v[$0]) }
+    }
+
+    /// Share of each term's parameter block in the stiff subspace: Σ_{stiff k} Σ_{p ∈ term} v_kp², divided
+    /// by the number of stiff modes (shares sum to 1).
+    public func termInformation() -> [(term: String, parameters: Int, share: Double)] {
+        let stiff = eigenvalues.indices.filter { !sloppyModes.contains($0) }
+        return zip(model.terms, model.parameterRanges).map { term, range in
+            var sum = 0.0
+            for k in stiff { for q in range { sum += eigenvectors[k * parameterCount + q] * eigenvectors[k * parameterCount + q] } }
+            return (term.name, range.count, stiff.isEmpty ? 0 : sum / Double(stiff.count))
+        }
+    }
+
+    /// Covariance s² FIM⁺ (pseudo-inverse over the non-sloppy modes), row-major.
+    public var covariance: [Double] {
+        let p = parameterCount
+        var c = [Double](repeating: 0, count: p * p)
+        for k in eigenvalues.indices where !sloppyModes.contains(k) {
+            let scale = residualVariance / eigenvalues[k]
+            for i in 0..<p { for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] } }
+        }
+        return c
+    }
+
+    /// Standard errors of the parameters in the analysis coordinates (sloppy directions excluded).
+    public var standardErrors: [Double] {
+        let c = covariance
+        return (0..<parameterCount).map { c[$0 * parameterCount + $0].squareRoot() }
+    }
+
+    /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates).
+    public func predictionSigma(_ gradient: [Double]) -> Double {
+        let c = covariance
+        var sum = 0.0
+        for i in 0..<parameterCount { for j in 0..<parameterCount { sum += gradient[i] * c[i * parameterCount + j] * gradient[j] } }
+        return max(sum, 0).squareRoot()
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+/// One property: the model's value, the DFT reference (when the data give one) and how it was derived.
+public struct PropertyEntry: Codable, Sendable {
+    public var name: String
+    public var unit: String
+    public var model: Double
+    public var reference: Double?
+    /// How the reference was obtained, or why there is none.
+    public var referenceSource: String
+    public var absoluteError: Double? { reference.map { model - $0 } }
+    public var relativeError: Double? { reference.flatMap { abs($0) > 0 ? (model - $0) / abs($0) : nil } }
+}
+
+/// Computes physical properties of a single-element bcc metal with a Mosaic model, and the DFT
+/// references derived from the MVL-style data (strained cells and relaxed slabs of one element).
+public struct PropertyCalculator {
+    public let model: CompositeModel
+    public let element: Element
+    public var relaxation = FIRE()
+
+    public init(model: CompositeModel, element: Element? = nil) {
+        self.model = model
+        self.element = element ?? model.elements[0]
+    }
+
+    func predict(_ s: Structure) throws -> Prediction<Double> { try model.predict(s) }
+
+    /// Pressure (GPa) of the perfect bcc crystal at lattice constant a.
+    public func pressure(a: Double) throws -> Double {
+        let s = Crystal.bcc(element, a: a)
+        return -Units.gigapascal(try predict(s).stress(volume: s.volume).trace / 3)
+    }
+
+    /// Zero-pressure bcc lattice constant (Å): the first change of sign of the pressure from
+    /// compressive to tensile on a scan over 0.8–1.25 × guess, then bisection.
+    public func latticeConstant(guess: Double = 3.3) throws -> Double {
+        let grid = (0...45).map { guess * (0.8 + 0.01 * Double($0)) }
+        var bracket: (Double, Double)? = nil
+        var previous = (a: grid[0], p: try pressure(a: grid[0]))
+        for a in grid.dropFirst() {
+            let p = try pressure(a: a)
+            if previous.p > 0 && p <= 0 { bracket = (previous.a, a); break }
+            previous = (a, p)
+        }
+        guard var (low, high) = bracket else {
+            throw MosaicError("no zero-pressure bcc lattice constant within 0.8–1.25 × \(guess) Å", fix: "check the model, or give a better guess")
+        }
+        for _ in 0..<60 {
+            let mid = 0.5 * (low + high)
+            if try pressure(a: mid) > 0 { low = mid } else { high = mid }
+        }
+        return 0.5 * (low + high)
+    }
+
+    /// Energy per atom of bcc at lattice constant a.
+    public func bccEnergy(a: Double) throws -> Double { try predict(Crystal.bcc(element, a: a)).energy / 2 }
+
+    /// Equation of state E(V) (eV/atom vs Å³/atom) for volumes V0·(1 + strain), and the
+    /// Birch–Murnaghan bulk modulus (GPa) from a cubic fit of E in V^(−2/3).
+    public func equationOfState(a0: Double, range: Double = 0.06, points: Int = 13) throws
+        -> (volumes: [Double], energies: [Double], bulkModulus: Double, equilibriumVolume: Double) {
+        let v0 = a0 * a0 * a0 / 2
+        let volumes = (0..<points).map { v0 * (1 - range + 2 * range * Double($0) / Double(points - 1)) }
+        let energies = try volumes.map { try bccEnergy(a: pow(2 * $0, 1.0 / 3)) }
+        let x = volumes.map { pow($0, -2.0 / 3) }
+        // Normal equations of E = c0 + c1 x + c2 x² + c3 x³ (scaled x for conditioning).
+        let xs = x.map { $0 / x[points / 2] }
+        var a = [Double](repeating: 0, count: 16), b = [Double](repeating: 0, count: 4)
+        for (xi, e) in zip(xs, energies) {
+            let powers = [1, xi, xi * xi, xi * xi * xi]
+            for i in 0..<4 { b[i] += powers[i] * e; for j in 0..<4 { a[i * 4 + j] += powers[i] * powers[j] } }
+        }
+        guard let c = LinearAlgebra.solvePositiveDefinite(a, b) else { throw MosaicError("equation-of-state fit failed") }
+        // Minimum of the cubic in scaled x near the middle, by Newton.
+        var t = 1.0
+        for _ in 0..<50 {
+            let d1 = c[1] + 2 * c[2] * t + 3 * c[3] * t * t, d2 = 2 * c[2] + 6 * c[3] * t
+            t -= d1 / d2
+        }
+        let scale = x[points / 2]
+        let x0 = t * scale
+        let volume = pow(x0, -1.5)
+        let d2 = (2 * c[2] + 6 * c[3] * t) / (scale * scale)  // d²E/dx²
+        let dxdv = -2.0 / 3 * pow(volume, -5.0 / 3)
+        let bulk = volume * d2 * dxdv * dxdv
+        return (volumes, energies, Units.gigapascal(bulk), volume)
+    }
+
+    /// Relaxed vacancy formation energy (eV) in a cells³ bcc supercell at lattice constant a0.
+    public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (energy: Double, converged: Bool) {
+        let perfect = Crystal.bcc(element, a: a0, cells: cells)
+        let e0 = try predict(perfect).energy
+        var defect = perfect
+        defect.positions.removeFirst()
+        defect.elements.removeFirst()
+        let relaxed = try relaxation.relax(defect, model: model)
+        let n = Double(perfect.count)
+        return (relaxed.energy - (n - 1) / n * e0, relaxed.converged)
+    }
+
+    /// E_fcc − E_bcc (eV/atom), each at its own zero-pressure volume.
+    public func fccMinusBcc(a0: Double) throws -> Double {
+        func fccEnergy(_ a: Double) throws -> Double { try predict(Crystal.fcc(element, a: a)).energy / 4 }
+        // fcc with the same atomic volume as bcc, then a golden-section search of its energy.
+        var low = a0 * pow(2, 1.0 / 3) * 0.92, high = a0 * pow(2, 1.0 / 3) * 1.08
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<60 {
+            let m1 = high - ratio * (high - low), m2 = low + ratio * (high - low)
+            if try fccEnergy(m1) < fccEnergy(m2) { high = m2 } else { low = m1 }
+        }
+        return try fccEnergy(0.5 * (low + high)) - bccEnergy(a: a0)
+    }
+
+    /// Surface energy (J/m²) of a slab: (E_slab − N e_bulk) / 2A, with A the cell face normal to the vacuum.
+    public static func surfaceEnergy(slab: Structure, energy: Double, bulkEnergyPerAtom: Double) -> Double {
+        let area = slabArea(slab)
+        return (energy - Double(slab.count) * bulkEnergyPerAtom) / (2 * area) / Units.joulePerSquareMetreInEVPerSquareAngstrom
+    }
+
+    /// Area (Å²) of the cell face parallel to the surface: the lattice direction with the widest
+    /// empty gap (in Å) is the vacuum direction.
+    public static func slabArea(_ slab: Structure) -> Double {
+        let inverse = slab.cell.inverse!
+        let fractional = slab.positions.map { inverse.leftMultiply($0) }
+        let faces = [cross(slab.cell.b, slab.cell.c), cross(slab.cell.c, slab.cell.a), cross(slab.cell.a, slab.cell.b)]
+        var best = (gap: -1.0, area: 0.0)
+        for d in 0..<3 {
+            let values = fractional.map { $0[d] - $0[d].rounded(.down) }.sorted()
+            var gap = 1 - values.last! + values.first!
+            for (u, v) in zip(values, values.dropFirst()) { gap = max(gap, v - u) }
+            let width = slab.volume / norm(faces[d])
+            if gap * width > best.gap { best = (gap * width, norm(faces[d])) }
+        }
+        return best.area
+    }
+}

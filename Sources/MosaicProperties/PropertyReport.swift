@@ -1,0 +1,123 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+/// The property table of a model against DFT references derived from the data.
+///
+/// References (all from the shipped DFT data, nothing from memory):
+/// - C11, C12, C44: slopes of σ against ε = sym(A0⁻¹A) − I over the strained cells with |ε| ≤ 2%;
+/// - bulk modulus: (C11 + 2 C12)/3 of those slopes;
+/// - lattice constant: the unstrained cell, corrected by its residual pressure: a0 (1 − P/(3B));
+/// - energy per atom at equilibrium: the unstrained cell's energy per atom;
+/// - surface energies: (E_slab − N e_bulk)/2A with the DFT slab energies and e_bulk of the unstrained cell.
+/// The vacancy formation energy and the fcc–bcc difference have no reference in the data.
+public struct PropertyReport: Codable, Sendable {
+    public var entries: [PropertyEntry]
+    /// Model equation of state: volumes (Å³/atom) and energies (eV/atom).
+    public var eosVolumes: [Double]
+    public var eosEnergies: [Double]
+    /// DFT equilibrium point (Å³/atom, eV/atom).
+    public var referenceVolume: Double
+    public var referenceEnergy: Double
+
+    public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure],
+                               vacancyCells: Int = 4, progress: (String) -> Void = { _ in }) throws -> PropertyReport {
+        let calculator = PropertyCalculator(model: model)
+        guard let unstrained = elastic.first(where: { s in
+            let c = s.cell
+            return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9 && abs(c.a.y) + abs(c.a.z) + abs(c.b.x) + abs(c.b.z) + abs(c.c.x) + abs(c.c.y) < 1e-9
+        }), let referenceEnergyTotal = unstrained.energy else {
+            throw MosaicError("no unstrained cubic cell among the strained cells", fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
+        }
+        let aReference = unstrained.cell.a.x
+        let eBulkDFT = referenceEnergyTotal / Double(unstrained.count)
+        progress("elastic constants (DFT and model, same \(elastic.count) cells)")
+        let dft = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { s in
+            guard let stress = s.stress else { throw MosaicError(location: s.source, "strained cell without stress", fix: "use data with stresses") }
+            return stress
+        }
+        let modelElastic = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { s in
+            try model.predict(s).stress(volume: s.volume)
+        }
+        let aDFT = aReference * (1 - dft.referencePressure / (3 * dft.bulkModulus))
+        progress("lattice constant, equation of state")
+        let a0 = try calculator.latticeConstant(guess: aReference)
+        let eos = try calculator.equationOfState(a0: a0)
+        let fromData = "Nb_Elastic stress–strain, |ε| ≤ 2%"
+        var entries = [
+            PropertyEntry(name: "lattice constant", unit: "Å", model: a0, reference: aDFT,
+                          referenceSource: "unstrained DFT cell, corrected by its pressure \(String(format: "%.3f", dft.referencePressure)) GPa"),
+            PropertyEntry(name: "energy at equilibrium", unit: "eV/atom", model: try calculator.bccEnergy(a: a0), reference: eBulkDFT,
+                          referenceSource: "unstrained DFT cell"),
+            PropertyEntry(name: "bulk modulus (EOS)", unit: "GPa", model: eos.bulkModulus, reference: dft.bulkModulus,
+                          referenceSource: "(C11 + 2 C12)/3, " + fromData),
+            PropertyEntry(name: "C11", unit: "GPa", model: modelElastic.c11, reference: dft.c11, referenceSource: fromData),
+            PropertyEntry(name: "C12", unit: "GPa", model: modelElastic.c12, reference: dft.c12, referenceSource: fromData),
+            PropertyEntry(name: "C44", unit: "GPa", model: modelElastic.c44, reference: dft.c44, referenceSource: fromData + " (small-strain shear stress)"),
+        ]
+        let eBulkModelAtDFTLattice = try calculator.bccEnergy(a: aReference)
+        for slab in surfaces {
+            guard let energy = slab.energy else { continue }
+            let facet = slab.info["Sur"] ?? slab.source
+            progress("surface (\(facet)): relaxing \(slab.count) atoms")
+            let relaxed = try calculator.relaxation.relax(slab, model: model)
+            entries.append(PropertyEntry(name: "surface (\(facet))", unit: "J/m²",
+                                         model: PropertyCalculator.surfaceEnergy(slab: slab, energy: relaxed.energy, bulkEnergyPerAtom: eBulkModelAtDFTLattice),
+                                         reference: PropertyCalculator.surfaceEnergy(slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
+                                         referenceSource: "relaxed DFT slab (Nb_Surface) vs unstrained bulk cell"))
+        }
+        progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
+        let vacancy = try calculator.vacancyFormationEnergy(a0: a0, cells: vacancyCells)
+        entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
+                                     referenceSource: "no reference in the data"))
+        entries.append(PropertyEntry(name: "E(fcc) − E(bcc)", unit: "eV/atom", model: try calculator.fccMinusBcc(a0: a0), reference: nil,
+                                     referenceSource: "no reference in the data (bcc must be lower: positive)"))
+        return PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
+                              referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
+    }
+
+    /// A fixed-width table: property, model, DFT, error, error %.
+    public func table() -> String {
+        var lines = [TextTable.pad("property", 24) + TextTable.right(["unit", "model", "DFT", "error", "error %"], [9, 12, 12, 11, 9])]
+        lines.append(String(repeating: "-", count: lines[0].count))
+        for e in entries {
+            lines.append(TextTable.pad(e.name, 24) + TextTable.right([
+                e.unit, String(format: "%.4f", e.model), e.reference.map { String(format: "%.4f", $0) } ?? "–",
+                e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–", e.relativeError.map { String(format: "%+.1f", 100 * $0) } ?? "–",
+            ], [9, 12, 12, 11, 9]))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A documented way to fold many errors into one number: each error is divided by its scale
+/// (what counts as "one unit of wrong"), the vector of scaled errors is kept, and the score is
+/// its root mean square. Properties without a reference do not count.
+public struct PropertyScore: Codable, Sendable {
+    /// Scale per property name prefix (longest match wins), in the property's unit.
+    public var scales: [String: Double] = [
+        "lattice constant": 0.01, "energy at equilibrium": 0.01, "bulk modulus": 10, "C11": 20, "C12": 20, "C44": 10,
+        "surface": 0.1,
+    ]
+    public var energyScale = 0.005   // eV/atom
+    public var forceScale = 0.1      // eV/Å
+    public var stressScale = 0.5     // GPa
+
+    public init() {}
+
+    /// (scaled error vector with labels, RMS score).
+    public func score(properties: PropertyReport, errors: ErrorMetrics?) -> (components: [(String, Double)], score: Double) {
+        var components: [(String, Double)] = []
+        for e in properties.entries {
+            guard let error = e.absoluteError,
+                  let scale = scales.filter({ e.name.hasPrefix($0.key) }).max(by: { $0.key.count < $1.key.count })?.value else { continue }
+            components.append((e.name, error / scale))
+        }
+        if let m = errors {
+            components += [("energy RMSE", m.energyRMSE / energyScale), ("force RMSE", m.forceRMSE / forceScale), ("stress RMSE", m.stressRMSE / stressScale)]
+        }
+        let rms = (components.reduce(0) { $0 + $1.1 * $1.1 } / Double(max(components.count, 1))).squareRoot()
+        return (components, rms)
+    }
+}

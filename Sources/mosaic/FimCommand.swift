@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicFisher
+
+extension MosaicCommand {
+    struct Fim: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fim",
+            abstract: "Fisher-information analysis of a potential: stiff and sloppy parameter directions, uncertainties.",
+            discussion: """
+            FIM = JᵀWJ of the weighted residuals of the fit (same tolerances as mosaic fit), at the
+            potential's parameters. Prints the eigenvalue spectrum summary (condition number, log det,
+            sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
+            each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
+            propagated uncertainty of energies and forces per group. Writes an SVG of the spectrum.
+
+            Example:
+              mosaic fim potentials/Nb.json --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
+            """)
+
+        @Argument(help: "A potential file (or model description).")
+        var potential: String
+        @OptionGroup var dataOptions: DataOptions
+        @Option(help: "Relative eigenvalue below which a mode counts as sloppy.")
+        var threshold = 1e-6
+        @Option(help: "Coordinates: relative (d/d log|value|, default: comparable across units), natural (parameter units) or fit (the optimiser's).")
+        var coordinates: String = "relative"
+        @Option(help: "Where to write the spectrum SVG (default: next to the potential, <name>-fim.svg).")
+        var plot: String?
+        @Flag(help: "Print machine-readable JSON.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                LinearAlgebra.useSerialBLAS()
+                let model = try loadModel(potential)
+                let data = try dataOptions.load()
+                let prepared = try PreparedDataset(data, model: model)
+                guard let chosen = FisherAnalysis.Coordinates(rawValue: coordinates) else {
+                    throw MosaicError(location: "--coordinates \(coordinates)", "unknown coordinates", fix: "use relative, natural or fit")
+                }
+                let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: chosen, sloppyThreshold: threshold)
+                let uncertainty = predictionUncertainty(fim, prepared)
+                let path = plot ?? (potential as NSString).deletingPathExtension + "-fim.svg"
+                try AtomicFile.write(spectrumSVG(eigenvalues: fim.eigenvalues, threshold: threshold,
+                                                 title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
+                if json {
+                    let report = FimReport(fim, uncertainty)
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                    return
+                }
+                print("Fisher information of \(potential): \(fim.parameterCount) parameters, \(fim.residualCount) residual rows, \(fim.coordinates.rawValue) coordinates")
+                print(String(format: "λ_max %.4e  λ_min %.4e  condition number %.3e  log det %.2f  residual variance s² %.4f",
+                             fim.largestEigenvalue, fim.eigenvalues.first ?? 0, fim.conditionNumber, fim.logDeterminant, fim.residualVariance))
+                print("sloppy modes (λ < \(threshold) λ_max): \(fim.sloppyModes.count); well-determined parameter combinations: \(fim.wellDetermined) of \(fim.parameterCount)")
+                print("\nsloppiest modes (λ/λ_max: dominant parameters)")
+                for k in 0..<min(5, fim.parameterCount) {
+                    let parts = fim.dominantParameters(ofMode: k).map { String(format: "%@ %+.2f", $0.name as NSString, $0.component) }
+                    print(String(format: "  %.2e  ", fim.eigenvalues[k] / fim.largestEigenvalue) + parts.joined(separator: ", "))
+                }
+                print("\nshare of each term in the stiff subspace")
+                for entry in fim.termInformation() {
+                    print(TextTable.pad("  " + entry.term, 24) + TextTable.right(["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
+                }
+                print("\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue) coordinates; relative errors in %)")
+                let values = chosen == .fit ? model.internalParameters : model.naturalParameters
+                for (k, name) in fim.parameterNames.enumerated() {
+                    // Standard error in the parameter's own units.
+                    let se = fim.standardErrors[k] * (chosen == .relative ? max(abs(values[k]), 1e-12) : 1)
+                    print(TextTable.pad("  " + name, 30) + TextTable.right([String(format: "%.6g", values[k]), String(format: "± %.3g", se),
+                                                                           abs(values[k]) > 0 ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-"], [14, 12, 10]))
+                }
+                print("\npropagated uncertainty (first structure of each group)")
+                for u in uncertainty {
+                    print(TextTable.pad("  " + u.group, 26) + String(format: "E %.3f ± %.4f meV/atom   |F| rms σ %.4f eV/Å", u.energyPerAtom * 1000, u.energySigma * 1000, u.forceSigma))
+                }
+                print("\nspectrum plot: \(path)")
+            }
+        }
+
+        struct Uncertainty: Encodable { var group: String; var energyPerAtom: Double; var energySigma: Double; var forceSigma: Double }
+
+        /// Energy-per-atom and RMS force-component σ for the first structure of each group.
+        func predictionUncertainty(_ fim: FisherAnalysis, _ data: PreparedDataset) -> [Uncertainty] {
+            let jacobian = JacobianEvaluator(model: fim.model)
+            let scale = FisherAnalysis.gradientScale(fim.model, fim.coordinates)
+            var seen = Set<String>()
+            var result: [Uncertainty] = []
+            for k in 0..<data.count where seen.insert(data.dataset.structures[k].group).inserted {
+                let s = data.dataset.structures[k]
+                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k])
+                let p = fim.parameterCount
+                let energy = (0..<p).map { j.energy[$0] * scale[$0] / Double(s.count) }
+                let rows = min(3 * s.count, 30)
+                var squares = 0.0
+                for row in 0..<rows { let g = (0..<p).map { j.forces[row * p + $0] * scale[$0] }; squares += pow(fim.predictionSigma(g), 2) }
+                result.append(Uncertainty(group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
+                                          energySigma: fim.predictionSigma(energy), forceSigma: (squares / Double(rows)).squareRoot()))
+            }
+            return result.sorted { $0.group.compare($1.group, options: .numeric) == .orderedAscending }
+        }
+    }
+}
+
+struct FimReport: Encodable {
+    var coordinates: String
+    var parameterNames: [String]
+    var eigenvalues: [Double]
+    var conditionNumber: Double
+    var logDeterminant: Double
+    var sloppyModes: Int
+    var wellDetermined: Int
+    var residualVariance: Double
+    var standardErrors: [Double]
+    var termShares: [String: Double]
+    var uncertainty: [MosaicCommand.Fim.Uncertainty]
+
+    init(_ fim: FisherAnalysis, _ uncertainty: [MosaicCommand.Fim.Uncertainty]) {
+        coordinates = fim.coordinates.rawValue
+        parameterNames = fim.parameterNames
+        eigenvalues = fim.eigenvalues
+        conditionNumber = fim.conditionNumber
+        logDeterminant = fim.logDeterminant
+        sloppyModes = fim.sloppyModes.count
+        wellDetermined = fim.wellDetermined
+        residualVariance = fim.residualVariance
+        standardErrors = fim.standardErrors
+        termShares = Dictionary(uniqueKeysWithValues: fim.termInformation().map { ($0.term, $0.share) })
+        self.uncertainty = uncertainty
+    }
+}

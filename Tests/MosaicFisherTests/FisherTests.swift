@@ -1,0 +1,115 @@
+import XCTest
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicFisher
+import MosaicTestSupport
+
+final class FisherTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+
+    func dataset(labelledBy model: CompositeModel? = nil) throws -> Dataset {
+        let structures = Array(niobium["Nb_Elastic"]!.prefix(6)) + [niobium["Nb_Surface"]![5], randomTriclinic(atoms: 6, seed: 2, scale: 5.5)]
+        guard let model else { return Dataset(structures) }
+        return Dataset(try structures.map { s in
+            var labelled = s
+            let p = try model.predict(s)
+            labelled.energy = p.energy
+            labelled.forces = p.forceVectors
+            labelled.stress = p.stress(volume: s.volume)
+            return labelled
+        })
+    }
+
+    /// For a model linear in its parameters, the FIM is XᵀWX with X the design matrix: the
+    /// energy, forces and virial of each basis function alone.
+    func testLinearModelFIMIsDesignMatrixGram() throws {
+        let pair = PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01, -0.02])
+        let model = CompositeModel(elements: [nb], terms: [.reference(ReferenceEnergyTerm(energies: ["Nb": -9])), .pairSpline(pair)])
+        let data = try dataset(labelledBy: model)
+        let weights = FitWeights()
+        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(data, model: model), weights: weights)
+        // Columns of X, weighted row by row as the loss weighs residuals.
+        var columns: [[Double]] = []
+        for k in 0..<model.parameterCount {
+            var unit = model
+            unit.naturalParameters = (0..<model.parameterCount).map { $0 == k ? 1 : 0 }
+            var column: [Double] = []
+            for s in data.structures {
+                let p = try unit.predict(s)
+                column.append(p.energy / (weights.energyTolerance * Double(s.count)))
+                for f in p.forceVectors { column += [f.x, f.y, f.z].map { $0 / weights.forceTolerance } }
+                column += p.virial.map { -$0 / s.volume * Units.eVPerCubicAngstromInGPa / weights.stressTolerance }
+            }
+            columns.append(column)
+        }
+        let p = model.parameterCount
+        for i in 0..<p { for j in 0..<p {
+            let expected = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 }
+            XCTAssertEqual(fim.matrix[i * p + j], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(i)][\(j)]")
+        } }
+    }
+
+    /// Two identical embedding terms make their parameters indistinguishable: zero eigenvalues, and the
+    /// sloppiest modes are made of exactly those parameters.
+    func testDuplicatedTermShowsZeroEigenvalueAndNamesParameters() throws {
+        let embedding = EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
+        var twin = embedding
+        twin.name = "twin"
+        let model = CompositeModel(elements: [nb], terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
+            .embedding(embedding), .embedding(twin),
+        ])
+        let data = try dataset(labelledBy: model)
+        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(data, model: model), weights: FitWeights())
+        XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue)
+        XCTAssertLessThan(fim.eigenvalues[1], 1e-10 * fim.largestEigenvalue)
+        XCTAssertGreaterThan(fim.eigenvalues[2], 1e-8 * fim.largestEigenvalue, "only the two duplicated directions are singular")
+        XCTAssertEqual(fim.sloppyModes.count, 2)
+        XCTAssertEqual(fim.conditionNumber > 1e10, true)
+        let duplicated: Set<String> = ["embedding.A", "twin.A", "embedding.density.beta", "twin.density.beta"]
+        for mode in fim.sloppyModes {
+            let top = fim.dominantParameters(ofMode: mode, count: 2)
+            for (name, component) in top {
+                XCTAssertTrue(duplicated.contains(name), "\(name) in sloppy mode \(mode)")
+                XCTAssertGreaterThan(abs(component), 0.5)
+            }
+        }
+    }
+
+    /// In natural units the FIM is the Gauss–Newton Hessian of the cost with respect to the natural
+    /// parameters; at zero residual that is exactly the second derivative of the cost.
+    func testNaturalCoordinatesFollowTheTransformJacobian() throws {
+        let model = CompositeModel(elements: [nb], terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+            .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))),
+        ])
+        let data = try PreparedDataset(try dataset(labelledBy: model), model: model)
+        let weights = FitWeights()
+        let natural = try FisherAnalysis(model: model, data: data, weights: weights, coordinates: .natural)
+        let fit = try FisherAnalysis(model: model, data: data, weights: weights, coordinates: .fit)
+        let relative = try FisherAnalysis(model: model, data: data, weights: weights, coordinates: .relative)
+        let problem = LeastSquaresProblem(model: model, data: data, weights: FitWeights())
+        let p = model.parameterCount
+        for q in 0..<p {
+            let h = 1e-4 * abs(model.naturalParameters[q])
+            func cost(_ delta: Double) -> Double {
+                var shifted = model
+                shifted.naturalParameters[q] += delta
+                return problem.cost(shifted.internalParameters)
+            }
+            let second = (cost(h) - 2 * cost(0) + cost(-h)) / (h * h)
+            XCTAssertEqual(natural.matrix[q * p + q], second, accuracy: 1e-4 * second, model.parameterNames[q])
+        }
+        // Log-transformed parameters: FIM_θ = D FIM_nat D with D = value.
+        let amplitude = model.parameterNames.firstIndex(of: "repulsion.amplitude")!
+        let value = model.naturalParameters[amplitude]
+        XCTAssertEqual(fit.matrix[amplitude * p + amplitude], natural.matrix[amplitude * p + amplitude] * value * value,
+                       accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
+        // Relative coordinates: d/d log|value| — for a log-transformed parameter the same as the fit's.
+        XCTAssertEqual(relative.matrix[amplitude * p + amplitude], fit.matrix[amplitude * p + amplitude],
+                       accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
+    }
+}
