@@ -153,6 +153,16 @@ public final class LeastSquaresProblem {
         return (a, g, 0.5 * squares + ridgeCost(theta))
     }
 
+    /// Whether θ gives finite parameters, with positive scales (log-transformed parameters) within
+    /// [1e-8, 1e6] in their units.
+    public func isAdmissible(_ theta: [Double]) -> Bool {
+        for (value, transform) in zip(theta, model.transforms) {
+            guard value.isFinite else { return false }
+            if transform == .log, !(Foundation.log(1e-8)...Foundation.log(1e6)).contains(value) { return false }
+        }
+        return true
+    }
+
     /// Number of residual rows (for RMS reporting).
     public var residualCount: Int {
         data.dataset.structures.reduce(0) { sum, s in

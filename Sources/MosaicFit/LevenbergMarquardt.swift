@@ -80,7 +80,9 @@ public struct LevenbergMarquardt {
                 if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
             }
             let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
-            let trialCost = problem.cost(trial)
+            // Steps that leave the admissible region (non-finite values, scales beyond any physical
+            // range) are rejected like uphill steps.
+            let trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
             // Predicted reduction of the quadratic model: −(δᵀg + ½ δᵀAδ).
             var quadratic = 0.0
             for i in 0..<n {

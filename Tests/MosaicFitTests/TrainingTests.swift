@@ -127,3 +127,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(file.provenance["training"], try JSONValue.from(again))
     }
 }
+
+final class AdmissibilityTests: XCTestCase {
+    /// Steps that push a positive scale to overflow are not admissible (LM rejects them).
+    func testNonPhysicalScalesAreNotAdmissible() throws {
+        let model = CompositeModel(elements: [Element(symbol: "Nb")!], terms: [
+            .embedding(EmbeddingTerm(cutoff: 5.0, form: .polynomial, coefficients: [0.1], density: .gaussian(center: 3.0, width: 1.0))),
+        ])
+        let data = try PreparedDataset(Dataset([niobium["Nb_Elastic"]![0]]), model: model)
+        let problem = LeastSquaresProblem(model: model, data: data, weights: FitWeights())
+        var theta = model.internalParameters
+        XCTAssertTrue(problem.isAdmissible(theta))
+        theta[2] += 900  // width → e^900 Å
+        XCTAssertFalse(problem.isAdmissible(theta))
+        theta[2] = .nan
+        XCTAssertFalse(problem.isAdmissible(theta))
+    }
+}
