@@ -7,7 +7,8 @@ import MosaicCore
 public struct LevenbergMarquardt {
     public struct Settings: Codable, Sendable, Equatable {
         public var maxIterations = 100
-        /// Stop when an accepted step lowers the cost by less than this fraction.
+        /// Stop when three accepted steps in a row each lower the cost by less than this fraction
+        /// (one small step under heavy damping is not convergence).
         public var relativeCostTolerance = 1e-7
         /// Stop when the largest scaled gradient component is below this.
         public var gradientTolerance = 1e-8
@@ -61,6 +62,7 @@ public struct LevenbergMarquardt {
         var damping = settings.initialDamping
         var nu = 2.0
         var iteration = 0
+        var smallSteps = 0
         while true {
             if iteration >= settings.maxIterations { return Result(theta: current, cost: cost, iterations: iteration, stop: .iterations, costHistory: history) }
             let gradientNorm = (0..<n).map { abs(g[$0]) / scale[$0].squareRoot() }.max() ?? 0
@@ -103,7 +105,8 @@ public struct LevenbergMarquardt {
                 for k in 0..<n { scale[k] = max(scale[k], a[k * n + k]) }
                 damping *= max(1.0 / 3.0, 1 - pow(2 * min(max(ratio, 0), 1) - 1, 3))
                 nu = 2
-                if relativeChange < settings.relativeCostTolerance {
+                smallSteps = relativeChange < settings.relativeCostTolerance ? smallSteps + 1 : 0
+                if smallSteps >= 3 {
                     return Result(theta: current, cost: cost, iterations: iteration, stop: .relativeCost, costHistory: history)
                 }
                 if stepSize < settings.stepTolerance {

@@ -51,19 +51,35 @@ public struct Trainer {
                 let sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })
                 let subRanges = sub.parameterRanges
                 let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap { subRanges[$0.offset] }
+                // Linear coefficients first (shape parameters fixed), then the whole term: a term
+                // that starts from zero coefficients cannot otherwise steer its shape parameters.
+                let tRange = subRanges[kept.firstIndex(of: t)!]
+                let linear = model.terms[t].linearParameters(elements: model.elements)
+                let linearFree = free.filter { !tRange.contains($0) || linear[$0 - tRange.lowerBound] }
                 let stageData = try PreparedDataset(data, model: sub)
-                let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: free)
                 var stageSettings = settings
                 stageSettings.maxIterations = min(settings.maxIterations, stageIterations)
                 let name = "term \(model.terms[t].name)"
-                let result = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: sub.internalParameters) { iteration in
-                    progress(name, iteration, nil)
+                var theta = sub.internalParameters
+                var iterations = 0
+                var initialCost = Double.nan
+                var result: LevenbergMarquardt.Result? = nil
+                for subset in (linearFree.count < free.count && linearFree.count > 0 ? [linearFree, free] : [free]) {
+                    let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: subset)
+                    let step = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: theta) { iteration in
+                        progress(name, iteration, nil)
+                    }
+                    if initialCost.isNaN { initialCost = step.costHistory.first ?? .nan }
+                    theta = step.theta
+                    iterations += step.iterations
+                    result = step
                 }
+                guard let result else { continue }
                 var fitted = sub
-                fitted.internalParameters = result.theta
+                fitted.internalParameters = theta
                 for (k, original) in kept.enumerated() { model.terms[original] = fitted.terms[k] }
-                stages.append(Stage(name: name, parameters: free.count, iterations: result.iterations,
-                                    initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
+                stages.append(Stage(name: name, parameters: free.count, iterations: iterations,
+                                    initialCost: initialCost, finalCost: result.cost, stop: result.stop.rawValue))
             }
         }
         let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)

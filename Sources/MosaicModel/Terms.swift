@@ -263,6 +263,20 @@ public enum Term: Codable, Sendable, Equatable {
         }
     }
 
+    /// Which parameters enter the energy linearly (coefficients of fixed functions), in vector order.
+    public func linearParameters(elements: [Element]) -> [Bool] {
+        switch self {
+        case .reference: return elements.map { _ in true }
+        case .pairSpline(let t): return t.coefficients.map { _ in true }
+        case .morse: return [false, false, false]
+        case .bornMayer: return [false, false]
+        case .embedding(let t):
+            return t.coefficients.map { _ in t.form == .polynomial } + t.density.values.map { _ in false }
+        case .threeBody(let t):
+            return t.channels.flatMap { g in g.values.map { _ in false } + Array(repeating: true, count: t.order + 1) }
+        }
+    }
+
     /// Natural parameter values, in parameter-vector order.
     public func parameterValues(elements: [Element]) -> [Double] {
         switch self {

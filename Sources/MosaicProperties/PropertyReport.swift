@@ -21,6 +21,7 @@ public struct PropertyReport: Codable, Sendable {
     public var referenceVolume: Double
     public var referenceEnergy: Double
 
+    /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it).
     public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure],
                                vacancyCells: Int = 4, progress: (String) -> Void = { _ in }) throws -> PropertyReport {
         let calculator = PropertyCalculator(model: model)
@@ -67,10 +68,12 @@ public struct PropertyReport: Codable, Sendable {
                                          reference: PropertyCalculator.surfaceEnergy(slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
                                          referenceSource: "relaxed DFT slab (Nb_Surface) vs unstrained bulk cell"))
         }
-        progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
-        let vacancy = try calculator.vacancyFormationEnergy(a0: a0, cells: vacancyCells)
-        entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
-                                     referenceSource: "no reference in the data"))
+        if vacancyCells > 0 {
+            progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
+            let vacancy = try calculator.vacancyFormationEnergy(a0: a0, cells: vacancyCells)
+            entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
+                                         referenceSource: "no reference in the data"))
+        }
         entries.append(PropertyEntry(name: "E(fcc) − E(bcc)", unit: "eV/atom", model: try calculator.fccMinusBcc(a0: a0), reference: nil,
                                      referenceSource: "no reference in the data (bcc must be lower: positive)"))
         return PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
@@ -107,9 +110,9 @@ public struct PropertyScore: Codable, Sendable {
     public init() {}
 
     /// (scaled error vector with labels, RMS score).
-    public func score(properties: PropertyReport, errors: ErrorMetrics?) -> (components: [(String, Double)], score: Double) {
+    public func score(properties: PropertyReport?, errors: ErrorMetrics?) -> (components: [(String, Double)], score: Double) {
         var components: [(String, Double)] = []
-        for e in properties.entries {
+        for e in properties?.entries ?? [] {
             guard let error = e.absoluteError,
                   let scale = scales.filter({ e.name.hasPrefix($0.key) }).max(by: { $0.key.count < $1.key.count })?.value else { continue }
             components.append((e.name, error / scale))

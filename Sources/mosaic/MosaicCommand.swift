@@ -15,7 +15,7 @@ struct MosaicCommand: ParsableCommand {
         Typical session:
           mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_AIMD.json
         """,
-        subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Benchmark.self])
+        subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Benchmark.self])
 }
 
 /// Options shared by commands that read DFT data.

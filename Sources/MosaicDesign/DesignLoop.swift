@@ -1,0 +1,278 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicFisher
+import MosaicProperties
+
+/// Settings of the adaptive design loop.
+public struct DesignSettings: Codable, Sendable, Equatable {
+    /// Largest parameter count a candidate may have.
+    public var budgetParameters = 75
+    /// Stop after this many candidates.
+    public var maxCandidates = 20
+    /// Reconfigurations tried per round (the best one is kept if it improves).
+    public var proposalsPerRound = 4
+    /// Levenberg–Marquardt iterations per candidate (warm-started).
+    public var trainingIterations = 40
+    /// Iterations of each single-term stage of the first composite.
+    public var stageIterations = 15
+    public var weights = FitWeights()
+    /// A larger model must lower the score by this fraction; a smaller one may raise it by `tolerance`.
+    public var improvement = 0.01
+    public var tolerance = 0.02
+    /// Include property errors (elastic constants, lattice constant, surface energies) in the score.
+    public var useProperties = true
+    public init() {}
+}
+
+/// One evaluated configuration.
+public struct CandidateRecord: Codable, Sendable {
+    public var id: Int
+    public var parent: Int?
+    public var change: String
+    public var terms: String
+    public var parameters: Int
+    public var validation: ErrorMetrics
+    public var propertyScore: Double?
+    /// RMS of scaled validation and property errors: lower is better.
+    public var score: Double
+    public var conditionNumber: Double
+    public var sloppyModes: Int
+    public var fitSeconds: Double
+    public var accepted: Bool
+    public var model: CompositeModel
+}
+
+/// What the loop has done so far; saved after every candidate, so a run can resume.
+public struct DesignState: Codable, Sendable {
+    public var settings: DesignSettings
+    public var candidates: [CandidateRecord] = []
+    public var best: Int?
+    public var stop: String?
+}
+
+/// The adaptive design loop: train single-term models, combine them, train the composite, then
+/// repeatedly reconfigure the best composite (prune terms and basis functions that live in sloppy
+/// FIM directions, grow capacity where the budget allows), keeping a change only when it lowers the
+/// validation + property score (or keeps it while saving parameters).
+public final class DesignLoop {
+    public let settings: DesignSettings
+    let train: Dataset
+    let validation: Dataset
+    let elastic: [Structure]
+    let surfaces: [Structure]
+    public private(set) var state: DesignState
+    let statePath: String?
+    let progress: (String) -> Void
+
+    public init(settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
+                statePath: String?, progress: @escaping (String) -> Void = { _ in }) throws {
+        self.settings = settings
+        self.train = train
+        self.validation = validation
+        self.elastic = elastic
+        self.surfaces = surfaces
+        self.statePath = statePath
+        self.progress = progress
+        if let statePath, FileManager.default.fileExists(atPath: statePath) {
+            guard let data = FileManager.default.contents(atPath: statePath),
+                  let saved = try? JSONDecoder.mosaic.decode(DesignState.self, from: data) else {
+                throw MosaicError(file: statePath, "cannot read the saved design state", fix: "delete it to start afresh")
+            }
+            guard saved.settings == settings else {
+                throw MosaicError(file: statePath, "the saved design state was made with other settings", fix: "delete it or use the same options")
+            }
+            state = saved
+            progress("resuming: \(saved.candidates.count) candidates already evaluated")
+        } else {
+            state = DesignState(settings: settings)
+        }
+    }
+
+    /// Runs (or resumes) the loop from a library composite: every non-reference term is a
+    /// single-term model; reference and repulsion terms are kept in every candidate.
+    public func run(library: CompositeModel) throws -> DesignState {
+        var replay = state.candidates
+        state.candidates = []
+        func evaluate(_ model: CompositeModel, parent: Int?, change: String, staged: Bool) throws -> CandidateRecord {
+            if let k = replay.firstIndex(where: { $0.parent == parent && $0.change == change }) {
+                let record = replay.remove(at: k)
+                state.candidates.append(record)
+                progress(line(record, resumed: true))
+                return record
+            }
+            var record = try assess(model, parent: parent, change: change, staged: staged, id: state.candidates.count)
+            record.accepted = false
+            state.candidates.append(record)
+            try save()
+            progress(line(record, resumed: false))
+            return record
+        }
+        let base = library.terms.filter { term in
+            if case .reference = term { return true }
+            if case .bornMayer = term { return true }
+            return false
+        }
+        for term in library.terms where !base.contains(term) {
+            _ = try evaluate(CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
+                             change: "single term '\(term.name)'", staged: true)
+        }
+        var best = try evaluate(library, parent: nil, change: "all single terms combined", staged: true)
+        markBest(best.id)
+        var tried = Set<String>()
+        while state.candidates.count < settings.maxCandidates {
+            let proposals = try propose(best.model).filter { tried.insert("\(best.id)|\($0)").inserted }
+            guard !proposals.isEmpty else { state.stop = "no reconfiguration left to try"; break }
+            var round: [CandidateRecord] = []
+            for change in proposals.prefix(settings.proposalsPerRound) where state.candidates.count < settings.maxCandidates {
+                guard let model = try? change.apply(to: best.model), model.parameterCount <= settings.budgetParameters else { continue }
+                round.append(try evaluate(model, parent: best.id, change: change.description, staged: false))
+            }
+            let better = round.filter { c in
+                c.score < best.score * (1 - settings.improvement)
+                    || (c.parameters < best.parameters && c.score < best.score * (1 + settings.tolerance))
+            }
+            guard let chosen = better.min(by: { $0.score < $1.score }) else {
+                if proposals.count <= settings.proposalsPerRound { state.stop = "no reconfiguration improves the score"; break }
+                continue
+            }
+            best = chosen
+            markBest(chosen.id)
+        }
+        if state.stop == nil { state.stop = "candidate limit (\(settings.maxCandidates)) reached" }
+        try save()
+        return state
+    }
+
+    func markBest(_ id: Int) {
+        state.best = id
+        for k in state.candidates.indices { state.candidates[k].accepted = state.candidates[k].id == id || state.candidates[k].accepted }
+    }
+
+    /// Trains and scores one configuration.
+    func assess(_ start: CompositeModel, parent: Int?, change: String, staged: Bool, id: Int) throws -> CandidateRecord {
+        let clock = Date()
+        var trainer = Trainer(weights: settings.weights)
+        trainer.settings.maxIterations = settings.trainingIterations
+        trainer.stageIterations = settings.stageIterations
+        trainer.staged = staged
+        let model = try trainer.train(start, data: train).model
+        let seconds = Date().timeIntervalSince(clock)
+        let validationReport = EvaluationReport(model: model, data: try PreparedDataset(validation, model: model))
+        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
+        var properties: PropertyReport? = nil
+        if settings.useProperties, !elastic.isEmpty {
+            properties = try? PropertyReport.compute(model: model, elastic: elastic, surfaces: surfaces, vacancyCells: 0)
+        }
+        let scorer = PropertyScore()
+        // A model without a stable, zero-pressure bcc lattice cannot be chosen.
+        let total = settings.useProperties && !elastic.isEmpty && properties == nil
+            ? .infinity : scorer.score(properties: properties, errors: validationReport.overall).score
+        let propertyOnly = properties.map { scorer.score(properties: $0, errors: nil).score }
+        return CandidateRecord(id: id, parent: parent, change: change, terms: DesignLoop.summary(model), parameters: model.parameterCount,
+                               validation: validationReport.overall, propertyScore: propertyOnly, score: total.isFinite ? total : .infinity,
+                               conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
+                               accepted: false, model: model)
+    }
+
+    /// Reconfigurations of `model`, most promising first: prune what the sloppiest FIM modes point at,
+    /// remove single terms, then grow capacity within the budget.
+    func propose(_ model: CompositeModel) throws -> [Reconfiguration] {
+        var shrink: [Reconfiguration] = []
+        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
+        for mode in fim.sloppyModes.prefix(3) {
+            guard let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name else { continue }
+            let termName = String(name.split(separator: ".").first ?? "")
+            guard let term = model.terms.first(where: { $0.name == termName }) else { continue }
+            switch term {
+            case .pairSpline(let t) where t.coefficients.count > 6: shrink.append(.resize(term: termName, size: t.coefficients.count - 2))
+            case .threeBody(let t):
+                let parameter = name.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+                if t.channels.count > 1, let n = Int(parameter.dropFirst().prefix { $0.isNumber }) {
+                    shrink.append(.removeChannel(term: termName, index: n))
+                } else if t.order > 2 {
+                    shrink.append(.resize(term: termName, size: t.order - 1))
+                }
+            case .embedding(let t) where t.form == .polynomial && t.coefficients.count > 1:
+                shrink.append(.resize(term: termName, size: t.coefficients.count - 1))
+            case .embedding, .morse:
+                shrink.append(.remove(term: termName))
+            default: break
+            }
+        }
+        // Then whole terms, one at a time (the FIM may spread a redundant term over many modes).
+        let removable = model.terms.filter { term in
+            if case .reference = term { return false }
+            if case .bornMayer = term { return false }
+            return true
+        }
+        if removable.count > 1 {
+            for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
+        }
+        var grow: [Reconfiguration] = []
+        let room = settings.budgetParameters - model.parameterCount
+        for term in model.terms {
+            switch term {
+            case .pairSpline(let t) where room >= 4: grow.append(.resize(term: t.name, size: t.coefficients.count + 4))
+            case .threeBody(let t):
+                if room >= t.order + 3 {
+                    let centres = t.channels.compactMap { $0.family == .gaussian ? $0.values[0] : nil }
+                    let centre = min((centres.max() ?? 2.5) + 0.45, t.cutoff - 0.3)
+                    grow.append(.addChannel(term: t.name, channel: .gaussian(center: centre, width: 0.4)))
+                }
+                if room >= t.channels.count, t.order < 7 { grow.append(.resize(term: t.name, size: t.order + 1)) }
+                if t.cutoff < 4.8 { grow.append(.cutoff(term: t.name, value: t.cutoff + 0.3)) }
+            case .embedding(let t) where t.form == .polynomial && room >= 1 && t.coefficients.count < 4:
+                grow.append(.resize(term: t.name, size: t.coefficients.count + 1))
+            default: break
+            }
+        }
+        if !model.terms.contains(where: { if case .embedding = $0 { return true } else { return false } }), room >= 2 {
+            grow.append(.add(.embedding(EmbeddingTerm(cutoff: model.cutoff, width: 1.5, form: .sqrt, coefficients: [1.0],
+                                                      density: .exponential(beta: 3.0, r0: 2.86)))))
+        }
+        return shrink + grow
+    }
+
+    func save() throws {
+        guard let statePath else { return }
+        try AtomicFile.write(try JSONEncoder.mosaic.encode(state), to: statePath)
+    }
+
+    func line(_ c: CandidateRecord, resumed: Bool) -> String {
+        String(format: "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s",
+               c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score, c.validation.forceRMSE,
+               c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds)
+    }
+
+    /// "pair(16) embedding angular(3ch, L6)".
+    public static func summary(_ model: CompositeModel) -> String {
+        model.terms.map { term -> String in
+            switch term {
+            case .reference: return "ref"
+            case .pairSpline(let t): return "\(t.name)(\(t.coefficients.count))"
+            case .bornMayer(let t): return t.name
+            case .morse(let t): return t.name
+            case .embedding(let t): return t.form == .sqrt ? "\(t.name)(√)" : "\(t.name)(poly\(t.coefficients.count))"
+            case .threeBody(let t): return "\(t.name)(\(t.channels.count)ch,L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
+            }
+        }.joined(separator: " ")
+    }
+}
+
+extension JSONEncoder {
+    static var mosaic: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+}
+extension JSONDecoder {
+    static var mosaic: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}

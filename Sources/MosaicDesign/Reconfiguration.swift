@@ -1,0 +1,109 @@
+import Foundation
+import MosaicCore
+import MosaicModel
+import MosaicFit
+
+/// One change of a composite model. Every change yields a valid model whose parameters are
+/// warm-started from the parent (splines re-projected, coefficients kept where they still apply).
+public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertible {
+    case add(Term)
+    case remove(term: String)
+    /// Pair-spline basis size, three-body Legendre order, or polynomial-embedding degree.
+    case resize(term: String, size: Int)
+    case addChannel(term: String, channel: RadialFunction)
+    case removeChannel(term: String, index: Int)
+    case cutoff(term: String, value: Double)
+
+    public var description: String {
+        switch self {
+        case .add(let t): return "add \(t.typeName) '\(t.name)'"
+        case .remove(let name): return "remove '\(name)'"
+        case .resize(let name, let size): return "resize '\(name)' to \(size)"
+        case .addChannel(let name, let g): return "add channel to '\(name)' (\(g.family.rawValue) \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
+        case .removeChannel(let name, let index): return "remove channel \(index) of '\(name)'"
+        case .cutoff(let name, let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
+        }
+    }
+
+    /// The reconfigured model (validated).
+    public func apply(to model: CompositeModel) throws -> CompositeModel {
+        var result = model
+        func index(_ name: String) throws -> Int {
+            guard let k = model.terms.firstIndex(where: { $0.name == name }) else {
+                throw MosaicError(location: description, "no term named '\(name)'", fix: "use one of: \(model.terms.map(\.name).joined(separator: ", "))")
+            }
+            return k
+        }
+        switch self {
+        case .add(let term):
+            result.terms.append(term)
+        case .remove(let name):
+            result.terms.remove(at: try index(name))
+        case .resize(let name, let size):
+            let k = try index(name)
+            switch result.terms[k] {
+            case .pairSpline(var t):
+                t.coefficients = Reconfiguration.project(t, inner: t.inner, cutoff: t.cutoff, size: size)
+                result.terms[k] = .pairSpline(t)
+            case .threeBody(var t):
+                t.coefficients = t.coefficients.map { row in (0...size).map { $0 < row.count ? row[$0] : 0 } }
+                t.order = size
+                result.terms[k] = .threeBody(t)
+            case .embedding(var t) where t.form == .polynomial:
+                t.coefficients = (0..<size).map { $0 < t.coefficients.count ? t.coefficients[$0] : 0 }
+                result.terms[k] = .embedding(t)
+            default:
+                throw MosaicError(location: description, "term '\(name)' has no basis size", fix: "resize pair-spline, three-body or polynomial embedding terms")
+            }
+        case .addChannel(let name, let channel):
+            let k = try index(name)
+            guard case .threeBody(var t) = result.terms[k] else { throw MosaicError(location: description, "'\(name)' is not a three-body term") }
+            t.channels.append(channel)
+            t.coefficients.append(Array(repeating: 0, count: t.order + 1))
+            result.terms[k] = .threeBody(t)
+        case .removeChannel(let name, let channel):
+            let k = try index(name)
+            guard case .threeBody(var t) = result.terms[k], t.channels.indices.contains(channel), t.channels.count > 1 else {
+                throw MosaicError(location: description, "'\(name)' has no removable channel \(channel)")
+            }
+            t.channels.remove(at: channel)
+            t.coefficients.remove(at: channel)
+            result.terms[k] = .threeBody(t)
+        case .cutoff(let name, let value):
+            let k = try index(name)
+            switch result.terms[k] {
+            case .pairSpline(var t):
+                t.coefficients = Reconfiguration.project(t, inner: t.inner, cutoff: value, size: t.coefficients.count)
+                t.cutoff = value
+                result.terms[k] = .pairSpline(t)
+            case .morse(var t): t.cutoff = value; result.terms[k] = .morse(t)
+            case .bornMayer(var t): t.cutoff = value; result.terms[k] = .bornMayer(t)
+            case .embedding(var t): t.cutoff = value; result.terms[k] = .embedding(t)
+            case .threeBody(var t): t.cutoff = value; result.terms[k] = .threeBody(t)
+            case .reference: throw MosaicError(location: description, "reference energies have no cutoff")
+            }
+        }
+        try result.validate()
+        return result
+    }
+
+    /// Least-squares projection of a pair spline onto a new basis (same function, new knots).
+    static func project(_ old: PairSplineTerm, inner: Double, cutoff: Double, size: Int) -> [Double] {
+        let oldBasis = CubicBSplineBasis(inner: old.inner, cutoff: old.cutoff, size: old.coefficients.count)
+        let newBasis = CubicBSplineBasis(inner: inner, cutoff: cutoff, size: size)
+        var a = [Double](repeating: 0, count: size * size), b = [Double](repeating: 0, count: size)
+        for k in 0..<400 {
+            let r = inner + (cutoff - inner) * (Double(k) + 0.5) / 400
+            var value = 0.0
+            oldBasis.forEachNonZero(r) { i, v, _ in value += old.coefficients[i] * v }
+            var row: [(Int, Double)] = []
+            newBasis.forEachNonZero(r) { i, v, _ in row.append((i, v)) }
+            for (i, vi) in row {
+                b[i] += vi * value
+                for (j, vj) in row { a[i * size + j] += vi * vj }
+            }
+        }
+        for i in 0..<size { a[i * size + i] += 1e-10 }
+        return LinearAlgebra.solvePositiveDefinite(a, b) ?? Array(repeating: 0, count: size)
+    }
+}

@@ -1,0 +1,87 @@
+import XCTest
+import MosaicCore
+import MosaicModel
+import MosaicFit
+import MosaicDesign
+import MosaicTestSupport
+
+final class DesignTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+    var reference: Term { .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])) }
+    var repulsion: Term { .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)) }
+    var angular: Term {
+        .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)], coefficients: [[0.05, -0.1, 0.08]]))
+    }
+    var pair: Term { .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])) }
+
+    /// Labels from `truth` (small force noise) on real geometries (training) and random cells (validation).
+    func data(_ truth: CompositeModel) throws -> (Dataset, Dataset) {
+        var rng = SeededGenerator(seed: 3)
+        func label(_ s: Structure, group: String) throws -> Structure {
+            var out = s
+            let p = try truth.predict(s)
+            out.energy = p.energy
+            out.forces = p.forceVectors.map { $0 + Vec3(Double.random(in: -0.01...0.01, using: &rng), Double.random(in: -0.01...0.01, using: &rng), 0) }
+            out.stress = p.stress(volume: s.volume)
+            out.group = group
+            return out
+        }
+        let train = Array(niobium["Nb_Elastic"]!.prefix(10)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![60]]
+            + (1...3).map { randomTriclinic(atoms: 6, seed: UInt64($0), scale: 5.5) }
+        let validation = (10...12).map { randomTriclinic(atoms: 6, seed: UInt64($0), scale: 5.5) }
+        return (Dataset(try train.map { try label($0, group: "train") }), Dataset(try validation.map { try label($0, group: "validation") }))
+    }
+
+    /// Data made by pair + three-body: the loop, started from a library that also has an
+    /// embedding term, ends with the generating terms and without the embedding.
+    func testLoopRecoversGeneratingTermsAndResumes() throws {
+        let truth = CompositeModel(elements: [nb], terms: [reference, repulsion, pair, angular])
+        let (train, validation) = try data(truth)
+        var libraryAngular = angular
+        if case .threeBody(var t) = libraryAngular { t.coefficients = [[0, 0, 0]]; libraryAngular = .threeBody(t) }
+        let library = CompositeModel(elements: [nb], terms: [
+            reference, repulsion, .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5)),
+            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [0.5], density: .exponential(beta: 2.5, r0: 2.86))),
+            libraryAngular,
+        ])
+        var settings = DesignSettings()
+        settings.budgetParameters = 20
+        settings.maxCandidates = 10
+        settings.trainingIterations = 60
+        settings.useProperties = false
+        let statePath = temporaryFile("", name: "design-state.json")
+        try FileManager.default.removeItem(atPath: statePath)
+        let loop = try DesignLoop(settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath)
+        let state = try loop.run(library: library)
+        let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
+        let types = Set(best.model.terms.map(\.typeName))
+        XCTAssertTrue(types.contains("pair-spline") && types.contains("three-body"), best.terms)
+        XCTAssertFalse(types.contains("embedding"), "the embedding term is not needed: \(best.terms)")
+        XCTAssertLessThan(best.validation.forceRMSE, 0.02)
+        // Running again resumes from the saved state: same candidates, same choice, no retraining.
+        var resumedLines: [String] = []
+        let again = try DesignLoop(settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath) { resumedLines.append($0) }
+        let second = try again.run(library: library)
+        XCTAssertEqual(second.best, state.best)
+        XCTAssertEqual(second.candidates.map(\.change), state.candidates.map(\.change))
+        XCTAssertTrue(resumedLines.dropFirst().allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
+    }
+
+    func testReconfigurationsWarmStart() throws {
+        let model = CompositeModel(elements: [nb], terms: [reference, pair, angular])
+        // A finer spline represents the same function.
+        let finer = try Reconfiguration.resize(term: "pair", size: 12).apply(to: model)
+        for r in stride(from: 2.2, to: 5.0, by: 0.37) {
+            let dimer = Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)], elements: [nb, nb])
+            let single = CompositeModel(elements: [nb], terms: [model.terms[1]]), refined = CompositeModel(elements: [nb], terms: [finer.terms[1]])
+            XCTAssertEqual(try refined.predict(dimer).energy, try single.predict(dimer).energy, accuracy: 2e-3)
+        }
+        // Higher Legendre order keeps the old coefficients and adds zeros: same energies.
+        let higher = try Reconfiguration.resize(term: "angular", size: 4).apply(to: model)
+        let s = niobium["Nb_AIMD"]![5]
+        XCTAssertEqual(try higher.predict(s).energy, try model.predict(s).energy, accuracy: 1e-9)
+        XCTAssertEqual(higher.parameterCount, model.parameterCount + 2)
+        // Removing a term that does not exist is a clear error.
+        XCTAssertThrowsError(try Reconfiguration.remove(term: "nothing").apply(to: model))
+    }
+}
