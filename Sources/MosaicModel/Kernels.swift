@@ -181,6 +181,9 @@ enum TermKernel {
         for a in 0..<m {
             let ja = env.selection[a]
             let ua = env.u[ja], invRa = env.inverseR[ja]
+            // Gradient of atom a accumulates in registers: (along u_a, along Σ u_b terms).
+            var alongA = T(0)
+            var towardB = Vector3<T>.zero
             for b in (a + 1)..<m {
                 let jb = env.selection[b]
                 let ub = env.u[jb], invRb = env.inverseR[jb]
@@ -211,11 +214,13 @@ enum TermKernel {
                     coefficientB += ga * dg[n * m + b] * h
                 }
                 // gradient_a = (g_a′ g_b h) u_a + g_a g_b h′ (u_b − c u_a)/r_a
-                gradient[ja].add(ua, times: coefficientA - cross * (c * invRa))
-                gradient[ja].add(ub, times: cross * invRa)
+                alongA += coefficientA - cross * (c * invRa)
+                towardB.add(ub, times: cross * invRa)
                 gradient[jb].add(ub, times: coefficientB - cross * (c * invRb))
                 gradient[jb].add(ua, times: cross * invRb)
             }
+            gradient[ja].add(ua, times: alongA)
+            gradient[ja].add(towardB)
         }
         return energy
     }
