@@ -120,24 +120,35 @@ public final class DesignLoop {
         }
         var best = try evaluate(library, parent: nil, change: "all single terms combined", staged: true)
         markBest(best.id)
+        // Smaller models may cost up to `tolerance` over the best score seen, not over the last one
+        // (so a chain of small concessions cannot drift far).
+        var anchor = best.score
         var tried = Set<String>()
         while state.candidates.count < settings.maxCandidates {
-            let proposals = try propose(best.model).filter { tried.insert("\(best.id)|\($0)").inserted }
+            // Untried, valid proposals within the budget (duplicates removed, order kept).
+            var seen = Set<String>()
+            let proposals = try propose(best.model).filter { change in
+                let key = "\(best.id)|\(change)"
+                guard !tried.contains(key), seen.insert(key).inserted,
+                      let model = try? change.apply(to: best.model) else { return false }
+                return model.parameterCount <= settings.budgetParameters
+            }
             guard !proposals.isEmpty else { state.stop = "no reconfiguration left to try"; break }
             var round: [CandidateRecord] = []
             for change in proposals.prefix(settings.proposalsPerRound) where state.candidates.count < settings.maxCandidates {
-                guard let model = try? change.apply(to: best.model), model.parameterCount <= settings.budgetParameters else { continue }
-                round.append(try evaluate(model, parent: best.id, change: change.description, staged: false))
+                tried.insert("\(best.id)|\(change)")
+                round.append(try evaluate(try change.apply(to: best.model), parent: best.id, change: change.description, staged: false))
             }
             let better = round.filter { c in
                 c.score < best.score * (1 - settings.improvement)
-                    || (c.parameters < best.parameters && c.score < best.score * (1 + settings.tolerance))
+                    || (c.parameters < best.parameters && c.score < min(best.score, anchor) * (1 + settings.tolerance))
             }
             guard let chosen = better.min(by: { $0.score < $1.score }) else {
                 if proposals.count <= settings.proposalsPerRound { state.stop = "no reconfiguration improves the score"; break }
                 continue
             }
             best = chosen
+            anchor = min(anchor, chosen.score)
             markBest(chosen.id)
         }
         if state.stop == nil { state.stop = "candidate limit (\(settings.maxCandidates)) reached" }
