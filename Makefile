@@ -4,7 +4,7 @@
 #   make test   runs the whole test suite
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
-DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps xz-utils
+DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps python3-ase xz-utils
 PREFIX ?= /usr/local
 MOSAIC := .build/release/mosaic
 LMP_MOSAIC := build/lammps/lmp_mosaic

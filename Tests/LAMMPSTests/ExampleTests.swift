@@ -49,6 +49,29 @@ final class ExampleTests: XCTestCase {
         XCTAssertEqual(energy ?? .nan, swift, accuracy: 2e-6, text)  // printed with 6 decimals
     }
 
+    /// examples/python/ase_mosaic.py: ASE's LAMMPSlib calculator with pair_style mosaic. The extended
+    /// XYZ it writes (ASE's own writer) carries energy, forces and stress equal to the Swift core's.
+    func testASECalculator() throws {
+        let output = LAMMPS.folder("ase") + "/ase.xyz"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [repositoryRoot + "/examples/python/ase_mosaic.py", output]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        let structure = try XCTUnwrap(try ExtXYZ(requireForces: true).read(path: output).first)
+        let swift = try shipped.predict(structure)
+        XCTAssertEqual(structure.energy!, swift.energy, accuracy: 1e-9 * abs(swift.energy))
+        // ASE writes positions and forces with 8 decimals: position rounding moves forces by ~1e-8 Å × force constants.
+        for (a, b) in zip(structure.forces!, swift.forceVectors) { XCTAssertLessThan(norm(a - b), 2e-7) }
+        let stress = swift.stress(volume: structure.volume)
+        for v in 0..<6 { XCTAssertEqual(structure.stress!.voigt[v], stress.voigt[v], accuracy: 1e-6 * max(1e-3, abs(stress.voigt[v]))) }
+    }
+
     /// examples/lammps/in.minimize: box relaxation ends at the zero-pressure lattice constant of the Swift model.
     func testMinimizeExample() throws {
         let out = try runExample("in.minimize")
