@@ -12,6 +12,10 @@ public struct PropertyEntry: Codable, Sendable {
     /// How the reference was obtained, or why there is none.
     public var referenceSource: String
     public var absoluteError: Double? { reference.map { model - $0 } }
+
+    public init(name: String, unit: String, model: Double, reference: Double?, referenceSource: String) {
+        self.name = name; self.unit = unit; self.model = model; self.reference = reference; self.referenceSource = referenceSource
+    }
     public var relativeError: Double? { reference.flatMap { abs($0) > 0 ? (model - $0) / abs($0) : nil } }
 }
 

@@ -118,7 +118,9 @@ extension MosaicCommand {
                 if let validationReport { print(""); print(validationReport.table(title: "held-out errors (\(holdOut.joined(separator: ", ")))")) }
                 if !noPlots {
                     let stem = (output as NSString).deletingPathExtension
-                    let plots = ParityPlot.energyAndForces(data: Dataset(train.structures + heldOut.structures),
+                    // Held-out groups are labelled as such in the legend.
+                    let labelled = heldOut.structures.map { s -> Structure in var c = s; c.group += " (held out)"; return c }
+                    let plots = ParityPlot.energyAndForces(data: Dataset(train.structures + labelled),
                                                            predictions: trainPredictions + heldPredictions, title: (output as NSString).lastPathComponent)
                     try AtomicFile.write(plots.energy.svg(), to: stem + "-energy.svg")
                     try AtomicFile.write(plots.forces.svg(), to: stem + "-forces.svg")
