@@ -15,6 +15,23 @@ public enum Crystal {
                          elements: Array(repeating: element, count: positions.count), source: "bcc a=\(a)")
     }
 
+    /// An hcp cell (2 atoms) with lattice constant a and ratio c/a.
+    public static func hcp(_ element: Element, a: Double, covera: Double = (8.0 / 3).squareRoot()) -> Structure {
+        let c = covera * a
+        let cell = Matrix3(Vec3(a, 0, 0), Vec3(-0.5 * a, 0.5 * 3.0.squareRoot() * a, 0), Vec3(0, 0, c))
+        let fractional = [Vec3(1.0 / 3, 2.0 / 3, 0.25), Vec3(2.0 / 3, 1.0 / 3, 0.75)]
+        return Structure(cell: cell, positions: fractional.map { cell.leftMultiply($0) },
+                         elements: [element, element], source: "hcp a=\(a)")
+    }
+
+    /// The A15 (Cr3Si-type) cubic cell (8 atoms) with lattice constant a.
+    public static func a15(_ element: Element, a: Double) -> Structure {
+        let fractional = [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5), Vec3(0.25, 0, 0.5), Vec3(0.75, 0, 0.5),
+                          Vec3(0.5, 0.25, 0), Vec3(0.5, 0.75, 0), Vec3(0, 0.5, 0.25), Vec3(0, 0.5, 0.75)]
+        return Structure(cell: Matrix3.diagonal(Vec3(a, a, a)), positions: fractional.map { $0 * a },
+                         elements: Array(repeating: element, count: 8), source: "A15 a=\(a)")
+    }
+
     /// A cubic fcc cell (4 atoms) with lattice constant a.
     public static func fcc(_ element: Element, a: Double) -> Structure {
         let basis = [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0), Vec3(0.5, 0, 0.5), Vec3(0, 0.5, 0.5)]

@@ -106,17 +106,32 @@ public struct PropertyCalculator {
         return (relaxed.energy - (n - 1) / n * e0, relaxed.converged)
     }
 
-    /// E_fcc − E_bcc (eV/atom), each at its own zero-pressure volume.
-    public func fccMinusBcc(a0: Double) throws -> Double {
-        func fccEnergy(_ a: Double) throws -> Double { try predict(Crystal.fcc(element, a: a)).energy / 4 }
-        // fcc with the same atomic volume as bcc, then a golden-section search of its energy.
-        var low = a0 * pow(2, 1.0 / 3) * 0.92, high = a0 * pow(2, 1.0 / 3) * 1.08
+    /// Energy per atom of `structure(a)` minimised over a by golden section within ±8% of `guess`.
+    func minimumEnergy(guess: Double, _ structure: (Double) -> Structure) throws -> Double {
+        func energy(_ a: Double) throws -> Double { let s = structure(a); return try predict(s).energy / Double(s.count) }
+        var low = guess * 0.92, high = guess * 1.08
         let ratio = (5.0.squareRoot() - 1) / 2
         for _ in 0..<60 {
             let m1 = high - ratio * (high - low), m2 = low + ratio * (high - low)
-            if try fccEnergy(m1) < fccEnergy(m2) { high = m2 } else { low = m1 }
+            if try energy(m1) < energy(m2) { high = m2 } else { low = m1 }
         }
-        return try fccEnergy(0.5 * (low + high)) - bccEnergy(a: a0)
+        return try energy(0.5 * (low + high))
+    }
+
+    /// E(structure) − E(bcc) in eV/atom for fcc, hcp (ideal c/a) and A15, each at its own
+    /// energy-minimising volume (guesses from the bcc atomic volume).
+    public func phaseDifferences(a0: Double) throws -> [(name: String, energy: Double)] {
+        let bcc = try bccEnergy(a: a0)
+        let volume = a0 * a0 * a0 / 2
+        let fcc = try minimumEnergy(guess: pow(4 * volume, 1.0 / 3)) { Crystal.fcc(element, a: $0) }
+        let hcp = try minimumEnergy(guess: pow(2 * volume / (0.5 * 3.0.squareRoot() * (8.0 / 3).squareRoot()), 1.0 / 3)) { Crystal.hcp(element, a: $0) }
+        let a15 = try minimumEnergy(guess: pow(8 * volume, 1.0 / 3)) { Crystal.a15(element, a: $0) }
+        return [("fcc", fcc - bcc), ("hcp", hcp - bcc), ("A15", a15 - bcc)]
+    }
+
+    /// E_fcc − E_bcc (eV/atom), each at its own minimum.
+    public func fccMinusBcc(a0: Double) throws -> Double {
+        try phaseDifferences(a0: a0).first { $0.name == "fcc" }!.energy
     }
 
     /// Surface energy (J/m²) of a slab: (E_slab − N e_bulk) / 2A, with A the cell face normal to the vacuum.

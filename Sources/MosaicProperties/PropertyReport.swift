@@ -79,8 +79,15 @@ public struct PropertyReport: Codable, Sendable {
             entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
                                          referenceSource: "no reference in the data"))
         }
-        entries.append(PropertyEntry(name: "E(fcc) − E(bcc)", unit: "eV/atom", model: try calculator.fccMinusBcc(a0: a0), reference: nil,
-                                     referenceSource: "no reference in the data (bcc must be lower: positive)"))
+        for phase in try calculator.phaseDifferences(a0: a0) {
+            entries.append(PropertyEntry(name: "E(\(phase.name)) − E(bcc)", unit: "eV/atom", model: phase.energy, reference: nil,
+                                         referenceSource: "no reference in the data (bcc must be lower: positive)"))
+        }
+        // The isolated atom: all interaction terms vanish, leaving the reference energy.
+        let isolated = try model.predict(Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0)],
+                                                    elements: [calculator.element])).energy
+        entries.append(PropertyEntry(name: "cohesive energy", unit: "eV/atom", model: isolated - (try calculator.bccEnergy(a: a0)), reference: nil,
+                                     referenceSource: "not constrained: the data have no isolated atom, so the model's isolated-atom energy is free"))
         return PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
                               referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
     }

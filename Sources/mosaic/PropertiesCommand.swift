@@ -43,10 +43,12 @@ extension MosaicCommand {
                     if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }
                 }
                 let data = try dataOptions.load()
-                let evaluation = EvaluationReport(model: model, data: try PreparedDataset(data, model: model))
+                let predictions = try PreparedDataset(data, model: model).predictions(model)
+                let evaluation = EvaluationReport(data: data, predictions: predictions)
+                let parity = ParityPlot.energyAndForces(data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
                 let path = report ?? (potential as NSString).deletingPathExtension + "-properties.html"
-                try AtomicFile.write(html(properties, evaluation, components, score), to: path)
+                try AtomicFile.write(html(properties, evaluation, components, score, parity: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)]), to: path)
                 if json {
                     struct Output: Encodable { var properties: [PropertyEntry]; var errors: EvaluationReport; var score: Double; var scaledErrors: [String: Double] }
                     let encoder = JSONEncoder()
@@ -65,7 +67,7 @@ extension MosaicCommand {
             }
         }
 
-        func html(_ p: PropertyReport, _ e: EvaluationReport, _ components: [(String, Double)], _ score: Double) -> String {
+        func html(_ p: PropertyReport, _ e: EvaluationReport, _ components: [(String, Double)], _ score: Double, parity: [String]) -> String {
             // Equation of state: model curve and the DFT equilibrium point.
             let w = 480.0, h = 320.0, m = 56.0
             let vs = p.eosVolumes + [p.referenceVolume], es = p.eosEnergies + [p.referenceEnergy]
@@ -100,6 +102,7 @@ extension MosaicCommand {
             <h2>Equation of state</h2>\(eos)
             <h2>Scaled errors (error / scale; red beyond one scale)</h2>\(bars)
             <h2>Structure-group errors</h2><pre>\(e.table())</pre>
+            <h2>Parity: model vs DFT</h2>\(parity.joined(separator: "\n"))
             </body></html>
             """
         }

@@ -151,3 +151,31 @@ final class PropertyScoreTests: XCTestCase {
         XCTAssertEqual(abs(scorer.score(properties: report, errors: nil).components[1].1), 0.1, accuracy: 1e-12)
     }
 }
+
+final class CrystalTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+
+    func firstShell(_ s: Structure, atom: Int) -> (count: Int, distance: Double) {
+        let list = NeighbourList(s, cutoff: 1.2 * s.cell.a.x)
+        let distances = list.neighbours(of: atom).map { norm(list.delta[$0]) }
+        let nearest = distances.min()!
+        return (distances.filter { $0 < nearest + 1e-6 }.count, nearest)
+    }
+
+    /// The reference structures have their textbook first shells.
+    func testStructuresHaveTheirCoordination() {
+        let a = 4.0
+        XCTAssertEqual(firstShell(Crystal.fcc(nb, a: a), atom: 0).count, 12)
+        XCTAssertEqual(firstShell(Crystal.fcc(nb, a: a), atom: 0).distance, a / 2.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(firstShell(Crystal.hcp(nb, a: a), atom: 0).count, 12)
+        XCTAssertEqual(firstShell(Crystal.hcp(nb, a: a), atom: 1).distance, a, accuracy: 1e-12)
+        XCTAssertEqual(firstShell(Crystal.bcc(nb, a: a), atom: 0).count, 8)
+        // A15: chain sites (6c) have 2 neighbours at a/2 along the chain.
+        let a15 = Crystal.a15(nb, a: a)
+        XCTAssertEqual(firstShell(a15, atom: 2).count, 2)
+        XCTAssertEqual(firstShell(a15, atom: 2).distance, a / 2, accuracy: 1e-12)
+        // 2a sites: 12 neighbours at a √5 / 4.
+        XCTAssertEqual(firstShell(a15, atom: 0).count, 12)
+        XCTAssertEqual(firstShell(a15, atom: 0).distance, a * 5.0.squareRoot() / 4, accuracy: 1e-12)
+    }
+}
