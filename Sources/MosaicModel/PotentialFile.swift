@@ -41,16 +41,11 @@ public struct PotentialFile: Codable, Sendable {
     }
 
     static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONEncoder.mosaic
+        encoder.outputFormatting.insert(.withoutEscapingSlashes)
         return encoder
     }
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
+    static func decoder() -> JSONDecoder { JSONDecoder.mosaic }
 
     /// SHA-256 (hex) of the canonical encoding without the hash.
     public func contentHash() throws -> String {
@@ -158,5 +153,24 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
+    }
+}
+
+extension JSONEncoder {
+    /// Pretty, sorted, with non-finite numbers as "inf"/"-inf"/"nan" strings: for reports and saved state.
+    public static var mosaic: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    /// Reads what `JSONEncoder.mosaic` writes.
+    public static var mosaic: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 }

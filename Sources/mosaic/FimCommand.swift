@@ -49,9 +49,7 @@ extension MosaicCommand {
                                                  title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
                 if json {
                     let report = FimReport(fim, uncertainty)
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                    let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
                 }

@@ -62,8 +62,7 @@ extension MosaicCommand {
                 let prepared = try PreparedDataset(data, model: model)
                 let report = EvaluationReport(model: model, data: prepared)
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
                     print(report.table(title: "\(model.parameterCount) parameters, cutoff \(model.cutoff) Å, \(data.structures.count) structures"))

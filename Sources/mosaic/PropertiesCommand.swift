@@ -51,9 +51,7 @@ extension MosaicCommand {
                 try AtomicFile.write(html(properties, evaluation, components, score, parity: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)]), to: path)
                 if json {
                     struct Output: Encodable { var properties: [PropertyEntry]; var errors: EvaluationReport; var score: Double; var scaledErrors: [String: Double] }
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                    let encoder = JSONEncoder.mosaic
                     let output = Output(properties: properties.entries, errors: evaluation, score: score,
                                         scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }))
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))

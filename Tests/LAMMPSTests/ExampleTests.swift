@@ -32,11 +32,12 @@ final class ExampleTests: XCTestCase {
         return out
     }
 
-    /// examples/python/lammps_mosaic.py: Debian's python3-lammps with the style registered through the C API.
-    func testPythonLAMMPSModule() throws {
+    /// Runs examples/python/<script> with Debian's Python (which has the lammps module); fails on a
+    /// non-zero exit and returns what it printed.
+    func runPython(_ script: String, _ arguments: String...) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repositoryRoot + "/examples/python/lammps_mosaic.py"]
+        process.arguments = [repositoryRoot + "/examples/python/" + script] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -44,6 +45,12 @@ final class ExampleTests: XCTestCase {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, text)
+        return text
+    }
+
+    /// examples/python/lammps_mosaic.py: Debian's python3-lammps with the style registered through the C API.
+    func testPythonLAMMPSModule() throws {
+        let text = try runPython("lammps_mosaic.py")
         let energy = text.components(separatedBy: "E = ").last.flatMap { Double($0.split(separator: " ").first ?? "") }
         let swift = try shipped.predict(bcc(cells: 3, a: 3.3226)).energy / 54
         XCTAssertEqual(energy ?? .nan, swift, accuracy: 2e-6, text)  // printed with 6 decimals
@@ -53,16 +60,7 @@ final class ExampleTests: XCTestCase {
     /// XYZ it writes (ASE's own writer) carries energy, forces and stress equal to the Swift core's.
     func testASECalculator() throws {
         let output = LAMMPS.folder("ase") + "/ase.xyz"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repositoryRoot + "/examples/python/ase_mosaic.py", output]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        _ = try runPython("ase_mosaic.py", output)
         let structure = try XCTUnwrap(try ExtXYZ(requireForces: true).read(path: output).first)
         let swift = try shipped.predict(structure)
         XCTAssertEqual(structure.energy!, swift.energy, accuracy: 1e-9 * abs(swift.energy))
