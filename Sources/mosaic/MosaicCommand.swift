@@ -54,13 +54,24 @@ extension MosaicCommand {
         @OptionGroup var dataOptions: DataOptions
         @Flag(help: "Print machine-readable JSON instead of the table.")
         var json = false
+        @Option(help: "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: next to the model, <name>-evaluate.")
+        var plots: String?
+        @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
+        var noPlots = false
 
         func run() throws {
             try reportingErrors {
                 let model = try loadModel(model)
                 let data = try dataOptions.load()
-                let prepared = try PreparedDataset(data, model: model)
-                let report = EvaluationReport(model: model, data: prepared)
+                let predictions = try PreparedDataset(data, model: model).predictions(model)
+                let report = EvaluationReport(data: data, predictions: predictions)
+                if !noPlots {
+                    let prefix = plots ?? (self.model as NSString).deletingPathExtension + "-evaluate"
+                    let parity = ParityPlot.energyAndForces(data: data, predictions: predictions, title: (self.model as NSString).lastPathComponent)
+                    try AtomicFile.write(parity.energy.svg(), to: prefix + "-energy.svg")
+                    try AtomicFile.write(parity.forces.svg(), to: prefix + "-forces.svg")
+                    if !json { print("parity plots: \(prefix)-energy.svg, \(prefix)-forces.svg") }
+                }
                 if json {
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
