@@ -30,7 +30,7 @@ public enum MVLReader {
         do {
             entries = try JSONDecoder().decode([Entry].self, from: data)
         } catch let error as DecodingError {
-            throw MosaicError(file: path, describe(error),
+            throw MosaicError(file: path, describeDecodingError(error),
                               fix: "each entry needs structure.lattice.matrix, structure.sites and outputs")
         }
         let stem = (name as NSString).deletingPathExtension
@@ -93,21 +93,5 @@ public enum MVLReader {
                                source: "\((path as NSString).lastPathComponent) entry \(index)", info: info)
         do { try result.validate() } catch let error as MosaicError { throw error.inFile(path) }
         return result
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing key '\(key.stringValue)' at \(path(context.codingPath))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong value at \(path(context.codingPath)): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            return "malformed JSON at \(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "malformed JSON"
-        }
     }
 }

@@ -32,3 +32,22 @@ public struct MosaicError: Error, CustomStringConvertible, Equatable {
         return copy
     }
 }
+
+/// A readable one-line description of a decoding error with its key path.
+public func describeDecodingError(_ error: DecodingError) -> String {
+    func path(_ codingPath: [CodingKey]) -> String {
+        let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.isEmpty ? "the top level" : String(text.drop(while: { $0 == "." }))
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+        let parent = path(context.codingPath)
+        return "missing key '\(key.stringValue)' in \(parent)"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        return "wrong value at \(path(context.codingPath)): \(context.debugDescription)"
+    case .dataCorrupted(let context):
+        return "bad value at \(path(context.codingPath)): \(context.debugDescription)"
+    @unknown default:
+        return "malformed file"
+    }
+}
