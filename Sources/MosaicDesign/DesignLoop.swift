@@ -23,6 +23,9 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     public var tolerance = 0.02
     /// Include property errors (elastic constants, lattice constant, surface energies) in the score.
     public var useProperties = true
+    /// A sloppy mode with λ below this fraction of λ_max is an (almost) exact redundancy: fixing its
+    /// dominant parameter is proposed first.
+    public var redundancyThreshold = 1e-10
     public init() {}
 }
 
@@ -131,7 +134,7 @@ public final class DesignLoop {
                 let key = "\(best.id)|\(change)"
                 guard !tried.contains(key), seen.insert(key).inserted,
                       let model = try? change.apply(to: best.model) else { return false }
-                return model.parameterCount <= settings.budgetParameters
+                return model.freeParameterCount <= settings.budgetParameters
             }
             guard !proposals.isEmpty else { state.stop = "no reconfiguration left to try"; break }
             var round: [CandidateRecord] = []
@@ -181,7 +184,7 @@ public final class DesignLoop {
         let total = settings.useProperties && !elastic.isEmpty && properties == nil
             ? .infinity : scorer.score(properties: properties, errors: validationReport.overall).score
         let propertyOnly = properties.map { scorer.score(properties: $0, errors: nil).score }
-        return CandidateRecord(id: id, parent: parent, change: change, terms: DesignLoop.summary(model), parameters: model.parameterCount,
+        return CandidateRecord(id: id, parent: parent, change: change, terms: DesignLoop.summary(model), parameters: model.freeParameterCount,
                                validation: validationReport.overall, propertyScore: propertyOnly, score: total.isFinite ? total : .infinity,
                                conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
                                accepted: false, model: model)
@@ -192,6 +195,14 @@ public final class DesignLoop {
     func propose(_ model: CompositeModel) throws -> [Reconfiguration] {
         var shrink: [Reconfiguration] = []
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
+        // The sloppiest mode's dominant parameter can be held fixed: first when the mode is an
+        // (almost) exact redundancy, after the structural prunes otherwise.
+        var fix: Reconfiguration? = nil
+        if let mode = fim.sloppyModes.first, let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name,
+           !model.terms.contains(where: { if case .reference = $0 { return name.hasPrefix($0.name + ".") } else { return false } }) {
+            fix = .fix(parameter: name)
+            if fim.eigenvalues[mode] < settings.redundancyThreshold * fim.largestEigenvalue { shrink.append(.fix(parameter: name)); fix = nil }
+        }
         for mode in fim.sloppyModes.prefix(3) {
             guard let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name else { continue }
             let termName = String(name.split(separator: ".").first ?? "")
@@ -221,8 +232,9 @@ public final class DesignLoop {
         if removable.count > 1 {
             for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
         }
+        if let fix { shrink.append(fix) }
         var grow: [Reconfiguration] = []
-        let room = settings.budgetParameters - model.parameterCount
+        let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {
             switch term {
             case .pairSpline(let t) where room >= 4: grow.append(.resize(term: t.name, size: t.coefficients.count + 4))
@@ -268,6 +280,6 @@ public final class DesignLoop {
             case .embedding(let t): return t.form == .sqrt ? "\(t.name)(√)" : "\(t.name)(poly\(t.coefficients.count))"
             case .threeBody(let t): return "\(t.name)(\(t.channels.count)ch,L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
             }
-        }.joined(separator: " ")
+        }.joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
     }
 }

@@ -13,6 +13,9 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     case addChannel(term: String, channel: RadialFunction)
     case removeChannel(term: String, index: Int)
     case cutoff(term: String, value: Double)
+    /// Hold one parameter at its current value: for a parameter that only lives in sloppy FIM
+    /// directions (e.g. one of two parameters related by an exact scale invariance).
+    case fix(parameter: String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case .addChannel(let name, let g): return "add channel to '\(name)' (\(g.family.rawValue) \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
         case .removeChannel(let name, let index): return "remove channel \(index) of '\(name)'"
         case .cutoff(let name, let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
+        case .fix(let parameter): return "fix '\(parameter)'"
         }
     }
 
@@ -82,9 +86,29 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             case .threeBody(var t): t.cutoff = value; result.terms[k] = .threeBody(t)
             case .reference: throw MosaicError(location: description, "reference energies have no cutoff")
             }
+        case .fix(let parameter):
+            guard model.parameterNames.contains(parameter), !(model.fixed ?? []).contains(parameter) else {
+                throw MosaicError(location: description, "'\(parameter)' is not a free parameter of the model")
+            }
+            result.fixed = (model.fixed ?? []) + [parameter]
+        }
+        // A term whose parameter vector changed shape starts with all its parameters free again.
+        if let changed = changedTerm {
+            let known = Set(result.parameterNames)
+            let kept = (model.fixed ?? []).filter { known.contains($0) && !$0.hasPrefix(changed + ".") }
+            result.fixed = kept.isEmpty ? nil : kept
         }
         try result.validate()
         return result
+    }
+
+    /// The term whose parameters a structural change reshapes (nil for `fix`).
+    var changedTerm: String? {
+        switch self {
+        case .add(let t): return t.name
+        case .remove(let name), .resize(let name, _), .addChannel(let name, _), .removeChannel(let name, _), .cutoff(let name, _): return name
+        case .fix: return nil
+        }
     }
 
     /// Least-squares projection of a pair spline onto a new basis (same function, new knots).

@@ -17,7 +17,12 @@ public struct FisherAnalysis {
 
     public let model: CompositeModel
     public let coordinates: Coordinates
+    /// Positions in the model's parameter vector of the analysed parameters: the fitted ones
+    /// (the model's `fixed` parameters are constants, not unknowns).
+    public let parameterIndices: [Int]
     public let parameterNames: [String]
+    /// d/dθ → d/d(coordinate) factor of each analysed parameter.
+    public let coordinateScale: [Double]
     /// Row-major P x P.
     public let matrix: [Double]
     /// Ascending.
@@ -38,12 +43,15 @@ public struct FisherAnalysis {
         self.model = model
         self.coordinates = coordinates
         self.sloppyThreshold = sloppyThreshold
-        parameterNames = model.parameterNames
+        parameterIndices = model.freeParameterIndices
+        parameterNames = parameterIndices.map { model.parameterNames[$0] }
         let problem = LeastSquaresProblem(model: model, data: data, weights: weights)
         let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
-        let p = model.parameterCount
+        let p = parameterIndices.count
         var fim = a
-        let scale = FisherAnalysis.gradientScale(model, coordinates)
+        let allScales = FisherAnalysis.gradientScale(model, coordinates)
+        let scale = parameterIndices.map { allScales[$0] }
+        coordinateScale = scale
         for i in 0..<p { for k in 0..<p { fim[i * p + k] *= scale[i] * scale[k] } }
         matrix = fim
         (eigenvalues, eigenvectors) = try LinearAlgebra.symmetricEigen(fim, n: p)
@@ -94,9 +102,10 @@ public struct FisherAnalysis {
     public func termInformation() -> [(term: String, parameters: Int, share: Double)] {
         let stiff = eigenvalues.indices.filter { !sloppyModes.contains($0) }
         return zip(model.terms, model.parameterRanges).map { term, range in
+            let columns = parameterIndices.indices.filter { range.contains(parameterIndices[$0]) }
             var sum = 0.0
-            for k in stiff { for q in range { sum += eigenvectors[k * parameterCount + q] * eigenvectors[k * parameterCount + q] } }
-            return (term.name, range.count, stiff.isEmpty ? 0 : sum / Double(stiff.count))
+            for k in stiff { for q in columns { sum += eigenvectors[k * parameterCount + q] * eigenvectors[k * parameterCount + q] } }
+            return (term.name, columns.count, stiff.isEmpty ? 0 : sum / Double(stiff.count))
         }
     }
 
@@ -104,7 +113,7 @@ public struct FisherAnalysis {
     public var covariance: [Double] {
         let p = parameterCount
         var c = [Double](repeating: 0, count: p * p)
-        for k in eigenvalues.indices where !sloppyModes.contains(k) {
+        for k in eigenvalues.indices where eigenvalues[k] >= sloppyThreshold * largestEigenvalue {
             let scale = residualVariance / eigenvalues[k]
             for i in 0..<p { for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] } }
         }
@@ -117,11 +126,22 @@ public struct FisherAnalysis {
         return (0..<parameterCount).map { c[$0 * parameterCount + $0].squareRoot() }
     }
 
-    /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates).
+    /// A prediction's gradient in analysis coordinates from its derivative d/dθ_q with respect to the
+    /// model's internal (fit) parameter q.
+    public func analysisGradient(_ fitDerivative: (Int) -> Double) -> [Double] {
+        parameterIndices.indices.map { fitDerivative(parameterIndices[$0]) * coordinateScale[$0] }
+    }
+
+    /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates):
+    /// σ² = gᵀ s² FIM⁺ g = s² Σ_stiff (g·v_k)² / λ_k.
     public func predictionSigma(_ gradient: [Double]) -> Double {
-        let c = covariance
+        let p = parameterCount
         var sum = 0.0
-        for i in 0..<parameterCount { for j in 0..<parameterCount { sum += gradient[i] * c[i * parameterCount + j] * gradient[j] } }
-        return max(sum, 0).squareRoot()
+        for k in eigenvalues.indices where eigenvalues[k] >= sloppyThreshold * largestEigenvalue {
+            var projection = 0.0
+            for i in 0..<p { projection += gradient[i] * eigenvectors[k * p + i] }
+            sum += projection * projection / eigenvalues[k]
+        }
+        return (residualVariance * sum).squareRoot()
     }
 }

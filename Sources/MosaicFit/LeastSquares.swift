@@ -31,7 +31,7 @@ public final class LeastSquaresProblem {
     public let model: CompositeModel
     public let data: PreparedDataset
     public let weights: FitWeights
-    /// Indices (in the model's parameter vector) of the parameters being fitted.
+    /// Indices (in the model's parameter vector) of the parameters being fitted (never the model's `fixed` ones).
     public let free: [Int]
     let freeTerms: [Int]
     let column: [Int: Int]
@@ -43,7 +43,8 @@ public final class LeastSquaresProblem {
         self.model = model
         self.data = data
         self.weights = weights
-        let free = free ?? Array(0..<model.parameterCount)
+        let held = Set(0..<model.parameterCount).subtracting(model.freeParameterIndices)
+        let free = (free ?? Array(0..<model.parameterCount)).filter { !held.contains($0) }
         self.free = free
         let ranges = model.parameterRanges
         freeTerms = ranges.indices.filter { t in free.contains { ranges[t].contains($0) } }

@@ -48,7 +48,9 @@ public struct Trainer {
             for t in model.terms.indices where !referenceTerms.contains(t) {
                 // Sub-model: reference terms and terms up to t; free: reference + term t.
                 let kept = model.terms.indices.filter { referenceTerms.contains($0) || $0 <= t }
-                let sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })
+                var sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })
+                let subNames = Set(sub.parameterNames)
+                sub.fixed = model.fixed?.filter { subNames.contains($0) }
                 let subRanges = sub.parameterRanges
                 let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap { subRanges[$0.offset] }
                 // Linear coefficients first (shape parameters fixed), then the whole term: a term
@@ -66,6 +68,7 @@ public struct Trainer {
                 var result: LevenbergMarquardt.Result? = nil
                 for subset in (linearFree.count < free.count && linearFree.count > 0 ? [linearFree, free] : [free]) {
                     let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: subset)
+                    if problem.free.isEmpty { continue }
                     let step = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: theta) { iteration in
                         progress(name, iteration, nil)
                     }
@@ -78,7 +81,7 @@ public struct Trainer {
                 var fitted = sub
                 fitted.internalParameters = theta
                 for (k, original) in kept.enumerated() { model.terms[original] = fitted.terms[k] }
-                stages.append(Stage(name: name, parameters: free.count, iterations: iterations,
+                stages.append(Stage(name: name, parameters: free.filter(Set(sub.freeParameterIndices).contains).count, iterations: iterations,
                                     initialCost: initialCost, finalCost: result.cost, stop: result.stop.rawValue))
             }
         }
@@ -93,7 +96,7 @@ public struct Trainer {
             progress("unified", iteration, metrics)
         }
         model.internalParameters = result.theta
-        stages.append(Stage(name: "unified", parameters: model.parameterCount, iterations: result.iterations,
+        stages.append(Stage(name: "unified", parameters: model.freeParameterCount, iterations: result.iterations,
                             initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
         return Result(model: model, stages: stages, unifiedCostHistory: result.costHistory)
     }

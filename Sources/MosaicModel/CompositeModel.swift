@@ -10,10 +10,16 @@ import Yams
 public struct CompositeModel: Codable, Sendable, Equatable {
     public var elements: [Element]
     public var terms: [Term]
+    /// Names ("term.parameter") of parameters held at their values: the model uses them, the fit
+    /// does not change them and they do not count as fitted parameters. The design loop fixes
+    /// parameters that only live in sloppy Fisher-information directions (e.g. one of a pair
+    /// related by an exact scale invariance).
+    public var fixed: [String]?
 
-    public init(elements: [Element], terms: [Term]) {
+    public init(elements: [Element], terms: [Term], fixed: [String]? = nil) {
         self.elements = elements
         self.terms = terms
+        self.fixed = fixed
     }
 
     /// The largest term cutoff (Å): the neighbour-list cutoff.
@@ -30,6 +36,15 @@ public struct CompositeModel: Codable, Sendable, Equatable {
             return start..<start + n
         }
     }
+
+    /// Indices of the parameters a fit adjusts (all but the `fixed` ones), in vector order.
+    public var freeParameterIndices: [Int] {
+        let held = Set(fixed ?? [])
+        return parameterNames.indices.filter { !held.contains(parameterNames[$0]) }
+    }
+
+    /// Number of fitted parameters (the count a parameter budget limits).
+    public var freeParameterCount: Int { parameterCount - (fixed?.count ?? 0) }
 
     public var parameterNames: [String] {
         terms.flatMap { term in term.parameterNames(elements: elements).map { "\(term.name).\($0)" } }
@@ -75,6 +90,14 @@ public struct CompositeModel: Codable, Sendable, Equatable {
                 throw MosaicError(location: "term '\(term.name)'", "two terms share the name '\(term.name)'", fix: "give every term a unique name:")
             }
             try term.validate(elements: elements)
+        }
+        let known = Set(parameterNames)
+        for name in fixed ?? [] where !known.contains(name) {
+            throw MosaicError(location: "fixed", "'\(name)' is not a parameter of the model",
+                              fix: "list names as term.parameter, e.g. \(parameterNames.first ?? "pair.c0")")
+        }
+        if let fixed, Set(fixed).count != fixed.count {
+            throw MosaicError(location: "fixed", "a parameter is listed twice", fix: "list each fixed parameter once")
         }
     }
 

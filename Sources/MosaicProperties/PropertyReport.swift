@@ -26,15 +26,24 @@ public struct PropertyReport: Codable, Sendable {
         self.referenceVolume = referenceVolume; self.referenceEnergy = referenceEnergy
     }
 
+    /// The unstrained cubic cell among the strained cells (the reference of every strain).
+    public static func unstrainedCell(_ elastic: [Structure]) throws -> Structure {
+        guard let cell = elastic.first(where: { s in
+            let c = s.cell
+            return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9 && abs(c.a.y) + abs(c.a.z) + abs(c.b.x) + abs(c.b.z) + abs(c.c.x) + abs(c.c.y) < 1e-9
+        }) else {
+            throw MosaicError("no unstrained cubic cell among the strained cells", fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
+        }
+        return cell
+    }
+
     /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it).
     public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure],
                                vacancyCells: Int = 4, progress: (String) -> Void = { _ in }) throws -> PropertyReport {
         let calculator = PropertyCalculator(model: model)
-        guard let unstrained = elastic.first(where: { s in
-            let c = s.cell
-            return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9 && abs(c.a.y) + abs(c.a.z) + abs(c.b.x) + abs(c.b.z) + abs(c.c.x) + abs(c.c.y) < 1e-9
-        }), let referenceEnergyTotal = unstrained.energy else {
-            throw MosaicError("no unstrained cubic cell among the strained cells", fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
+        let unstrained = try unstrainedCell(elastic)
+        guard let referenceEnergyTotal = unstrained.energy else {
+            throw MosaicError(location: unstrained.source, "the unstrained cell has no DFT energy", fix: "use data with energies")
         }
         let aReference = unstrained.cell.a.x
         let eBulkDFT = referenceEnergyTotal / Double(unstrained.count)

@@ -4,6 +4,7 @@ import MosaicCore
 import MosaicModel
 import MosaicFit
 import MosaicFisher
+import MosaicProperties
 
 extension MosaicCommand {
     struct Fim: ParsableCommand {
@@ -15,7 +16,8 @@ extension MosaicCommand {
             potential's parameters. Prints the eigenvalue spectrum summary (condition number, log det,
             sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
             each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
-            propagated uncertainty of energies and forces per group. Writes an SVG of the spectrum.
+            propagated uncertainty of energies and forces per group and of the physical properties of
+            `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
 
             Example:
               mosaic fim potentials/Nb.json --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
@@ -28,6 +30,10 @@ extension MosaicCommand {
         var threshold = 1e-6
         @Option(help: "Coordinates: relative (d/d log|value|, default: comparable across units), natural (parameter units) or fit (the optimiser's).")
         var coordinates: String = "relative"
+        @Option(help: "Strained cells for the property uncertainties (empty: skip properties).")
+        var elastic = "data/nb/Nb_Elastic.json"
+        @Option(help: "Relaxed DFT slabs for the surface-energy uncertainties.")
+        var surfaces = "data/nb/Nb_Surface.json"
         @Option(help: "Where to write the spectrum SVG (default: next to the potential, <name>-fim.svg).")
         var plot: String?
         @Flag(help: "Print machine-readable JSON.")
@@ -44,11 +50,19 @@ extension MosaicCommand {
                 }
                 let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: chosen, sloppyThreshold: threshold)
                 let uncertainty = predictionUncertainty(fim, prepared)
+                var properties: [PropertyUncertainty] = []
+                if !elastic.isEmpty {
+                    let gradients = try PropertyGradients.compute(model: model, elastic: try Dataset.load([elastic]).structures,
+                                                                  surfaces: surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures) { step in
+                        if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }
+                    }
+                    properties = fim.propagate(gradients)
+                }
                 let path = plot ?? (potential as NSString).deletingPathExtension + "-fim.svg"
                 try AtomicFile.write(spectrumSVG(eigenvalues: fim.eigenvalues, threshold: threshold,
                                                  title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
                 if json {
-                    let report = FimReport(fim, uncertainty)
+                    let report = FimReport(fim, uncertainty, properties)
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
@@ -67,7 +81,9 @@ extension MosaicCommand {
                     print(TextTable.pad("  " + entry.term, 24) + TextTable.right(["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
                 }
                 print("\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue) coordinates; relative errors in %)")
-                let values = chosen == .fit ? model.internalParameters : model.naturalParameters
+                let allValues = chosen == .fit ? model.internalParameters : model.naturalParameters
+                let values = fim.parameterIndices.map { allValues[$0] }
+                if let fixed = model.fixed, !fixed.isEmpty { print("  (fixed, not analysed: \(fixed.joined(separator: ", ")))") }
                 for (k, name) in fim.parameterNames.enumerated() {
                     // Standard error in the parameter's own units.
                     let se = fim.standardErrors[k] * (chosen == .relative ? max(abs(values[k]), 1e-12) : 1)
@@ -78,6 +94,13 @@ extension MosaicCommand {
                 for u in uncertainty {
                     print(TextTable.pad("  " + u.group, 26) + String(format: "E %.3f ± %.4f meV/atom   |F| rms σ %.4f eV/Å", u.energyPerAtom * 1000, u.energySigma * 1000, u.forceSigma))
                 }
+                if !properties.isEmpty {
+                    print("\nproperties ± propagated σ (s² FIM⁺, sloppy directions excluded)")
+                    for u in properties {
+                        print(TextTable.pad("  " + u.name, 26) + TextTable.right([String(format: "%.4f", u.value), String(format: "± %.4f", u.sigma), u.unit], [12, 12, 9])
+                              + "   " + u.method)
+                    }
+                }
                 print("\nspectrum plot: \(path)")
             }
         }
@@ -87,17 +110,16 @@ extension MosaicCommand {
         /// Energy-per-atom and RMS force-component σ for the first structure of each group.
         func predictionUncertainty(_ fim: FisherAnalysis, _ data: PreparedDataset) -> [Uncertainty] {
             let jacobian = JacobianEvaluator(model: fim.model)
-            let scale = FisherAnalysis.gradientScale(fim.model, fim.coordinates)
             var seen = Set<String>()
             var result: [Uncertainty] = []
             for k in 0..<data.count where seen.insert(data.dataset.structures[k].group).inserted {
                 let s = data.dataset.structures[k]
                 let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k])
-                let p = fim.parameterCount
-                let energy = (0..<p).map { j.energy[$0] * scale[$0] / Double(s.count) }
+                let p = fim.model.parameterCount
+                let energy = fim.analysisGradient { j.energy[$0] / Double(s.count) }
                 let rows = min(3 * s.count, 30)
                 var squares = 0.0
-                for row in 0..<rows { let g = (0..<p).map { j.forces[row * p + $0] * scale[$0] }; squares += pow(fim.predictionSigma(g), 2) }
+                for row in 0..<rows { let g = fim.analysisGradient { j.forces[row * p + $0] }; squares += pow(fim.predictionSigma(g), 2) }
                 result.append(Uncertainty(group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
                                           energySigma: fim.predictionSigma(energy), forceSigma: (squares / Double(rows)).squareRoot()))
             }
@@ -118,8 +140,10 @@ struct FimReport: Encodable {
     var standardErrors: [Double]
     var termShares: [String: Double]
     var uncertainty: [MosaicCommand.Fim.Uncertainty]
+    var properties: [PropertyUncertainty]
 
-    init(_ fim: FisherAnalysis, _ uncertainty: [MosaicCommand.Fim.Uncertainty]) {
+    init(_ fim: FisherAnalysis, _ uncertainty: [MosaicCommand.Fim.Uncertainty], _ properties: [PropertyUncertainty]) {
+        self.properties = properties
         coordinates = fim.coordinates.rawValue
         parameterNames = fim.parameterNames
         eigenvalues = fim.eigenvalues

@@ -3,6 +3,7 @@ import MosaicCore
 import MosaicModel
 import MosaicFit
 import MosaicDesign
+import MosaicFisher
 import MosaicTestSupport
 
 final class DesignTests: XCTestCase {
@@ -83,5 +84,65 @@ final class DesignTests: XCTestCase {
         XCTAssertEqual(higher.parameterCount, model.parameterCount + 2)
         // Removing a term that does not exist is a clear error.
         XCTAssertThrowsError(try Reconfiguration.remove(term: "nothing").apply(to: model))
+    }
+}
+
+/// Dropping a parameter that only lives in a sloppy direction: a polynomial embedding of a spline
+/// density is invariant under w → s·w, a_k → s^−k·a_k, an exact zero mode of the FIM.
+final class FixedParameterTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+
+    func testFixingTheDominantParameterOfAZeroModeRemovesItAndKeepsTheFit() throws {
+        let truth = CompositeModel(elements: [nb], terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+            .embedding(EmbeddingTerm(cutoff: 5.0, form: .polynomial, coefficients: [-0.4, 0.03],
+                                     density: .spline(inner: 2.0, weights: [0.2, 0.5, 0.4, 0.2]))),
+        ])
+        let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
+        let data = Dataset(try structures.map { s in
+            var labelled = s
+            let p = try truth.predict(s)
+            labelled.energy = p.energy; labelled.forces = p.forceVectors; labelled.stress = p.stress(volume: s.volume)
+            return labelled
+        })
+        let fim = try FisherAnalysis(model: truth, data: try PreparedDataset(data, model: truth), weights: FitWeights(), coordinates: .relative)
+        XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "the scale invariance is a zero mode")
+        let name = try XCTUnwrap(fim.dominantParameters(ofMode: 0, count: 1).first?.name)
+        XCTAssertTrue(name.hasPrefix("embedding."), name)
+
+        let fixed = try Reconfiguration.fix(parameter: name).apply(to: truth)
+        XCTAssertEqual(fixed.fixed, [name])
+        XCTAssertEqual(fixed.freeParameterCount, truth.parameterCount - 1)
+        let after = try FisherAnalysis(model: fixed, data: try PreparedDataset(data, model: fixed), weights: FitWeights(), coordinates: .relative)
+        XCTAssertEqual(after.parameterCount, truth.parameterCount - 1)
+        XCTAssertFalse(after.parameterNames.contains(name))
+        // The exact zero mode (λ ≈ 1e-17 λ_max) is gone; by interlacing, what remains is the next mode.
+        XCTAssertLessThan(abs(fim.eigenvalues[0]), 1e-14 * fim.largestEigenvalue)
+        XCTAssertGreaterThan(after.eigenvalues[0], 1e-12 * after.largestEigenvalue, "no zero mode left")
+        XCTAssertLessThanOrEqual(after.eigenvalues[0], fim.eigenvalues[1] * (1 + 1e-6))
+
+        // Training from a perturbed start leaves the fixed parameter alone and still reaches the truth.
+        var start = fixed
+        let index = fixed.parameterNames.firstIndex(of: name)!
+        start.naturalParameters = fixed.naturalParameters.enumerated().map { k, v in k == index ? v : v * (1 + 0.1 * sin(Double(k) + 1)) }
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.settings.maxIterations = 100
+        let trained = try trainer.train(start, data: data).model
+        XCTAssertEqual(trained.naturalParameters[index], fixed.naturalParameters[index])
+        XCTAssertEqual(trained.fixed, [name])
+        let report = EvaluationReport(model: trained, data: try PreparedDataset(data, model: trained))
+        XCTAssertLessThan(report.overall.forceRMSE, 1e-5)
+        XCTAssertLessThan(report.overall.energyRMSE, 1e-6)
+
+        // Structural changes of the term free its parameters again; bad names are clear errors.
+        let resized = try Reconfiguration.resize(term: "embedding", size: 3).apply(to: fixed)
+        XCTAssertNil(resized.fixed)
+        XCTAssertThrowsError(try Reconfiguration.fix(parameter: "embedding.nothing").apply(to: truth))
+        XCTAssertThrowsError(try Reconfiguration.fix(parameter: name).apply(to: fixed), "already fixed")
+        var bad = truth
+        bad.fixed = ["pair.c99"]
+        XCTAssertTrue(mosaicError { try bad.validate() }?.description.contains("pair.c99") ?? false)
     }
 }

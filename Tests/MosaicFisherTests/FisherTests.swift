@@ -3,6 +3,7 @@ import MosaicCore
 import MosaicModel
 import MosaicFit
 import MosaicFisher
+import MosaicProperties
 import MosaicTestSupport
 
 final class FisherTests: XCTestCase {
@@ -111,5 +112,81 @@ final class FisherTests: XCTestCase {
         // Relative coordinates: d/d log|value| — for a log-transformed parameter the same as the fit's.
         XCTAssertEqual(relative.matrix[amplitude * p + amplitude], fit.matrix[amplitude * p + amplitude],
                        accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
+    }
+}
+
+/// Property uncertainties rest on property gradients: each is checked against an independent derivative.
+final class PropertyGradientTests: XCTestCase {
+    static let model = try! PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+    static let slab = niobium["Nb_Surface"]!.min { $0.count < $1.count }!
+    static let gradients = try! PropertyGradients.compute(model: model, elastic: niobium["Nb_Elastic"]!, surfaces: [slab], vacancyCells: 0)
+
+    /// C11, C12, C44 are regression slopes of the stresses of fixed cells, so their exact θ-derivatives
+    /// are the same slopes of dσ/dθ (from the dual-number Jacobian): the finite differences must agree.
+    func testElasticConstantGradientsEqualRegressionOfStressJacobian() throws {
+        let model = Self.model
+        let elastic = niobium["Nb_Elastic"]!
+        let unstrained = try PropertyReport.unstrainedCell(elastic)
+        let jacobian = JacobianEvaluator(model: model)
+        let p = model.parameterCount
+        var derivatives: [String: SymmetricTensor] = [:]
+        func stressDerivative(_ s: Structure, _ q: Int) throws -> SymmetricTensor {
+            let key = "\(s.source)#\(q)"
+            if let d = derivatives[key] { return d }
+            let j = jacobian.jacobian(species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
+            for k in 0..<p { derivatives["\(s.source)#\(k)"] = SymmetricTensor(voigt: (0..<6).map { -j.virial[$0 * p + k] / s.volume }) }
+            return derivatives[key]!
+        }
+        var checked = 0
+        for q in 0..<p where model.transforms[q] == .identity || q % 3 == 0 {
+            let exact = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { try stressDerivative($0, q) }
+            for (name, value) in [("C11", exact.c11), ("C12", exact.c12), ("C44", exact.c44)] {
+                let fd = try XCTUnwrap(Self.gradients.first { $0.name == name }).gradient[q]
+                XCTAssertEqual(fd, value, accuracy: 1e-5 * max(1, abs(value)), "d\(name)/dθ[\(model.parameterNames[q])]")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 30)
+    }
+
+    /// The surface-energy gradient (dE/dθ at the relaxed slab) equals central differences of the
+    /// whole calculation: relax the slab again at θ ± h and recompute the surface energy.
+    func testRelaxedSurfaceGradientMatchesFiniteDifferencesOfRelaxation() throws {
+        let model = Self.model
+        let entry = try XCTUnwrap(Self.gradients.first { $0.name.hasPrefix("surface") })
+        let aDFT = try PropertyReport.unstrainedCell(niobium["Nb_Elastic"]!).cell.a.x
+        func surfaceEnergy(_ m: CompositeModel) throws -> Double {
+            var calculator = PropertyCalculator(model: m)
+            calculator.relaxation.forceTolerance = 1e-7
+            let relaxed = try calculator.relaxation.relax(Self.slab, model: m)
+            return PropertyCalculator.surfaceEnergy(slab: Self.slab, energy: relaxed.energy, bulkEnergyPerAtom: try calculator.bccEnergy(a: aDFT))
+        }
+        XCTAssertEqual(entry.value, try surfaceEnergy(model), accuracy: 1e-6)
+        let names = model.parameterNames
+        let picks = [names.firstIndex { $0.hasPrefix("pair.") }!, names.lastIndex { $0.hasPrefix("angular.c") }!,
+                     names.firstIndex { $0.hasPrefix("embedding.") }!, names.firstIndex { $0.hasPrefix("repulsion.") }!]
+        for q in picks {
+            let h = 1e-4 * max(1, abs(model.internalParameters[q]))
+            var plus = model, minus = model
+            plus.internalParameters[q] += h
+            minus.internalParameters[q] -= h
+            let fd = (try surfaceEnergy(plus) - surfaceEnergy(minus)) / (2 * h)
+            XCTAssertEqual(entry.gradient[q], fd, accuracy: 2e-3 * max(abs(fd), 1e-3), "dγ/dθ[\(names[q])]")
+        }
+    }
+
+    /// σ² = gᵀ s² FIM⁺ g: a property that is a multiple of one parameter's direction has σ equal to that
+    /// multiple of the parameter's standard error.
+    func testPropagationMatchesStandardErrors() throws {
+        let model = Self.model
+        let data = try PreparedDataset(Dataset(Array(niobium["Nb_AIMD"]!.prefix(8)) + niobium["Nb_Elastic"]!), model: model)
+        let fim = try FisherAnalysis(model: model, data: data, weights: FitWeights(), coordinates: .fit)
+        let q = model.parameterNames.firstIndex { $0.hasPrefix("pair.") }! + 5
+        var gradient = [Double](repeating: 0, count: model.parameterCount)
+        gradient[q] = 3
+        let sigma = fim.propagate([PropertyGradient(name: "x", unit: "", value: 0, gradient: gradient, method: "")])[0].sigma
+        let column = try XCTUnwrap(fim.parameterIndices.firstIndex(of: q))
+        XCTAssertEqual(sigma, 3 * fim.standardErrors[column], accuracy: 1e-9 * sigma)
+        XCTAssertGreaterThan(sigma, 0)
     }
 }
