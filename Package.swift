@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
         .testTarget(name: "MosaicFisherTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "MosaicDesignTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicDesign", "MosaicFisher", "MosaicTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "MosaicPropertiesTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),

@@ -8,7 +8,6 @@
 
 #if defined(MOSAIC_LAMMPS_PLUGIN)
 #include "lammpsplugin.h"
-#include "version.h"
 #endif
 
 using namespace LAMMPS_NS;
@@ -34,7 +33,8 @@ extern "C" void lammpsplugin_init(void *lmp, void *handle, void *regfunc)
 {
   lammpsplugin_t plugin;
   auto register_plugin = (lammpsplugin_regfunc) regfunc;
-  plugin.version = LAMMPS_VERSION;
+  // The host's own version string: the style is compiled against that LAMMPS's headers.
+  plugin.version = static_cast<LAMMPS *>(lmp)->version;
   plugin.style = "pair";
   plugin.name = "mosaic";
   plugin.info = "Mosaic composite potentials (https://github.com/ - see README)";

@@ -146,10 +146,13 @@ public final class DesignLoop {
                 c.score < best.score * (1 - settings.improvement)
                     || (c.parameters < best.parameters && c.score < min(best.score, anchor) * (1 + settings.tolerance))
             }
-            guard let chosen = better.min(by: { $0.score < $1.score }) else {
+            // The best of the round, or a smaller model within `tolerance` of it (parsimony).
+            guard let lowest = better.min(by: { $0.score < $1.score }) else {
                 if proposals.count <= settings.proposalsPerRound { state.stop = "no reconfiguration improves the score"; break }
                 continue
             }
+            let chosen = better.filter { $0.score <= lowest.score * (1 + settings.tolerance) }
+                .min { ($0.parameters, $0.score) < ($1.parameters, $1.score) } ?? lowest
             best = chosen
             anchor = min(anchor, chosen.score)
             markBest(chosen.id)

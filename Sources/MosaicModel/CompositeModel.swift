@@ -46,6 +46,12 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     /// Number of fitted parameters (the count a parameter budget limits).
     public var freeParameterCount: Int { parameterCount - (fixed?.count ?? 0) }
 
+    /// "34 parameters" or "34 fitted parameters (+1 fixed)".
+    public var describedParameterCount: String {
+        let held = fixed?.count ?? 0
+        return held == 0 ? "\(parameterCount) parameters" : "\(freeParameterCount) fitted parameters (+\(held) fixed)"
+    }
+
     public var parameterNames: [String] {
         terms.flatMap { term in term.parameterNames(elements: elements).map { "\(term.name).\($0)" } }
     }

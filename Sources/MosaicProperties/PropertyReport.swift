@@ -101,15 +101,18 @@ public struct PropertyReport: Codable, Sendable {
                               referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
     }
 
-    /// A fixed-width table: property, model, DFT, error, error %.
-    public func table() -> String {
-        var lines = [TextTable.pad("property", 24) + TextTable.right(["unit", "model", "DFT", "error", "error %"], [9, 12, 12, 11, 9])]
+    /// A fixed-width table: property, model (± σ when `sigmas` has the property), DFT, error, error %.
+    public func table(sigmas: [String: Double] = [:]) -> String {
+        let columns = sigmas.isEmpty ? ["unit", "model", "DFT", "error", "error %"] : ["unit", "model", "± σ", "DFT", "error", "error %"]
+        let widths = sigmas.isEmpty ? [9, 12, 12, 11, 9] : [9, 12, 10, 12, 11, 9]
+        var lines = [TextTable.pad("property", 24) + TextTable.right(columns, widths)]
         lines.append(String(repeating: "-", count: lines[0].count))
         for e in entries {
-            lines.append(TextTable.pad(e.name, 24) + TextTable.right([
-                e.unit, String(format: "%.4f", e.model), e.reference.map { String(format: "%.4f", $0) } ?? "–",
-                e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–", e.relativeError.map { String(format: "%+.1f", 100 * $0) } ?? "–",
-            ], [9, 12, 12, 11, 9]))
+            var cells = [e.unit, String(format: "%.4f", e.model)]
+            if !sigmas.isEmpty { cells.append(sigmas[e.name].map { String(format: "%.4f", $0) } ?? "–") }
+            cells += [e.reference.map { String(format: "%.4f", $0) } ?? "–",
+                      e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–", e.relativeError.map { String(format: "%+.1f", 100 * $0) } ?? "–"]
+            lines.append(TextTable.pad(e.name, 24) + TextTable.right(cells, widths))
         }
         return lines.joined(separator: "\n")
     }

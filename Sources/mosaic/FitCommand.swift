@@ -76,7 +76,7 @@ extension MosaicCommand {
                 var trainer = Trainer(weights: weights, settings: settings)
                 trainer.stageIterations = stageIterations
                 trainer.staged = !noStages
-                print("fitting \(model.parameterCount) parameters (\(model.terms.count) terms, cutoff \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms")
+                print("fitting \(model.describedParameterCount) (\(model.terms.count) terms, cutoff \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms")
                 print("held out: \(holdOut.isEmpty ? "nothing" : holdOut.joined(separator: ", ")) (\(heldOut.structures.count) structures)")
                 var lastStage = ""
                 let result = try trainer.train(model, data: train) { stage, it, metrics in
@@ -104,7 +104,7 @@ extension MosaicCommand {
                     mosaicVersion: PotentialFile.mosaicVersion,
                     data: try dataOptions.data.map { DataFileRecord(file: $0, sha256: try sha256(ofFile: $0)) },
                     heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
-                    staged: trainer.staged, stages: result.stages, parameterCount: fitted.parameterCount,
+                    staged: trainer.staged, stages: result.stages, parameterCount: fitted.freeParameterCount,
                     training: trainReport, validation: validationReport))
                 let file = PotentialFile(model: fitted, provenance: provenance)
                 try file.write(to: output)
@@ -126,7 +126,7 @@ extension MosaicCommand {
                     try AtomicFile.write(plots.forces.svg(), to: stem + "-forces.svg")
                     print("\nparity plots: \(stem)-energy.svg, \(stem)-forces.svg")
                 }
-                print(String(format: "wrote %@ (%d parameters) in %.1f s", output as NSString, fitted.parameterCount, Date().timeIntervalSince(started)))
+                print(String(format: "wrote %@ (%@) in %.1f s", output as NSString, fitted.describedParameterCount as NSString, Date().timeIntervalSince(started)))
             }
         }
     }

@@ -76,7 +76,7 @@ extension MosaicCommand {
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
-                    print(report.table(title: "\(model.parameterCount) parameters, cutoff \(model.cutoff) Å, \(data.structures.count) structures"))
+                    print(report.table(title: "\(model.describedParameterCount), cutoff \(model.cutoff) Å, \(data.structures.count) structures"))
                 }
             }
         }

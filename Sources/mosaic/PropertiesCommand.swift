@@ -4,6 +4,7 @@ import MosaicCore
 import MosaicModel
 import MosaicFit
 import MosaicProperties
+import MosaicFisher
 
 extension MosaicCommand {
     struct Properties: ParsableCommand {
@@ -15,7 +16,9 @@ extension MosaicCommand {
             relaxed surface energies of the DFT slabs (J/m²), relaxed vacancy formation energy, and
             E(fcc) − E(bcc). DFT references come from the data only (see README, "Properties").
             Also prints the structure-group errors (as mosaic evaluate) and a combined score; writes an
-            HTML report with the equation of state and property errors.
+            HTML report with the equation of state and property errors. The "± σ" column is the
+            uncertainty propagated from the Fisher information of the fit on --data (as mosaic fim):
+            σ² = gᵀ s² FIM⁺ g with g the property's parameter gradient (--no-uncertainty skips it).
 
             Example:
               mosaic properties potentials/Nb.json
@@ -30,6 +33,8 @@ extension MosaicCommand {
         @OptionGroup var dataOptions: DataOptions
         @Option(help: "Where to write the HTML report (default: <potential>-properties.html).")
         var report: String?
+        @Flag(name: .customLong("no-uncertainty"), help: "Skip the propagated uncertainties (σ column).")
+        var noUncertainty = false
         @Flag(help: "Print machine-readable JSON.")
         var json = false
 
@@ -43,21 +48,29 @@ extension MosaicCommand {
                     if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }
                 }
                 let data = try dataOptions.load()
-                let predictions = try PreparedDataset(data, model: model).predictions(model)
+                let prepared = try PreparedDataset(data, model: model)
+                let predictions = prepared.predictions(model)
+                var sigmas: [String: Double] = [:]
+                if !noUncertainty {
+                    if !json { FileHandle.standardError.write(Data("… uncertainties from the Fisher information\n".utf8)) }
+                    let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: .relative)
+                    let gradients = try PropertyGradients.compute(model: model, elastic: elasticCells, surfaces: slabs)
+                    sigmas = Dictionary(fim.propagate(gradients).map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })
+                }
                 let evaluation = EvaluationReport(data: data, predictions: predictions)
                 let parity = ParityPlot.energyAndForces(data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
                 let path = report ?? (potential as NSString).deletingPathExtension + "-properties.html"
-                try AtomicFile.write(html(properties, evaluation, components, score, parity: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)]), to: path)
+                try AtomicFile.write(html(properties, sigmas, evaluation, components, score, parity: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)]), to: path)
                 if json {
-                    struct Output: Encodable { var properties: [PropertyEntry]; var errors: EvaluationReport; var score: Double; var scaledErrors: [String: Double] }
+                    struct Output: Encodable { var properties: [PropertyEntry]; var sigmas: [String: Double]; var errors: EvaluationReport; var score: Double; var scaledErrors: [String: Double] }
                     let encoder = JSONEncoder.mosaic
-                    let output = Output(properties: properties.entries, errors: evaluation, score: score,
+                    let output = Output(properties: properties.entries, sigmas: sigmas, errors: evaluation, score: score,
                                         scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }))
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
                 }
-                print(properties.table())
+                print(properties.table(sigmas: sigmas))
                 print("")
                 print(evaluation.table(title: "structure-group errors"))
                 print(String(format: "\ncombined score (RMS of scaled errors, %d components): %.3f", components.count, score))
@@ -65,7 +78,7 @@ extension MosaicCommand {
             }
         }
 
-        func html(_ p: PropertyReport, _ e: EvaluationReport, _ components: [(String, Double)], _ score: Double, parity: [String]) -> String {
+        func html(_ p: PropertyReport, _ sigmas: [String: Double], _ e: EvaluationReport, _ components: [(String, Double)], _ score: Double, parity: [String]) -> String {
             // Equation of state: model curve and the DFT equilibrium point.
             let w = 480.0, h = 320.0, m = 56.0
             let vs = p.eosVolumes + [p.referenceVolume], es = p.eosEnergies + [p.referenceEnergy]
@@ -88,14 +101,14 @@ extension MosaicCommand {
             }
             bars += "</svg>"
             let rows = p.entries.map { entry in
-                "<tr><td>\(entry.name)</td><td>\(entry.unit)</td><td>\(String(format: "%.4f", entry.model))</td><td>\(entry.reference.map { String(format: "%.4f", $0) } ?? "–")</td><td>\(entry.relativeError.map { String(format: "%+.1f%%", 100 * $0) } ?? "–")</td><td>\(entry.referenceSource)</td></tr>"
+                "<tr><td>\(entry.name)</td><td>\(entry.unit)</td><td>\(String(format: "%.4f", entry.model))</td><td>\(sigmas[entry.name].map { String(format: "± %.4f", $0) } ?? "–")</td><td>\(entry.reference.map { String(format: "%.4f", $0) } ?? "–")</td><td>\(entry.relativeError.map { String(format: "%+.1f%%", 100 * $0) } ?? "–")</td><td>\(entry.referenceSource)</td></tr>"
             }.joined(separator: "\n")
             return """
             <!DOCTYPE html><html><head><meta charset="utf-8"><title>Mosaic properties: \(potential)</title>
             <style>body{font-family:sans-serif;margin:2em;max-width:1000px} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px;text-align:right} td:first-child,td:last-child{text-align:left}</style></head>
             <body><h1>Properties of \(potential)</h1>
             <p>Combined score (RMS of scaled errors): <b>\(String(format: "%.3f", score))</b></p>
-            <table><tr><th>property</th><th>unit</th><th>model</th><th>DFT</th><th>error</th><th>reference</th></tr>
+            <table><tr><th>property</th><th>unit</th><th>model</th><th>σ (FIM)</th><th>DFT</th><th>error</th><th>reference</th></tr>
             \(rows)</table>
             <h2>Equation of state</h2>\(eos)
             <h2>Scaled errors (error / scale; red beyond one scale)</h2>\(bars)

