@@ -8,10 +8,10 @@ extension MosaicCommand {
     struct Benchmark: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure evaluation and Jacobian speed of a model on DFT data.",
-            discussion: """
+            discussion: prose("""
             Prints: neighbour-list time, energy+force throughput on one core (atoms/s), and the time of
             the full training-set Jacobian on all cores. benchmarks/core.sh runs this on the shipped model.
-            """)
+            """))
         @Option(help: "A potential file or a model description.")
         var model: String
         @OptionGroup var dataOptions: DataOptions

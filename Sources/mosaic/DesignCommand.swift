@@ -9,7 +9,7 @@ extension MosaicCommand {
     struct Design: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Adaptive design: find a compact composite model guided by Fisher information and property errors.",
-            discussion: """
+            discussion: prose("""
             Starts from the terms of a library model: trains each single-term model, combines them and trains
             the composite, then reconfigures the best composite round by round — prune what the sloppiest
             Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
@@ -19,9 +19,10 @@ extension MosaicCommand {
             candidate (--state); running the same command again resumes. `make demo` runs the example below.
 
             Example:
-              mosaic design --start examples/models/nb-library.yaml --hold-out Nb_AIMD/Md/1000K \\
-                            --budget-params 75 --max-candidates 40 --output potentials/Nb.json
-            """)
+              mosaic design --start examples/models/nb-library.yaml \\
+                            --hold-out Nb_AIMD/Md/1000K --budget-params 75 \\
+                            --max-candidates 40 --output potentials/Nb.json
+            """))
 
         @Option(help: "Library model: the terms to start from (YAML).")
         var start: String

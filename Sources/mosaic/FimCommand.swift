@@ -11,7 +11,7 @@ extension MosaicCommand {
         static let configuration = CommandConfiguration(
             commandName: "fim",
             abstract: "Fisher-information analysis of a potential: stiff and sloppy parameter directions, uncertainties.",
-            discussion: """
+            discussion: prose("""
             FIM = JᵀWJ of the weighted residuals of the fit (same tolerances as mosaic fit), at the
             potential's parameters. Prints the eigenvalue spectrum summary (condition number, log det,
             sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
@@ -20,8 +20,9 @@ extension MosaicCommand {
             `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
 
             Example:
-              mosaic fim potentials/Nb.json --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
-            """)
+              mosaic fim potentials/Nb.json \\
+                         --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
+            """))
 
         @Argument(help: "A potential file (or model description).")
         var potential: String

@@ -9,7 +9,7 @@ extension MosaicCommand {
     struct Fit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a composite model to DFT data and write a potential file.",
-            discussion: """
+            discussion: prose("""
             Trains every single-term model of the description on its own first (in file order, with the
             terms before it fixed), then all parameters together (unified training), by Levenberg–Marquardt
             on exact Jacobians. Whole groups given with --hold-out are left out of training and reported
@@ -18,10 +18,10 @@ extension MosaicCommand {
 
             The loss weighs residuals by expected errors: a residual of one tolerance costs 1.
 
-            Example (what `make demo` runs):
-              mosaic fit --model examples/models/nb-composite.yaml --hold-out Nb_AIMD/Md/1000K \\
-                         --output potentials/Nb.json
-            """)
+            Example (the hand-written 58-parameter composite shipped as Nb-handwritten.json):
+              mosaic fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K \\
+                         --output potentials/Nb-handwritten.json
+            """))
 
         @Option(help: "Model description (YAML or JSON) with starting values.")
         var model: String

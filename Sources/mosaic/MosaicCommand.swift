@@ -8,14 +8,36 @@ struct MosaicCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mosaic",
         abstract: "Design, fit and analyse composite interatomic potentials for metals.",
-        discussion: """
+        discussion: prose("""
         Units are LAMMPS 'metal' units everywhere: eV, Å, eV/Å, and GPa for stresses.
         Data: Materials Virtual Lab JSON (.json) or extended XYZ (.xyz, .extxyz).
 
-        Typical session:
-          mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_AIMD.json
-        """,
+        Typical session (niobium, the shipped data):
+          mosaic design --start examples/models/nb-library.yaml \\
+                        --hold-out Nb_AIMD/Md/1000K --output potentials/X.json
+          mosaic fit --model examples/models/nb.yaml \\
+                     --hold-out Nb_AIMD/Md/1000K --output potentials/Y.json
+          mosaic evaluate --model potentials/X.json
+          mosaic properties potentials/X.json
+          mosaic fim potentials/X.json
+        Then in LAMMPS: pair_style mosaic / pair_coeff * * potentials/X.json Nb
+        """),
         subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Benchmark.self])
+}
+
+/// Help text written with hard line breaks, re-flowed for the terminal: lines of one paragraph are
+/// joined; blank lines, indented lines (examples) and the lines before them stay as they are.
+func prose(_ text: String) -> String {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var out = ""
+    for (k, line) in lines.enumerated() {
+        out += line
+        guard k + 1 < lines.count else { break }
+        let next = lines[k + 1]
+        let joins = !line.isEmpty && !line.hasPrefix(" ") && !next.isEmpty && !next.hasPrefix(" ")
+        out += joins ? " " : "\n"
+    }
+    return out
 }
 
 /// Options shared by commands that read DFT data.
@@ -41,13 +63,14 @@ extension MosaicCommand {
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Errors of a model against DFT data, per group and overall.",
-            discussion: """
+            discussion: prose("""
             Prints energy RMSE/MAE (meV/atom), force-component RMSE/MAE (eV/Å) and stress RMSE (GPa)
             for every group of structures (e.g. Nb_AIMD/Md/300K) and for all of them.
 
             Example:
-              mosaic evaluate --model examples/models/nb-composite.yaml --data data/nb/Nb_Elastic.json
-            """)
+              mosaic evaluate --model potentials/Nb.json \\
+                              --data data/nb/Nb_Elastic.json
+            """))
 
         @Option(help: "A potential file (potentials/*.json) or a model description (YAML).")
         var model: String

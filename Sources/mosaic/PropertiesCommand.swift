@@ -10,7 +10,7 @@ extension MosaicCommand {
     struct Properties: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Physical properties of a potential against DFT references derived from the data.",
-            discussion: """
+            discussion: prose("""
             Computes with the model: zero-pressure bcc lattice constant, energy at equilibrium, equation of
             state and bulk modulus, C11/C12/C44 (stress–strain on the same strained cells as the DFT data),
             relaxed surface energies of the DFT slabs (J/m²), relaxed vacancy formation energy, and
@@ -22,7 +22,7 @@ extension MosaicCommand {
 
             Example:
               mosaic properties potentials/Nb.json
-            """)
+            """))
 
         @Argument(help: "A potential file (or model description).")
         var potential: String
