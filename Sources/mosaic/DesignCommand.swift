@@ -39,6 +39,7 @@ extension MosaicCommand {
         var elastic = "data/nb/Nb_Elastic.json"
         @Option(help: "Relaxed slabs for the property score.")
         var surfaces = "data/nb/Nb_Surface.json"
+        @OptionGroup var weightOptions: WeightOptions
         @Option(help: "Where to save the loop state (resumable).")
         var state: String?
         @Option(help: "Where to write the chosen potential.")
@@ -59,6 +60,7 @@ extension MosaicCommand {
                 settings.maxCandidates = maxCandidates
                 settings.trainingIterations = iterations
                 settings.useProperties = !elastic.isEmpty
+                settings.weights = try weightOptions.weights()
                 let elasticCells = elastic.isEmpty ? [] : try Dataset.load([elastic]).structures
                 let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"

@@ -23,23 +23,14 @@ extension MosaicCommand {
                          --output potentials/Nb-handwritten.json
             """))
 
-        @Option(help: "Model description (YAML or JSON) with starting values.")
+        @Option(help: "Model description (YAML or JSON) with starting values, or a potential file (refit from its parameters).")
         var model: String
         @OptionGroup var dataOptions: DataOptions
         @Option(name: .customLong("hold-out"), help: "Group (or group prefix) held out for validation; repeatable.")
         var holdOut: [String] = []
         @Option(help: "Where to write the potential (JSON).")
         var output: String
-        @Option(name: .customLong("energy-tolerance"), help: "Expected energy error (eV/atom).")
-        var energyTolerance = FitWeights().energyTolerance
-        @Option(name: .customLong("force-tolerance"), help: "Expected force-component error (eV/Å).")
-        var forceTolerance = FitWeights().forceTolerance
-        @Option(name: .customLong("stress-tolerance"), help: "Expected stress-component error (GPa).")
-        var stressTolerance = FitWeights().stressTolerance
-        @Option(name: .customLong("group-weight"), help: "Weight multiplier of a group, as PATTERN=VALUE (e.g. Nb_Surface=2); repeatable.")
-        var groupWeights: [String] = []
-        @Option(help: "Ridge penalty on linear coefficients.")
-        var ridge = FitWeights().ridge
+        @OptionGroup var weightOptions: WeightOptions
         @Option(name: .customLong("max-iterations"), help: "Iteration cap of the unified training.")
         var maxIterations = 150
         @Option(name: .customLong("stage-iterations"), help: "Iteration cap of each single-term stage.")
@@ -55,21 +46,10 @@ extension MosaicCommand {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
                 let started = Date()
-                let model = try CompositeModel.load(path: model)
+                let model = try loadModel(model)
                 let data = try dataOptions.load()
                 let (train, heldOut) = try data.split(holdingOut: holdOut)
-                var weights = FitWeights()
-                weights.energyTolerance = energyTolerance
-                weights.forceTolerance = forceTolerance
-                weights.stressTolerance = stressTolerance
-                weights.ridge = ridge
-                for entry in groupWeights {
-                    let parts = entry.split(separator: "=", maxSplits: 1)
-                    guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
-                        throw MosaicError(location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0", fix: "e.g. --group-weight Nb_Surface=2")
-                    }
-                    weights.groups[String(parts[0])] = value
-                }
+                let weights = try weightOptions.weights()
                 var settings = LevenbergMarquardt.Settings()
                 settings.maxIterations = maxIterations
                 settings.geodesicAcceleration = geodesic
@@ -155,4 +135,34 @@ struct DataFileRecord: Encodable {
 func sha256(ofFile path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else { throw MosaicError(file: path, "cannot read", fix: "check the path") }
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
+
+/// The loss weights (expected errors, group multipliers, ridge), shared by fit and design.
+struct WeightOptions: ParsableArguments {
+    @Option(name: .customLong("energy-tolerance"), help: "Expected energy error (eV/atom).")
+    var energyTolerance = FitWeights().energyTolerance
+    @Option(name: .customLong("force-tolerance"), help: "Expected force-component error (eV/Å).")
+    var forceTolerance = FitWeights().forceTolerance
+    @Option(name: .customLong("stress-tolerance"), help: "Expected stress-component error (GPa).")
+    var stressTolerance = FitWeights().stressTolerance
+    @Option(name: .customLong("group-weight"), help: "Weight multiplier of a group, as PATTERN=VALUE (e.g. Nb_Surface=2); repeatable.")
+    var groupWeights: [String] = []
+    @Option(help: "Ridge penalty on linear coefficients.")
+    var ridge = FitWeights().ridge
+
+    func weights() throws -> FitWeights {
+        var weights = FitWeights()
+        weights.energyTolerance = energyTolerance
+        weights.forceTolerance = forceTolerance
+        weights.stressTolerance = stressTolerance
+        weights.ridge = ridge
+        for entry in groupWeights {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
+                throw MosaicError(location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0", fix: "e.g. --group-weight Nb_Surface=2")
+            }
+            weights.groups[String(parts[0])] = value
+        }
+        return weights
+    }
 }

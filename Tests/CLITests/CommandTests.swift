@@ -83,6 +83,27 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(lattice, try PropertyCalculator(model: model).latticeConstant(guess: 3.3), accuracy: 1e-12)
     }
 
+    /// fit --model accepts a potential file as the start: the refit keeps its terms, its fixed
+    /// parameter untouched, and the loss weights given on the command line.
+    func testRefitFromPotentialFile() throws {
+        let output = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-refit.json"
+        let run = try mosaic("fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "--no-stages",
+                             "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
+        XCTAssertEqual(run.status, 0, run.output)
+        let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        let refit = try PotentialFile.read(path: output)
+        XCTAssertEqual(refit.model.terms.map(\.name), shipped.terms.map(\.name))
+        let fixed = try XCTUnwrap(shipped.fixed?.first)
+        let index = try XCTUnwrap(shipped.parameterNames.firstIndex(of: fixed))
+        XCTAssertEqual(refit.model.fixed, shipped.fixed)
+        XCTAssertEqual(refit.model.naturalParameters[index], shipped.naturalParameters[index])
+        XCTAssertNotEqual(refit.model.naturalParameters, shipped.naturalParameters, "the other parameters were refitted")
+        guard case .object(let provenance) = refit.provenance, case .object(let weights)? = provenance["weights"],
+              case .number(let tolerance)? = weights["energyTolerance"] else { return XCTFail("no weights in the provenance") }
+        XCTAssertEqual(tolerance, 0.004)
+        XCTAssertTrue(run.output.contains("fitted parameters (+1 fixed)"), run.output)
+    }
+
     /// Bad input: a clear message on stderr and exit status 1, no trap.
     func testBadInputGivesMessageAndStatus() throws {
         let missing = try mosaic("evaluate", "--model", "potentials/none.json")
