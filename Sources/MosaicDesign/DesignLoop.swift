@@ -200,11 +200,14 @@ public final class DesignLoop {
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
         // The sloppiest mode's dominant parameter can be held fixed: first when the mode is an
         // (almost) exact redundancy, after the structural prunes otherwise.
-        var fix: Reconfiguration? = nil
+        var deferredFix: Reconfiguration? = nil
         if let mode = fim.sloppyModes.first, let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name,
            !model.terms.contains(where: { if case .reference = $0 { return name.hasPrefix($0.name + ".") } else { return false } }) {
-            fix = .fix(parameter: name)
-            if fim.eigenvalues[mode] < settings.redundancyThreshold * fim.largestEigenvalue { shrink.append(.fix(parameter: name)); fix = nil }
+            if fim.eigenvalues[mode] < settings.redundancyThreshold * fim.largestEigenvalue {
+                shrink.append(.fix(parameter: name))
+            } else {
+                deferredFix = .fix(parameter: name)
+            }
         }
         for mode in fim.sloppyModes.prefix(3) {
             guard let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name else { continue }
@@ -235,7 +238,7 @@ public final class DesignLoop {
         if removable.count > 1 {
             for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
         }
-        if let fix { shrink.append(fix) }
+        if let deferredFix { shrink.append(deferredFix) }
         var grow: [Reconfiguration] = []
         let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {

@@ -86,6 +86,9 @@ public struct FisherAnalysis {
     /// Indices (into `eigenvalues`) of the sloppy modes.
     public var sloppyModes: [Int] { eigenvalues.indices.filter { eigenvalues[$0] < sloppyThreshold * largestEigenvalue } }
 
+    /// Indices of the other modes: the directions the data determine.
+    public var stiffModes: [Int] { eigenvalues.indices.filter { eigenvalues[$0] >= sloppyThreshold * largestEigenvalue } }
+
     /// Number of parameter combinations the data determine: eigenvalues above the threshold.
     public var wellDetermined: Int { parameterCount - sloppyModes.count }
 
@@ -100,7 +103,7 @@ public struct FisherAnalysis {
     /// Share of each term's parameter block in the stiff subspace: Σ_{stiff k} Σ_{p ∈ term} v_kp², divided
     /// by the number of stiff modes (shares sum to 1).
     public func termInformation() -> [(term: String, parameters: Int, share: Double)] {
-        let stiff = eigenvalues.indices.filter { !sloppyModes.contains($0) }
+        let stiff = stiffModes
         return zip(model.terms, model.parameterRanges).map { term, range in
             let columns = parameterIndices.indices.filter { range.contains(parameterIndices[$0]) }
             var sum = 0.0
@@ -113,7 +116,7 @@ public struct FisherAnalysis {
     public var covariance: [Double] {
         let p = parameterCount
         var c = [Double](repeating: 0, count: p * p)
-        for k in eigenvalues.indices where eigenvalues[k] >= sloppyThreshold * largestEigenvalue {
+        for k in stiffModes {
             let scale = residualVariance / eigenvalues[k]
             for i in 0..<p { for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] } }
         }
@@ -137,7 +140,7 @@ public struct FisherAnalysis {
     public func predictionSigma(_ gradient: [Double]) -> Double {
         let p = parameterCount
         var sum = 0.0
-        for k in eigenvalues.indices where eigenvalues[k] >= sloppyThreshold * largestEigenvalue {
+        for k in stiffModes {
             var projection = 0.0
             for i in 0..<p { projection += gradient[i] * eigenvectors[k * p + i] }
             sum += projection * projection / eigenvalues[k]

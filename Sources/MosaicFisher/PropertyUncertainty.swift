@@ -84,25 +84,26 @@ public enum PropertyGradients {
             let j = jacobian.jacobian(species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
             return (j.prediction.energy, j.energy)
         }
-        let bulk = try energyGradient(Crystal.bcc(calculator.element, a: unstrained.cell.a.x))
+        let bulkCell = Crystal.bcc(calculator.element, a: unstrained.cell.a.x)
+        let bulk = try energyGradient(bulkCell)
+        let atoms = Double(bulkCell.count)
         for slab in surfaces where slab.energy != nil {
             let facet = slab.info["Sur"] ?? slab.source
             progress("surface (\(facet)): relaxing \(slab.count) atoms")
             let relaxed = try calculator.relaxation.relax(slab, model: model)
             let e = try energyGradient(relaxed.structure)
-            let n = Double(slab.count)
-            let scale = 1 / (2 * PropertyCalculator.slabArea(slab) * Units.joulePerSquareMetreInEVPerSquareAngstrom)
-            result.append(PropertyGradient(name: "surface (\(facet))", unit: "J/m²", value: (e.energy - n * bulk.energy / 2) * scale,
-                                           gradient: (0..<p).map { (e.gradient[$0] - n * bulk.gradient[$0] / 2) * scale },
+            // The surface energy is linear in the slab and bulk energies: the same map takes their gradients.
+            func surfaceEnergy(_ slabEnergy: Double, _ bulkEnergy: Double) -> Double {
+                PropertyCalculator.surfaceEnergy(slab: slab, energy: slabEnergy, bulkEnergyPerAtom: bulkEnergy / atoms)
+            }
+            result.append(PropertyGradient(name: "surface (\(facet))", unit: "J/m²", value: surfaceEnergy(e.energy, bulk.energy),
+                                           gradient: (0..<p).map { surfaceEnergy(e.gradient[$0], bulk.gradient[$0]) },
                                            method: "dE/dθ at the relaxed slab"))
         }
         if vacancyCells > 0 {
             progress("vacancy: relaxing \(2 * vacancyCells * vacancyCells * vacancyCells - 1) atoms")
             let a0 = values[0]
-            let perfect = Crystal.bcc(calculator.element, a: a0, cells: vacancyCells)
-            var defect = perfect
-            defect.positions.removeFirst()
-            defect.elements.removeFirst()
+            let (perfect, defect) = calculator.vacancyCells(a0: a0, cells: vacancyCells)
             let relaxed = try calculator.relaxation.relax(defect, model: model)
             let e = try energyGradient(relaxed.structure), e0 = try energyGradient(perfect)
             let ratio = Double(perfect.count - 1) / Double(perfect.count)

@@ -43,8 +43,9 @@ public final class LeastSquaresProblem {
         self.model = model
         self.data = data
         self.weights = weights
-        let held = Set(0..<model.parameterCount).subtracting(model.freeParameterIndices)
-        let free = (free ?? Array(0..<model.parameterCount)).filter { !held.contains($0) }
+        let fitted = model.freeParameterIndices
+        let fittedSet = Set(fitted)
+        let free = free?.filter { fittedSet.contains($0) } ?? fitted
         self.free = free
         let ranges = model.parameterRanges
         freeTerms = ranges.indices.filter { t in free.contains { ranges[t].contains($0) } }

@@ -96,14 +96,20 @@ public struct PropertyCalculator {
 
     /// Relaxed vacancy formation energy (eV) in a cells³ bcc supercell at lattice constant a0.
     public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (energy: Double, converged: Bool) {
-        let perfect = Crystal.bcc(element, a: a0, cells: cells)
+        let (perfect, defect) = vacancyCells(a0: a0, cells: cells)
         let e0 = try predict(perfect).energy
-        var defect = perfect
-        defect.positions.removeFirst()
-        defect.elements.removeFirst()
         let relaxed = try relaxation.relax(defect, model: model)
         let n = Double(perfect.count)
         return (relaxed.energy - (n - 1) / n * e0, relaxed.converged)
+    }
+
+    /// A cells³ bcc supercell at lattice constant a0 and the same cell with its first atom removed (unrelaxed).
+    public func vacancyCells(a0: Double, cells: Int) -> (perfect: Structure, defect: Structure) {
+        let perfect = Crystal.bcc(element, a: a0, cells: cells)
+        var defect = perfect
+        defect.positions.removeFirst()
+        defect.elements.removeFirst()
+        return (perfect, defect)
     }
 
     /// Energy per atom of `structure(a)` minimised over a by golden section within ±8% of `guess`.
