@@ -55,7 +55,10 @@ public enum PropertyGradients {
                 elasticConstants.c11, elasticConstants.c12, elasticConstants.c44] + (try calculator.phaseDifferences(a0: a0).map(\.energy))
     }
 
+    /// `relaxed`: geometries already relaxed with this model, by property name (`PropertyReport.relaxedStructures`);
+    /// the others are relaxed here.
     public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure], vacancyCells: Int = 4,
+                               relaxed known: [String: Structure] = [:],
                                relativeStep: Double = 1e-4, progress: (String) -> Void = { _ in }) throws -> [PropertyGradient] {
         let unstrained = try PropertyReport.unstrainedCell(elastic)
         let theta = model.internalParameters
@@ -89,9 +92,11 @@ public enum PropertyGradients {
         let atoms = Double(bulkCell.count)
         for slab in surfaces where slab.energy != nil {
             let facet = slab.info["Sur"] ?? slab.source
-            progress("surface (\(facet)): relaxing \(slab.count) atoms")
-            let relaxed = try calculator.relaxation.relax(slab, model: model)
-            let e = try energyGradient(relaxed.structure)
+            let relaxed = try known["surface (\(facet))"] ?? {
+                progress("surface (\(facet)): relaxing \(slab.count) atoms")
+                return try calculator.relaxation.relax(slab, model: model).structure
+            }()
+            let e = try energyGradient(relaxed)
             // The surface energy is linear in the slab and bulk energies: the same map takes their gradients.
             func surfaceEnergy(_ slabEnergy: Double, _ bulkEnergy: Double) -> Double {
                 PropertyCalculator.surfaceEnergy(slab: slab, energy: slabEnergy, bulkEnergyPerAtom: bulkEnergy / atoms)
@@ -101,11 +106,13 @@ public enum PropertyGradients {
                                            method: "dE/dθ at the relaxed slab"))
         }
         if vacancyCells > 0 {
-            progress("vacancy: relaxing \(2 * vacancyCells * vacancyCells * vacancyCells - 1) atoms")
             let a0 = values[0]
             let (perfect, defect) = calculator.vacancyCells(a0: a0, cells: vacancyCells)
-            let relaxed = try calculator.relaxation.relax(defect, model: model)
-            let e = try energyGradient(relaxed.structure), e0 = try energyGradient(perfect)
+            let relaxed = try known["vacancy formation"].flatMap { $0.count == defect.count ? $0 : nil } ?? {
+                progress("vacancy: relaxing \(defect.count) atoms")
+                return try calculator.relaxation.relax(defect, model: model).structure
+            }()
+            let e = try energyGradient(relaxed), e0 = try energyGradient(perfect)
             let ratio = Double(perfect.count - 1) / Double(perfect.count)
             result.append(PropertyGradient(name: "vacancy formation", unit: "eV", value: e.energy - ratio * e0.energy,
                                            gradient: (0..<p).map { e.gradient[$0] - ratio * e0.gradient[$0] },

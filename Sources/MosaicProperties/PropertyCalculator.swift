@@ -95,12 +95,12 @@ public struct PropertyCalculator {
     }
 
     /// Relaxed vacancy formation energy (eV) in a cells³ bcc supercell at lattice constant a0.
-    public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (energy: Double, converged: Bool) {
+    public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (energy: Double, converged: Bool, relaxed: Structure) {
         let (perfect, defect) = vacancyCells(a0: a0, cells: cells)
         let e0 = try predict(perfect).energy
         let relaxed = try relaxation.relax(defect, model: model)
         let n = Double(perfect.count)
-        return (relaxed.energy - (n - 1) / n * e0, relaxed.converged)
+        return (relaxed.energy - (n - 1) / n * e0, relaxed.converged, relaxed.structure)
     }
 
     /// A cells³ bcc supercell at lattice constant a0 and the same cell with its first atom removed (unrelaxed).

@@ -20,6 +20,11 @@ public struct PropertyReport: Codable, Sendable {
     /// DFT equilibrium point (Å³/atom, eV/atom).
     public var referenceVolume: Double
     public var referenceEnergy: Double
+    /// The relaxed slabs and vacancy cell behind the relaxed entries, by entry name (not saved):
+    /// `PropertyGradients` differentiates at these geometries instead of relaxing again.
+    public var relaxedStructures: [String: Structure] = [:]
+
+    enum CodingKeys: String, CodingKey { case entries, eosVolumes, eosEnergies, referenceVolume, referenceEnergy }
 
     public init(entries: [PropertyEntry], eosVolumes: [Double], eosEnergies: [Double], referenceVolume: Double, referenceEnergy: Double) {
         self.entries = entries; self.eosVolumes = eosVolumes; self.eosEnergies = eosEnergies
@@ -72,11 +77,13 @@ public struct PropertyReport: Codable, Sendable {
             PropertyEntry(name: "C44", unit: "GPa", model: modelElastic.c44, reference: dft.c44, referenceSource: fromData + " (small-strain shear stress)"),
         ]
         let eBulkModelAtDFTLattice = try calculator.bccEnergy(a: aReference)
+        var relaxedStructures: [String: Structure] = [:]
         for slab in surfaces {
             guard let energy = slab.energy else { continue }
             let facet = slab.info["Sur"] ?? slab.source
             progress("surface (\(facet)): relaxing \(slab.count) atoms")
             let relaxed = try calculator.relaxation.relax(slab, model: model)
+            relaxedStructures["surface (\(facet))"] = relaxed.structure
             entries.append(PropertyEntry(name: "surface (\(facet))", unit: "J/m²",
                                          model: PropertyCalculator.surfaceEnergy(slab: slab, energy: relaxed.energy, bulkEnergyPerAtom: eBulkModelAtDFTLattice),
                                          reference: PropertyCalculator.surfaceEnergy(slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
@@ -85,6 +92,7 @@ public struct PropertyReport: Codable, Sendable {
         if vacancyCells > 0 {
             progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
             let vacancy = try calculator.vacancyFormationEnergy(a0: a0, cells: vacancyCells)
+            relaxedStructures["vacancy formation"] = vacancy.relaxed
             entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
                                          referenceSource: "no reference in the data"))
         }
@@ -97,8 +105,10 @@ public struct PropertyReport: Codable, Sendable {
                                                     elements: [calculator.element])).energy
         entries.append(PropertyEntry(name: "cohesive energy", unit: "eV/atom", model: isolated - (try calculator.bccEnergy(a: a0)), reference: nil,
                                      referenceSource: "not constrained: the data have no isolated atom, so the model's isolated-atom energy is free"))
-        return PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
-                              referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
+        var report = PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
+                                    referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
+        report.relaxedStructures = relaxedStructures
+        return report
     }
 
     /// A fixed-width table: property, model (± σ when `sigmas` has the property), DFT, error, error %.

@@ -54,7 +54,8 @@ extension MosaicCommand {
                 if !noUncertainty {
                     if !json { FileHandle.standardError.write(Data("… uncertainties from the Fisher information\n".utf8)) }
                     let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: .relative)
-                    let gradients = try PropertyGradients.compute(model: model, elastic: elasticCells, surfaces: slabs)
+                    let gradients = try PropertyGradients.compute(model: model, elastic: elasticCells, surfaces: slabs,
+                                                                  relaxed: properties.relaxedStructures)
                     sigmas = Dictionary(fim.propagate(gradients).map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })
                 }
                 let evaluation = EvaluationReport(data: data, predictions: predictions)
