@@ -123,6 +123,16 @@ enum TermKernel {
                 let s = T.sqrt(rho + EmbeddingTerm.epsilon)
                 energy = -(p[0] * (s - EmbeddingTerm.epsilon.squareRoot()))
                 slope = -(p[0] * 0.5 / s)
+                if coefficientCount > 1 {
+                    // ρ² (b_2 + b_3 ρ + …) by Horner, with its slope.
+                    var e = T(0), d = T(0)
+                    for k in stride(from: coefficientCount - 1, through: 1, by: -1) {
+                        d = d * rho + e
+                        e = e * rho + p[k]
+                    }
+                    energy += rho * rho * e
+                    slope += rho * (e * 2 + rho * d)
+                }
             } else {
                 // Horner for F and F'.
                 energy = T(0); slope = T(0)

@@ -104,7 +104,8 @@ public struct BornMayerTerm: Codable, Sendable, Equatable {
 }
 
 /// Embedding (EAM / Finnis–Sinclair): E_i = F(ρ_i), ρ_i = Σ_j f(r_ij).
-/// - `sqrt`: F = −A (√(ρ + ε) − √ε), coefficients [A], A > 0, ε = 1e-4 keeps F′ ≤ 50 A at ρ = 0;
+/// - `sqrt`: F = −A (√(ρ + ε) − √ε) + Σ_{k≥2} b_k ρ^k, coefficients [A, b_2, b_3, …] (Finnis–Sinclair
+///   with optional higher-order corrections), A > 0, ε = 1e-4 keeps F′ ≤ 50 A at ρ = 0;
 /// - `polynomial`: F = Σ_{k≥1} a_k ρ^k, coefficients [a_1, a_2, …].
 public struct EmbeddingTerm: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case name, cutoff, width, form, coefficients, density }
@@ -240,7 +241,8 @@ public enum Term: Codable, Sendable, Equatable {
         case .morse: return ["depth", "alpha", "r0"]
         case .bornMayer: return ["amplitude", "rho"]
         case .embedding(let t):
-            let outer = t.form == .sqrt ? ["A"] : t.coefficients.indices.map { "a\($0 + 1)" }
+            let outer = t.form == .sqrt ? ["A"] + t.coefficients.indices.dropFirst().map { "b\($0 + 1)" }
+                : t.coefficients.indices.map { "a\($0 + 1)" }
             return outer + t.density.parameterNames.map { "density.\($0)" }
         case .threeBody(let t):
             return t.channels.enumerated().flatMap { n, g in
@@ -256,7 +258,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .morse: return [.log, .log, .identity]
         case .bornMayer: return [.log, .log]
         case .embedding(let t):
-            let outer: [ParameterTransform] = t.form == .sqrt ? [.log] : t.coefficients.map { _ in .identity }
+            let outer: [ParameterTransform] = t.coefficients.indices.map { t.form == .sqrt && $0 == 0 ? .log : .identity }
             return outer + t.density.transforms
         case .threeBody(let t):
             return t.channels.flatMap { g in g.transforms + Array(repeating: .identity, count: t.order + 1) }
@@ -271,7 +273,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .morse: return [false, false, false]
         case .bornMayer: return [false, false]
         case .embedding(let t):
-            return t.coefficients.map { _ in t.form == .polynomial } + t.density.values.map { _ in false }
+            return t.coefficients.indices.map { t.form == .polynomial || $0 > 0 } + t.density.values.map { _ in false }
         case .threeBody(let t):
             return t.channels.flatMap { g in g.values.map { _ in false } + Array(repeating: true, count: t.order + 1) }
         }
@@ -330,7 +332,7 @@ public enum Term: Codable, Sendable, Equatable {
             guard !t.coefficients.isEmpty else { throw fail("no coefficients", "give coefficients: [...] (zeros to start)") }
             guard t.inner >= 0, t.inner < t.cutoff else { throw fail("inner \(t.inner) must be in [0, cutoff)", "choose inner below the shortest distance in the data") }
         case .embedding(let t):
-            if t.form == .sqrt, t.coefficients.count != 1 { throw fail("sqrt embedding takes one coefficient [A]", "coefficients: [A]") }
+            if t.form == .sqrt, t.coefficients.isEmpty { throw fail("sqrt embedding needs coefficients [A] or [A, b2, ...]", "coefficients: [A]") }
             if t.form == .polynomial, t.coefficients.isEmpty { throw fail("polynomial embedding needs coefficients", "coefficients: [a1, a2, ...]") }
             if t.form == .sqrt, t.density.family == .spline { throw fail("sqrt embedding needs a positive density (exponential or gaussian)", "use density.family exponential or gaussian") }
             try t.density.validate(location: location + " density")

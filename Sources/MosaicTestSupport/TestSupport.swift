@@ -47,7 +47,7 @@ public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> 
         .bornMayer(BornMayerTerm(cutoff: 4.0, width: 1.0, r0: 2.5, amplitude: 0.7, rho: 0.35)),
         .morse(MorseTerm(cutoff: 5.0, width: 1.2, depth: 0.3, alpha: 1.4, r0: 3.0)),
         .pairSpline(PairSplineTerm(inner: 1.8, cutoff: 5.3, coefficients: randoms(9, 0.4))),
-        .embedding(EmbeddingTerm(cutoff: 5.2, width: 1.3, form: .sqrt, coefficients: [1.7],
+        .embedding(EmbeddingTerm(cutoff: 5.2, width: 1.3, form: .sqrt, coefficients: [1.7, 0.004, -0.0002],
                                  density: .exponential(beta: 2.5, r0: 2.86))),
         .embedding(EmbeddingTerm(name: "embedding2", cutoff: 4.8, width: 1.0, form: .polynomial,
                                  coefficients: [-0.3, 0.02, -0.001], density: splineDensity ? embeddingDensity : .gaussian(center: 2.9, width: 0.7))),
