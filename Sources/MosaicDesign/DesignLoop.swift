@@ -198,17 +198,11 @@ public final class DesignLoop {
     func propose(_ model: CompositeModel) throws -> [Reconfiguration] {
         var shrink: [Reconfiguration] = []
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
-        // The sloppiest mode's dominant parameter can be held fixed: first when the mode is an
-        // (almost) exact redundancy, after the structural prunes otherwise.
-        var deferredFix: Reconfiguration? = nil
-        if let mode = fim.sloppyModes.first, let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name,
-           !model.terms.contains(where: { if case .reference = $0 { return name.hasPrefix($0.name + ".") } else { return false } }) {
-            if fim.eigenvalues[mode] < settings.redundancyThreshold * fim.largestEigenvalue {
-                shrink.append(.fix(parameter: name))
-            } else {
-                deferredFix = .fix(parameter: name)
-            }
-        }
+        // Fixing or fusing what the sloppiest mode points at: first when the mode is an (almost) exact
+        // redundancy, after the structural prunes otherwise.
+        let sloppiest = Reconfiguration.sloppiestModeChanges(model, fim: fim)
+        let redundant = fim.sloppyModes.first.map { fim.eigenvalues[$0] < settings.redundancyThreshold * fim.largestEigenvalue } ?? false
+        if redundant { shrink += sloppiest }
         for mode in fim.sloppyModes.prefix(3) {
             guard let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name else { continue }
             let termName = String(name.split(separator: ".").first ?? "")
@@ -222,7 +216,7 @@ public final class DesignLoop {
                 } else if t.order > 2 {
                     shrink.append(.resize(term: termName, size: t.order - 1))
                 }
-            case .embedding(let t) where t.form == .polynomial && t.coefficients.count > 1:
+            case .embedding(let t) where t.coefficients.count > 1:
                 shrink.append(.resize(term: termName, size: t.coefficients.count - 1))
             case .embedding, .morse:
                 shrink.append(.remove(term: termName))
@@ -238,7 +232,7 @@ public final class DesignLoop {
         if removable.count > 1 {
             for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
         }
-        if let deferredFix { shrink.append(deferredFix) }
+        if !redundant { shrink += sloppiest }
         var grow: [Reconfiguration] = []
         let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {
@@ -252,7 +246,7 @@ public final class DesignLoop {
                 }
                 if room >= t.channels.count, t.order < 7 { grow.append(.resize(term: t.name, size: t.order + 1)) }
                 if t.cutoff < 4.8 { grow.append(.cutoff(term: t.name, value: t.cutoff + 0.3)) }
-            case .embedding(let t) where t.form == .polynomial && room >= 1 && t.coefficients.count < 4:
+            case .embedding(let t) where room >= 1 && t.coefficients.count < (t.form == .polynomial ? 4 : 3):
                 grow.append(.resize(term: t.name, size: t.coefficients.count + 1))
             default: break
             }
@@ -283,9 +277,12 @@ public final class DesignLoop {
             case .pairSpline(let t): return "\(t.name)(\(t.coefficients.count))"
             case .bornMayer(let t): return t.name
             case .morse(let t): return t.name
-            case .embedding(let t): return t.form == .sqrt ? "\(t.name)(√)" : "\(t.name)(poly\(t.coefficients.count))"
+            case .embedding(let t):
+                return t.form == .polynomial ? "\(t.name)(poly\(t.coefficients.count))"
+                    : "\(t.name)(√\(t.coefficients.count > 1 ? "+ρ^2…\(t.coefficients.count)" : ""))"
             case .threeBody(let t): return "\(t.name)(\(t.channels.count)ch,L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
             }
         }.joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
+            + (model.fused ?? []).map { " fused(\($0.joined(separator: "=")))" }.joined()
     }
 }

@@ -20,6 +20,8 @@ public struct FisherAnalysis {
     /// Positions in the model's parameter vector of the analysed parameters: the fitted ones
     /// (the model's `fixed` parameters are constants, not unknowns).
     public let parameterIndices: [Int]
+    /// The parameters that take each analysed coordinate's value (its fused group, or itself).
+    public let parameterGroups: [[Int]]
     public let parameterNames: [String]
     /// d/dθ → d/d(coordinate) factor of each analysed parameter.
     public let coordinateScale: [Double]
@@ -43,7 +45,8 @@ public struct FisherAnalysis {
         self.model = model
         self.coordinates = coordinates
         self.sloppyThreshold = sloppyThreshold
-        parameterIndices = model.freeParameterIndices
+        parameterGroups = model.fittedParameterGroups
+        parameterIndices = parameterGroups.map { $0[0] }
         parameterNames = parameterIndices.map { model.parameterNames[$0] }
         let problem = LeastSquaresProblem(model: model, data: data, weights: weights)
         let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
@@ -130,9 +133,9 @@ public struct FisherAnalysis {
     }
 
     /// A prediction's gradient in analysis coordinates from its derivative d/dθ_q with respect to the
-    /// model's internal (fit) parameter q.
+    /// model's internal (fit) parameter q (summed over a fused group).
     public func analysisGradient(_ fitDerivative: (Int) -> Double) -> [Double] {
-        parameterIndices.indices.map { fitDerivative(parameterIndices[$0]) * coordinateScale[$0] }
+        parameterGroups.indices.map { c in parameterGroups[c].reduce(0) { $0 + fitDerivative($1) } * coordinateScale[c] }
     }
 
     /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates):

@@ -33,6 +33,8 @@ public final class LeastSquaresProblem {
     public let weights: FitWeights
     /// Indices (in the model's parameter vector) of the parameters being fitted (never the model's `fixed` ones).
     public let free: [Int]
+    /// The parameters that take each free coordinate's value: `[free[c]]`, or its fused group.
+    public let members: [[Int]]
     let freeTerms: [Int]
     let column: [Int: Int]
     let ridgeMask: [Bool]
@@ -43,10 +45,13 @@ public final class LeastSquaresProblem {
         self.model = model
         self.data = data
         self.weights = weights
-        let fitted = model.freeParameterIndices
+        let groups = model.fittedParameterGroups
+        let fitted = groups.map { $0[0] }
         let fittedSet = Set(fitted)
         let free = free?.filter { fittedSet.contains($0) } ?? fitted
         self.free = free
+        let groupOf = Dictionary(uniqueKeysWithValues: groups.map { ($0[0], $0) })
+        members = free.map { groupOf[$0]! }
         let ranges = model.parameterRanges
         freeTerms = ranges.indices.filter { t in free.contains { ranges[t].contains($0) } }
         column = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1, $0) })
@@ -61,8 +66,16 @@ public final class LeastSquaresProblem {
     /// Full parameter vector with the free entries replaced.
     public func fullParameters(_ freeValues: [Double], base: [Double]) -> [Double] {
         var theta = base
-        for (k, q) in free.enumerated() { theta[q] = freeValues[k] }
+        for (k, group) in members.enumerated() { for q in group { theta[q] = freeValues[k] } }
         return theta
+    }
+
+    /// d/d(free coordinate c) from the derivatives with respect to the model's parameters: the sum
+    /// over the coordinate's fused group.
+    @inline(__always) func columnDerivative(_ c: Int, _ derivative: (Int) -> Double) -> Double {
+        let group = members[c]
+        if group.count == 1 { return derivative(group[0]) }
+        return group.reduce(0) { $0 + derivative($1) }
     }
 
     /// Row scales of one structure: (energy, force, stress) multipliers applied to raw errors.
@@ -128,7 +141,7 @@ public final class LeastSquaresProblem {
                 var rows = [Double](repeating: 0, count: r.count * n)
                 var row = 0
                 func put(_ source: (Int) -> Double, scale: Double) {
-                    for (c, q) in free.enumerated() { rows[row * n + c] = scale * source(q) }
+                    for c in 0..<n { rows[row * n + c] = scale * columnDerivative(c, source) }
                     row += 1
                 }
                 if s.energy != nil { put({ j.energy[$0] }, scale: w.energy) }
@@ -197,9 +210,9 @@ extension LeastSquaresProblem {
                 if s.stress != nil && s.isPeriodic { for v in 0..<6 { rows.append { -w.stress * j.virial[v * p + $0] } } }
                 for (row, derivative) in rows.enumerated() {
                     var jDelta = 0.0
-                    for (c, q) in free.enumerated() { jDelta += derivative(q) * step[c] }
+                    for c in 0..<n { jDelta += columnDerivative(c, derivative) * step[c] }
                     let rvv = 2 / h * ((r1[row] - r0[row]) / h - jDelta)
-                    for (c, q) in free.enumerated() { out[c] += derivative(q) * rvv }
+                    for c in 0..<n { out[c] += columnDerivative(c, derivative) * rvv }
                 }
             }
             return out

@@ -51,6 +51,7 @@ public struct Trainer {
                 var sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })
                 let subNames = Set(sub.parameterNames)
                 sub.fixed = model.fixed?.filter { subNames.contains($0) }
+                sub.fused = model.fused?.filter { $0.allSatisfy(subNames.contains) }
                 let subRanges = sub.parameterRanges
                 let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap { subRanges[$0.offset] }
                 // Linear coefficients first (shape parameters fixed), then the whole term: a term

@@ -15,11 +15,16 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     /// parameters that only live in sloppy Fisher-information directions (e.g. one of a pair
     /// related by an exact scale invariance).
     public var fixed: [String]?
+    /// Groups of parameters (names as in `fixed`, all of one term, same transform, same value) that
+    /// share one fitted value. The design loop fuses two parameters when the data determine only
+    /// their sum: the sloppiest FIM direction is their difference.
+    public var fused: [[String]]?
 
-    public init(elements: [Element], terms: [Term], fixed: [String]? = nil) {
+    public init(elements: [Element], terms: [Term], fixed: [String]? = nil, fused: [[String]]? = nil) {
         self.elements = elements
         self.terms = terms
         self.fixed = fixed
+        self.fused = fused
     }
 
     /// The largest term cutoff (Å): the neighbour-list cutoff.
@@ -37,19 +42,41 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         }
     }
 
-    /// Indices of the parameters a fit adjusts (all but the `fixed` ones), in vector order.
-    public var freeParameterIndices: [Int] {
+    /// The fitted coordinates, in vector order of their first member: for each, the indices of the
+    /// parameters that take its value (one index, or a fused group). Fixed parameters are in none.
+    public var fittedParameterGroups: [[Int]] {
+        let names = parameterNames
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let held = Set(fixed ?? [])
-        return parameterNames.indices.filter { !held.contains(parameterNames[$0]) }
+        var groupOf: [Int: [Int]] = [:]
+        for group in fused ?? [] {
+            let members = group.compactMap { index[$0] }
+            for q in members { groupOf[q] = members }
+        }
+        return names.indices.compactMap { q -> [Int]? in
+            guard !held.contains(names[q]) else { return nil }
+            guard let group = groupOf[q] else { return [q] }
+            return group.first == q ? group : nil
+        }
     }
 
-    /// Number of fitted parameters (the count a parameter budget limits).
-    public var freeParameterCount: Int { parameterCount - (fixed?.count ?? 0) }
+    /// Indices of the parameters whose values are the fitted coordinates (all but the `fixed` ones
+    /// and the followers of fused groups), in vector order.
+    public var freeParameterIndices: [Int] { fittedParameterGroups.map { $0[0] } }
 
-    /// "34 parameters" or "34 fitted parameters (+1 fixed)".
+    /// Number of fitted parameters (the count a parameter budget limits).
+    public var freeParameterCount: Int { parameterCount - (fixed?.count ?? 0) - (fused ?? []).reduce(0) { $0 + $1.count - 1 } }
+
+    /// "34 parameters" or "34 fitted parameters (+1 fixed, 2 fused into 1)".
     public var describedParameterCount: String {
         let held = fixed?.count ?? 0
-        return held == 0 ? "\(parameterCount) parameters" : "\(freeParameterCount) fitted parameters (+\(held) fixed)"
+        let groups = fused ?? []
+        var notes: [String] = []
+        if held > 0 { notes.append("+\(held) fixed") }
+        if !groups.isEmpty {
+            notes.append("\(groups.reduce(0) { $0 + $1.count }) fused into \(groups.count)")
+        }
+        return notes.isEmpty ? "\(parameterCount) parameters" : "\(freeParameterCount) fitted parameters (\(notes.joined(separator: ", ")))"
     }
 
     public var parameterNames: [String] {
@@ -104,6 +131,40 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         }
         if let fixed, Set(fixed).count != fixed.count {
             throw MosaicError(location: "fixed", "a parameter is listed twice", fix: "list each fixed parameter once")
+        }
+        try validateFused()
+    }
+
+    private func validateFused() throws {
+        let names = parameterNames, values = internalParameters, transforms = transforms
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var seen = Set(fixed ?? [])
+        for (g, group) in (fused ?? []).enumerated() {
+            let location = "fused group \(g + 1) [\(group.joined(separator: ", "))]"
+            guard group.count >= 2 else {
+                throw MosaicError(location: location, "a fused group needs at least two parameters", fix: "list two or more names, or remove the group")
+            }
+            for name in group {
+                guard index[name] != nil else {
+                    throw MosaicError(location: location, "'\(name)' is not a parameter of the model",
+                                      fix: "list names as term.parameter, e.g. \(names.first ?? "pair.c0")")
+                }
+                guard seen.insert(name).inserted else {
+                    throw MosaicError(location: location, "'\(name)' is already fixed or in another fused group", fix: "list each parameter in at most one place")
+                }
+            }
+            let members = group.map { index[$0]! }
+            let term = parameterRanges.firstIndex { $0.contains(members[0]) }
+            guard members.allSatisfy({ q in parameterRanges.firstIndex { $0.contains(q) } == term }),
+                  members.allSatisfy({ transforms[$0] == transforms[members[0]] }) else {
+                throw MosaicError(location: location, "fused parameters must belong to one term and be of one kind",
+                                  fix: "fuse e.g. two spline coefficients of one pair term")
+            }
+            let leader = values[members[0]]
+            guard members.allSatisfy({ abs(values[$0] - leader) <= 1e-9 * max(1, abs(leader)) }) else {
+                throw MosaicError(location: location, "fused parameters have different values",
+                                  fix: "give every member the same value (they share one fitted value)")
+            }
         }
     }
 

@@ -13,8 +13,8 @@ extension MosaicCommand {
             Starts from the terms of a library model: trains each single-term model, combines them and trains
             the composite, then reconfigures the best composite round by round — prune what the sloppiest
             Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
-            hold fixed a parameter that only lives in the sloppiest direction, grow capacity within
-            --budget-params — keeping a change only if it lowers the score (RMS of scaled validation errors
+            hold fixed a parameter that only lives in the sloppiest direction or fuse two parameters whose
+            difference is that direction, grow capacity within --budget-params — keeping a change only if it lowers the score (RMS of scaled validation errors
             and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
             candidate (--state); running the same command again resumes. `make demo` runs the example below.
 

@@ -85,6 +85,7 @@ extension MosaicCommand {
                 let allValues = chosen == .fit ? model.internalParameters : model.naturalParameters
                 let values = fim.parameterIndices.map { allValues[$0] }
                 if let fixed = model.fixed, !fixed.isEmpty { print("  (fixed, not analysed: \(fixed.joined(separator: ", ")))") }
+                for group in model.fused ?? [] { print("  (fused: \(group.joined(separator: " = ")), analysed as \(group[0]))") }
                 for (k, name) in fim.parameterNames.enumerated() {
                     // Standard error in the parameter's own units.
                     let se = fim.standardErrors[k] * (chosen == .relative ? max(abs(values[k]), 1e-12) : 1)

@@ -82,6 +82,13 @@ final class DesignTests: XCTestCase {
         let s = niobium["Nb_AIMD"]![5]
         XCTAssertEqual(try higher.predict(s).energy, try model.predict(s).energy, accuracy: 1e-9)
         XCTAssertEqual(higher.parameterCount, model.parameterCount + 2)
+        // A √ embedding grows a ρ² correction starting at zero: same energies, one linear parameter more.
+        let fs = CompositeModel(elements: [nb], terms: [reference, pair,
+            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [0.8], density: .exponential(beta: 2.5, r0: 2.86)))])
+        let corrected = try Reconfiguration.resize(term: "embedding", size: 2).apply(to: fs)
+        XCTAssertEqual(corrected.parameterNames.filter { $0.hasPrefix("embedding.") }, ["embedding.A", "embedding.b2", "embedding.density.beta"])
+        XCTAssertEqual(try corrected.predict(s).energy, try fs.predict(s).energy, accuracy: 1e-12 * abs(try fs.predict(s).energy))
+        XCTAssertEqual(corrected.terms[2].linearParameters(elements: [nb]), [false, true, false])
         // Removing a term that does not exist is a clear error.
         XCTAssertThrowsError(try Reconfiguration.remove(term: "nothing").apply(to: model))
     }
@@ -144,5 +151,95 @@ final class FixedParameterTests: XCTestCase {
         var bad = truth
         bad.fixed = ["pair.c99"]
         XCTAssertTrue(mosaicError { try bad.validate() }?.description.contains("pair.c99") ?? false)
+    }
+}
+
+/// Fusing two parameters whose difference is an exact zero mode: two identical radial channels of a
+/// three-body term (radial shapes held fixed) see the data only through c0_0 + c1_0.
+final class FusedParameterTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+
+    func testFusingTheTwoParametersOfADifferenceModeRemovesItAndKeepsTheFit() throws {
+        let channel = RadialFunction.gaussian(center: 2.9, width: 0.5)
+        let truth = CompositeModel(elements: [nb], terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+            .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 0, channels: [channel, channel], coefficients: [[0.07], [0.03]])),
+        ], fixed: ["angular.g0.center", "angular.g0.width", "angular.g1.center", "angular.g1.width"])
+        let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
+        let data = Dataset(try structures.map { s in
+            var labelled = s
+            let p = try truth.predict(s)
+            labelled.energy = p.energy; labelled.forces = p.forceVectors; labelled.stress = p.stress(volume: s.volume)
+            return labelled
+        })
+        let prepared = try PreparedDataset(data, model: truth)
+        let fim = try FisherAnalysis(model: truth, data: prepared, weights: FitWeights(), coordinates: .fit)
+        XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "c0_0 − c1_0 is a zero mode")
+        XCTAssertGreaterThan(fim.eigenvalues[1], 1e-10 * fim.largestEigenvalue, "only one")
+
+        // The sloppiest mode proposes fixing its dominant parameter and fusing the pair.
+        let changes = Reconfiguration.sloppiestModeChanges(truth, fim: fim)
+        let fuse = Reconfiguration.fuse(parameters: ["angular.c0_0", "angular.c1_0"])
+        XCTAssertTrue(changes.contains(fuse), changes.map(\.description).joined(separator: "; "))
+        let fused = try fuse.apply(to: truth)
+        XCTAssertEqual(fused.fused, [["angular.c0_0", "angular.c1_0"]])
+        XCTAssertEqual(fused.freeParameterCount, truth.freeParameterCount - 1)
+        XCTAssertEqual(fused.fittedParameterGroups.count, fused.freeParameterCount)
+        XCTAssertTrue(fused.describedParameterCount.contains("2 fused into 1"), fused.describedParameterCount)
+        // Both take the mean, 0.05: the same sum, so the same predictions.
+        let index = fused.parameterNames.firstIndex(of: "angular.c0_0")!, follower = fused.parameterNames.firstIndex(of: "angular.c1_0")!
+        XCTAssertEqual(fused.naturalParameters[index], 0.05, accuracy: 1e-15)
+        XCTAssertEqual(fused.naturalParameters[follower], 0.05, accuracy: 1e-15)
+        for s in data.structures {
+            XCTAssertEqual(try fused.predict(s).energy, s.energy!, accuracy: 1e-10 * abs(s.energy!))
+        }
+
+        // The fused coordinate's FIM is GᵀFG, G summing the two columns: the zero mode is gone.
+        let after = try FisherAnalysis(model: fused, data: prepared, weights: FitWeights(), coordinates: .fit)
+        XCTAssertEqual(after.parameterCount, fim.parameterCount - 1)
+        let p = fim.parameterCount, q = after.parameterCount
+        let column = fim.parameterIndices.indices.firstIndex { fim.parameterIndices[$0] == index }!
+        let merged = fim.parameterIndices.indices.firstIndex { fim.parameterIndices[$0] == follower }!
+        func sum(_ i: Int) -> [Int] { i == column ? [column, merged] : [i] }
+        let kept = (0..<p).filter { $0 != merged }
+        for (a, i) in kept.enumerated() { for (b, j) in kept.enumerated() {
+            let expected = sum(i).reduce(0.0) { total, x in sum(j).reduce(total) { $0 + fim.matrix[x * p + $1] } }
+            XCTAssertEqual(after.matrix[a * q + b], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(a)][\(b)]")
+        } }
+        XCTAssertGreaterThan(after.eigenvalues[0], 1e-12 * after.largestEigenvalue, "no zero mode left")
+
+        // Training from a perturbed start moves the fused pair together and reaches the truth.
+        var start = fused
+        var theta = fused.internalParameters
+        for k in theta.indices where k != follower && fused.freeParameterIndices.contains(k) { theta[k] *= 1 + 0.1 * sin(Double(k) + 1) }
+        theta[follower] = theta[index]
+        start.internalParameters = theta
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.settings.maxIterations = 100
+        let trained = try trainer.train(start, data: data).model
+        XCTAssertEqual(trained.naturalParameters[index], trained.naturalParameters[follower])
+        XCTAssertEqual(trained.naturalParameters[index], 0.05, accuracy: 1e-6)
+        let report = EvaluationReport(model: trained, data: try PreparedDataset(data, model: trained))
+        XCTAssertLessThan(report.overall.forceRMSE, 1e-5)
+
+        // Potential files keep the groups; bad groups are clear errors naming the group.
+        let roundTrip = try JSONDecoder().decode(CompositeModel.self, from: try JSONEncoder().encode(trained))
+        XCTAssertEqual(roundTrip.fused, trained.fused)
+        var unequal = fused
+        var values = fused.naturalParameters
+        values[follower] = 0.04
+        unequal.naturalParameters = values
+        XCTAssertTrue(mosaicError { try unequal.validate() }?.description.contains("different values") ?? false)
+        var acrossTerms = truth
+        acrossTerms.fused = [["pair.c0", "angular.c0_0"]]
+        XCTAssertTrue(mosaicError { try acrossTerms.validate() }?.description.contains("one term") ?? false)
+        var unknown = truth
+        unknown.fused = [["angular.c0_0", "angular.c9_0"]]
+        XCTAssertTrue(mosaicError { try unknown.validate() }?.description.contains("angular.c9_0") ?? false)
+        XCTAssertThrowsError(try Reconfiguration.fix(parameter: "angular.c1_0").apply(to: fused), "already fused")
+        // Reshaping the term frees the pair again.
+        XCTAssertNil(try Reconfiguration.resize(term: "angular", size: 1).apply(to: fused).fused)
     }
 }
