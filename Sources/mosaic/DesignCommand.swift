@@ -27,8 +27,10 @@ extension MosaicCommand {
         @Option(help: "Library model: the terms to start from (YAML).")
         var start: String
         @OptionGroup var dataOptions: DataOptions
-        @Option(name: .customLong("hold-out"), help: "Validation group (or prefix); repeatable.")
+        @Option(name: .customLong("hold-out"), help: "Validation group (or prefix) the loop chooses on; repeatable.")
         var holdOut: [String] = []
+        @Option(name: .customLong("test"), help: "Test group (or prefix): left out of training and of every choice, evaluated once with the chosen potential; repeatable.")
+        var test: [String] = []
         @Option(name: .customLong("budget-params"), help: "Largest number of parameters a candidate may have.")
         var budgetParams = 75
         @Option(name: .customLong("max-candidates"), help: "Stop after this many candidates.")
@@ -51,7 +53,8 @@ extension MosaicCommand {
                 let started = Date()
                 let library = try CompositeModel.load(path: start)
                 let data = try dataOptions.load()
-                let (train, validation) = try data.split(holdingOut: holdOut)
+                let (rest, testSet) = try data.split(holdingOut: test)
+                let (train, validation) = try rest.split(holdingOut: holdOut)
                 guard !validation.structures.isEmpty else {
                     throw MosaicError(location: "--hold-out", "the design loop needs a validation split", fix: "e.g. --hold-out Nb_AIMD/Md/1000K")
                 }
@@ -64,7 +67,8 @@ extension MosaicCommand {
                 let elasticCells = elastic.isEmpty ? [] : try Dataset.load([elastic]).structures
                 let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"
-                print("design: library \(start) (\(library.terms.count) terms), budget \(budgetParams) parameters, validation \(holdOut.joined(separator: ", "))")
+                print("design: library \(start) (\(library.terms.count) terms), budget \(budgetParams) parameters, validation \(holdOut.joined(separator: ", "))"
+                      + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
                 let loop = try DesignLoop(settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
                                           statePath: statePath) { line in print(line); fflush(stdout) }
                 let result = try loop.run(library: library)
@@ -81,18 +85,26 @@ extension MosaicCommand {
                         String(format: "%.1f", c.fitSeconds)], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
+                var testErrors: ErrorMetrics? = nil
+                if !testSet.structures.isEmpty {
+                    let report = EvaluationReport(model: best.model, data: try PreparedDataset(testSet, model: best.model))
+                    testErrors = report.overall
+                    print("\nuntouched test errors of the chosen potential (\(test.joined(separator: ", ")): not used for training or choosing)")
+                    print(report.table())
+                }
                 // Provenance: the design history without timings, so the file is reproducible.
                 struct Step: Encodable { var id: Int; var parent: Int?; var change: String; var terms: String; var parameters: Int; var score: Double
                     var validationForceRMSE: Double; var validationEnergyRMSE: Double; var conditionNumber: Double; var sloppyModes: Int; var accepted: Bool }
                 struct Provenance: Encodable { var mosaicVersion: String; var design: [Step]; var chosen: Int; var stop: String; var heldOut: [String]
-                    var settings: DesignSettings; var validation: ErrorMetrics; var data: [String] }
+                    var settings: DesignSettings; var validation: ErrorMetrics; var data: [String]; var test: [String]?; var testErrors: ErrorMetrics? }
                 let provenance = try JSONValue.from(Provenance(
                     mosaicVersion: PotentialFile.mosaicVersion,
                     design: result.candidates.map { Step(id: $0.id, parent: $0.parent, change: $0.change, terms: $0.terms, parameters: $0.parameters,
                                                          score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
                                                          validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
                                                          sloppyModes: $0.sloppyModes, accepted: $0.accepted) },
-                    chosen: bestID, stop: result.stop ?? "", heldOut: holdOut, settings: settings, validation: best.validation, data: dataOptions.data))
+                    chosen: bestID, stop: result.stop ?? "", heldOut: holdOut, settings: settings, validation: best.validation, data: dataOptions.data,
+                    test: test.isEmpty ? nil : test, testErrors: testErrors))
                 try PotentialFile(model: best.model, provenance: provenance).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
                 try AtomicFile.write(paretoSVG(result.candidates, chosen: bestID, title: "Design: parameters vs validation force error"), to: stem + "-pareto.svg")

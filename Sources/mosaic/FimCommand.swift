@@ -12,8 +12,9 @@ extension MosaicCommand {
             commandName: "fim",
             abstract: "Fisher-information analysis of a potential: stiff and sloppy parameter directions, uncertainties.",
             discussion: prose("""
-            FIM = JᵀWJ of the weighted residuals of the fit (same tolerances as mosaic fit), at the
-            potential's parameters. Prints the eigenvalue spectrum summary (condition number, log det,
+            FIM = JᵀWJ of the weighted residuals of the fit, at the potential's parameters: the loss
+            weights and held-out groups recorded in the potential file are used (defaults for a bare model
+            description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum summary (condition number, log det,
             sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
             each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
             propagated uncertainty of energies and forces per group and of the physical properties of
@@ -44,13 +45,16 @@ extension MosaicCommand {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
                 let model = try loadModel(potential)
-                let data = try dataOptions.load()
-                let prepared = try PreparedDataset(data, model: model)
+                let loss = RecordedLoss(potential: potential)
+                let all = try dataOptions.load()
+                if !json { print(loss.description) }
+                let prepared = try PreparedDataset(loss.training(all), model: model)
                 guard let chosen = FisherAnalysis.Coordinates(rawValue: coordinates) else {
                     throw MosaicError(location: "--coordinates \(coordinates)", "unknown coordinates", fix: "use relative, natural or fit")
                 }
-                let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: chosen, sloppyThreshold: threshold)
-                let uncertainty = predictionUncertainty(fim, prepared)
+                let fim = try FisherAnalysis(model: model, data: prepared, weights: loss.weights, coordinates: chosen, sloppyThreshold: threshold)
+                // Every group's first structure, held-out ones included.
+                let uncertainty = predictionUncertainty(fim, try PreparedDataset(all, model: model))
                 var properties: [PropertyUncertainty] = []
                 if !elastic.isEmpty {
                     let gradients = try PropertyGradients.compute(model: model, elastic: try Dataset.load([elastic]).structures,

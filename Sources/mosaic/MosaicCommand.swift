@@ -124,3 +124,33 @@ func loadModel(_ path: String) throws -> CompositeModel {
     }
     return try CompositeModel.load(path: path)
 }
+
+/// The loss a potential was fitted with, for analyses that must use the same weighted residuals
+/// (FIM, uncertainties): its recorded weights and held-out groups, or the defaults for a bare model.
+struct RecordedLoss {
+    var weights = FitWeights()
+    var heldOut: [String] = []
+
+    init(potential path: String) {
+        guard path.hasSuffix(".json"), let file = try? PotentialFile.read(path: path) else { return }
+        weights = file.lossWeights ?? FitWeights()
+        for key in ["heldOut", "test"] {
+            if case .array(let groups)? = file.provenance[key] {
+                heldOut += groups.compactMap { if case .string(let g) = $0 { return g } else { return nil } }
+            }
+        }
+    }
+
+    /// The training part of `data`: the held-out groups removed (those present).
+    func training(_ data: Dataset) -> Dataset {
+        Dataset(data.structures.filter { s in !heldOut.contains { Dataset.group(s.group, matches: $0) } })
+    }
+
+    var description: String {
+        var groups = weights.groups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }.joined(separator: ", ")
+        if !groups.isEmpty { groups = ", group weights " + groups }
+        return String(format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa", weights.energyTolerance * 1000,
+                      weights.forceTolerance, weights.stressTolerance) + groups
+            + (heldOut.isEmpty ? "" : "; held out (excluded): " + heldOut.joined(separator: ", "))
+    }
+}

@@ -53,7 +53,9 @@ extension MosaicCommand {
                 var sigmas: [String: Double] = [:]
                 if !noUncertainty {
                     if !json { FileHandle.standardError.write(Data("… uncertainties from the Fisher information\n".utf8)) }
-                    let fim = try FisherAnalysis(model: model, data: prepared, weights: FitWeights(), coordinates: .relative)
+                    let loss = RecordedLoss(potential: potential)
+                    let fim = try FisherAnalysis(model: model, data: try PreparedDataset(loss.training(data), model: model),
+                                                 weights: loss.weights, coordinates: .relative)
                     let gradients = try PropertyGradients.compute(model: model, elastic: elasticCells, surfaces: slabs,
                                                                   relaxed: properties.relaxedStructures)
                     sigmas = Dictionary(fim.propagate(gradients).map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })

@@ -62,6 +62,50 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(page.contains("Equation of state") && page.components(separatedBy: "<svg").count >= 5)
     }
 
+    /// fim uses the loss recorded in the potential: its weights, and its held-out block left out of the data
+    /// (4 trained AIMD blocks × 40 frames × (1 energy + 162 force + 6 stress rows)).
+    func testFimUsesTheRecordedLossAndTrainingSplit() throws {
+        let run = try mosaic("fim", "potentials/Nb.json", "--data", "data/nb/Nb_AIMD.json", "--elastic", "", "--plot", NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim2.svg")
+        XCTAssertEqual(run.status, 0, run.output)
+        let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
+        let weights = try XCTUnwrap(shipped.lossWeights)
+        XCTAssertTrue(run.output.contains(String(format: "energy %g meV/atom", weights.energyTolerance * 1000)), run.output)
+        XCTAssertTrue(run.output.contains("held out (excluded): Nb_AIMD/Md/1000K"), run.output)
+        let rowsPerFrame = 1 + 3 * 54 + 6
+        let rows: Int = 4 * 40 * rowsPerFrame
+        XCTAssertTrue(run.output.contains("\(rows) residual rows"), run.output)
+    }
+
+    /// design --test: the test block is neither trained on nor chosen on; the chosen potential's
+    /// errors on it are printed and recorded, and equal an independent evaluation of the written file.
+    func testDesignReportsAnUntouchedTestBlock() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-design"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let library = folder + "/library.yaml"
+        try """
+        elements: [Nb]
+        terms:
+          - {type: reference, energies: {Nb: -10.0}}
+          - {type: born-mayer, name: repulsion, cutoff: 4.0, r0: 2.5, amplitude: 0.5, rho: 0.3}
+          - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.0, size: 6}
+        """.write(toFile: library, atomically: true, encoding: .utf8)
+        let output = folder + "/designed.json"
+        let run = try mosaic("design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
+                             "--test", "Nb_AIMD/Md/1000K", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
+                             "--output", output, "--state", folder + "/state.json")
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("untouched test errors"), run.output)
+        let file = try PotentialFile.read(path: output)
+        guard case .array(let test)? = file.provenance["test"], case .number(let recorded)? = file.provenance["testErrors"]?["energyRMSE"] else {
+            return XCTFail("no test block in the provenance")
+        }
+        XCTAssertEqual(test, [.string("Nb_AIMD/Md/1000K")])
+        let block = try Dataset.load([repositoryRoot + "/data/nb/Nb_AIMD.json"]).filter(group: "Nb_AIMD/Md/1000K")
+        let independent = EvaluationReport(model: file.model, data: try PreparedDataset(block, model: file.model)).overall
+        XCTAssertEqual(recorded, independent.energyRMSE, accuracy: 1e-12)
+        XCTAssertGreaterThan(recorded, 0)
+    }
+
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.
     func testFimJSON() throws {
         let svg = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim.svg"
@@ -101,7 +145,7 @@ final class CommandTests: XCTestCase {
         guard case .object(let provenance) = refit.provenance, case .object(let weights)? = provenance["weights"],
               case .number(let tolerance)? = weights["energyTolerance"] else { return XCTFail("no weights in the provenance") }
         XCTAssertEqual(tolerance, 0.004)
-        XCTAssertTrue(run.output.contains("fitted parameters (+1 fixed)"), run.output)
+        XCTAssertTrue(run.output.contains("\(shipped.freeParameterCount) fitted parameters (+\(shipped.fixed?.count ?? 0) fixed)"), run.output)
     }
 
     /// Bad input: a clear message on stderr and exit status 1, no trap.
