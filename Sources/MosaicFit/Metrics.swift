@@ -9,6 +9,9 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
     public var atoms = 0
     public var energyRMSE = 0.0
     public var energyMAE = 0.0
+    /// Mean signed energy error (model − DFT, eV/atom): a block's offset, as against its scatter.
+    /// Optional only so that design states saved before it existed still read.
+    public var energyMeanError: Double?
     public var forceRMSE = 0.0
     public var forceMAE = 0.0
     public var stressRMSE = 0.0
@@ -22,7 +25,7 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
 /// Accumulates squared and absolute errors, then finalises to RMSE/MAE.
 struct ErrorAccumulator {
     var structures = 0, atoms = 0
-    var energySquares = 0.0, energyAbs = 0.0, energyCount = 0
+    var energySquares = 0.0, energyAbs = 0.0, energySum = 0.0, energyCount = 0
     var forceSquares = 0.0, forceAbs = 0.0, forceCount = 0
     var stressSquares = 0.0, stressAbs = 0.0, stressCount = 0
 
@@ -31,7 +34,7 @@ struct ErrorAccumulator {
         atoms += s.count
         if let e = s.energy {
             let d = (p.energy - e) / Double(s.count)
-            energySquares += d * d; energyAbs += abs(d); energyCount += 1
+            energySquares += d * d; energyAbs += abs(d); energySum += d; energyCount += 1
         }
         if let forces = s.forces {
             for i in 0..<s.count {
@@ -54,6 +57,7 @@ struct ErrorAccumulator {
         var m = ErrorMetrics()
         m.structures = structures; m.atoms = atoms
         m.energyRMSE = root(energySquares, energyCount); m.energyMAE = mean(energyAbs, energyCount)
+        m.energyMeanError = mean(energySum, energyCount)
         m.forceRMSE = root(forceSquares, forceCount); m.forceMAE = mean(forceAbs, forceCount)
         m.stressRMSE = root(stressSquares, stressCount); m.stressMAE = mean(stressAbs, stressCount)
         m.forceComponents = forceCount; m.stressComponents = stressCount
@@ -90,18 +94,19 @@ public struct EvaluationReport: Codable, Sendable {
         var lines: [String] = []
         if let title { lines.append(title) }
         let width = max(24, (groupOrder.map(\.count).max() ?? 0) + 1)
-        let header = TextTable.pad("group", width) + TextTable.right(["cells", "atoms", "E meV/at", "E MAE", "F eV/Å", "F MAE", "σ GPa"], [6, 7, 10, 10, 10, 10, 10])
+        let header = TextTable.pad("group", width) + TextTable.right(["cells", "atoms", "E meV/at", "E MAE", "E bias", "F eV/Å", "F MAE", "σ GPa"], [6, 7, 10, 10, 10, 10, 10, 10])
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         func row(_ name: String, _ m: ErrorMetrics) -> String {
             TextTable.pad(name, width) + TextTable.right([
                 "\(m.structures)", "\(m.atoms)", String(format: "%.2f", m.energyRMSE * 1000), String(format: "%.2f", m.energyMAE * 1000),
+                String(format: "%+.2f", (m.energyMeanError ?? .nan) * 1000),
                 String(format: "%.4f", m.forceRMSE), String(format: "%.4f", m.forceMAE), String(format: "%.3f", m.stressRMSE),
-            ], [6, 7, 10, 10, 10, 10, 10])
+            ], [6, 7, 10, 10, 10, 10, 10, 10])
         }
         for g in groupOrder { if let m = groups[g] { lines.append(row(g, m)) } }
         lines.append(row("all", overall))
-        lines.append("E: energy RMSE and MAE per atom (meV/atom); F: force-component RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)")
+        lines.append("E: energy RMSE, MAE and mean signed error (model − DFT) per atom (meV/atom); F: force-component RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)")
         return lines.joined(separator: "\n")
     }
 }
