@@ -218,7 +218,9 @@ public final class DesignLoop {
                 }
             case .embedding(let t) where t.coefficients.count > 1:
                 shrink.append(.resize(term: termName, size: t.coefficients.count - 1))
-            case .embedding, .morse:
+            case .angularEmbedding(let t) where t.order > 1:
+                shrink.append(.resize(term: termName, size: t.order - 1))
+            case .embedding, .morse, .angularEmbedding:
                 shrink.append(.remove(term: termName))
             default: break
             }
@@ -248,6 +250,8 @@ public final class DesignLoop {
                 if t.cutoff < 4.8 { grow.append(.cutoff(term: t.name, value: t.cutoff + 0.3)) }
             case .embedding(let t) where room >= 1 && t.coefficients.count < (t.form == .polynomial ? 4 : 3):
                 grow.append(.resize(term: t.name, size: t.coefficients.count + 1))
+            case .angularEmbedding(let t) where room >= 1 && t.order < 6:
+                grow.append(.resize(term: t.name, size: t.order + 1))
             default: break
             }
         }
@@ -281,6 +285,7 @@ public final class DesignLoop {
                 return t.form == .polynomial ? "\(t.name)(poly\(t.coefficients.count))"
                     : "\(t.name)(√\(t.coefficients.count > 1 ? "+ρ^2…\(t.coefficients.count)" : ""))"
             case .threeBody(let t): return "\(t.name)(\(t.channels.count)ch,L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
+            case .angularEmbedding(let t): return "\(t.name)(L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
             }
         }.joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
             + (model.fused ?? []).map { " fused(\($0.joined(separator: "=")))" }.joined()

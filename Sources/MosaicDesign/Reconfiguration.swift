@@ -9,8 +9,8 @@ import MosaicFisher
 public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertible {
     case add(Term)
     case remove(term: String)
-    /// Pair-spline basis size, three-body Legendre order, or embedding coefficient count (polynomial
-    /// degree; for √ embeddings 1 + the number of ρ², ρ³, … corrections).
+    /// Pair-spline basis size, three-body or angular-embedding Legendre order, or embedding coefficient
+    /// count (polynomial degree; for √ embeddings 1 + the number of ρ², ρ³, … corrections).
     case resize(term: String, size: Int)
     case addChannel(term: String, channel: RadialFunction)
     case removeChannel(term: String, index: Int)
@@ -63,8 +63,11 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             case .embedding(var t) where size >= 1:
                 t.coefficients = (0..<size).map { $0 < t.coefficients.count ? t.coefficients[$0] : 0 }
                 result.terms[k] = .embedding(t)
+            case .angularEmbedding(var t) where size >= 1:
+                t.weights = (0..<size).map { $0 < t.weights.count ? t.weights[$0] : 0 }
+                result.terms[k] = .angularEmbedding(t)
             default:
-                throw MosaicError(location: description, "term '\(name)' has no basis size", fix: "resize pair-spline, three-body or embedding terms")
+                throw MosaicError(location: description, "term '\(name)' has no basis size", fix: "resize pair-spline, three-body, embedding or angular-embedding terms")
             }
         case .addChannel(let name, let channel):
             let k = try index(name)
@@ -91,6 +94,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             case .bornMayer(var t): t.cutoff = value; result.terms[k] = .bornMayer(t)
             case .embedding(var t): t.cutoff = value; result.terms[k] = .embedding(t)
             case .threeBody(var t): t.cutoff = value; result.terms[k] = .threeBody(t)
+            case .angularEmbedding(var t): t.cutoff = value; result.terms[k] = .angularEmbedding(t)
             case .reference: throw MosaicError(location: description, "reference energies have no cutoff")
             }
         case .fix(let parameter):

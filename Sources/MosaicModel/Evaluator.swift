@@ -43,7 +43,13 @@ public final class ModelEvaluator<T: ModelScalar> {
         parameters = .allocate(capacity: max(parameterCount, 1))
         parameters.initialize(repeating: T(0), count: max(parameterCount, 1))
         scratchPerNeighbour = kernels.map { $0.scratchCount(neighbours: 1) }.max() ?? 0
-        legendreCount = 4 * ((model.terms.compactMap { if case .threeBody(let t) = $0 { return t.order } else { return nil } }.max() ?? 0) + 1)
+        legendreCount = 4 * ((model.terms.compactMap { term -> Int? in
+            switch term {
+            case .threeBody(let t): return t.order
+            case .angularEmbedding(let t): return t.order
+            default: return nil
+            }
+        }.max() ?? 0) + 1)
         legendre = .allocate(capacity: legendreCount)
         r = .allocate(capacity: 0); u = .allocate(capacity: 0); inverseR = .allocate(capacity: 0); gradient = .allocate(capacity: 0)
         scratch = .allocate(capacity: 0); selection = .allocate(capacity: 0); source = .allocate(capacity: 0)

@@ -23,6 +23,13 @@ enum TermKernel {
     case bornMayer(SmoothCutoff, r0: Double)
     case embedding(RadialFunction.Shape, sqrt: Bool, coefficientCount: Int)
     case threeBody(ThreeBodyShape)
+    case angularEmbedding(AngularEmbeddingShape)
+
+    struct AngularEmbeddingShape {
+        let cutoff: Double
+        let order: Int
+        let density: RadialFunction.Shape
+    }
 
     struct ThreeBodyShape {
         let cutoff: Double
@@ -37,6 +44,7 @@ enum TermKernel {
         switch self {
         case .embedding: return count
         case .threeBody(let s): return 2 * count * s.channels.count + s.channels.count * (s.order + 1)
+        case .angularEmbedding(let s): return 2 * count + 2 * (s.order + 1)
         default: return 0
         }
     }
@@ -56,6 +64,9 @@ enum TermKernel {
             var k = 0
             for g in t.channels { offsets.append(k); k += g.values.count + t.order + 1 }
             self = .threeBody(ThreeBodyShape(cutoff: t.cutoff, order: t.order, channels: t.channels.map { $0.shape(cutoff: fc) }, offsets: offsets))
+        case .angularEmbedding(let t):
+            self = .angularEmbedding(AngularEmbeddingShape(cutoff: t.cutoff, order: t.order,
+                                                           density: t.density.shape(cutoff: SmoothCutoff(cutoff: t.cutoff, width: t.width))))
         }
     }
 
@@ -150,15 +161,101 @@ enum TermKernel {
 
         case .threeBody(let shape):
             return threeBodyEnergy(shape, p, env, gradient, scratch)
+
+        case .angularEmbedding(let shape):
+            return angularEmbeddingEnergy(shape, p, env, gradient, scratch)
         }
+    }
+
+    /// Selects the neighbours within `cutoff` into `env.selection`; returns their number.
+    @inline(__always)
+    private func selectNeighbours(within cutoff: Double, _ env: AtomEnvironment) -> Int {
+        var m = 0
+        for k in 0..<env.count where env.r[k] < cutoff { env.selection[m] = k; m += 1 }
+        return m
+    }
+
+    /// Fills the Legendre recurrence constants (2l+1)/(l+1) and l/(l+1) for l ≤ order.
+    @inline(__always)
+    private func prepareLegendre(order: Int, _ env: AtomEnvironment) {
+        let stride = order + 1
+        for l in 0...order {
+            env.legendre[2 * stride + l] = Double(2 * l + 1) / Double(l + 1)
+            env.legendre[3 * stride + l] = Double(l) / Double(l + 1)
+        }
+    }
+
+    /// P_l(c) and P_l′(c), l ≤ order, into the first two rows of `env.legendre`.
+    @inline(__always)
+    private func legendre(_ c: Double, order: Int, _ env: AtomEnvironment) {
+        let stride = order + 1
+        let values = env.legendre, slopes = env.legendre + stride
+        let recurrenceA = env.legendre + 2 * stride, recurrenceB = env.legendre + 3 * stride
+        values[0] = 1; slopes[0] = 0
+        if order >= 1 { values[1] = c; slopes[1] = 1 }
+        if order >= 2 {
+            for l in 1..<order {
+                values[l + 1] = recurrenceA[l] * c * values[l] - recurrenceB[l] * values[l - 1]
+                slopes[l + 1] = slopes[l - 1] + Double(2 * l + 1) * values[l]
+            }
+        }
+    }
+
+    /// MEAM-like angular embedding (see `AngularEmbeddingTerm`). Parameters: A, t_1 … t_L, g's.
+    @inline(__always)
+    private func angularEmbeddingEnergy<T: ModelScalar>(_ shape: AngularEmbeddingShape, _ p: UnsafePointer<T>, _ env: AtomEnvironment,
+                                                        _ gradient: UnsafeMutablePointer<Vector3<T>>,
+                                                        _ scratch: UnsafeMutablePointer<T>) -> T {
+        let m = selectNeighbours(within: shape.cutoff, env)
+        let order = shape.order
+        let g = scratch, dg = scratch + m
+        let sums = dg + m, coefficients = sums + order + 1
+        let density = p + 1 + order
+        var diagonal = T(0)
+        for a in 0..<m {
+            let (value, slope) = shape.density.evaluate(env.r[env.selection[a]], density)
+            g[a] = value
+            dg[a] = slope
+            diagonal += value * value
+        }
+        // S_l = Σ_j g_j² + 2 Σ_{j<k} g_j g_k P_l(cos θ_jk).
+        for l in 0...order { sums[l] = diagonal }
+        prepareLegendre(order: order, env)
+        for a in 0..<m {
+            let ua = env.u[env.selection[a]]
+            for b in (a + 1)..<m {
+                legendre(dot(ua, env.u[env.selection[b]]), order: order, env)
+                let gg = g[a] * g[b] * 2
+                for l in 0...order { sums[l] += gg * env.legendre[l] }
+            }
+        }
+        var x = sums[0]
+        for l in 1...order { x += p[l] * sums[l] }
+        let clamped = x.value < 0
+        let rho = T.sqrt((clamped ? T(0) : x) + EmbeddingTerm.epsilon)
+        let s = T.sqrt(rho + EmbeddingTerm.epsilon)
+        let energy = -(p[0] * (s - EmbeddingTerm.epsilon.squareRoot()))
+        guard m > 0, !clamped else { return energy }
+        // dE/dS_l = dE/dx · t_l (t_0 = 1); the pair sum enters S_l twice.
+        let dEdx = -(p[0] * 0.25 / (s * rho))
+        var diagonalWeight = dEdx
+        coefficients[0] = dEdx * 2
+        for l in 1...order {
+            coefficients[l] = dEdx * p[l] * 2
+            diagonalWeight += dEdx * p[l]
+        }
+        for a in 0..<m {
+            gradient[env.selection[a]].add(env.u[env.selection[a]], times: diagonalWeight * 2 * g[a] * dg[a])
+        }
+        _ = pairAngularSum(m: m, channelCount: 1, order: order, g: g, dg: dg, coefficients: coefficients, env, gradient)
+        return energy
     }
 
     @inline(__always)
     private func threeBodyEnergy<T: ModelScalar>(_ shape: ThreeBodyShape, _ p: UnsafePointer<T>, _ env: AtomEnvironment,
                                                  _ gradient: UnsafeMutablePointer<Vector3<T>>,
                                                  _ scratch: UnsafeMutablePointer<T>) -> T {
-        var m = 0
-        for k in 0..<env.count where env.r[k] < shape.cutoff { env.selection[m] = k; m += 1 }
+        let m = selectNeighbours(within: shape.cutoff, env)
         guard m >= 2 else { return T(0) }
         let channelCount = shape.channels.count
         let order = shape.order
@@ -180,13 +277,19 @@ enum TermKernel {
             let source = p + shape.offsets[n] + shape.channels[n].parameterCount
             for l in 0...order { coefficients[n * stride + l] = source[l] }
         }
-        // Legendre scratch: values, slopes, and recurrence constants (2l+1)/(l+1), l/(l+1).
+        prepareLegendre(order: order, env)
+        return pairAngularSum(m: m, channelCount: channelCount, order: order, g: g, dg: dg, coefficients: coefficients, env, gradient)
+    }
+
+    /// Σ_n Σ_{a<b} g_n(r_a) g_n(r_b) Σ_l c_nl P_l(cos θ_ab) over the selected neighbours, adding its
+    /// gradient; g, g′ channel-major (n·m + a), coefficients channel-major (n·(order+1) + l), Legendre
+    /// constants prepared.
+    @inline(__always)
+    private func pairAngularSum<T: ModelScalar>(m: Int, channelCount: Int, order: Int, g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>,
+                                                coefficients: UnsafeMutablePointer<T>, _ env: AtomEnvironment,
+                                                _ gradient: UnsafeMutablePointer<Vector3<T>>) -> T {
+        let stride = order + 1
         let legendre = env.legendre, dLegendre = env.legendre + stride
-        let recurrenceA = env.legendre + 2 * stride, recurrenceB = env.legendre + 3 * stride
-        for l in 0...order {
-            recurrenceA[l] = Double(2 * l + 1) / Double(l + 1)
-            recurrenceB[l] = Double(l) / Double(l + 1)
-        }
         var energy = T(0)
         for a in 0..<m {
             let ja = env.selection[a]
@@ -198,15 +301,7 @@ enum TermKernel {
                 let jb = env.selection[b]
                 let ub = env.u[jb], invRb = env.inverseR[jb]
                 let c = dot(ua, ub)
-                // P_l(c) and P_l′(c) by the three-term recurrences.
-                legendre[0] = 1; dLegendre[0] = 0
-                if order >= 1 { legendre[1] = c; dLegendre[1] = 1 }
-                if order >= 2 {
-                    for l in 1..<order {
-                        legendre[l + 1] = recurrenceA[l] * c * legendre[l] - recurrenceB[l] * legendre[l - 1]
-                        dLegendre[l + 1] = dLegendre[l - 1] + Double(2 * l + 1) * legendre[l]
-                    }
-                }
+                self.legendre(c, order: order, env)
                 // Direction derivatives of c: ∂c/∂d_a = (u_b − c u_a)/r_a, and symmetrically.
                 var coefficientA = T(0), coefficientB = T(0), cross = T(0)
                 for n in 0..<channelCount {

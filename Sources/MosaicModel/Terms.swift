@@ -159,6 +159,37 @@ public struct ThreeBodyTerm: Codable, Sendable, Equatable {
     }
 }
 
+/// MEAM-like angular embedding: E_i = −A (√(ρ̄_i + ε) − √ε) with the angular density
+/// ρ̄_i = √(S_0 + Σ_{l=1}^{L} t_l S_l + ε), S_l = Σ_j Σ_k g(r_ij) g(r_ik) P_l(cos θ_jik) (j = k included).
+/// Every S_l ≥ 0 (addition theorem: a sum of |Σ_j g_j Y_lm(r̂_ij)|²) and S_0 = (Σ_j g_j)², so with all
+/// t_l = 0 this is the Finnis–Sinclair embedding of density g; the t_l weigh the angular character of
+/// the neighbourhood (S_1, S_2, S_3 vanish on a perfect bcc site, S_4 does not). A negative sum is
+/// clamped at 0. Parameters: A > 0, t_1 … t_L, and g's.
+public struct AngularEmbeddingTerm: Codable, Sendable, Equatable {
+    enum CodingKeys: String, CodingKey { case name, cutoff, width, amplitude, weights, density }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "angular-embedding"
+        cutoff = try c.decode(Double.self, forKey: .cutoff)
+        width = try c.decodeIfPresent(Double.self, forKey: .width) ?? 1.0
+        amplitude = try c.decode(Double.self, forKey: .amplitude)
+        weights = try c.decode([Double].self, forKey: .weights)
+        density = try c.decode(RadialFunction.self, forKey: .density)
+    }
+    public var name: String = "angular-embedding"
+    public var cutoff: Double
+    public var width: Double = 1.0
+    /// A (eV).
+    public var amplitude: Double
+    /// t_1 … t_L: the Legendre order L is their count.
+    public var weights: [Double]
+    public var density: RadialFunction
+    public var order: Int { weights.count }
+    public init(name: String = "angular-embedding", cutoff: Double, width: Double = 1.0, amplitude: Double, weights: [Double], density: RadialFunction) {
+        self.name = name; self.cutoff = cutoff; self.width = width; self.amplitude = amplitude; self.weights = weights; self.density = density
+    }
+}
+
 /// One single-term model of a composite. In files: a mapping with `type:` and the term's keys.
 public enum Term: Codable, Sendable, Equatable {
     case reference(ReferenceEnergyTerm)
@@ -167,8 +198,9 @@ public enum Term: Codable, Sendable, Equatable {
     case bornMayer(BornMayerTerm)
     case embedding(EmbeddingTerm)
     case threeBody(ThreeBodyTerm)
+    case angularEmbedding(AngularEmbeddingTerm)
 
-    public static let typeNames = ["reference", "pair-spline", "morse", "born-mayer", "embedding", "three-body"]
+    public static let typeNames = ["reference", "pair-spline", "morse", "born-mayer", "embedding", "three-body", "angular-embedding"]
     enum TypeKey: String, CodingKey { case type }
 
     public init(from decoder: Decoder) throws {
@@ -180,6 +212,7 @@ public enum Term: Codable, Sendable, Equatable {
         case "born-mayer": self = .bornMayer(try BornMayerTerm(from: decoder))
         case "embedding": self = .embedding(try EmbeddingTerm(from: decoder))
         case "three-body": self = .threeBody(try ThreeBodyTerm(from: decoder))
+        case "angular-embedding": self = .angularEmbedding(try AngularEmbeddingTerm(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: try decoder.container(keyedBy: TypeKey.self),
                 debugDescription: "unknown term type '\(type)' (known: \(Term.typeNames.joined(separator: ", ")))")
@@ -196,6 +229,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .bornMayer(let t): try t.encode(to: encoder)
         case .embedding(let t): try t.encode(to: encoder)
         case .threeBody(let t): try t.encode(to: encoder)
+        case .angularEmbedding(let t): try t.encode(to: encoder)
         }
     }
 
@@ -207,6 +241,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .bornMayer: return "born-mayer"
         case .embedding: return "embedding"
         case .threeBody: return "three-body"
+        case .angularEmbedding: return "angular-embedding"
         }
     }
 
@@ -218,6 +253,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .bornMayer(let t): return t.name
         case .embedding(let t): return t.name
         case .threeBody(let t): return t.name
+        case .angularEmbedding(let t): return t.name
         }
     }
 
@@ -230,6 +266,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .bornMayer(let t): return t.cutoff
         case .embedding(let t): return t.cutoff
         case .threeBody(let t): return t.cutoff
+        case .angularEmbedding(let t): return t.cutoff
         }
     }
 
@@ -248,6 +285,8 @@ public enum Term: Codable, Sendable, Equatable {
             return t.channels.enumerated().flatMap { n, g in
                 g.parameterNames.map { "g\(n).\($0)" } + (0...t.order).map { "c\(n)_\($0)" }
             }
+        case .angularEmbedding(let t):
+            return ["A"] + t.weights.indices.map { "t\($0 + 1)" } + t.density.parameterNames.map { "density.\($0)" }
         }
     }
 
@@ -262,6 +301,8 @@ public enum Term: Codable, Sendable, Equatable {
             return outer + t.density.transforms
         case .threeBody(let t):
             return t.channels.flatMap { g in g.transforms + Array(repeating: .identity, count: t.order + 1) }
+        case .angularEmbedding(let t):
+            return [.log] + t.weights.map { _ in .identity } + t.density.transforms
         }
     }
 
@@ -276,6 +317,8 @@ public enum Term: Codable, Sendable, Equatable {
             return t.coefficients.indices.map { t.form == .polynomial || $0 > 0 } + t.density.values.map { _ in false }
         case .threeBody(let t):
             return t.channels.flatMap { g in g.values.map { _ in false } + Array(repeating: true, count: t.order + 1) }
+        case .angularEmbedding(let t):
+            return Array(repeating: false, count: 1 + t.weights.count + t.density.values.count)
         }
     }
 
@@ -289,6 +332,7 @@ public enum Term: Codable, Sendable, Equatable {
         case .embedding(let t): return t.coefficients + t.density.values
         case .threeBody(let t):
             return zip(t.channels, t.coefficients).flatMap { g, c in g.values + c }
+        case .angularEmbedding(let t): return [t.amplitude] + t.weights + t.density.values
         }
     }
 
@@ -312,6 +356,10 @@ public enum Term: Codable, Sendable, Equatable {
                 t.coefficients[n] = Array(v[k..<k + t.order + 1]); k += t.order + 1
             }
             self = .threeBody(t)
+        case .angularEmbedding(var t):
+            let n = t.weights.count
+            t.amplitude = v[0]; t.weights = Array(v[1...n]); t.density.values = Array(v[(n + 1)...])
+            self = .angularEmbedding(t)
         }
     }
 
@@ -343,6 +391,11 @@ public enum Term: Codable, Sendable, Equatable {
                 throw fail("coefficients must be one row of order+1 = \(t.order + 1) numbers per channel", "fix coefficients or omit them")
             }
             for (n, g) in t.channels.enumerated() { try g.validate(location: location + " channel \(n)") }
+        case .angularEmbedding(let t):
+            guard (1...7).contains(t.order) else {
+                throw fail("\(t.order) weights: the Legendre order must be in 1...7", "give weights: [t1, t2, t3, t4] (zeros to start)")
+            }
+            try t.density.validate(location: location + " density")
         default: break
         }
     }

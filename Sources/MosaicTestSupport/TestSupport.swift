@@ -54,6 +54,8 @@ public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> 
         .threeBody(ThreeBodyTerm(cutoff: 4.1, width: 1.1, order: 4,
                                  channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
                                  coefficients: [randoms(5, 0.2), randoms(5, 0.2)])),
+        .angularEmbedding(AngularEmbeddingTerm(cutoff: 4.3, width: 1.0, amplitude: 0.9, weights: [0.3, -0.2, 0.5, 0.1],
+                                               density: .gaussian(center: 2.7, width: 0.8))),
     ])
 }
 
