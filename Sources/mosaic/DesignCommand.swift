@@ -31,6 +31,8 @@ extension MosaicCommand {
         var holdOut: [String] = []
         @Option(name: .customLong("test"), help: "Test group (or prefix): left out of training and of every choice, evaluated once with the chosen potential; repeatable.")
         var test: [String] = []
+        @Flag(help: "Retrain the chosen model on the training and validation data together (warm start, --iterations steps) and write that; with --test, the test errors are the retrained model's.")
+        var refit = false
         @Option(name: .customLong("budget-params"), help: "Largest number of parameters a candidate may have.")
         var budgetParams = 75
         @Option(name: .customLong("max-candidates"), help: "Stop after this many candidates.")
@@ -85,9 +87,17 @@ extension MosaicCommand {
                         String(format: "%.1f", c.fitSeconds)], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
+                var chosen = best.model
+                if refit {
+                    var trainer = Trainer(weights: settings.weights)
+                    trainer.settings.maxIterations = settings.trainingIterations
+                    trainer.staged = false
+                    chosen = try trainer.train(chosen, data: rest).model
+                    print("refitted on training + validation data (\(rest.structures.count) structures)")
+                }
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
-                    let report = EvaluationReport(model: best.model, data: try PreparedDataset(testSet, model: best.model))
+                    let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))
                     testErrors = report.overall
                     print("\nuntouched test errors of the chosen potential (\(test.joined(separator: ", ")): not used for training or choosing)")
                     print(report.table())
@@ -96,16 +106,17 @@ extension MosaicCommand {
                 struct Step: Encodable { var id: Int; var parent: Int?; var change: String; var terms: String; var parameters: Int; var score: Double
                     var validationForceRMSE: Double; var validationEnergyRMSE: Double; var conditionNumber: Double; var sloppyModes: Int; var accepted: Bool }
                 struct Provenance: Encodable { var mosaicVersion: String; var design: [Step]; var chosen: Int; var stop: String; var heldOut: [String]
-                    var settings: DesignSettings; var validation: ErrorMetrics; var data: [String]; var test: [String]?; var testErrors: ErrorMetrics? }
+                    var settings: DesignSettings; var validation: ErrorMetrics; var data: [String]; var test: [String]?; var testErrors: ErrorMetrics?
+                    var refitOnValidation: Bool? }
                 let provenance = try JSONValue.from(Provenance(
                     mosaicVersion: PotentialFile.mosaicVersion,
                     design: result.candidates.map { Step(id: $0.id, parent: $0.parent, change: $0.change, terms: $0.terms, parameters: $0.parameters,
                                                          score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
                                                          validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
                                                          sloppyModes: $0.sloppyModes, accepted: $0.accepted) },
-                    chosen: bestID, stop: result.stop ?? "", heldOut: holdOut, settings: settings, validation: best.validation, data: dataOptions.data,
-                    test: test.isEmpty ? nil : test, testErrors: testErrors))
-                try PotentialFile(model: best.model, provenance: provenance).write(to: output)
+                    chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : holdOut, settings: settings, validation: best.validation,
+                    data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors, refitOnValidation: refit ? true : nil))
+                try PotentialFile(model: chosen, provenance: provenance).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
                 try AtomicFile.write(paretoSVG(result.candidates, chosen: bestID, title: "Design: parameters vs validation force error"), to: stem + "-pareto.svg")
                 print("wrote \(output), \(stem)-pareto.svg; state in \(statePath)")

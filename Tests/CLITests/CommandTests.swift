@@ -104,6 +104,22 @@ final class CommandTests: XCTestCase {
         let independent = EvaluationReport(model: file.model, data: try PreparedDataset(block, model: file.model)).overall
         XCTAssertEqual(recorded, independent.energyRMSE, accuracy: 1e-12)
         XCTAssertGreaterThan(recorded, 0)
+
+        // --refit (resuming the same loop): the chosen model retrained on training + validation data is
+        // what is written and tested; nothing is held out of it but the test block.
+        let refitted = folder + "/refitted.json"
+        let again = try mosaic("design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
+                               "--test", "Nb_AIMD/Md/1000K", "--refit", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
+                               "--output", refitted, "--state", folder + "/state.json")
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertTrue(again.output.contains("(saved)") && again.output.contains("refitted on training + validation data"), again.output)
+        let second = try PotentialFile.read(path: refitted)
+        XCTAssertEqual(second.provenance["refitOnValidation"], .bool(true))
+        XCTAssertEqual(second.provenance["heldOut"], .array([]))
+        XCTAssertNotEqual(second.model.naturalParameters, file.model.naturalParameters)
+        guard case .number(let refitError)? = second.provenance["testErrors"]?["energyRMSE"] else { return XCTFail("no test errors") }
+        let refitIndependent = EvaluationReport(model: second.model, data: try PreparedDataset(block, model: second.model)).overall
+        XCTAssertEqual(refitError, refitIndependent.energyRMSE, accuracy: 1e-12)
     }
 
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.
