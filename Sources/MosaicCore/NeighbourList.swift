@@ -65,6 +65,11 @@ public struct NeighbourList: Sendable {
             let span = upper[d] - lower[d]
             bins[d] = max(1, min(Int((span / max(pad[d], 1e-12)).rounded(.down)), 1000))
         }
+        // Never (many) more bins than points: a tiny or zero cutoff would otherwise ask for 1000³.
+        while bins[0] * bins[1] * bins[2] > max(27, 4 * pointFractional.count) {
+            let widest = (0..<3).max { bins[$0] < bins[$1] }!
+            bins[widest] = max(1, bins[widest] / 2)
+        }
         func binCoordinates(_ f: Vec3) -> (Int, Int, Int) {
             func one(_ d: Int) -> Int {
                 let b = Int(((f[d] - lower[d]) / (upper[d] - lower[d]) * Double(bins[d])).rounded(.down))

@@ -234,7 +234,7 @@ enum TermKernel {
         let clamped = x.value < 0
         let rho = T.sqrt((clamped ? T(0) : x) + EmbeddingTerm.epsilon)
         let s = T.sqrt(rho + EmbeddingTerm.epsilon)
-        let energy = -(p[0] * (s - EmbeddingTerm.epsilon.squareRoot()))
+        let energy = -(p[0] * (s - AngularEmbeddingTerm.isolatedRoot))
         guard m > 0, !clamped else { return energy }
         // dE/dS_l = dE/dx · t_l (t_0 = 1); the pair sum enters S_l twice.
         let dEdx = -(p[0] * 0.25 / (s * rho))

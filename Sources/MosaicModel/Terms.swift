@@ -159,7 +159,7 @@ public struct ThreeBodyTerm: Codable, Sendable, Equatable {
     }
 }
 
-/// MEAM-like angular embedding: E_i = −A (√(ρ̄_i + ε) − √ε) with the angular density
+/// MEAM-like angular embedding: E_i = −A (√(ρ̄_i + ε) − √(√ε + ε)) (zero for an isolated atom) with the angular density
 /// ρ̄_i = √(S_0 + Σ_{l=1}^{L} t_l S_l + ε), S_l = Σ_j Σ_k g(r_ij) g(r_ik) P_l(cos θ_jik) (j = k included).
 /// Every S_l ≥ 0 (addition theorem: a sum of |Σ_j g_j Y_lm(r̂_ij)|²) and S_0 = (Σ_j g_j)², so with all
 /// t_l = 0 this is the Finnis–Sinclair embedding of density g; the t_l weigh the angular character of
@@ -185,6 +185,8 @@ public struct AngularEmbeddingTerm: Codable, Sendable, Equatable {
     public var weights: [Double]
     public var density: RadialFunction
     public var order: Int { weights.count }
+    /// √(ρ̄ + ε) of an atom without neighbours (ρ̄ = √ε): subtracted so that its energy is zero.
+    static let isolatedRoot = (EmbeddingTerm.epsilon.squareRoot() + EmbeddingTerm.epsilon).squareRoot()
     public init(name: String = "angular-embedding", cutoff: Double, width: Double = 1.0, amplitude: Double, weights: [Double], density: RadialFunction) {
         self.name = name; self.cutoff = cutoff; self.width = width; self.amplitude = amplitude; self.weights = weights; self.density = density
     }

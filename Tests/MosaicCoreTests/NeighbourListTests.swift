@@ -36,7 +36,7 @@ final class NeighbourListTests: XCTestCase {
     func testMatchesBruteForceOnRandomTriclinicCells() {
         for seed in 1...6 {
             let s = randomCell(seed: UInt64(seed), atoms: 7, scale: seed % 2 == 0 ? 3.1 : 6.0)
-            for cutoff in [2.5, 4.7, 7.9] {  // up to more than twice the smallest cell width
+            for cutoff in [0.0, 0.05, 2.5, 4.7, 7.9] {  // from none to more than twice the smallest cell width
                 let list = NeighbourList(s, cutoff: cutoff)
                 let expected = bruteForce(s, cutoff: cutoff)
                 for i in 0..<s.count {

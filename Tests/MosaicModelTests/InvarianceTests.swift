@@ -63,6 +63,20 @@ final class InvarianceTests: XCTestCase {
         }
     }
 
+    /// An atom without neighbours has only its reference energy: every interaction term gives zero
+    /// (the cohesive energy of `mosaic properties` relies on it).
+    func testIsolatedAtomHasOnlyItsReferenceEnergy() throws {
+        let atom = Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0)], elements: [model.elements[0]])
+        for term in model.terms {
+            let energy = try CompositeModel(elements: model.elements, terms: [term]).predict(atom).energy
+            if case .reference(let t) = term {
+                XCTAssertEqual(energy, t.energies["Nb"]!)
+            } else {
+                XCTAssertEqual(energy, 0, accuracy: 1e-15, term.name)
+            }
+        }
+    }
+
     func testEnergyAndForceVanishContinuouslyAtEveryCutoff() throws {
         for term in model.terms where term.cutoff > 0 {
             let single = CompositeModel(elements: model.elements, terms: [term])
