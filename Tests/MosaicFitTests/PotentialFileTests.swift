@@ -9,6 +9,23 @@ final class PotentialFileTests: XCTestCase {
         PotentialFile(model: testModel(), provenance: try JSONValue.from(["split": "Nb_AIMD/Md/1000K", "note": "test"]))
     }
 
+    /// Every shipped model description (examples, benchmarks) reads, validates and predicts finite numbers.
+    func testEveryShippedModelDescriptionLoads() throws {
+        var paths: [String] = []
+        for folder in ["examples/models", "benchmarks"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/" + folder)
+            paths += files.filter { $0.hasSuffix(".yaml") }.map { repositoryRoot + "/\(folder)/\($0)" }
+        }
+        XCTAssertGreaterThanOrEqual(paths.count, 5)
+        let frame = niobium["Nb_AIMD"]![7]
+        for path in paths {
+            let model = try CompositeModel.load(path: path)
+            XCTAssertGreaterThan(model.parameterCount, 0, path)
+            let p = try model.predict(frame)
+            XCTAssertTrue(p.energy.isFinite && p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }, path)
+        }
+    }
+
     func testRoundTripPreservesModelExactly() throws {
         let path = temporaryFile("", name: "round.json")
         try sampleFile().write(to: path)
