@@ -27,6 +27,15 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// dominant parameter is proposed first.
     public var redundancyThreshold = 1e-10
     public init() {}
+
+    /// The trainer every candidate is fitted with (also for refitting the chosen one).
+    public func trainer(staged: Bool) -> Trainer {
+        var trainer = Trainer(weights: weights)
+        trainer.settings.maxIterations = trainingIterations
+        trainer.stageIterations = stageIterations
+        trainer.staged = staged
+        return trainer
+    }
 }
 
 /// One evaluated configuration.
@@ -170,11 +179,7 @@ public final class DesignLoop {
     /// Trains and scores one configuration.
     func assess(_ start: CompositeModel, parent: Int?, change: String, staged: Bool, id: Int) throws -> CandidateRecord {
         let clock = Date()
-        var trainer = Trainer(weights: settings.weights)
-        trainer.settings.maxIterations = settings.trainingIterations
-        trainer.stageIterations = settings.stageIterations
-        trainer.staged = staged
-        let model = try trainer.train(start, data: train).model
+        let model = try settings.trainer(staged: staged).train(start, data: train).model
         let seconds = Date().timeIntervalSince(clock)
         let validationReport = EvaluationReport(model: model, data: try PreparedDataset(validation, model: model))
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)

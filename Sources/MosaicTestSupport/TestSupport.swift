@@ -79,6 +79,18 @@ public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, min
 
 public func energy(_ model: CompositeModel, _ s: Structure) -> Double { try! model.predict(s).energy }
 
+/// `structures` labelled exactly by `model`: its energies, forces and stresses as the DFT values.
+public func labelled(_ structures: [Structure], by model: CompositeModel) throws -> Dataset {
+    Dataset(try structures.map { s in
+        var labelled = s
+        let p = try model.predict(s)
+        labelled.energy = p.energy
+        labelled.forces = p.forceVectors
+        labelled.stress = p.stress(volume: s.volume)
+        return labelled
+    })
+}
+
 /// Writes `text` to a fresh temporary file and returns its path.
 public func temporaryFile(_ text: String, name: String) -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-tests-\(getpid())")

@@ -89,10 +89,7 @@ extension MosaicCommand {
                 print("\nchosen #\(bestID): \(best.terms)")
                 var chosen = best.model
                 if refit {
-                    var trainer = Trainer(weights: settings.weights)
-                    trainer.settings.maxIterations = settings.trainingIterations
-                    trainer.staged = false
-                    chosen = try trainer.train(chosen, data: rest).model
+                    chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
                     print("refitted on training + validation data (\(rest.structures.count) structures)")
                 }
                 var testErrors: ErrorMetrics? = nil

@@ -44,17 +44,16 @@ extension MosaicCommand {
         func run() throws {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
-                let model = try loadModel(potential)
-                let loss = RecordedLoss(potential: potential)
-                let all = try dataOptions.load()
+                let (model, loss) = try loadModelAndLoss(potential)
                 if !json { print(loss.description) }
-                let prepared = try PreparedDataset(loss.training(all), model: model)
+                let all = try PreparedDataset(try dataOptions.load(), model: model)
+                let prepared = loss.training(all)
                 guard let chosen = FisherAnalysis.Coordinates(rawValue: coordinates) else {
                     throw MosaicError(location: "--coordinates \(coordinates)", "unknown coordinates", fix: "use relative, natural or fit")
                 }
                 let fim = try FisherAnalysis(model: model, data: prepared, weights: loss.weights, coordinates: chosen, sloppyThreshold: threshold)
                 // Every group's first structure, held-out ones included.
-                let uncertainty = predictionUncertainty(fim, try PreparedDataset(all, model: model))
+                let uncertainty = predictionUncertainty(fim, all)
                 var properties: [PropertyUncertainty] = []
                 if !elastic.isEmpty {
                     let gradients = try PropertyGradients.compute(model: model, elastic: try Dataset.load([elastic]).structures,

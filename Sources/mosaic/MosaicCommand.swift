@@ -118,11 +118,23 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// A model from a potential file (JSON with format mosaic-potential) or a model description.
 func loadModel(_ path: String) throws -> CompositeModel {
-    if path.hasSuffix(".json"), let data = FileManager.default.contents(atPath: path),
-       let text = String(data: data.prefix(4096), encoding: .utf8), text.contains(PotentialFile.formatName) {
-        return try PotentialFile.read(path: path).model
+    isPotentialFile(path) ? try PotentialFile.read(path: path).model : try CompositeModel.load(path: path)
+}
+
+/// Whether `path` is a potential file (JSON naming the mosaic-potential format near its start).
+func isPotentialFile(_ path: String) -> Bool {
+    guard path.hasSuffix(".json"), let data = FileManager.default.contents(atPath: path),
+          let text = String(data: data.prefix(4096), encoding: .utf8) else { return false }
+    return text.contains(PotentialFile.formatName)
+}
+
+/// A model and the loss it was fitted with, read once from a potential file or a model description.
+func loadModelAndLoss(_ path: String) throws -> (model: CompositeModel, loss: RecordedLoss) {
+    if isPotentialFile(path) {
+        let file = try PotentialFile.read(path: path)
+        return (file.model, RecordedLoss(file))
     }
-    return try CompositeModel.load(path: path)
+    return (try CompositeModel.load(path: path), RecordedLoss(nil))
 }
 
 /// The loss a potential was fitted with, for analyses that must use the same weighted residuals
@@ -131,8 +143,8 @@ struct RecordedLoss {
     var weights = FitWeights()
     var heldOut: [String] = []
 
-    init(potential path: String) {
-        guard path.hasSuffix(".json"), let file = try? PotentialFile.read(path: path) else { return }
+    init(_ file: PotentialFile?) {
+        guard let file else { return }
         weights = file.lossWeights ?? FitWeights()
         for key in ["heldOut", "test"] {
             if case .array(let groups)? = file.provenance[key] {
@@ -142,8 +154,8 @@ struct RecordedLoss {
     }
 
     /// The training part of `data`: the held-out groups removed (those present).
-    func training(_ data: Dataset) -> Dataset {
-        Dataset(data.structures.filter { s in !heldOut.contains { Dataset.group(s.group, matches: $0) } })
+    func training(_ data: PreparedDataset) -> PreparedDataset {
+        data.subset { s in !heldOut.contains { Dataset.group(s.group, matches: $0) } }
     }
 
     var description: String {

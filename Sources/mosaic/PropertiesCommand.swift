@@ -41,7 +41,7 @@ extension MosaicCommand {
         func run() throws {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
-                let model = try loadModel(potential)
+                let (model, loss) = try loadModelAndLoss(potential)
                 let elasticCells = try Dataset.load([elastic]).structures
                 let slabs = try Dataset.load([surfaces]).structures
                 let properties = try PropertyReport.compute(model: model, elastic: elasticCells, surfaces: slabs) { step in
@@ -53,9 +53,7 @@ extension MosaicCommand {
                 var sigmas: [String: Double] = [:]
                 if !noUncertainty {
                     if !json { FileHandle.standardError.write(Data("… uncertainties from the Fisher information\n".utf8)) }
-                    let loss = RecordedLoss(potential: potential)
-                    let fim = try FisherAnalysis(model: model, data: try PreparedDataset(loss.training(data), model: model),
-                                                 weights: loss.weights, coordinates: .relative)
+                    let fim = try FisherAnalysis(model: model, data: loss.training(prepared), weights: loss.weights, coordinates: .relative)
                     let gradients = try PropertyGradients.compute(model: model, elastic: elasticCells, surfaces: slabs,
                                                                   relaxed: properties.relaxedStructures)
                     sigmas = Dictionary(fim.propagate(gradients).map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })

@@ -107,12 +107,7 @@ final class FixedParameterTests: XCTestCase {
                                      density: .spline(inner: 2.0, weights: [0.2, 0.5, 0.4, 0.2]))),
         ])
         let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
-        let data = Dataset(try structures.map { s in
-            var labelled = s
-            let p = try truth.predict(s)
-            labelled.energy = p.energy; labelled.forces = p.forceVectors; labelled.stress = p.stress(volume: s.volume)
-            return labelled
-        })
+        let data = try labelled(structures, by: truth)
         let fim = try FisherAnalysis(model: truth, data: try PreparedDataset(data, model: truth), weights: FitWeights(), coordinates: .relative)
         XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "the scale invariance is a zero mode")
         let name = try XCTUnwrap(fim.dominantParameters(ofMode: 0, count: 1).first?.name)
@@ -167,12 +162,7 @@ final class FusedParameterTests: XCTestCase {
             .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 0, channels: [channel, channel], coefficients: [[0.07], [0.03]])),
         ], fixed: ["angular.g0.center", "angular.g0.width", "angular.g1.center", "angular.g1.width"])
         let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
-        let data = Dataset(try structures.map { s in
-            var labelled = s
-            let p = try truth.predict(s)
-            labelled.energy = p.energy; labelled.forces = p.forceVectors; labelled.stress = p.stress(volume: s.volume)
-            return labelled
-        })
+        let data = try labelled(structures, by: truth)
         let prepared = try PreparedDataset(data, model: truth)
         let fim = try FisherAnalysis(model: truth, data: prepared, weights: FitWeights(), coordinates: .fit)
         XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "c0_0 − c1_0 is a zero mode")

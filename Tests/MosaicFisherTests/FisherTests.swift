@@ -12,14 +12,7 @@ final class FisherTests: XCTestCase {
     func dataset(labelledBy model: CompositeModel? = nil) throws -> Dataset {
         let structures = Array(niobium["Nb_Elastic"]!.prefix(6)) + [niobium["Nb_Surface"]![5], randomTriclinic(atoms: 6, seed: 2, scale: 5.5)]
         guard let model else { return Dataset(structures) }
-        return Dataset(try structures.map { s in
-            var labelled = s
-            let p = try model.predict(s)
-            labelled.energy = p.energy
-            labelled.forces = p.forceVectors
-            labelled.stress = p.stress(volume: s.volume)
-            return labelled
-        })
+        return try labelled(structures, by: model)
     }
 
     /// For a model linear in its parameters, the FIM is XᵀWX with X the design matrix: the
