@@ -48,4 +48,24 @@ public struct Dataset: Sendable {
     public func filter(group pattern: String) -> Dataset {
         Dataset(structures.filter { Dataset.group($0.group, matches: pattern) })
     }
+
+    /// The typical nearest-neighbour distance of the data (Å): the median over atoms of each atom's
+    /// closest neighbour, over at most `sample` structures spread through the set; nil without
+    /// atom pairs within 6 Å. Library defaults (density decay lengths, channel centres) start here.
+    public func nearestNeighbourDistance(sample: Int = 200) -> Double? {
+        guard !structures.isEmpty else { return nil }
+        let step = max(1, structures.count / sample)
+        var closest: [Double] = []
+        for s in stride(from: 0, to: structures.count, by: step).map({ structures[$0] }) {
+            let list = NeighbourList(s, cutoff: 6)
+            for i in 0..<s.count {
+                let range = list.neighbours(of: i)
+                guard !range.isEmpty else { continue }
+                closest.append(range.map { norm(list.delta[$0]) }.min()!)
+            }
+        }
+        guard !closest.isEmpty else { return nil }
+        closest.sort()
+        return closest[closest.count / 2]
+    }
 }

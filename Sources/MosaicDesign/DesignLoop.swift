@@ -75,6 +75,8 @@ public final class DesignLoop {
     let elastic: [Structure]
     let surfaces: [Structure]
     public private(set) var state: DesignState
+    /// The training data's typical nearest-neighbour distance (Å), where added terms are placed.
+    let nearestNeighbour: Double
     let statePath: String?
     let progress: (String) -> Void
 
@@ -85,6 +87,10 @@ public final class DesignLoop {
         self.validation = validation
         self.elastic = elastic
         self.surfaces = surfaces
+        guard let distance = train.nearestNeighbourDistance() else {
+            throw MosaicError("the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")
+        }
+        nearestNeighbour = distance
         self.statePath = statePath
         self.progress = progress
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
@@ -121,11 +127,7 @@ public final class DesignLoop {
             progress(line(record, resumed: false))
             return record
         }
-        let base = library.terms.filter { term in
-            if case .reference = term { return true }
-            if case .bornMayer = term { return true }
-            return false
-        }
+        let base = library.terms.filter(\.isBaseline)
         for term in library.terms where !base.contains(term) {
             _ = try evaluate(CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
                              change: "single term '\(term.name)'", staged: true)
@@ -208,34 +210,17 @@ public final class DesignLoop {
         let sloppiest = Reconfiguration.sloppiestModeChanges(model, fim: fim)
         let redundant = fim.sloppyModes.first.map { fim.eigenvalues[$0] < settings.redundancyThreshold * fim.largestEigenvalue } ?? false
         if redundant { shrink += sloppiest }
+        let ids = model.parameterIDs
         for mode in fim.sloppyModes.prefix(3) {
-            guard let name = fim.dominantParameters(ofMode: mode, count: 1).first?.name else { continue }
-            let termName = String(name.split(separator: ".").first ?? "")
-            guard let term = model.terms.first(where: { $0.name == termName }) else { continue }
-            switch term {
-            case .pairSpline(let t) where t.coefficients.count > 6: shrink.append(.resize(term: termName, size: t.coefficients.count - 2))
-            case .threeBody(let t):
-                let parameter = name.split(separator: ".").dropFirst().first.map(String.init) ?? ""
-                if t.channels.count > 1, let n = Int(parameter.dropFirst().prefix { $0.isNumber }) {
-                    shrink.append(.removeChannel(term: termName, index: n))
-                } else if t.order > 2 {
-                    shrink.append(.resize(term: termName, size: t.order - 1))
-                }
-            case .embedding(let t) where t.coefficients.count > 1:
-                shrink.append(.resize(term: termName, size: t.coefficients.count - 1))
-            case .angularEmbedding(let t) where t.order > 1:
-                shrink.append(.resize(term: termName, size: t.order - 1))
-            case .embedding, .morse, .angularEmbedding:
-                shrink.append(.remove(term: termName))
-            default: break
+            guard let top = fim.dominantParameters(ofMode: mode, count: 1).first,
+                let term = model.terms.first(where: { $0.name == ids[top.index].term })
+            else { continue }
+            for change in term.shrinkProposals(sloppy: ids[top.index]) where !term.isBaseline {
+                shrink.append(Reconfiguration.change(change, of: term.name))
             }
         }
         // Then whole terms, one at a time (the FIM may spread a redundant term over many modes).
-        let removable = model.terms.filter { term in
-            if case .reference = term { return false }
-            if case .bornMayer = term { return false }
-            return true
-        }
+        let removable = model.terms.filter { !$0.isBaseline }
         if removable.count > 1 {
             for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
         }
@@ -243,26 +228,17 @@ public final class DesignLoop {
         var grow: [Reconfiguration] = []
         let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {
-            switch term {
-            case .pairSpline(let t) where room >= 4: grow.append(.resize(term: t.name, size: t.coefficients.count + 4))
-            case .threeBody(let t):
-                if room >= t.order + 3 {
-                    let centres = t.channels.compactMap { $0.family == .gaussian ? $0.values[0] : nil }
-                    let centre = min((centres.max() ?? 2.5) + 0.45, t.cutoff - 0.3)
-                    grow.append(.addChannel(term: t.name, channel: .gaussian(center: centre, width: 0.4)))
-                }
-                if room >= t.channels.count, t.order < 7 { grow.append(.resize(term: t.name, size: t.order + 1)) }
-                if t.cutoff < 4.8 { grow.append(.cutoff(term: t.name, value: t.cutoff + 0.3)) }
-            case .embedding(let t) where room >= 1 && t.coefficients.count < (t.form == .polynomial ? 4 : 3):
-                grow.append(.resize(term: t.name, size: t.coefficients.count + 1))
-            case .angularEmbedding(let t) where room >= 1 && t.order < 6:
-                grow.append(.resize(term: t.name, size: t.order + 1))
-            default: break
-            }
+            grow += term.growProposals(room: room).map { Reconfiguration.change($0, of: term.name) }
         }
-        if !model.terms.contains(where: { if case .embedding = $0 { return true } else { return false } }), room >= 2 {
-            grow.append(.add(.embedding(EmbeddingTerm(cutoff: model.cutoff, width: 1.5, form: .sqrt, coefficients: [1.0],
-                                                      density: .exponential(beta: 3.0, r0: 2.86)))))
+        // A kind of term the model lacks and the loop may add (e.g. an embedding), placed at the data's
+        // nearest-neighbour distance.
+        for kind in TermRegistry.types
+        where !model.terms.contains(where: { ObjectIdentifier(type(of: $0.base)) == ObjectIdentifier(kind) }) {
+            guard var starter = kind.starter(nearestNeighbour: nearestNeighbour, cutoff: model.cutoff) else { continue }
+            let names = Set(model.terms.map(\.name))
+            while names.contains(starter.name) { starter.name += "2" }
+            let term = Term(starter)
+            if term.parameters(elements: model.elements).count <= room { grow.append(.add(term)) }
         }
         return shrink + grow
     }
@@ -280,19 +256,7 @@ public final class DesignLoop {
 
     /// "pair(16) embedding angular(3ch, L6)".
     public static func summary(_ model: CompositeModel) -> String {
-        model.terms.map { term -> String in
-            switch term {
-            case .reference: return "ref"
-            case .pairSpline(let t): return "\(t.name)(\(t.coefficients.count))"
-            case .bornMayer(let t): return t.name
-            case .morse(let t): return t.name
-            case .embedding(let t):
-                return t.form == .polynomial ? "\(t.name)(poly\(t.coefficients.count))"
-                    : "\(t.name)(√\(t.coefficients.count > 1 ? "+ρ^2…\(t.coefficients.count)" : ""))"
-            case .threeBody(let t): return "\(t.name)(\(t.channels.count)ch,L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
-            case .angularEmbedding(let t): return "\(t.name)(L\(t.order),\(String(format: "%.1f", t.cutoff))Å)"
-            }
-        }.joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
+        model.terms.map(\.label).joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
             + (model.fused ?? []).map { " fused(\($0.joined(separator: "=")))" }.joined()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 import MosaicFit
 import MosaicFisher
@@ -52,51 +53,16 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             result.terms.remove(at: try index(name))
         case .resize(let name, let size):
             let k = try index(name)
-            switch result.terms[k] {
-            case .pairSpline(var t):
-                t.coefficients = Reconfiguration.project(t, inner: t.inner, cutoff: t.cutoff, size: size)
-                result.terms[k] = .pairSpline(t)
-            case .threeBody(var t):
-                t.coefficients = t.coefficients.map { row in (0...size).map { $0 < row.count ? row[$0] : 0 } }
-                t.order = size
-                result.terms[k] = .threeBody(t)
-            case .embedding(var t) where size >= 1:
-                t.coefficients = (0..<size).map { $0 < t.coefficients.count ? t.coefficients[$0] : 0 }
-                result.terms[k] = .embedding(t)
-            case .angularEmbedding(var t) where size >= 1:
-                t.weights = (0..<size).map { $0 < t.weights.count ? t.weights[$0] : 0 }
-                result.terms[k] = .angularEmbedding(t)
-            default:
-                throw MosaicError(location: description, "term '\(name)' has no basis size", fix: "resize pair-spline, three-body, embedding or angular-embedding terms")
-            }
+            result.terms[k] = try model.terms[k].applying(.resize(size))
         case .addChannel(let name, let channel):
             let k = try index(name)
-            guard case .threeBody(var t) = result.terms[k] else { throw MosaicError(location: description, "'\(name)' is not a three-body term") }
-            t.channels.append(channel)
-            t.coefficients.append(Array(repeating: 0, count: t.order + 1))
-            result.terms[k] = .threeBody(t)
+            result.terms[k] = try model.terms[k].applying(.addChannel(channel))
         case .removeChannel(let name, let channel):
             let k = try index(name)
-            guard case .threeBody(var t) = result.terms[k], t.channels.indices.contains(channel), t.channels.count > 1 else {
-                throw MosaicError(location: description, "'\(name)' has no removable channel \(channel)")
-            }
-            t.channels.remove(at: channel)
-            t.coefficients.remove(at: channel)
-            result.terms[k] = .threeBody(t)
+            result.terms[k] = try model.terms[k].applying(.removeChannel(channel))
         case .cutoff(let name, let value):
             let k = try index(name)
-            switch result.terms[k] {
-            case .pairSpline(var t):
-                t.coefficients = Reconfiguration.project(t, inner: t.inner, cutoff: value, size: t.coefficients.count)
-                t.cutoff = value
-                result.terms[k] = .pairSpline(t)
-            case .morse(var t): t.cutoff = value; result.terms[k] = .morse(t)
-            case .bornMayer(var t): t.cutoff = value; result.terms[k] = .bornMayer(t)
-            case .embedding(var t): t.cutoff = value; result.terms[k] = .embedding(t)
-            case .threeBody(var t): t.cutoff = value; result.terms[k] = .threeBody(t)
-            case .angularEmbedding(var t): t.cutoff = value; result.terms[k] = .angularEmbedding(t)
-            case .reference: throw MosaicError(location: description, "reference energies have no cutoff")
-            }
+            result.terms[k] = try model.terms[k].applying(.cutoff(value))
         case .fix(let parameter):
             guard model.parameterNames.contains(parameter), !(model.fixed ?? []).contains(parameter) else {
                 throw MosaicError(location: description, "'\(parameter)' is not a free parameter of the model")
@@ -116,10 +82,12 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         }
         // A term whose parameter vector changed shape starts with all its parameters free again.
         if let changed = changedTerm {
-            let known = Set(result.parameterNames)
-            let kept = (model.fixed ?? []).filter { known.contains($0) && !$0.hasPrefix(changed + ".") }
+            let termOf = Dictionary(
+                result.parameterIDs.map { ($0.description, $0.term) }, uniquingKeysWith: { first, _ in first })
+            let untouched = { (name: String) in termOf[name].map { $0 != changed } ?? false }
+            let kept = (model.fixed ?? []).filter(untouched)
             result.fixed = kept.isEmpty ? nil : kept
-            let keptGroups = (model.fused ?? []).filter { $0.allSatisfy { known.contains($0) && !$0.hasPrefix(changed + ".") } }
+            let keptGroups = (model.fused ?? []).filter { $0.allSatisfy(untouched) }
             result.fused = keptGroups.isEmpty ? nil : keptGroups
         }
         try result.validate()
@@ -135,24 +103,15 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         }
     }
 
-    /// Least-squares projection of a pair spline onto a new basis (same function, new knots).
-    static func project(_ old: PairSplineTerm, inner: Double, cutoff: Double, size: Int) -> [Double] {
-        let oldBasis = CubicBSplineBasis(inner: old.inner, cutoff: old.cutoff, size: old.coefficients.count)
-        let newBasis = CubicBSplineBasis(inner: inner, cutoff: cutoff, size: size)
-        var a = [Double](repeating: 0, count: size * size), b = [Double](repeating: 0, count: size)
-        for k in 0..<400 {
-            let r = inner + (cutoff - inner) * (Double(k) + 0.5) / 400
-            var value = 0.0
-            oldBasis.forEachNonZero(r) { i, v, _ in value += old.coefficients[i] * v }
-            var row: [(Int, Double)] = []
-            newBasis.forEachNonZero(r) { i, v, _ in row.append((i, v)) }
-            for (i, vi) in row {
-                b[i] += vi * value
-                for (j, vj) in row { a[i * size + j] += vi * vj }
-            }
+    /// The model-level reconfiguration of a term's change.
+    public static func change(_ change: TermChange, of term: String) -> Reconfiguration {
+        switch change {
+        case .remove: return .remove(term: term)
+        case .resize(let size): return .resize(term: term, size: size)
+        case .addChannel(let channel): return .addChannel(term: term, channel: channel)
+        case .removeChannel(let index): return .removeChannel(term: term, index: index)
+        case .cutoff(let value): return .cutoff(term: term, value: value)
         }
-        for i in 0..<size { a[i * size + i] += 1e-10 }
-        return LinearAlgebra.solvePositiveDefinite(a, b) ?? Array(repeating: 0, count: size)
     }
 
     /// What the sloppiest FIM mode suggests: hold its dominant parameter fixed; and, when its two
@@ -161,17 +120,21 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     public static func sloppiestModeChanges(_ model: CompositeModel, fim: FisherAnalysis) -> [Reconfiguration] {
         guard let mode = fim.sloppyModes.first else { return [] }
         let top = fim.dominantParameters(ofMode: mode, count: 2)
-        let names = model.parameterNames, transforms = model.transforms
-        func term(_ name: String) -> Substring { name.split(separator: ".").first ?? "" }
-        let referenceTerms = Set(model.terms.compactMap { if case .reference(let t) = $0 { return t.name } else { return nil } })
+        let ids = model.parameterIDs
+        let names = model.parameterNames
+        let transforms = model.transforms
+        // Reference energies are whatever the data say: never fixed.
+        let referenceTerms = Set(model.terms.filter { !$0.isRegularised }.map(\.name))
         var changes: [Reconfiguration] = []
-        if let first = top.first, !referenceTerms.contains(String(term(first.name))) {
+        if let first = top.first, !referenceTerms.contains(ids[first.index].term) {
             changes.append(.fix(parameter: first.name))
         }
         if top.count == 2, top[0].component * top[1].component < 0,
-           top[0].component * top[0].component + top[1].component * top[1].component >= 0.5,
-           term(top[0].name) == term(top[1].name),
-           let a = names.firstIndex(of: top[0].name), let b = names.firstIndex(of: top[1].name), transforms[a] == transforms[b] {
+            top[0].component * top[0].component + top[1].component * top[1].component >= 0.5,
+            ids[top[0].index].term == ids[top[1].index].term, transforms[top[0].index] == transforms[top[1].index]
+        {
+            let a = top[0].index
+            let b = top[1].index
             changes.append(.fuse(parameters: [min(a, b), max(a, b)].map { names[$0] }))
         }
         return changes

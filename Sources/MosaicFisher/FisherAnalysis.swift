@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 import MosaicFit
 
@@ -97,10 +98,13 @@ public struct FisherAnalysis {
 
     public func eigenvector(_ k: Int) -> ArraySlice<Double> { eigenvectors[(k * parameterCount)..<((k + 1) * parameterCount)] }
 
-    /// The parameters that dominate mode k: (name, component), largest |component| first.
-    public func dominantParameters(ofMode k: Int, count: Int = 3) -> [(name: String, component: Double)] {
+    /// The parameters that dominate mode k: (position in the model's parameter vector, name,
+    /// component), largest |component| first.
+    public func dominantParameters(ofMode k: Int, count: Int = 3) -> [(index: Int, name: String, component: Double)] {
         let v = Array(eigenvector(k))
-        return v.indices.sorted { abs(v[$0]) > abs(v[$1]) }.prefix(count).map { (parameterNames[$0], v[$0]) }
+        return v.indices.sorted { abs(v[$0]) > abs(v[$1]) }.prefix(count).map {
+            (parameterIndices[$0], parameterNames[$0], v[$0])
+        }
     }
 
     /// Share of each term's parameter block in the stiff subspace: Σ_{stiff k} Σ_{p ∈ term} v_kp², divided

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 
 /// Weights of the least-squares loss. Residuals are divided by these "expected errors", so a
@@ -55,8 +56,7 @@ public final class LeastSquaresProblem {
         let ranges = model.parameterRanges
         freeTerms = ranges.indices.filter { t in free.contains { ranges[t].contains($0) } }
         column = Dictionary(uniqueKeysWithValues: free.enumerated().map { ($1, $0) })
-        let referenceRange = model.terms.indices.filter { if case .reference = model.terms[$0] { return true } else { return false } }
-            .map { ranges[$0] }
+        let referenceRange = model.terms.indices.filter { !model.terms[$0].isRegularised }.map { ranges[$0] }
         let transforms = model.transforms
         ridgeMask = free.map { q in transforms[q] == .identity && !referenceRange.contains { $0.contains(q) } }
         let blockSize = max(1, (data.count + 63) / 64)

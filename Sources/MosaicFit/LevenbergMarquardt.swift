@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicNumerics
 
 /// Levenberg–Marquardt on the normal equations of a `LeastSquaresProblem`, with Marquardt's
 /// diagonal scaling (kept at its running maximum, as in MINPACK), Nielsen's damping update, and

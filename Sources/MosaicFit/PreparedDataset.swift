@@ -1,4 +1,5 @@
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 
 /// Structures ready for repeated evaluation: species indices and neighbour lists computed once.

@@ -43,7 +43,7 @@ public struct Trainer {
         var model = model
         var stages: [Stage] = []
         let prepared = try PreparedDataset(data, model: model)
-        let referenceTerms = model.terms.indices.filter { if case .reference = model.terms[$0] { return true } else { return false } }
+        let referenceTerms = model.terms.indices.filter { model.terms[$0].isOnSite }
         if staged {
             for t in model.terms.indices where !referenceTerms.contains(t) {
                 // Sub-model: reference terms and terms up to t; free: reference + term t.
@@ -57,7 +57,7 @@ public struct Trainer {
                 // Linear coefficients first (shape parameters fixed), then the whole term: a term
                 // that starts from zero coefficients cannot otherwise steer its shape parameters.
                 let tRange = subRanges[kept.firstIndex(of: t)!]
-                let linear = model.terms[t].linearParameters(elements: model.elements)
+                let linear = model.terms[t].parameters(elements: model.elements).map(\.isLinear)
                 let linearFree = free.filter { !tRange.contains($0) || linear[$0 - tRange.lowerBound] }
                 let stageData = try PreparedDataset(data, model: sub)
                 var stageSettings = settings

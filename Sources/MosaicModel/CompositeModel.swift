@@ -30,17 +30,38 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     /// The largest term cutoff (Å): the neighbour-list cutoff.
     public var cutoff: Double { terms.map(\.cutoff).max() ?? 0 }
 
-    public var parameterCount: Int { terms.reduce(0) { $0 + $1.parameterValues(elements: elements).count } }
+    /// The cutoff for a centre of element `a` and a neighbour of element `b`: the largest of the
+    /// terms' cutoffs for that pair (Å).
+    public func cutoff(between a: Element, _ b: Element) -> Double {
+        terms.map { $0.cutoff(between: a, b) }.max() ?? 0
+    }
+
+    /// Every term's parameters, in vector order.
+    public var parameterSpecs: [ParameterSpec] { terms.flatMap { $0.parameters(elements: elements) } }
+
+    /// The identity of every parameter, in vector order.
+    public var parameterIDs: [ParameterID] {
+        terms.flatMap { term in
+            term.parameters(elements: elements).map {
+                ParameterID(term: term.name, local: $0.local, channel: $0.channel, species: $0.species)
+            }
+        }
+    }
+
+    public var parameterCount: Int { parameterRanges.last?.upperBound ?? 0 }
 
     /// Index range of each term's parameters in the flat vector.
     public var parameterRanges: [Range<Int>] {
         var start = 0
         return terms.map { term in
-            let n = term.parameterValues(elements: elements).count
+            let n = term.parameters(elements: elements).count
             defer { start += n }
             return start..<start + n
         }
     }
+
+    /// Index of the term that owns parameter `q`.
+    public func termIndex(ofParameter q: Int) -> Int? { parameterRanges.firstIndex { $0.contains(q) } }
 
     /// The fitted coordinates, in vector order of their first member: for each, the indices of the
     /// parameters that take its value (one index, or a fused group). Fixed parameters are in none.
@@ -79,18 +100,19 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         return notes.isEmpty ? "\(parameterCount) parameters" : "\(freeParameterCount) fitted parameters (\(notes.joined(separator: ", ")))"
     }
 
-    public var parameterNames: [String] {
-        terms.flatMap { term in term.parameterNames(elements: elements).map { "\(term.name).\($0)" } }
-    }
-    public var transforms: [ParameterTransform] { terms.flatMap { $0.transforms(elements: elements) } }
+    /// "term.parameter" names, as files and reports write them.
+    public var parameterNames: [String] { parameterIDs.map(\.description) }
+    public var transforms: [ParameterTransform] { parameterSpecs.map(\.transform) }
+    /// Which parameters enter the energy linearly, in vector order.
+    public var linearParameters: [Bool] { parameterSpecs.map(\.isLinear) }
 
     /// Natural parameter values (eV, Å, ...), in vector order.
     public var naturalParameters: [Double] {
-        get { terms.flatMap { $0.parameterValues(elements: elements) } }
+        get { parameterSpecs.map(\.value) }
         set {
             precondition(newValue.count == parameterCount)
             for (t, range) in parameterRanges.enumerated() {
-                terms[t].setParameterValues(Array(newValue[range]), elements: elements)
+                terms[t].setParameters(newValue[range], elements: elements)
             }
         }
     }

@@ -3,28 +3,39 @@ import MosaicCore
 /// Energies, forces and virial of a composite model, generic over the scalar (`Double`, or
 /// `Dual` for parameter derivatives). One instance per thread: it owns its scratch space.
 ///
-/// The core is `atomEnergy`: the energy of one atom from the geometry of its neighbours, with
-/// the gradient with respect to each neighbour's displacement. The Swift fitter (periodic
-/// images as neighbours) and the LAMMPS pair style (ghost atoms) both go through it.
+/// One evaluation core serves every path: neighbours of an atom are loaded (`load`), the atom's
+/// energy and its gradient with respect to each neighbour's displacement are computed by the
+/// terms' kernels, and the pair contributions are handed to a sink (`finishAtom`). The Swift
+/// fitter (periodic images as neighbours, `evaluate(species:neighbours:)`) and the LAMMPS pair
+/// style (ghost atoms, `evaluate(_:into:)`) differ only in how they read neighbours and where
+/// the sink writes.
 public final class ModelEvaluator<T: ModelScalar> {
-    let kernels: [TermKernel]
+    let kernels: [any TermKernel]
     let ranges: [Range<Int>]
     let transforms: [ParameterTransform]
-    /// The neighbour-list cutoff (Å).
+    /// The neighbour-list cutoff (Å): the largest pair cutoff.
     public let cutoff: Double
+    /// Number of species (the model's elements).
+    let speciesCount: Int
+    /// Squared cutoff of each (centre, neighbour) species pair, row-major.
+    let pairCutoffSquared: [Double]
     let parameters: UnsafeMutablePointer<T>
     let parameterCount: Int
     let scratchPerNeighbour: Int
+    let scratchFixed: Int
     let legendreCount: Int
 
     private(set) var capacity = 0
     var r: UnsafeMutablePointer<Double>
     var u: UnsafeMutablePointer<SIMD3<Double>>
+    var delta: UnsafeMutablePointer<SIMD3<Double>>
     var inverseR: UnsafeMutablePointer<Double>
+    var neighbourSpecies: UnsafeMutablePointer<Int32>
     var gradient: UnsafeMutablePointer<Vector3<T>>
     var scratch: UnsafeMutablePointer<T>
+    var scratchCount = 0
     var selection: UnsafeMutablePointer<Int>
-    /// Which list entry each loaded neighbour came from.
+    /// Which atom each loaded neighbour is.
     var source: UnsafeMutablePointer<Int>
     var legendre: UnsafeMutablePointer<Double>
 
@@ -35,30 +46,41 @@ public final class ModelEvaluator<T: ModelScalar> {
 
     /// An evaluator at internal parameters θ (as the optimiser sees them).
     public init(model: CompositeModel, internalParameters theta: [T]) {
-        kernels = model.terms.map(TermKernel.init)
+        kernels = model.terms.map { $0.makeKernel(elements: model.elements) }
         ranges = model.parameterRanges
         transforms = model.transforms
         cutoff = model.cutoff
+        speciesCount = model.elements.count
+        pairCutoffSquared = model.elements.flatMap { a in
+            model.elements.map { b in
+                let c = model.cutoff(between: a, b)
+                return c * c
+            }
+        }
         parameterCount = model.parameterCount
         parameters = .allocate(capacity: max(parameterCount, 1))
         parameters.initialize(repeating: T(0), count: max(parameterCount, 1))
-        scratchPerNeighbour = kernels.map { $0.scratchCount(neighbours: 1) }.max() ?? 0
-        legendreCount = 4 * ((model.terms.compactMap { term -> Int? in
-            switch term {
-            case .threeBody(let t): return t.order
-            case .angularEmbedding(let t): return t.order
-            default: return nil
-            }
-        }.max() ?? 0) + 1)
+        let fixed = kernels.map { $0.scratchCount(neighbours: 0) }
+        scratchFixed = fixed.max() ?? 0
+        scratchPerNeighbour = zip(kernels, fixed).map { $0.scratchCount(neighbours: 1) - $1 }.max() ?? 0
+        legendreCount = 4 * ((kernels.map(\.legendreOrder).max() ?? 0) + 1)
         legendre = .allocate(capacity: legendreCount)
-        r = .allocate(capacity: 0); u = .allocate(capacity: 0); inverseR = .allocate(capacity: 0); gradient = .allocate(capacity: 0)
-        scratch = .allocate(capacity: 0); selection = .allocate(capacity: 0); source = .allocate(capacity: 0)
+        r = .allocate(capacity: 0)
+        u = .allocate(capacity: 0)
+        delta = .allocate(capacity: 0)
+        inverseR = .allocate(capacity: 0)
+        neighbourSpecies = .allocate(capacity: 0)
+        gradient = .allocate(capacity: 0)
+        scratch = .allocate(capacity: 0)
+        selection = .allocate(capacity: 0)
+        source = .allocate(capacity: 0)
         setParameters(internal: theta)
         reserve(64)
     }
 
     deinit {
-        parameters.deinitialize(count: max(parameterCount, 1)); parameters.deallocate()
+        parameters.deinitialize(count: max(parameterCount, 1))
+        parameters.deallocate()
         releaseWorkspace()
         legendre.deallocate()
     }
@@ -72,10 +94,17 @@ public final class ModelEvaluator<T: ModelScalar> {
     }
 
     private func releaseWorkspace() {
-        r.deallocate(); u.deallocate(); inverseR.deallocate()
-        gradient.deinitialize(count: capacity); gradient.deallocate()
-        scratch.deinitialize(count: capacity * scratchPerNeighbour); scratch.deallocate()
-        selection.deallocate(); source.deallocate()
+        r.deallocate()
+        u.deallocate()
+        delta.deallocate()
+        inverseR.deallocate()
+        neighbourSpecies.deallocate()
+        gradient.deinitialize(count: capacity)
+        gradient.deallocate()
+        scratch.deinitialize(count: scratchCount)
+        scratch.deallocate()
+        selection.deallocate()
+        source.deallocate()
     }
 
     /// Makes room for atoms with up to `neighbours` neighbours.
@@ -85,34 +114,58 @@ public final class ModelEvaluator<T: ModelScalar> {
         capacity = max(neighbours, 2 * capacity)
         r = .allocate(capacity: capacity)
         u = .allocate(capacity: capacity)
+        delta = .allocate(capacity: capacity)
         inverseR = .allocate(capacity: capacity)
+        neighbourSpecies = .allocate(capacity: capacity)
         gradient = .allocate(capacity: capacity)
         gradient.initialize(repeating: .zero, count: capacity)
-        scratch = .allocate(capacity: max(capacity * scratchPerNeighbour, 1))
-        scratch.initialize(repeating: T(0), count: capacity * scratchPerNeighbour)
+        scratchCount = max(capacity * scratchPerNeighbour + scratchFixed, 1)
+        scratch = .allocate(capacity: scratchCount)
+        scratch.initialize(repeating: T(0), count: scratchCount)
         selection = .allocate(capacity: capacity)
         source = .allocate(capacity: capacity)
     }
 
-    /// E_i of an atom of `species` whose `count` neighbours are already in `r`/`u`; leaves
-    /// dE_i/d(r_k − r_i) in `gradient[k]`. Only terms in `terms` contribute.
+    /// Loads atom `j` of species `s` at displacement d = r_j − r_i as neighbour `count` of a centre
+    /// of species `centre`, if it lies within their pair cutoff (then `count` grows by one).
+    @inline(__always) func load(
+        _ count: inout Int, atom j: Int, species s: Int, displacement d: SIMD3<Double>, centre: Int
+    ) {
+        let distance2 = (d * d).sum()
+        guard distance2 < pairCutoffSquared[centre * speciesCount + s] else { return }
+        let distance = distance2.squareRoot()
+        let inverse = 1 / distance
+        r[count] = distance
+        inverseR[count] = inverse
+        u[count] = d * inverse
+        delta[count] = d
+        neighbourSpecies[count] = Int32(s)
+        source[count] = j
+        count += 1
+    }
+
+    /// E_i of an atom of `species` whose `count` neighbours are loaded; leaves dE_i/d(r_k − r_i)
+    /// in `gradient[k]`. Only terms in `terms` contribute.
     @inline(__always) func atomEnergy(species: Int, count: Int, terms: Range<Int>) -> T {
         for k in 0..<count { gradient[k] = .zero }
-        let env = AtomEnvironment(count: count, species: species, r: r, u: u, inverseR: inverseR, selection: selection, legendre: legendre)
+        let env = AtomEnvironment(
+            count: count, species: species, neighbourSpecies: neighbourSpecies, r: r, u: u, inverseR: inverseR,
+            selection: selection, legendre: legendre)
         var energy = T(0)
         for t in terms {
-            energy += kernels[t].atomEnergy(UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
+            energy += T.atomEnergy(kernels[t], UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
         }
         return energy
     }
 
-    /// Loads neighbour k of the current atom: displacement d = r_j − r_i.
-    @inline(__always) func setNeighbour(_ k: Int, displacement d: SIMD3<Double>) {
-        let distance = (d * d).sum().squareRoot()
-        let inverse = 1 / distance
-        r[k] = distance
-        inverseR[k] = inverse
-        u[k] = d * inverse
+    /// The evaluation core: the energy of centre `i` from its loaded neighbours, and every pair
+    /// contribution (force and virial) handed to `sink`.
+    @inline(__always) func finishAtom<Sink: EvaluationSink>(
+        _ i: Int, species: Int, count: Int, terms: Range<Int>, into sink: inout Sink
+    ) where Sink.Scalar == T {
+        let energy = atomEnergy(species: species, count: count, terms: terms)
+        sink.addEnergy(energy, atom: i)
+        for c in 0..<count { sink.addPair(i, source[c], gradient: gradient[c], displacement: delta[c]) }
     }
 
     /// Energy, per-atom energies, forces and virial of a structure.
@@ -121,40 +174,58 @@ public final class ModelEvaluator<T: ModelScalar> {
     @_specialize(exported: true, where T == Dual)
     public func evaluate(species: [Int], neighbours: NeighbourList, terms: Range<Int>? = nil) -> Prediction<T> {
         let terms = terms ?? 0..<kernels.count
-        let n = species.count
-        var prediction = Prediction<T>(atoms: n)
-        var virial = [T](repeating: T(0), count: 6)
-        prediction.forces.withUnsafeMutableBufferPointer { forces in
-            let cutoff2 = cutoff * cutoff
-            for i in 0..<n {
-                let range = neighbours.neighbours(of: i)
-                reserve(range.count)
-                var count = 0
-                for k in range {
-                    let d = neighbours.delta[k]
-                    if (d * d).sum() < cutoff2 {
-                        setNeighbour(count, displacement: d)
-                        source[count] = k
-                        count += 1
-                    }
-                }
-                let energy = atomEnergy(species: species[i], count: count, terms: terms)
-                prediction.atomEnergies[i] = energy
-                prediction.energy += energy
-                for c in 0..<count {
-                    let k = source[c]
-                    let d = neighbours.delta[k], g = gradient[c]
-                    let j = Int(neighbours.index[k])
-                    forces[i].add(g)
-                    forces[j].subtract(g)
-                    // W = −Σ d ⊗ ∂E/∂d (Voigt xx yy zz yz xz xy)
-                    virial[0] -= g.x * d.x; virial[1] -= g.y * d.y; virial[2] -= g.z * d.z
-                    virial[3] -= g.z * d.y; virial[4] -= g.z * d.x; virial[5] -= g.y * d.x
-                }
+        var sink = PredictionSink<T>(atoms: species.count)
+        for i in 0..<species.count {
+            let range = neighbours.neighbours(of: i)
+            reserve(range.count)
+            var count = 0
+            for k in range {
+                let j = Int(neighbours.index[k])
+                load(&count, atom: j, species: species[j], displacement: neighbours.delta[k], centre: species[i])
             }
+            finishAtom(i, species: species[i], count: count, terms: terms, into: &sink)
         }
-        prediction.virial = virial
-        return prediction
+        return sink.prediction
+    }
+}
+
+/// Where the evaluation core puts each atom's energy and each pair's contribution.
+protocol EvaluationSink {
+    associatedtype Scalar: ModelScalar
+    mutating func addEnergy(_ energy: Scalar, atom i: Int)
+    /// Neighbour j of centre i contributes g = ∂E_i/∂d, d = r_j − r_i: force +g on i, −g on j, and
+    /// the virial −d ⊗ g (`pairVirial`).
+    mutating func addPair(_ i: Int, _ j: Int, gradient g: Vector3<Scalar>, displacement d: SIMD3<Double>)
+}
+
+/// The virial W = −d ⊗ g of one pair in Voigt order (xx, yy, zz, yz, xz, xy), the one order the
+/// core uses; writers to other layouts (LAMMPS: xx, yy, zz, xy, xz, yz) permute it.
+@inline(__always)
+func pairVirial<T: ModelScalar>(_ g: Vector3<T>, _ d: SIMD3<Double>) -> (T, T, T, T, T, T) {
+    (-(g.x * d.x), -(g.y * d.y), -(g.z * d.z), -(g.z * d.y), -(g.z * d.x), -(g.y * d.x))
+}
+
+/// Collects a `Prediction` (the fitter's path).
+struct PredictionSink<T: ModelScalar>: EvaluationSink {
+    var prediction: Prediction<T>
+
+    init(atoms: Int) { prediction = Prediction(atoms: atoms) }
+
+    @inline(__always) mutating func addEnergy(_ energy: T, atom i: Int) {
+        prediction.atomEnergies[i] = energy
+        prediction.energy += energy
+    }
+
+    @inline(__always) mutating func addPair(_ i: Int, _ j: Int, gradient g: Vector3<T>, displacement d: SIMD3<Double>) {
+        prediction.forces[i].add(g)
+        prediction.forces[j].subtract(g)
+        let v = pairVirial(g, d)
+        prediction.virial[0] += v.0
+        prediction.virial[1] += v.1
+        prediction.virial[2] += v.2
+        prediction.virial[3] += v.3
+        prediction.virial[4] += v.4
+        prediction.virial[5] += v.5
     }
 }
 

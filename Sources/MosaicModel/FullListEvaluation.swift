@@ -44,70 +44,105 @@ public struct FullListOutput {
     }
 }
 
+/// Writes the core's contributions into LAMMPS's arrays (virials in LAMMPS order xx, yy, zz, xy, xz, yz).
+struct FullListSink: EvaluationSink {
+    let output: FullListOutput
+    var energy = 0.0
+    var virial = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+    @inline(__always) mutating func addEnergy(_ e: Double, atom i: Int) {
+        energy += e
+        output.atomEnergies?[i] += e
+    }
+
+    @inline(__always) mutating func addPair(_ i: Int, _ j: Int, gradient g: Vector3<Double>, displacement d: SIMD3<Double>) {
+        let f = output.forces
+        f[3 * i] += g.x
+        f[3 * i + 1] += g.y
+        f[3 * i + 2] += g.z
+        f[3 * j] -= g.x
+        f[3 * j + 1] -= g.y
+        f[3 * j + 2] -= g.z
+        guard output.virial != nil || output.atomVirials != nil else { return }
+        let v = pairVirial(g, d)
+        // Voigt (xx, yy, zz, yz, xz, xy) to LAMMPS (xx, yy, zz, xy, xz, yz).
+        let lammps = (v.0, v.1, v.2, v.5, v.4, v.3)
+        virial.0 += lammps.0
+        virial.1 += lammps.1
+        virial.2 += lammps.2
+        virial.3 += lammps.3
+        virial.4 += lammps.4
+        virial.5 += lammps.5
+        if let atomVirials = output.atomVirials {
+            // Half to each end of the pair.
+            func addHalf(_ atom: Int) {
+                let target = atomVirials + 6 * atom
+                target[0] += 0.5 * lammps.0
+                target[1] += 0.5 * lammps.1
+                target[2] += 0.5 * lammps.2
+                target[3] += 0.5 * lammps.3
+                target[4] += 0.5 * lammps.4
+                target[5] += 0.5 * lammps.5
+            }
+            addHalf(i)
+            addHalf(j)
+        }
+    }
+}
+
 extension ModelEvaluator where T == Double {
     /// Adds energies, forces and virials of the atoms in `list` to `output`. Throws (never traps)
     /// on inconsistent input: an atom type outside 1...typeCount or a neighbour index out of range.
     public func evaluate(_ list: FullNeighbourList, into output: FullListOutput) throws {
-        let cutoff2 = cutoff * cutoff
-        var energySum = 0.0
-        var virial = [Double](repeating: 0, count: 6)
+        var sink = FullListSink(output: output)
+        let allTerms = 0..<kernels.count
         for ii in 0..<list.inum {
             let i = Int(list.ilist[ii])
-            guard i >= 0, i < list.atomCount else { throw MosaicError("atom index \(i) outside 0..<\(list.atomCount)", fix: "report this as a bug") }
-            let type = Int(list.types[i])
-            guard type >= 1, type <= list.typeCount else { throw MosaicError("atom \(i) has type \(type) outside 1...\(list.typeCount)", fix: "check pair_coeff") }
-            let species = Int(list.speciesOfType[type])
+            guard i >= 0, i < list.atomCount else {
+                throw MosaicError("atom index \(i) outside 0..<\(list.atomCount)", fix: "report this as a bug")
+            }
+            let species = try list.species(of: i)
             if species < 0 { continue }
-            let xi = SIMD3(list.positions[3 * i], list.positions[3 * i + 1], list.positions[3 * i + 2])
+            let xi = list.position(i)
             let count = Int(list.numneigh[i])
-            guard count > 0, let neighbours = list.firstneigh[i] else {
-                // No neighbours: only on-site terms.
-                let energy = atomEnergy(species: species, count: 0, terms: 0..<kernels.count)
-                energySum += energy
-                output.atomEnergies?[i] += energy
-                continue
-            }
-            reserve(count)
             var loaded = 0
-            for k in 0..<count {
-                let j = Int(neighbours[k] & list.neighbourMask)
-                guard j >= 0, j < list.atomCount else { throw MosaicError("neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug") }
-                let neighbourType = Int(list.types[j])
-                guard neighbourType >= 1, neighbourType <= list.typeCount else {
-                    throw MosaicError("atom \(j) has type \(neighbourType) outside 1...\(list.typeCount)", fix: "check pair_coeff")
-                }
-                if list.speciesOfType[neighbourType] < 0 { continue }
-                let d = SIMD3(list.positions[3 * j], list.positions[3 * j + 1], list.positions[3 * j + 2]) - xi
-                if (d * d).sum() < cutoff2 {
-                    setNeighbour(loaded, displacement: d)
-                    source[loaded] = j
-                    loaded += 1
+            if count > 0, let neighbours = list.firstneigh[i] {
+                reserve(count)
+                for k in 0..<count {
+                    let j = Int(neighbours[k] & list.neighbourMask)
+                    guard j >= 0, j < list.atomCount else {
+                        throw MosaicError("neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug")
+                    }
+                    let neighbourSpecies = try list.species(of: j)
+                    if neighbourSpecies < 0 { continue }
+                    load(&loaded, atom: j, species: neighbourSpecies, displacement: list.position(j) - xi, centre: species)
                 }
             }
-            let energy = atomEnergy(species: species, count: loaded, terms: 0..<kernels.count)
-            energySum += energy
-            output.atomEnergies?[i] += energy
-            for c in 0..<loaded {
-                let j = source[c]
-                let g = gradient[c]
-                let d = u[c] * r[c]
-                output.forces[3 * i] += g.x; output.forces[3 * i + 1] += g.y; output.forces[3 * i + 2] += g.z
-                output.forces[3 * j] -= g.x; output.forces[3 * j + 1] -= g.y; output.forces[3 * j + 2] -= g.z
-                // −d ⊗ g in LAMMPS order xx, yy, zz, xy, xz, yz.
-                let v0 = -d.x * g.x, v1 = -d.y * g.y, v2 = -d.z * g.z
-                let v3 = -d.x * g.y, v4 = -d.x * g.z, v5 = -d.y * g.z
-                if output.virial != nil {
-                    virial[0] += v0; virial[1] += v1; virial[2] += v2; virial[3] += v3; virial[4] += v4; virial[5] += v5
-                }
-                if let atomVirials = output.atomVirials {
-                    // Half to each end of the pair.
-                    let vi = atomVirials + 6 * i, vj = atomVirials + 6 * j
-                    vi[0] += 0.5 * v0; vi[1] += 0.5 * v1; vi[2] += 0.5 * v2; vi[3] += 0.5 * v3; vi[4] += 0.5 * v4; vi[5] += 0.5 * v5
-                    vj[0] += 0.5 * v0; vj[1] += 0.5 * v1; vj[2] += 0.5 * v2; vj[3] += 0.5 * v3; vj[4] += 0.5 * v4; vj[5] += 0.5 * v5
-                }
-            }
+            finishAtom(i, species: species, count: loaded, terms: allTerms, into: &sink)
         }
-        output.energy?.pointee += energySum
-        if let out = output.virial { for k in 0..<6 { out[k] += virial[k] } }
+        output.energy?.pointee += sink.energy
+        if let out = output.virial {
+            out[0] += sink.virial.0
+            out[1] += sink.virial.1
+            out[2] += sink.virial.2
+            out[3] += sink.virial.3
+            out[4] += sink.virial.4
+            out[5] += sink.virial.5
+        }
+    }
+}
+
+extension FullNeighbourList {
+    @inline(__always) func position(_ i: Int) -> SIMD3<Double> {
+        SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
+    }
+
+    /// The model species of atom i (−1: a type this style does not handle).
+    @inline(__always) func species(of i: Int) throws -> Int {
+        let type = Int(types[i])
+        guard type >= 1, type <= typeCount else {
+            throw MosaicError("atom \(i) has type \(type) outside 1...\(typeCount)", fix: "check pair_coeff")
+        }
+        return Int(speciesOfType[type])
     }
 }

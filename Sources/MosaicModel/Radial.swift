@@ -154,6 +154,13 @@ public struct RadialFunction: Codable, Sendable, Equatable {
         }
     }
 
+    /// The function's parameters as a term declares them, named "\(prefix).beta" etc.
+    func parameterSpecs(prefix: String, channel: Int? = nil) -> [ParameterSpec] {
+        zip(zip(parameterNames, values), transforms).map { named, transform in
+            ParameterSpec("\(prefix).\(named.0)", named.1, transform: transform, channel: channel)
+        }
+    }
+
     /// Evaluation data that does not depend on parameter values.
     struct Shape {
         let family: Family
@@ -189,6 +196,17 @@ extension RadialFunction.Shape {
                 df += p[k] * db
             }
             return (f, df)
+        }
+    }
+}
+
+extension RadialFunction.Shape {
+    /// Number of parameters of the function.
+    var parameterCount: Int {
+        switch family {
+        case .exponential: return 1
+        case .gaussian: return 2
+        case .spline: return basis!.size
         }
     }
 }

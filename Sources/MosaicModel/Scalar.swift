@@ -20,6 +20,12 @@ public protocol ModelScalar: Sendable {
     static func exp(_ x: Self) -> Self
     static func sqrt(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
+    /// Calls the kernel's entry point for this scalar (the evaluator's term loop dispatches here,
+    /// so every kernel runs specialised for `Double` and for `Dual`).
+    static func atomEnergy(
+        _ kernel: any TermKernel, _ p: UnsafePointer<Self>, _ env: AtomEnvironment,
+        _ gradient: UnsafeMutablePointer<Vector3<Self>>, _ scratch: UnsafeMutablePointer<Self>
+    ) -> Self
 }
 
 extension ModelScalar {
@@ -35,6 +41,12 @@ extension Double: ModelScalar {
     @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
     @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func atomEnergy(
+        _ kernel: any TermKernel, _ p: UnsafePointer<Double>, _ env: AtomEnvironment,
+        _ gradient: UnsafeMutablePointer<Vector3<Double>>, _ scratch: UnsafeMutablePointer<Double>
+    ) -> Double {
+        kernel.energy(p, env, gradient, scratch)
+    }
 }
 
 /// A forward-mode dual number carrying the derivatives with respect to up to 8 parameters.
@@ -75,6 +87,12 @@ public struct Dual: ModelScalar {
         return Dual(s, tangent: x.tangent * (0.5 / s))
     }
     @inline(__always) public static func log(_ x: Dual) -> Dual { Dual(Foundation.log(x.value), tangent: x.tangent * (1 / x.value)) }
+    @inline(__always) public static func atomEnergy(
+        _ kernel: any TermKernel, _ p: UnsafePointer<Dual>, _ env: AtomEnvironment,
+        _ gradient: UnsafeMutablePointer<Vector3<Dual>>, _ scratch: UnsafeMutablePointer<Dual>
+    ) -> Dual {
+        kernel.energy(p, env, gradient, scratch)
+    }
 }
 
 /// A 3-vector of model scalars (a gradient or force carrying parameter derivatives).

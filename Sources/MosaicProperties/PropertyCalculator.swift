@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 import MosaicFit
 

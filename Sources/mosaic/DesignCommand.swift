@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 import MosaicFit
 import MosaicDesign

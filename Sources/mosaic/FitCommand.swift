@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import MosaicCore
+import MosaicNumerics
 import MosaicModel
 import MosaicFit
 

@@ -39,7 +39,10 @@ final class DesignTests: XCTestCase {
         let truth = CompositeModel(elements: [nb], terms: [reference, repulsion, pair, angular])
         let (train, validation) = try data(truth)
         var libraryAngular = angular
-        if case .threeBody(var t) = libraryAngular { t.coefficients = [[0, 0, 0]]; libraryAngular = .threeBody(t) }
+        if var t = libraryAngular.as(ThreeBodyTerm.self) {
+            t.coefficients = [[0, 0, 0]]
+            libraryAngular = .threeBody(t)
+        }
         let library = CompositeModel(elements: [nb], terms: [
             reference, repulsion, .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5)),
             .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [0.5], density: .exponential(beta: 2.5, r0: 2.86))),
@@ -88,7 +91,7 @@ final class DesignTests: XCTestCase {
         let corrected = try Reconfiguration.resize(term: "embedding", size: 2).apply(to: fs)
         XCTAssertEqual(corrected.parameterNames.filter { $0.hasPrefix("embedding.") }, ["embedding.A", "embedding.b2", "embedding.density.beta"])
         XCTAssertEqual(try corrected.predict(s).energy, try fs.predict(s).energy, accuracy: 1e-12 * abs(try fs.predict(s).energy))
-        XCTAssertEqual(corrected.terms[2].linearParameters(elements: [nb]), [false, true, false])
+        XCTAssertEqual(corrected.terms[2].parameters(elements: [nb]).map(\.isLinear), [false, true, false])
         // Removing a term that does not exist is a clear error.
         XCTAssertThrowsError(try Reconfiguration.remove(term: "nothing").apply(to: model))
     }

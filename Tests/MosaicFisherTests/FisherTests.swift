@@ -65,7 +65,7 @@ final class FisherTests: XCTestCase {
         let duplicated: Set<String> = ["embedding.A", "twin.A", "embedding.density.beta", "twin.density.beta"]
         for mode in fim.sloppyModes {
             let top = fim.dominantParameters(ofMode: mode, count: 2)
-            for (name, component) in top {
+            for (_, name, component) in top {
                 XCTAssertTrue(duplicated.contains(name), "\(name) in sloppy mode \(mode)")
                 XCTAssertGreaterThan(abs(component), 0.5)
             }

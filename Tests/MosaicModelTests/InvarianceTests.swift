@@ -69,7 +69,7 @@ final class InvarianceTests: XCTestCase {
         let atom = Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0)], elements: [model.elements[0]])
         for term in model.terms {
             let energy = try CompositeModel(elements: model.elements, terms: [term]).predict(atom).energy
-            if case .reference(let t) = term {
+            if let t = term.as(ReferenceEnergyTerm.self) {
                 XCTAssertEqual(energy, t.energies["Nb"]!)
             } else {
                 XCTAssertEqual(energy, 0, accuracy: 1e-15, term.name)

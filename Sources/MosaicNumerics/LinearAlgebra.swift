@@ -8,7 +8,7 @@ public enum LinearAlgebra {
     public static func useSerialBLAS() { openblas_set_num_threads(1) }
 
     /// A += Jᵀ J for a row-major J of `rows` x `n` (upper triangle updated, then mirrored by `symmetrize`).
-    static func addGram(_ a: inout [Double], _ j: [Double], rows: Int, n: Int) {
+    public static func addGram(_ a: inout [Double], _ j: [Double], rows: Int, n: Int) {
         guard rows > 0, n > 0 else { return }
         var uplo = Int8(UInt8(ascii: "L")), trans = Int8(UInt8(ascii: "N"))
         var nn = Int32(n), k = Int32(rows), lda = Int32(n), ldc = Int32(n)
@@ -22,7 +22,7 @@ public enum LinearAlgebra {
     }
 
     /// g += Jᵀ r.
-    static func addTransposeProduct(_ g: inout [Double], _ j: [Double], _ r: [Double], rows: Int, n: Int) {
+    public static func addTransposeProduct(_ g: inout [Double], _ j: [Double], _ r: [Double], rows: Int, n: Int) {
         guard rows > 0, n > 0 else { return }
         var trans = Int8(UInt8(ascii: "N"))
         var m = Int32(n), nn = Int32(rows), lda = Int32(n), inc = Int32(1)
@@ -37,7 +37,7 @@ public enum LinearAlgebra {
     }
 
     /// Copies the upper triangle (row-major) into the lower one.
-    static func symmetrize(_ a: inout [Double], n: Int) {
+    public static func symmetrize(_ a: inout [Double], n: Int) {
         for i in 0..<n { for k in 0..<i { a[i * n + k] = a[k * n + i] } }
     }
 

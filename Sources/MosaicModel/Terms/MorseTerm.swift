@@ -1,0 +1,97 @@
+import MosaicCore
+
+/// Morse pair potential: E_i = ½ Σ_j D [e^{−2α(r−r0)} − 2 e^{−α(r−r0)}] fc(r).
+public struct MorseTerm: TermType {
+    public static let typeName = "morse"
+    public static let summary =
+        "Morse pair potential ½ Σ_j D[e^{−2α(r−r0)} − 2e^{−α(r−r0)}] fc(r); keys: depth (eV), alpha (1/Å), r0, cutoff, width (Å)"
+
+    public var name: String
+    public var cutoff: Double
+    public var width: Double
+    public var depth: Double
+    public var alpha: Double
+    public var r0: Double
+
+    public init(name: String = "morse", cutoff: Double, width: Double = 1.0, depth: Double, alpha: Double, r0: Double) {
+        self.name = name
+        self.cutoff = cutoff
+        self.width = width
+        self.depth = depth
+        self.alpha = alpha
+        self.r0 = r0
+    }
+
+    enum CodingKeys: String, CodingKey { case name, cutoff, width, depth, alpha, r0 }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "morse"
+        cutoff = try c.decode(Double.self, forKey: .cutoff)
+        width = try c.decodeIfPresent(Double.self, forKey: .width) ?? 1.0
+        depth = try c.decode(Double.self, forKey: .depth)
+        alpha = try c.decode(Double.self, forKey: .alpha)
+        r0 = try c.decode(Double.self, forKey: .r0)
+    }
+
+    public func parameters(elements: [Element]) -> [ParameterSpec] {
+        [
+            ParameterSpec("depth", depth, transform: .log),
+            ParameterSpec("alpha", alpha, transform: .log),
+            ParameterSpec("r0", r0),
+        ]
+    }
+
+    public mutating func setParameters(_ values: ArraySlice<Double>, elements: [Element]) {
+        let v = Array(values)
+        depth = v[0]
+        alpha = v[1]
+        r0 = v[2]
+    }
+
+    public func validate(elements: [Element], location: String) throws { try validateCutoff(location: location) }
+
+    public func applying(_ change: TermChange) throws -> MorseTerm {
+        guard case .cutoff(let value) = change else {
+            throw MosaicError(
+                location: "term '\(name)' (\(Self.typeName))", "a Morse term does not support \(change)",
+                fix: "change its cutoff or remove it")
+        }
+        var result = self
+        result.cutoff = value
+        return result
+    }
+
+    public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] { [.remove] }
+
+    public func makeKernel(elements: [Element]) -> Kernel { Kernel(fc: SmoothCutoff(cutoff: cutoff, width: width)) }
+
+    public struct Kernel: TermKernel {
+        let fc: SmoothCutoff
+
+        @inline(__always)
+        public func atomEnergy<T: ModelScalar>(
+            _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>,
+            _ scratch: UnsafeMutablePointer<T>
+        ) -> T {
+            var energy = T(0)
+            let depth = p[0]
+            let alpha = p[1]
+            let r0 = p[2]
+            for k in 0..<env.count where env.r[k] < fc.cutoff {
+                let r = env.r[k]
+                let (f, df) = fc(r)
+                let e1 = T.exp(-(alpha * (T(r) - r0)))
+                let phi = depth * (e1 * e1 - e1 * 2)
+                let dphi = depth * alpha * (e1 * 2 - e1 * e1 * 2)
+                energy += phi * f
+                gradient[k].add(env.u[k], times: (dphi * f + phi * df) * 0.5)
+            }
+            return energy * 0.5
+        }
+    }
+}
+
+extension Term {
+    public static func morse(_ term: MorseTerm) -> Term { Term(term) }
+}

@@ -1,0 +1,127 @@
+import MosaicCore
+
+/// One parameter of a term, as the term declares it.
+public struct ParameterSpec: Sendable, Equatable {
+    /// Name inside the term; files write "term.local" (e.g. "c3", "g0.center", "density.beta").
+    public var local: String
+    /// Natural value (eV, Å, ...).
+    public var value: Double
+    /// How the optimiser sees it (log keeps positive scales positive).
+    public var transform: ParameterTransform
+    /// Whether it enters the energy linearly (a coefficient of fixed functions).
+    public var isLinear: Bool
+    /// The sub-function it belongs to (a three-body radial channel), if any.
+    public var channel: Int?
+    /// The element symbols it belongs to (e.g. a reference energy); empty when shared by all species.
+    public var species: [String]
+
+    public init(
+        _ local: String, _ value: Double, transform: ParameterTransform = .identity, linear: Bool = false,
+        channel: Int? = nil, species: [String] = []
+    ) {
+        self.local = local
+        self.value = value
+        self.transform = transform
+        self.isLinear = linear
+        self.channel = channel
+        self.species = species
+    }
+}
+
+/// A parameter's identity in a composite model: its term and its place in that term. Code asks
+/// these fields; the string form "term.local" is only for files and people.
+public struct ParameterID: Hashable, Sendable, CustomStringConvertible {
+    public var term: String
+    public var local: String
+    public var channel: Int?
+    public var species: [String]
+    public var description: String { "\(term).\(local)" }
+}
+
+/// A change of one term's shape, proposed and applied by the design loop.
+public enum TermChange: Codable, Sendable, Equatable {
+    /// Drop the term from the model.
+    case remove
+    /// Basis size: pair-spline coefficients, three-body or angular-embedding Legendre order, embedding
+    /// coefficient count.
+    case resize(Int)
+    case addChannel(RadialFunction)
+    case removeChannel(Int)
+    case cutoff(Double)
+}
+
+/// A single-term model: its description (hyper-parameters and natural parameter values, as model
+/// and potential files write it), its parameters, its checks, its kernel and its design hooks.
+///
+/// Adding a term type: write one file with a type conforming to this protocol and its kernel, and
+/// add the type to `TermRegistry.types`. Decoding, encoding, help, the design loop and the generic
+/// term checks in the tests all come from there.
+public protocol TermType: Codable, Sendable, Equatable {
+    associatedtype Kernel: TermKernel
+    /// The `type:` of model files, e.g. "pair-spline".
+    static var typeName: String { get }
+    /// One line for `mosaic --help` and the model-file reference.
+    static var summary: String { get }
+    /// Kept in every candidate of the design loop and never removed by it (reference energies,
+    /// short-range repulsion).
+    static var isBaseline: Bool { get }
+    /// Depends on the centre atom only (reference energies): staged training keeps such terms free in
+    /// every stage, since they absorb each stage's energy offset.
+    static var isOnSite: Bool { get }
+    /// Whether the ridge penalty applies to its linear parameters (not to reference energies, whose
+    /// value is whatever the data say).
+    static var isRegularised: Bool { get }
+
+    /// Unique within a model; prefixes the parameter names.
+    var name: String { get set }
+    /// The largest distance at which this term sees a neighbour (Å); 0 for on-site terms.
+    var cutoff: Double { get }
+    /// The cutoff for a centre of element `a` and a neighbour of element `b` (Å).
+    func cutoff(between a: Element, _ b: Element) -> Double
+
+    /// The parameters in vector order.
+    func parameters(elements: [Element]) -> [ParameterSpec]
+    /// Sets natural values, in the order of `parameters(elements:)`.
+    mutating func setParameters(_ values: ArraySlice<Double>, elements: [Element])
+    /// Checks specific to the type; `location` names the term. Finite values and positive
+    /// log-transformed parameters are checked for every term by `Term.validate`.
+    func validate(elements: [Element], location: String) throws
+    /// The kernel for these hyper-parameters (parameter values are passed at evaluation).
+    func makeKernel(elements: [Element]) -> Kernel
+
+    /// A short label for design summaries, e.g. "pair(12)".
+    var label: String { get }
+    /// The term after a shape change; throws for changes this type does not support.
+    func applying(_ change: TermChange) throws -> Self
+    /// Changes that remove capacity when the sloppiest Fisher directions are dominated by `parameter`.
+    func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange]
+    /// Changes that add capacity using at most `room` more parameters.
+    func growProposals(room: Int) -> [TermChange]
+    /// A term of this type that the design loop may add to a model that has none, with distances
+    /// taken from the data's nearest-neighbour distance `r1` (Å); nil if the loop should not.
+    static func starter(nearestNeighbour r1: Double, cutoff: Double) -> Self?
+}
+
+extension TermType {
+    public static var isBaseline: Bool { false }
+    public static var isRegularised: Bool { true }
+    public static var isOnSite: Bool { false }
+    public func cutoff(between a: Element, _ b: Element) -> Double { cutoff }
+    public func validate(elements: [Element], location: String) throws {}
+    public var label: String { name }
+    public func applying(_ change: TermChange) throws -> Self {
+        throw MosaicError(
+            location: "term '\(name)' (\(Self.typeName))", "a \(Self.typeName) term does not support \(change)",
+            fix: "apply this change to another kind of term")
+    }
+    public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] { [] }
+    public func growProposals(room: Int) -> [TermChange] { [] }
+    public static func starter(nearestNeighbour r1: Double, cutoff: Double) -> Self? { nil }
+
+    /// Checks shared by every term with a neighbour cutoff.
+    func validateCutoff(location: String) throws {
+        guard cutoff > 0, cutoff < 20 else {
+            throw MosaicError(location: location, "cutoff \(cutoff) Å is outside (0, 20)", fix: "use a cutoff of a few Å")
+        }
+    }
+}
