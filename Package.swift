@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(name: "MosaicPropertiesTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
+        .testTarget(name: "MosaicCAPITests", dependencies: ["MosaicCAPI", "MosaicCore", "MosaicModel", "MosaicTestSupport"]),
         .testTarget(name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

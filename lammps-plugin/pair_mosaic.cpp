@@ -23,6 +23,7 @@
 #include "neigh_request.h"
 #endif
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -98,22 +99,19 @@ void PairMosaic::coeff(int narg, char **arg)
 
   mosaic_potential_destroy(potential);
   char message[2048];
-  potential = mosaic_potential_create(bytes.data(), size, file.c_str(), message, sizeof(message));
-  if (!potential) error->all(FLERR, std::string("pair_style mosaic: ") + message);
+  potential = nullptr;
+  if (mosaic_potential_open(bytes.data(), size, file.c_str(), &potential, message, sizeof(message)) != MOSAIC_OK)
+    error->all(FLERR, std::string("pair_style mosaic: ") + message);
   cutoff = mosaic_potential_cutoff(potential);
 
   species_of_type.assign(ntypes + 1, -1);
-  std::string known;
-  for (int k = 0; k < mosaic_potential_element_count(potential); k++)
-    known += std::string(k ? " " : "") + mosaic_potential_element_symbol(potential, k);
   int mapped = 0;
   for (int t = 1; t <= ntypes; t++) {
     const char *symbol = arg[2 + t];
     if (strcmp(symbol, "NULL") == 0) continue;
-    int index = mosaic_potential_element_index(potential, symbol);
-    if (index < 0)
-      error->all(FLERR, "pair_style mosaic: element " + std::string(symbol) + " (atom type " + std::to_string(t) +
-                        ") is not in " + file + ", which has: " + known);
+    int index = -1;
+    if (mosaic_potential_find_element(potential, symbol, &index, message, sizeof(message)) != MOSAIC_OK)
+      error->all(FLERR, "pair_style mosaic: atom type " + std::to_string(t) + " in " + file + ": " + message);
     species_of_type[t] = index;
     atom->set_mass(FLERR, t, mosaic_potential_element_mass(potential, index));
     mapped++;
@@ -142,7 +140,9 @@ void PairMosaic::init_style()
 double PairMosaic::init_one(int i, int j)
 {
   if (setflag[i][j] == 0) error->all(FLERR, "pair_style mosaic: all pair coeffs are not set");
-  return cutoff;
+  // The pair's own cutoff: the larger of the two directions (a full list sees both).
+  const int a = species_of_type[i], b = species_of_type[j];
+  return std::max(mosaic_potential_pair_cutoff(potential, a, b), mosaic_potential_pair_cutoff(potential, b, a));
 }
 
 void PairMosaic::compute(int eflag, int vflag)

@@ -35,8 +35,16 @@ func handle(_ pointer: OpaquePointer?) -> PotentialHandle? {
     return Unmanaged<PotentialHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
 }
 
+/// Status codes of include/mosaic_capi.h.
+enum Status {
+    static let ok: Int32 = 0
+    static let file: Int32 = 1
+    static let input: Int32 = 2
+    static let element: Int32 = 3
+}
+
 @_cdecl("mosaic_abi_version")
-public func mosaic_abi_version() -> Int32 { 1 }
+public func mosaic_abi_version() -> Int32 { 2 }
 
 @_cdecl("mosaic_version")
 public func mosaic_version() -> UnsafePointer<CChar> { UnsafePointer(versionString) }
@@ -58,6 +66,19 @@ public func mosaic_potential_create(_ bytes: UnsafePointer<CChar>?, _ size: Int,
         writeError("\(error)", errorBuffer, errorSize)
         return nil
     }
+}
+
+@_cdecl("mosaic_potential_open")
+public func mosaic_potential_open(
+    _ bytes: UnsafePointer<CChar>?, _ size: Int, _ name: UnsafePointer<CChar>?,
+    _ potential: UnsafeMutablePointer<OpaquePointer?>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> Int32 {
+    guard let potential else {
+        writeError("mosaic_potential_open: no place for the result (NULL potential pointer)", errorBuffer, errorSize)
+        return Status.input
+    }
+    potential.pointee = mosaic_potential_create(bytes, size, name, errorBuffer, errorSize)
+    return potential.pointee == nil ? Status.file : Status.ok
 }
 
 @_cdecl("mosaic_potential_destroy")
@@ -95,6 +116,35 @@ public func mosaic_potential_element_index(_ pointer: OpaquePointer?, _ symbol: 
     return Int32(h.file.model.elements.firstIndex { $0.symbol == name } ?? -1)
 }
 
+@_cdecl("mosaic_potential_find_element")
+public func mosaic_potential_find_element(
+    _ pointer: OpaquePointer?, _ symbol: UnsafePointer<CChar>?, _ index: UnsafeMutablePointer<Int32>?,
+    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> Int32 {
+    guard let h = handle(pointer), let symbol, let index else {
+        writeError("mosaic_potential_find_element: NULL potential, symbol or index", errorBuffer, errorSize)
+        return Status.input
+    }
+    let name = String(cString: symbol)
+    guard let k = h.file.model.elements.firstIndex(where: { $0.symbol == name }) else {
+        let known = h.file.model.elements.map(\.symbol).joined(separator: " ")
+        writeError(
+            "element \(name) is not in the potential, which has: \(known) (fix: map each atom type to one of these, or NULL)",
+            errorBuffer, errorSize)
+        return Status.element
+    }
+    index.pointee = Int32(k)
+    return Status.ok
+}
+
+@_cdecl("mosaic_potential_pair_cutoff")
+public func mosaic_potential_pair_cutoff(_ pointer: OpaquePointer?, _ i: Int32, _ j: Int32) -> Double {
+    guard let h = handle(pointer) else { return 0 }
+    let elements = h.file.model.elements
+    guard elements.indices.contains(Int(i)), elements.indices.contains(Int(j)) else { return 0 }
+    return h.file.model.cutoff(between: elements[Int(i)], elements[Int(j)])
+}
+
 @_cdecl("mosaic_compute")
 public func mosaic_compute(_ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
                            _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
@@ -102,19 +152,22 @@ public func mosaic_compute(_ pointer: OpaquePointer?, _ inum: Int32, _ ilist: Un
                            _ ntypes: Int32, _ f: UnsafeMutablePointer<Double>?, _ energy: UnsafeMutablePointer<Double>?,
                            _ atomEnergy: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
                            _ atomVirial: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32) -> Int32 {
-    guard let h = handle(pointer) else { writeError("mosaic_compute: no potential (NULL handle)", errorBuffer, errorSize); return 2 }
-    if inum == 0 { return 0 }
+    guard let h = handle(pointer) else {
+        writeError("mosaic_compute: no potential (NULL handle)", errorBuffer, errorSize)
+        return Status.input
+    }
+    if inum == 0 { return Status.ok }
     guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, let f, inum > 0, natoms > 0, ntypes > 0 else {
         writeError("mosaic_compute: missing neighbour list, positions, types or forces", errorBuffer, errorSize)
-        return 2
+        return Status.input
     }
     let list = FullNeighbourList(inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
                                  atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes))
     do {
         try h.evaluator.evaluate(list, into: FullListOutput(forces: f, energy: energy, atomEnergies: atomEnergy, virial: virial, atomVirials: atomVirial))
-        return 0
+        return Status.ok
     } catch {
         writeError("\(error)", errorBuffer, errorSize)
-        return 2
+        return Status.input
     }
 }

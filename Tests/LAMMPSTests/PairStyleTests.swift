@@ -142,7 +142,7 @@ final class PairStyleTests: XCTestCase {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
                 return LAMMPS.singlePointInput(potential: path, elements: "Nb")
             }, "content hash mismatch"),
-            ("unknown element", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "W") }, "element W (atom type 1) is not in"),
+            ("unknown element", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "W") }, "element W is not in the potential"),
             ("newton off", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", newton: "off") }, "requires newton pair on"),
             ("real units", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", units: "real") }, "requires units metal"),
             ("wrong pair_coeff", { folder in LAMMPS.singlePointInput(potential: "", elements: "", pairStyle: "pair_style mosaic\npair_coeff * * \(try self.writePotential(model, folder))") }, "pair_coeff for mosaic must be"),

@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes; compare with mosaic_abi_version() at run time. */
-#define MOSAIC_ABI_VERSION 1
+#define MOSAIC_ABI_VERSION 2
 
 /** Status codes. */
 #define MOSAIC_OK 0
@@ -35,6 +35,12 @@ const char *mosaic_version(void);
 mosaic_potential *mosaic_potential_create(const char *bytes, long size, const char *name,
                                           char *error, int error_size);
 
+/** Reads a potential from the bytes of a potential file into *potential (`name` labels error
+ *  messages). Returns MOSAIC_OK, or MOSAIC_ERROR_FILE (missing, damaged or newer file) or
+ *  MOSAIC_ERROR_INPUT (NULL arguments) with *potential = NULL and a message in `error`. */
+int mosaic_potential_open(const char *bytes, long size, const char *name, mosaic_potential **potential,
+                          char *error, int error_size);
+
 /** Releases a potential (NULL is ignored). */
 void mosaic_potential_destroy(mosaic_potential *potential);
 
@@ -50,6 +56,15 @@ double mosaic_potential_element_mass(const mosaic_potential *potential, int inde
 
 /** Index of an element symbol in the potential, or -1 if absent. */
 int mosaic_potential_element_index(const mosaic_potential *potential, const char *symbol);
+
+/** Looks up an element symbol: *index is its element index. Returns MOSAIC_OK, or
+ *  MOSAIC_ERROR_ELEMENT with a message naming the potential's elements, or MOSAIC_ERROR_INPUT. */
+int mosaic_potential_find_element(const mosaic_potential *potential, const char *symbol, int *index,
+                                  char *error, int error_size);
+
+/** Cutoff between a centre of element i and a neighbour of element j (Angstrom); 0 if out of range.
+ *  A pair style's init_one(i, j) returns the larger of (i, j) and (j, i). */
+double mosaic_potential_pair_cutoff(const mosaic_potential *potential, int i, int j);
 
 /** Energies, forces and virials from a full neighbour list in LAMMPS's layout.
  *  species_of_type[t] for t = 1..ntypes is the element index of LAMMPS type t, or -1 for
