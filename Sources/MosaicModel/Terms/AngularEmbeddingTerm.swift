@@ -97,6 +97,14 @@ public struct AngularEmbeddingTerm: TermType {
         room >= 1 && order < 6 ? [.resize(order + 1)] : []
     }
 
+    public static func examples(elements: [Element]) -> [AngularEmbeddingTerm] {
+        [
+            AngularEmbeddingTerm(
+                cutoff: 4.3, width: 1.0, amplitude: 0.9, weights: [0.3, -0.2, 0.5, 0.1],
+                density: .gaussian(center: 2.7, width: 0.8))
+        ]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel {
         Kernel(
             cutoff: cutoff, order: order, density: density.shape(cutoff: SmoothCutoff(cutoff: cutoff, width: width)))

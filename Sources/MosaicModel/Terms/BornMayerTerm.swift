@@ -60,6 +60,10 @@ public struct BornMayerTerm: TermType {
         return result
     }
 
+    public static func examples(elements: [Element]) -> [BornMayerTerm] {
+        [BornMayerTerm(cutoff: 4.0, width: 1.0, r0: 2.5, amplitude: 0.7, rho: 0.35)]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel {
         Kernel(fc: SmoothCutoff(cutoff: cutoff, width: width), r0: r0)
     }

@@ -114,6 +114,20 @@ public struct EmbeddingTerm: TermType {
             cutoff: cutoff, width: 1.5, form: .sqrt, coefficients: [1.0], density: .exponential(beta: 3.0, r0: r1))
     }
 
+    public static func examples(elements: [Element]) -> [EmbeddingTerm] {
+        [
+            EmbeddingTerm(
+                cutoff: 5.2, width: 1.3, form: .sqrt, coefficients: [1.7, 0.004, -0.0002],
+                density: .exponential(beta: 2.5, r0: 2.86)),
+            EmbeddingTerm(
+                name: "embedding-polynomial", cutoff: 4.8, width: 1.0, form: .polynomial,
+                coefficients: [-0.3, 0.02, -0.001], density: .gaussian(center: 2.9, width: 0.7)),
+            EmbeddingTerm(
+                name: "embedding-spline", cutoff: 5.0, width: 1.0, form: .polynomial, coefficients: [-0.2, 0.03],
+                density: .spline(inner: 1.5, weights: [0.4, 0.3, 0.5, 0.2, 0.35, 0.1])),
+        ]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel {
         Kernel(
             density: density.shape(cutoff: SmoothCutoff(cutoff: cutoff, width: width)), isSqrt: form == .sqrt,

@@ -64,6 +64,10 @@ public struct MorseTerm: TermType {
 
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] { [.remove] }
 
+    public static func examples(elements: [Element]) -> [MorseTerm] {
+        [MorseTerm(cutoff: 5.0, width: 1.2, depth: 0.3, alpha: 1.4, r0: 3.0)]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel { Kernel(fc: SmoothCutoff(cutoff: cutoff, width: width)) }
 
     public struct Kernel: TermKernel {

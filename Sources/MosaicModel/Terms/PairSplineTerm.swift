@@ -114,6 +114,10 @@ public struct PairSplineTerm: TermType {
         return LinearAlgebra.solvePositiveDefinite(a, b) ?? Array(repeating: 0, count: size)
     }
 
+    public static func examples(elements: [Element]) -> [PairSplineTerm] {
+        [PairSplineTerm(inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel {
         Kernel(basis: CubicBSplineBasis(inner: inner, cutoff: cutoff, size: coefficients.count))
     }

@@ -36,6 +36,10 @@ public struct ReferenceEnergyTerm: TermType {
         for (element, value) in zip(elements, values) { energies[element.symbol] = value }
     }
 
+    public static func examples(elements: [Element]) -> [ReferenceEnergyTerm] {
+        [ReferenceEnergyTerm(energies: Dictionary(uniqueKeysWithValues: elements.enumerated().map { ($1.symbol, -9.5 - 0.8 * Double($0)) }))]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel { Kernel() }
 
     public struct Kernel: TermKernel {

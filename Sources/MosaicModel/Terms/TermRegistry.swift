@@ -19,6 +19,11 @@ public enum TermRegistry {
         types.first { $0.typeName == name }
     }
 
+    /// Every registered type's examples (see `TermType.examples`), in registry order.
+    public static func examples(elements: [Element]) -> [Term] {
+        types.flatMap { kind in kind.examples(elements: elements).map { Term(erased: $0) } }
+    }
+
     /// "type: summary" lines for help texts.
     public static var help: String {
         types.map { "  \($0.typeName): \($0.summary)" }.joined(separator: "\n")

@@ -97,6 +97,9 @@ public protocol TermType: Codable, Sendable, Equatable {
     func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange]
     /// Changes that add capacity using at most `room` more parameters.
     func growProposals(room: Int) -> [TermChange]
+    /// Instances with non-trivial parameter values that exercise every code path of the type (each
+    /// form and radial family it supports): the generic term checks of the tests run on them.
+    static func examples(elements: [Element]) -> [Self]
     /// A term of this type that the design loop may add to a model that has none, with distances
     /// taken from the data's nearest-neighbour distance `r1` (Å); nil if the loop should not.
     static func starter(nearestNeighbour r1: Double, cutoff: Double) -> Self?

@@ -115,6 +115,19 @@ public struct ThreeBodyTerm: TermType {
         return changes
     }
 
+    public static func examples(elements: [Element]) -> [ThreeBodyTerm] {
+        [
+            ThreeBodyTerm(
+                cutoff: 4.1, width: 1.1, order: 4,
+                channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
+                coefficients: [[0.12, -0.08, 0.15, 0.04, -0.06], [-0.05, 0.11, -0.02, 0.07, 0.03]]),
+            ThreeBodyTerm(
+                name: "angular-spline", cutoff: 4.5, width: 1.0, order: 2,
+                channels: [.spline(inner: 2.0, weights: [0.3, -0.2, 0.25, 0.1])],
+                coefficients: [[0.05, -0.1, 0.08]]),
+        ]
+    }
+
     public func makeKernel(elements: [Element]) -> Kernel {
         let fc = SmoothCutoff(cutoff: cutoff, width: width)
         var offsets: [Int] = []
