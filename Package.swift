@@ -4,7 +4,7 @@ import PackageDescription
 
 /// Release-mode settings shared by the numeric modules (hot loops must be specialised).
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release))
 ]
 
 let package = Package(
@@ -27,33 +27,65 @@ let package = Package(
     ],
     targets: [
         // LAPACK/BLAS from Debian's OpenBLAS (libopenblas-dev).
-        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLAPACK", path: "Sources/CLAPACK",
+            providers: [.apt(["libopenblas-dev"])]),
         .target(name: "MosaicCore", swiftSettings: numericSettings),
         .target(name: "MosaicNumerics", dependencies: ["MosaicCore", "CLAPACK"], swiftSettings: numericSettings),
-        .target(name: "MosaicModel", dependencies: ["MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: numericSettings),
-        .target(name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
-                swiftSettings: numericSettings),
+        .target(
+            name: "MosaicModel",
+            dependencies: ["MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: numericSettings),
+        .target(
+            name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
+            swiftSettings: numericSettings),
         .target(name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], swiftSettings: numericSettings),
-        .target(name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit"], swiftSettings: numericSettings),
-        .target(name: "MosaicFisher", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties"], swiftSettings: numericSettings),
-        .target(name: "MosaicDesign", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties"],
-                swiftSettings: numericSettings),
-        .executableTarget(name: "mosaic", dependencies: ["MosaicNumerics", "MosaicDesign", "MosaicFisher", "MosaicProperties",.product(name: "Crypto", package: "swift-crypto"),
-            "MosaicCore", "MosaicModel", "MosaicFit",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit"],
+            swiftSettings: numericSettings),
+        .target(
+            name: "MosaicFisher",
+            dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties"],
+            swiftSettings: numericSettings),
+        .target(
+            name: "MosaicDesign",
+            dependencies: [
+                "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties",
+            ],
+            swiftSettings: numericSettings),
+        .executableTarget(
+            name: "mosaic",
+            dependencies: [
+                "MosaicNumerics", "MosaicDesign", "MosaicFisher", "MosaicProperties",
+                .product(name: "Crypto", package: "swift-crypto"),
+                "MosaicCore", "MosaicModel", "MosaicFit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
         .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicFisherTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicDesignTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicDesign", "MosaicFisher", "MosaicTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
-        .testTarget(name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicProperties", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicPropertiesTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicCAPITests", dependencies: ["MosaicCAPI", "MosaicCore", "MosaicModel", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicFisherTests",
+            dependencies: [
+                "MosaicCore", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties", "MosaicTestSupport",
+            ]),
+        .testTarget(
+            name: "MosaicDesignTests",
+            dependencies: [
+                "MosaicCore", "MosaicModel", "MosaicFit", "MosaicDesign", "MosaicFisher", "MosaicTestSupport",
+            ]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
+        .testTarget(
+            name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicProperties", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicPropertiesTests",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicCAPITests", dependencies: ["MosaicCAPI", "MosaicCore", "MosaicModel", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

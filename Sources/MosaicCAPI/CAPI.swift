@@ -17,7 +17,9 @@ final class PotentialHandle {
         evaluator = ModelEvaluator<Double>(model: file.model)
         symbols = file.model.elements.map { strdup($0.symbol)! }
     }
-    deinit { symbols.forEach { free($0) } }
+    deinit {
+        for symbol in symbols { free(symbol) }
+    }
 }
 
 let versionString: UnsafeMutablePointer<CChar> = strdup(PotentialFile.mosaicVersion)!
@@ -50,8 +52,10 @@ public func mosaic_abi_version() -> Int32 { 2 }
 public func mosaic_version() -> UnsafePointer<CChar> { UnsafePointer(versionString) }
 
 @_cdecl("mosaic_potential_create")
-public func mosaic_potential_create(_ bytes: UnsafePointer<CChar>?, _ size: Int, _ name: UnsafePointer<CChar>?,
-                                    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32) -> OpaquePointer? {
+public func mosaic_potential_create(
+    _ bytes: UnsafePointer<CChar>?, _ size: Int, _ name: UnsafePointer<CChar>?,
+    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> OpaquePointer? {
     let label = name.map { String(cString: $0) } ?? "potential"
     guard let bytes, size > 0 else {
         writeError("\(label): empty potential file (fix: check the path given to pair_coeff)", errorBuffer, errorSize)
@@ -129,7 +133,8 @@ public func mosaic_potential_find_element(
     guard let k = h.file.model.elements.firstIndex(where: { $0.symbol == name }) else {
         let known = h.file.model.elements.map(\.symbol).joined(separator: " ")
         writeError(
-            "element \(name) is not in the potential, which has: \(known) (fix: map each atom type to one of these, or NULL)",
+            "element \(name) is not in the potential, which has: \(known) (fix: map each atom type to one of"
+                + " these, or NULL)",
             errorBuffer, errorSize)
         return Status.element
     }
@@ -146,25 +151,33 @@ public func mosaic_potential_pair_cutoff(_ pointer: OpaquePointer?, _ i: Int32, 
 }
 
 @_cdecl("mosaic_compute")
-public func mosaic_compute(_ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
-                           _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
-                           _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
-                           _ ntypes: Int32, _ f: UnsafeMutablePointer<Double>?, _ energy: UnsafeMutablePointer<Double>?,
-                           _ atomEnergy: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
-                           _ atomVirial: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32) -> Int32 {
+public func mosaic_compute(
+    _ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
+    _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
+    _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
+    _ ntypes: Int32, _ f: UnsafeMutablePointer<Double>?, _ energy: UnsafeMutablePointer<Double>?,
+    _ atomEnergy: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
+    _ atomVirial: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> Int32 {
     guard let h = handle(pointer) else {
         writeError("mosaic_compute: no potential (NULL handle)", errorBuffer, errorSize)
         return Status.input
     }
     if inum == 0 { return Status.ok }
-    guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, let f, inum > 0, natoms > 0, ntypes > 0 else {
+    guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, let f, inum > 0, natoms > 0,
+        ntypes > 0
+    else {
         writeError("mosaic_compute: missing neighbour list, positions, types or forces", errorBuffer, errorSize)
         return Status.input
     }
-    let list = FullNeighbourList(inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
-                                 atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes))
+    let list = FullNeighbourList(
+        inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
+        atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes))
     do {
-        try h.evaluator.evaluate(list, into: FullListOutput(forces: f, energy: energy, atomEnergies: atomEnergy, virial: virial, atomVirials: atomVirial))
+        try h.evaluator.evaluate(
+            list,
+            into: FullListOutput(
+                forces: f, energy: energy, atomEnergies: atomEnergy, virial: virial, atomVirials: atomVirial))
         return Status.ok
     } catch {
         writeError("\(error)", errorBuffer, errorSize)

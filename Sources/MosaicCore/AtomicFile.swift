@@ -17,8 +17,9 @@ public enum AtomicFile {
         } catch let error as MosaicError {
             throw error
         } catch {
-            throw MosaicError(file: path, "cannot write: \(error.localizedDescription)",
-                              fix: "check that the folder exists and is writable")
+            throw MosaicError(
+                file: path, "cannot write: \(error.localizedDescription)",
+                fix: "check that the folder exists and is writable")
         }
     }
 

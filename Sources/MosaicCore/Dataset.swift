@@ -14,7 +14,8 @@ public struct Dataset: Sendable {
             case "json": all += try MVLReader.read(path: path)
             case "xyz", "extxyz": all += try extxyz.read(path: path)
             default:
-                throw MosaicError(file: path, "unknown data format", fix: "use .json (MVL/pymatgen) or .xyz/.extxyz (extended XYZ)")
+                throw MosaicError(
+                    file: path, "unknown data format", fix: "use .json (MVL/pymatgen) or .xyz/.extxyz (extended XYZ)")
             }
         }
         return Dataset(all)
@@ -37,8 +38,9 @@ public struct Dataset: Sendable {
     /// single frames). Returns (kept, heldOut); throws if a pattern matches nothing.
     public func split(holdingOut patterns: [String]) throws -> (train: Dataset, heldOut: Dataset) {
         for pattern in patterns where !structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
-            throw MosaicError(location: "hold-out '\(pattern)'", "matches no group",
-                              fix: "choose one of: \(groups.joined(separator: ", "))")
+            throw MosaicError(
+                location: "hold-out '\(pattern)'", "matches no group",
+                fix: "choose one of: \(groups.joined(separator: ", "))")
         }
         let isHeld = { (s: Structure) in patterns.contains { Dataset.group(s.group, matches: $0) } }
         return (Dataset(structures.filter { !isHeld($0) }), Dataset(structures.filter(isHeld)))

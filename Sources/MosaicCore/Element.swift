@@ -15,8 +15,9 @@ public struct Element: Hashable, Sendable, CustomStringConvertible, Codable {
     /// Looks an element up and throws a clear error for unknown symbols.
     public static func named(_ symbol: String, file: String? = nil, location: String? = nil) throws -> Element {
         guard let element = Element(symbol: symbol) else {
-            throw MosaicError(file: file, location: location, "unknown element '\(symbol)'",
-                              fix: "use a chemical symbol such as Nb, Mo, Ta or W")
+            throw MosaicError(
+                file: file, location: location, "unknown element '\(symbol)'",
+                fix: "use a chemical symbol such as Nb, Mo, Ta or W")
         }
         return element
     }
@@ -24,8 +25,10 @@ public struct Element: Hashable, Sendable, CustomStringConvertible, Codable {
     public init(from decoder: Decoder) throws {
         let symbol = try decoder.singleValueContainer().decode(String.self)
         guard let element = Element(symbol: symbol) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "unknown element '\(symbol)'"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown element '\(symbol)'"))
         }
         self = element
     }

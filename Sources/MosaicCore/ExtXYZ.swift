@@ -15,10 +15,15 @@ public struct ExtXYZ {
         public var stress = "stress"
         public var virial = "virial"
         public var group = "config_type"
-        public init(energy: String = "energy", forces: String = "forces", stress: String = "stress",
-                    virial: String = "virial", group: String = "config_type") {
-            self.energy = energy; self.forces = forces; self.stress = stress
-            self.virial = virial; self.group = group
+        public init(
+            energy: String = "energy", forces: String = "forces", stress: String = "stress",
+            virial: String = "virial", group: String = "config_type"
+        ) {
+            self.energy = energy
+            self.forces = forces
+            self.stress = stress
+            self.virial = virial
+            self.group = group
         }
     }
 
@@ -47,33 +52,46 @@ public struct ExtXYZ {
 
     /// Parses the text of an extended XYZ file; `name` labels the structures and errors.
     public func parse(_ text: String, name: String) throws -> [Structure] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         var structures: [Structure] = []
         var line = 0
         let stem = (name as NSString).deletingPathExtension
         while line < lines.count {
-            if lines[line].isEmpty { line += 1; continue }
+            if lines[line].isEmpty {
+                line += 1
+                continue
+            }
             let frame = structures.count
             func fail(_ at: Int, _ message: String, _ fix: String) -> MosaicError {
                 MosaicError(location: "frame \(frame), line \(at + 1)", message, fix: fix)
             }
             guard let count = Int(lines[line]), count > 0 else {
-                throw fail(line, "expected the number of atoms, found '\(lines[line])'", "each frame starts with a positive atom count")
+                throw fail(
+                    line, "expected the number of atoms, found '\(lines[line])'",
+                    "each frame starts with a positive atom count")
             }
             guard line + 1 < lines.count else {
                 throw fail(line, "file ends after the atom count", "complete or remove the last frame")
             }
-            let header = try Self.keyValues(String(lines[line + 1])).mapError { fail(line + 1, $0, "quote values that contain spaces") }
+            let header = try Self.keyValues(String(lines[line + 1])).mapError {
+                fail(line + 1, $0, "quote values that contain spaces")
+            }
             let properties = try Self.properties(header["Properties"] ?? "species:S:1:pos:R:3")
                 .mapError { fail(line + 1, $0, "write Properties=name:type:columns:...") }
             let expectedColumns = properties.reduce(0) { $0 + $1.columns }
             var columns: [String: [[Substring]]] = [:]
             for atom in 0..<count {
                 let at = line + 2 + atom
-                guard at < lines.count, !lines[at].isEmpty else { throw fail(at - 1, "file ends after \(atom) of \(count) atoms", "complete or remove the last frame") }
+                guard at < lines.count, !lines[at].isEmpty else {
+                    throw fail(at - 1, "file ends after \(atom) of \(count) atoms", "complete or remove the last frame")
+                }
                 let fields = lines[at].split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard fields.count == expectedColumns else {
-                    throw fail(at, "\(fields.count) columns, Properties announces \(expectedColumns)", "make every atom line match Properties")
+                    throw fail(
+                        at, "\(fields.count) columns, Properties announces \(expectedColumns)",
+                        "make every atom line match Properties")
                 }
                 var offset = 0
                 for property in properties {
@@ -85,15 +103,22 @@ public struct ExtXYZ {
                 guard let rows = columns[name] else { return nil }
                 return try rows.enumerated().map { atom, row in
                     let v = row.compactMap { Double($0) }
-                    guard v.count == 3 else { throw fail(line + 2 + atom, "'\(name)' needs 3 numbers, found '\(row.joined(separator: " "))'", "fix the numbers") }
+                    guard v.count == 3 else {
+                        throw fail(
+                            line + 2 + atom, "'\(name)' needs 3 numbers, found '\(row.joined(separator: " "))'",
+                            "fix the numbers")
+                    }
                     return Vec3(v[0], v[1], v[2])
                 }
             }
-            guard let positions = try numbers("pos") else { throw fail(line + 1, "Properties has no 'pos'", "add pos:R:3") }
+            guard let positions = try numbers("pos") else {
+                throw fail(line + 1, "Properties has no 'pos'", "add pos:R:3")
+            }
             var elements: [Element] = []
             if let species = columns["species"] {
                 for (atom, row) in species.enumerated() {
-                    elements.append(try Element.named(String(row[0]), location: "frame \(frame), line \(line + 3 + atom)"))
+                    elements.append(
+                        try Element.named(String(row[0]), location: "frame \(frame), line \(line + 3 + atom)"))
                 }
             } else if let numbersZ = columns["Z"] {
                 for (atom, row) in numbersZ.enumerated() {
@@ -107,48 +132,71 @@ public struct ExtXYZ {
             }
             let forces = try numbers(keys.forces)
             if requireForces && forces == nil {
-                throw fail(line + 1, "no '\(keys.forces)' column", "add forces:R:3 to Properties or choose the forces key")
+                throw fail(
+                    line + 1, "no '\(keys.forces)' column", "add forces:R:3 to Properties or choose the forces key")
             }
             var pbc = [false, false, false]
             var cell = Matrix3.identity
             if let lattice = header["Lattice"] {
                 let v = lattice.split(separator: " ").compactMap { Double($0) }
-                guard v.count == 9 else { throw fail(line + 1, "Lattice needs 9 numbers, found '\(lattice)'", "write Lattice=\"ax ay az bx by bz cx cy cz\"") }
+                guard v.count == 9 else {
+                    throw fail(
+                        line + 1, "Lattice needs 9 numbers, found '\(lattice)'",
+                        "write Lattice=\"ax ay az bx by bz cx cy cz\"")
+                }
                 cell = Matrix3(Vec3(v[0], v[1], v[2]), Vec3(v[3], v[4], v[5]), Vec3(v[6], v[7], v[8]))
                 pbc = [true, true, true]
             }
             if let flags = header["pbc"] {
                 let parsed = flags.split(separator: " ").map { ["T", "True", "true", "1"].contains(String($0)) }
-                guard parsed.count == 3 else { throw fail(line + 1, "pbc needs 3 flags, found '\(flags)'", "write pbc=\"T T T\"") }
+                guard parsed.count == 3 else {
+                    throw fail(line + 1, "pbc needs 3 flags, found '\(flags)'", "write pbc=\"T T T\"")
+                }
                 pbc = parsed
             }
             var energy: Double? = nil
             if let e = header[keys.energy] {
-                guard let value = Double(e) else { throw fail(line + 1, "\(keys.energy)='\(e)' is not a number", "fix the energy") }
+                guard let value = Double(e) else {
+                    throw fail(line + 1, "\(keys.energy)='\(e)' is not a number", "fix the energy")
+                }
                 energy = value
             }
             var stress: SymmetricTensor? = nil
             if let s = header[keys.stress] {
                 let v = s.split(separator: " ").compactMap { Double($0) }
                 switch v.count {
-                case 9: stress = SymmetricTensor(xx: v[0], yy: v[4], zz: v[8], yz: 0.5 * (v[5] + v[7]), xz: 0.5 * (v[2] + v[6]), xy: 0.5 * (v[1] + v[3]))
+                case 9:
+                    stress = SymmetricTensor(
+                        xx: v[0], yy: v[4], zz: v[8], yz: 0.5 * (v[5] + v[7]), xz: 0.5 * (v[2] + v[6]),
+                        xy: 0.5 * (v[1] + v[3]))
                 case 6: stress = SymmetricTensor(voigt: v)
-                default: throw fail(line + 1, "\(keys.stress) needs 9 or 6 numbers, found \(v.count)", "write a 3x3 or Voigt stress in eV/Å³")
+                default:
+                    throw fail(
+                        line + 1, "\(keys.stress) needs 9 or 6 numbers, found \(v.count)",
+                        "write a 3x3 or Voigt stress in eV/Å³")
                 }
             } else if let w = header[keys.virial] {
                 let v = w.split(separator: " ").compactMap { Double($0) }
-                guard v.count == 9 else { throw fail(line + 1, "\(keys.virial) needs 9 numbers, found \(v.count)", "write a 3x3 virial in eV") }
+                guard v.count == 9 else {
+                    throw fail(line + 1, "\(keys.virial) needs 9 numbers, found \(v.count)", "write a 3x3 virial in eV")
+                }
                 let volume = abs(cell.determinant)
-                guard volume > 0, pbc.allSatisfy({ $0 }) else { throw fail(line + 1, "a virial needs a periodic cell", "add Lattice") }
-                let virial = SymmetricTensor(xx: v[0], yy: v[4], zz: v[8], yz: 0.5 * (v[5] + v[7]), xz: 0.5 * (v[2] + v[6]), xy: 0.5 * (v[1] + v[3]))
+                guard volume > 0, pbc.allSatisfy({ $0 }) else {
+                    throw fail(line + 1, "a virial needs a periodic cell", "add Lattice")
+                }
+                let virial = SymmetricTensor(
+                    xx: v[0], yy: v[4], zz: v[8], yz: 0.5 * (v[5] + v[7]), xz: 0.5 * (v[2] + v[6]),
+                    xy: 0.5 * (v[1] + v[3]))
                 stress = virial.scaled(-1 / volume)
             }
             var info: [String: String] = [:]
-            for (k, v) in header where !["Lattice", "Properties", "pbc", keys.energy, keys.stress, keys.virial].contains(k) { info[k] = v }
+            for (k, v) in header
+            where !["Lattice", "Properties", "pbc", keys.energy, keys.stress, keys.virial].contains(k) { info[k] = v }
             let group = header[keys.group].map { "\(stem)/\($0)" } ?? stem
-            let structure = Structure(cell: cell, pbc: pbc, positions: positions, elements: elements, energy: energy,
-                                      forces: forces, stress: stress, group: group,
-                                      source: "\(name) frame \(frame) (line \(line + 1))", info: info)
+            let structure = Structure(
+                cell: cell, pbc: pbc, positions: positions, elements: elements, energy: energy,
+                forces: forces, stress: stress, group: group,
+                source: "\(name) frame \(frame) (line \(line + 1))", info: info)
             try structure.validate()
             structures.append(structure)
             line += 2 + count
@@ -164,11 +212,14 @@ public struct ExtXYZ {
             var header = "Lattice=\"\(s.cell.flat.map { fmt($0) }.joined(separator: " "))\" "
             header += "Properties=species:S:1:pos:R:3" + (s.forces != nil ? ":forces:R:3" : "")
             if let e = s.energy { header += " energy=\(fmt(e))" }
-            if let t = s.stress { header += " stress=\"\(t.matrix.flatMap { $0 }.map { fmt($0) }.joined(separator: " "))\"" }
+            if let t = s.stress {
+                header += " stress=\"\(t.matrix.flatMap { $0 }.map { fmt($0) }.joined(separator: " "))\""
+            }
             header += " pbc=\"\(s.pbc.map { $0 ? "T" : "F" }.joined(separator: " "))\""
             out += header + "\n"
             for i in 0..<s.count {
-                var line = "\(s.elements[i].symbol) \(fmt(s.positions[i].x)) \(fmt(s.positions[i].y)) \(fmt(s.positions[i].z))"
+                var line =
+                    "\(s.elements[i].symbol) \(fmt(s.positions[i].x)) \(fmt(s.positions[i].y)) \(fmt(s.positions[i].z))"
                 if let f = s.forces?[i] { line += " \(fmt(f.x)) \(fmt(f.y)) \(fmt(f.z))" }
                 out += line + "\n"
             }
@@ -188,32 +239,54 @@ public struct ExtXYZ {
             while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
             guard i < chars.count else { break }
             var key = ""
-            while i < chars.count, chars[i] != "=", chars[i] != " " { key.append(chars[i]); i += 1 }
-            guard i < chars.count, chars[i] == "=" else { result[key] = "T"; continue }
+            while i < chars.count, chars[i] != "=", chars[i] != " " {
+                key.append(chars[i])
+                i += 1
+            }
+            guard i < chars.count, chars[i] == "=" else {
+                result[key] = "T"
+                continue
+            }
             i += 1
             var value = ""
             if i < chars.count, chars[i] == "\"" {
                 i += 1
-                while i < chars.count, chars[i] != "\"" { value.append(chars[i]); i += 1 }
-                guard i < chars.count else { return .failure(ParseFailure(message: "unterminated quote in the value of '\(key)'")) }
+                while i < chars.count, chars[i] != "\"" {
+                    value.append(chars[i])
+                    i += 1
+                }
+                guard i < chars.count else {
+                    return .failure(ParseFailure(message: "unterminated quote in the value of '\(key)'"))
+                }
                 i += 1
             } else {
-                while i < chars.count, chars[i] != " " { value.append(chars[i]); i += 1 }
+                while i < chars.count, chars[i] != " " {
+                    value.append(chars[i])
+                    i += 1
+                }
             }
             result[key] = value.trimmingCharacters(in: .whitespaces)
         }
         return .success(result)
     }
 
-    struct Property { let name: String; let type: Character; let columns: Int }
+    struct Property {
+        let name: String
+        let type: Character
+        let columns: Int
+    }
 
     static func properties(_ spec: String) -> Result<[Property], ParseFailure> {
         let parts = spec.split(separator: ":")
-        guard parts.count % 3 == 0 else { return .failure(ParseFailure(message: "Properties '\(spec)' is not a list of name:type:columns")) }
+        guard parts.count % 3 == 0 else {
+            return .failure(ParseFailure(message: "Properties '\(spec)' is not a list of name:type:columns"))
+        }
         var result: [Property] = []
         for k in stride(from: 0, to: parts.count, by: 3) {
             guard let columns = Int(parts[k + 2]), columns > 0, let type = parts[k + 1].first else {
-                return .failure(ParseFailure(message: "Properties entry '\(parts[k]):\(parts[k + 1]):\(parts[k + 2])' is malformed"))
+                return .failure(
+                    ParseFailure(message: "Properties entry '\(parts[k]):\(parts[k + 1]):\(parts[k + 2])' is malformed")
+                )
             }
             result.append(Property(name: String(parts[k]), type: type, columns: columns))
         }

@@ -16,9 +16,10 @@ public struct Matrix3: Equatable, Sendable {
     public init(_ a: Vec3, _ b: Vec3, _ c: Vec3) { rows = (a, b, c) }
     public init(rows: [[Double]]) {
         precondition(rows.count == 3 && rows.allSatisfy { $0.count == 3 })
-        self.init(Vec3(rows[0][0], rows[0][1], rows[0][2]),
-                  Vec3(rows[1][0], rows[1][1], rows[1][2]),
-                  Vec3(rows[2][0], rows[2][1], rows[2][2]))
+        self.init(
+            Vec3(rows[0][0], rows[0][1], rows[0][2]),
+            Vec3(rows[1][0], rows[1][1], rows[1][2]),
+            Vec3(rows[2][0], rows[2][1], rows[2][2]))
     }
     public static let identity = Matrix3(Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(0, 0, 1))
     public static func diagonal(_ d: Vec3) -> Matrix3 {
@@ -37,7 +38,11 @@ public struct Matrix3: Equatable, Sendable {
     }
     public subscript(row: Int, column: Int) -> Double {
         get { self[row][column] }
-        set { var r = self[row]; r[column] = newValue; self[row] = r }
+        set {
+            var r = self[row]
+            r[column] = newValue
+            self[row] = r
+        }
     }
     public var a: Vec3 { rows.0 }
     public var b: Vec3 { rows.1 }
@@ -45,8 +50,9 @@ public struct Matrix3: Equatable, Sendable {
 
     public var determinant: Double { dot(rows.0, cross(rows.1, rows.2)) }
     public var transposed: Matrix3 {
-        Matrix3(Vec3(rows.0.x, rows.1.x, rows.2.x), Vec3(rows.0.y, rows.1.y, rows.2.y),
-                Vec3(rows.0.z, rows.1.z, rows.2.z))
+        Matrix3(
+            Vec3(rows.0.x, rows.1.x, rows.2.x), Vec3(rows.0.y, rows.1.y, rows.2.y),
+            Vec3(rows.0.z, rows.1.z, rows.2.z))
     }
     /// The inverse, or nil when the matrix is (numerically) singular.
     public var inverse: Matrix3? {
@@ -54,7 +60,8 @@ public struct Matrix3: Equatable, Sendable {
         let scale = norm(rows.0) * norm(rows.1) * norm(rows.2)
         guard det.isFinite, scale > 0, abs(det) > 1e-12 * scale else { return nil }
         // Columns of the inverse are the reciprocal vectors.
-        let r0 = cross(rows.1, rows.2) / det, r1 = cross(rows.2, rows.0) / det
+        let r0 = cross(rows.1, rows.2) / det
+        let r1 = cross(rows.2, rows.0) / det
         let r2 = cross(rows.0, rows.1) / det
         return Matrix3(r0, r1, r2).transposed
     }
@@ -66,13 +73,18 @@ public struct Matrix3: Equatable, Sendable {
     public static func == (lhs: Matrix3, rhs: Matrix3) -> Bool {
         lhs.rows.0 == rhs.rows.0 && lhs.rows.1 == rhs.rows.1 && lhs.rows.2 == rhs.rows.2
     }
-    public var flat: [Double] { [rows.0.x, rows.0.y, rows.0.z, rows.1.x, rows.1.y, rows.1.z, rows.2.x, rows.2.y, rows.2.z] }
+    public var flat: [Double] {
+        [rows.0.x, rows.0.y, rows.0.z, rows.1.x, rows.1.y, rows.1.z, rows.2.x, rows.2.y, rows.2.z]
+    }
 }
 
 /// A symmetric 3x3 tensor in Voigt order (xx, yy, zz, yz, xz, xy).
 public struct SymmetricTensor: Equatable, Sendable {
     public var voigt: [Double]
-    public init(voigt: [Double]) { precondition(voigt.count == 6); self.voigt = voigt }
+    public init(voigt: [Double]) {
+        precondition(voigt.count == 6)
+        self.voigt = voigt
+    }
     public init(xx: Double, yy: Double, zz: Double, yz: Double, xz: Double, xy: Double) {
         voigt = [xx, yy, zz, yz, xz, xy]
     }

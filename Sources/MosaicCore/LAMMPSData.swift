@@ -13,10 +13,14 @@ public struct LAMMPSData {
 
     public init(_ structure: Structure) throws {
         guard structure.isPeriodic, let inverse = structure.cell.inverse else {
-            throw MosaicError(location: structure.source, "LAMMPS data needs a periodic, invertible cell", fix: "use a periodic structure")
+            throw MosaicError(
+                location: structure.source, "LAMMPS data needs a periodic, invertible cell",
+                fix: "use a periodic structure")
         }
         self.structure = structure
-        let a = structure.cell.a, b = structure.cell.b, c = structure.cell.c
+        let a = structure.cell.a
+        let b = structure.cell.b
+        let c = structure.cell.c
         let lx = norm(a)
         let ahat = a / lx
         let xy = dot(b, ahat)
@@ -41,7 +45,9 @@ public struct LAMMPSData {
         let inverse = cell.inverse!
         for i in 0..<s.count {
             guard let type = elements.firstIndex(of: s.elements[i]) else {
-                throw MosaicError(location: s.source, "element \(s.elements[i]) is not among the data-file types", fix: "list it in elements")
+                throw MosaicError(
+                    location: s.source, "element \(s.elements[i]) is not among the data-file types",
+                    fix: "list it in elements")
             }
             // Wrap into the box so LAMMPS needs no remapping.
             var f = inverse.leftMultiply(rotation.leftMultiply(s.positions[i]))

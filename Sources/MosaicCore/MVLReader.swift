@@ -10,10 +10,20 @@ import Foundation
 public enum MVLReader {
     struct Entry: Decodable {
         struct Species: Decodable { let element: String }
-        struct Site: Decodable { let species: [Species]; let abc: [Double] }
+        struct Site: Decodable {
+            let species: [Species]
+            let abc: [Double]
+        }
         struct Lattice: Decodable { let matrix: [[Double]] }
-        struct PymatgenStructure: Decodable { let lattice: Lattice; let sites: [Site] }
-        struct Outputs: Decodable { let energy: Double?; let forces: [[Double]]?; let stress: [Double]? }
+        struct PymatgenStructure: Decodable {
+            let lattice: Lattice
+            let sites: [Site]
+        }
+        struct Outputs: Decodable {
+            let energy: Double?
+            let forces: [[Double]]?
+            let stress: [Double]?
+        }
         let structure: PymatgenStructure
         let outputs: Outputs
         let notes: [String: String]?
@@ -30,8 +40,9 @@ public enum MVLReader {
         do {
             entries = try JSONDecoder().decode([Entry].self, from: data)
         } catch let error as DecodingError {
-            throw MosaicError(file: path, describeDecodingError(error),
-                              fix: "each entry needs structure.lattice.matrix, structure.sites and outputs")
+            throw MosaicError(
+                file: path, describeDecodingError(error),
+                fix: "each entry needs structure.lattice.matrix, structure.sites and outputs")
         }
         let stem = (name as NSString).deletingPathExtension
         return try entries.enumerated().map { index, entry in
@@ -39,8 +50,10 @@ public enum MVLReader {
         }
     }
 
-    static func structure(from entry: Entry, stem: String, path: String, index: Int,
-                          requireForces: Bool) throws -> Structure {
+    static func structure(
+        from entry: Entry, stem: String, path: String, index: Int,
+        requireForces: Bool
+    ) throws -> Structure {
         let location = "entry \(index)"
         func fail(_ message: String, _ fix: String) -> MosaicError {
             MosaicError(file: path, location: location, message, fix: fix)
@@ -64,8 +77,9 @@ public enum MVLReader {
         var forces: [Vec3]? = nil
         if let raw = entry.outputs.forces, !raw.isEmpty {
             guard raw.count == positions.count, raw.allSatisfy({ $0.count == 3 }) else {
-                throw fail("outputs.forces has \(raw.count) rows for \(positions.count) atoms (3 numbers each expected)",
-                           "give one force vector per site")
+                throw fail(
+                    "outputs.forces has \(raw.count) rows for \(positions.count) atoms (3 numbers each expected)",
+                    "give one force vector per site")
             }
             forces = raw.map { Vec3($0[0], $0[1], $0[2]) }
         } else if requireForces {
@@ -73,7 +87,9 @@ public enum MVLReader {
         }
         var stress: SymmetricTensor? = nil
         if let s = entry.outputs.stress, !s.isEmpty {
-            guard s.count == 6 else { throw fail("outputs.stress has \(s.count) numbers, 6 expected", "give xx yy zz xy yz zx in kbar") }
+            guard s.count == 6 else {
+                throw fail("outputs.stress has \(s.count) numbers, 6 expected", "give xx yy zz xy yz zx in kbar")
+            }
             // VASP kbar (xx, yy, zz, xy, yz, zx), compressive positive -> eV/Å³, tensile positive.
             let k = -Units.kbarInGPa / Units.eVPerCubicAngstromInGPa
             stress = SymmetricTensor(xx: k * s[0], yy: k * s[1], zz: k * s[2], yz: k * s[4], xz: k * s[5], xy: k * s[3])
@@ -88,9 +104,10 @@ public enum MVLReader {
                 info["frame"] = String(parts[1])
             }
         }
-        let result = Structure(cell: cell, positions: positions, elements: elements, energy: energy,
-                               forces: forces, stress: stress, group: group,
-                               source: "\((path as NSString).lastPathComponent) entry \(index)", info: info)
+        let result = Structure(
+            cell: cell, positions: positions, elements: elements, energy: energy,
+            forces: forces, stress: stress, group: group,
+            source: "\((path as NSString).lastPathComponent) entry \(index)", info: info)
         do { try result.validate() } catch let error as MosaicError { throw error.inFile(path) }
         return result
     }

@@ -20,7 +20,8 @@ public struct NeighbourList: Sendable {
         // spanning the atoms.
         var frame = structure.cell
         for d in 0..<3 where !structure.pbc[d] {
-            var axis = Vec3(0, 0, 0); axis[d] = 1
+            var axis = Vec3(0, 0, 0)
+            axis[d] = 1
             let extent = structure.positions.map { $0[d] }
             frame[d] = axis * max(1.0, (extent.max()! - extent.min()!) + 1.0)
         }
@@ -35,10 +36,12 @@ public struct NeighbourList: Sendable {
         // Local atoms wrapped into the cell along periodic directions.
         var fractional = structure.positions.map { inverse.leftMultiply($0) }
         for i in 0..<n { for d in 0..<3 where structure.pbc[d] { fractional[i][d] -= fractional[i][d].rounded(.down) } }
-        var lower = Vec3(0, 0, 0), upper = Vec3(1, 1, 1)
+        var lower = Vec3(0, 0, 0)
+        var upper = Vec3(1, 1, 1)
         for d in 0..<3 {
             if structure.pbc[d] {
-                lower[d] = -pad[d]; upper[d] = 1 + pad[d]
+                lower[d] = -pad[d]
+                upper[d] = 1 + pad[d]
             } else {
                 lower[d] = fractional.map { $0[d] }.min()! - 1e-9
                 upper[d] = fractional.map { $0[d] }.max()! + 1e-9
@@ -48,17 +51,21 @@ public struct NeighbourList: Sendable {
         var pointFractional = fractional
         var pointOwner = Array(0..<n)
         let reach = (0..<3).map { structure.pbc[$0] ? Int((pad[$0]).rounded(.up)) : 0 }
-        for sa in -reach[0]...reach[0] { for sb in -reach[1]...reach[1] { for sc in -reach[2]...reach[2] {
-            if sa == 0 && sb == 0 && sc == 0 { continue }
-            let shift = Vec3(Double(sa), Double(sb), Double(sc))
-            for i in 0..<n {
-                let f = fractional[i] + shift
-                if f.x >= lower.x, f.x < upper.x, f.y >= lower.y, f.y < upper.y, f.z >= lower.z, f.z < upper.z {
-                    pointFractional.append(f)
-                    pointOwner.append(i)
+        for sa in -reach[0]...reach[0] {
+            for sb in -reach[1]...reach[1] {
+                for sc in -reach[2]...reach[2] {
+                    if sa == 0 && sb == 0 && sc == 0 { continue }
+                    let shift = Vec3(Double(sa), Double(sb), Double(sc))
+                    for i in 0..<n {
+                        let f = fractional[i] + shift
+                        if f.x >= lower.x, f.x < upper.x, f.y >= lower.y, f.y < upper.y, f.z >= lower.z, f.z < upper.z {
+                            pointFractional.append(f)
+                            pointOwner.append(i)
+                        }
+                    }
                 }
             }
-        } } }
+        }
         // Bins at least `pad` wide in fractional units, so neighbours lie in adjacent bins.
         var bins = [Int](repeating: 1, count: 3)
         for d in 0..<3 {
@@ -88,7 +95,10 @@ public struct NeighbourList: Sendable {
         for k in 0..<binCount { binStart[k + 1] += binStart[k] }
         var fill = binStart
         var sorted = [Int](repeating: 0, count: pointFractional.count)
-        for p in 0..<pointFractional.count { sorted[fill[binOf[p]]] = p; fill[binOf[p]] += 1 }
+        for p in 0..<pointFractional.count {
+            sorted[fill[binOf[p]]] = p
+            fill[binOf[p]] += 1
+        }
         let cartesian = pointFractional.map { frame.leftMultiply($0) }
 
         var start = [0]

@@ -23,9 +23,11 @@ public struct Structure: Sendable {
     /// Free-form extra information (e.g. frame index inside a trajectory).
     public var info: [String: String]
 
-    public init(cell: Matrix3, pbc: [Bool] = [true, true, true], positions: [Vec3], elements: [Element],
-                energy: Double? = nil, forces: [Vec3]? = nil, stress: SymmetricTensor? = nil,
-                group: String = "default", source: String = "", info: [String: String] = [:]) {
+    public init(
+        cell: Matrix3, pbc: [Bool] = [true, true, true], positions: [Vec3], elements: [Element],
+        energy: Double? = nil, forces: [Vec3]? = nil, stress: SymmetricTensor? = nil,
+        group: String = "default", source: String = "", info: [String: String] = [:]
+    ) {
         self.cell = cell
         self.pbc = pbc
         self.positions = positions
@@ -54,8 +56,9 @@ public struct Structure: Sendable {
             throw fail("\(elements.count) elements for \(positions.count) positions", "give one element per atom")
         }
         if pbc.contains(true), cell.inverse == nil {
-            throw fail("the cell is not invertible (lattice vectors are linearly dependent)",
-                       "check the Lattice / lattice.matrix entry")
+            throw fail(
+                "the cell is not invertible (lattice vectors are linearly dependent)",
+                "check the Lattice / lattice.matrix entry")
         }
         for (i, p) in positions.enumerated() where !(p.x.isFinite && p.y.isFinite && p.z.isFinite) {
             throw fail("position of atom \(i) is not finite", "check the coordinates")
@@ -92,12 +95,16 @@ public struct Structure: Sendable {
         copy.positions = []
         copy.elements = []
         var newForces: [Vec3] = []
-        for i in 0..<n0 { for j in 0..<n1 { for k in 0..<n2 {
-            let shift = Double(i) * cell.a + Double(j) * cell.b + Double(k) * cell.c
-            copy.positions += positions.map { $0 + shift }
-            copy.elements += elements
-            if let forces { newForces += forces }
-        } } }
+        for i in 0..<n0 {
+            for j in 0..<n1 {
+                for k in 0..<n2 {
+                    let shift = Double(i) * cell.a + Double(j) * cell.b + Double(k) * cell.c
+                    copy.positions += positions.map { $0 + shift }
+                    copy.elements += elements
+                    if let forces { newForces += forces }
+                }
+            }
+        }
         copy.cell = Matrix3(Double(n0) * cell.a, Double(n1) * cell.b, Double(n2) * cell.c)
         copy.energy = energy.map { $0 * Double(n0 * n1 * n2) }
         copy.forces = forces == nil ? nil : newForces

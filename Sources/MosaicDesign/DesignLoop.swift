@@ -1,8 +1,8 @@
 import Foundation
 import MosaicCore
-import MosaicModel
-import MosaicFit
 import MosaicFisher
+import MosaicFit
+import MosaicModel
 import MosaicProperties
 
 /// Settings of the adaptive design loop.
@@ -80,26 +80,33 @@ public final class DesignLoop {
     let statePath: String?
     let progress: (String) -> Void
 
-    public init(settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
-                statePath: String?, progress: @escaping (String) -> Void = { _ in }) throws {
+    public init(
+        settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
+        statePath: String?, progress: @escaping (String) -> Void = { _ in }
+    ) throws {
         self.settings = settings
         self.train = train
         self.validation = validation
         self.elastic = elastic
         self.surfaces = surfaces
         guard let distance = train.nearestNeighbourDistance() else {
-            throw MosaicError("the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")
+            throw MosaicError(
+                "the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")
         }
         nearestNeighbour = distance
         self.statePath = statePath
         self.progress = progress
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
             guard let data = FileManager.default.contents(atPath: statePath),
-                  let saved = try? JSONDecoder.mosaic.decode(DesignState.self, from: data) else {
-                throw MosaicError(file: statePath, "cannot read the saved design state", fix: "delete it to start afresh")
+                let saved = try? JSONDecoder.mosaic.decode(DesignState.self, from: data)
+            else {
+                throw MosaicError(
+                    file: statePath, "cannot read the saved design state", fix: "delete it to start afresh")
             }
             guard saved.settings == settings else {
-                throw MosaicError(file: statePath, "the saved design state was made with other settings", fix: "delete it or use the same options")
+                throw MosaicError(
+                    file: statePath, "the saved design state was made with other settings",
+                    fix: "delete it or use the same options")
             }
             state = saved
             progress("resuming: \(saved.candidates.count) candidates already evaluated")
@@ -129,8 +136,9 @@ public final class DesignLoop {
         }
         let base = library.terms.filter(\.isBaseline)
         for term in library.terms where !base.contains(term) {
-            _ = try evaluate(CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
-                             change: "single term '\(term.name)'", staged: true)
+            _ = try evaluate(
+                CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
+                change: "single term '\(term.name)'", staged: true)
         }
         var best = try evaluate(library, parent: nil, change: "all single terms combined", staged: true)
         markBest(best.id)
@@ -144,14 +152,21 @@ public final class DesignLoop {
             let proposals = try propose(best.model).filter { change in
                 let key = "\(best.id)|\(change)"
                 guard !tried.contains(key), seen.insert(key).inserted,
-                      let model = try? change.apply(to: best.model) else { return false }
+                    let model = try? change.apply(to: best.model)
+                else { return false }
                 return model.freeParameterCount <= settings.budgetParameters
             }
-            guard !proposals.isEmpty else { state.stop = "no reconfiguration left to try"; break }
+            guard !proposals.isEmpty else {
+                state.stop = "no reconfiguration left to try"
+                break
+            }
             var round: [CandidateRecord] = []
-            for change in proposals.prefix(settings.proposalsPerRound) where state.candidates.count < settings.maxCandidates {
+            for change in proposals.prefix(settings.proposalsPerRound)
+            where state.candidates.count < settings.maxCandidates {
                 tried.insert("\(best.id)|\(change)")
-                round.append(try evaluate(try change.apply(to: best.model), parent: best.id, change: change.description, staged: false))
+                round.append(
+                    try evaluate(
+                        try change.apply(to: best.model), parent: best.id, change: change.description, staged: false))
             }
             let better = round.filter { c in
                 c.score < best.score * (1 - settings.improvement)
@@ -159,10 +174,14 @@ public final class DesignLoop {
             }
             // The best of the round, or a smaller model within `tolerance` of it (parsimony).
             guard let lowest = better.min(by: { $0.score < $1.score }) else {
-                if proposals.count <= settings.proposalsPerRound { state.stop = "no reconfiguration improves the score"; break }
+                if proposals.count <= settings.proposalsPerRound {
+                    state.stop = "no reconfiguration improves the score"
+                    break
+                }
                 continue
             }
-            let chosen = better.filter { $0.score <= lowest.score * (1 + settings.tolerance) }
+            let chosen =
+                better.filter { $0.score <= lowest.score * (1 + settings.tolerance) }
                 .min { ($0.parameters, $0.score) < ($1.parameters, $1.score) } ?? lowest
             best = chosen
             anchor = min(anchor, chosen.score)
@@ -175,40 +194,54 @@ public final class DesignLoop {
 
     func markBest(_ id: Int) {
         state.best = id
-        for k in state.candidates.indices { state.candidates[k].accepted = state.candidates[k].id == id || state.candidates[k].accepted }
+        for k in state.candidates.indices {
+            state.candidates[k].accepted = state.candidates[k].id == id || state.candidates[k].accepted
+        }
     }
 
     /// Trains and scores one configuration.
-    func assess(_ start: CompositeModel, parent: Int?, change: String, staged: Bool, id: Int) throws -> CandidateRecord {
+    func assess(_ start: CompositeModel, parent: Int?, change: String, staged: Bool, id: Int) throws -> CandidateRecord
+    {
         let clock = Date()
         let model = try settings.trainer(staged: staged).train(start, data: train).model
         let seconds = Date().timeIntervalSince(clock)
         let validationReport = EvaluationReport(model: model, data: try PreparedDataset(validation, model: model))
-        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
+        let fim = try FisherAnalysis(
+            model: model, data: try PreparedDataset(train, model: model), weights: settings.weights,
+            coordinates: .relative)
         var properties: PropertyReport? = nil
         if settings.useProperties, !elastic.isEmpty {
-            properties = try? PropertyReport.compute(model: model, elastic: elastic, surfaces: surfaces, vacancyCells: 0)
+            properties = try? PropertyReport.compute(
+                model: model, elastic: elastic, surfaces: surfaces, vacancyCells: 0)
         }
         let scorer = PropertyScore()
         // A model without a stable, zero-pressure bcc lattice cannot be chosen.
-        let total = settings.useProperties && !elastic.isEmpty && properties == nil
+        let total =
+            settings.useProperties && !elastic.isEmpty && properties == nil
             ? .infinity : scorer.score(properties: properties, errors: validationReport.overall).score
         let propertyOnly = properties.map { scorer.score(properties: $0, errors: nil).score }
-        return CandidateRecord(id: id, parent: parent, change: change, terms: DesignLoop.summary(model), parameters: model.freeParameterCount,
-                               validation: validationReport.overall, propertyScore: propertyOnly, score: total.isFinite ? total : .infinity,
-                               conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
-                               accepted: false, model: model)
+        return CandidateRecord(
+            id: id, parent: parent, change: change, terms: DesignLoop.summary(model),
+            parameters: model.freeParameterCount,
+            validation: validationReport.overall, propertyScore: propertyOnly,
+            score: total.isFinite ? total : .infinity,
+            conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
+            accepted: false, model: model)
     }
 
     /// Reconfigurations of `model`, most promising first: prune what the sloppiest FIM modes point at,
     /// remove single terms, then grow capacity within the budget.
     func propose(_ model: CompositeModel) throws -> [Reconfiguration] {
         var shrink: [Reconfiguration] = []
-        let fim = try FisherAnalysis(model: model, data: try PreparedDataset(train, model: model), weights: settings.weights, coordinates: .relative)
+        let fim = try FisherAnalysis(
+            model: model, data: try PreparedDataset(train, model: model), weights: settings.weights,
+            coordinates: .relative)
         // Fixing or fusing what the sloppiest mode points at: first when the mode is an (almost) exact
         // redundancy, after the structural prunes otherwise.
         let sloppiest = Reconfiguration.sloppiestModeChanges(model, fim: fim)
-        let redundant = fim.sloppyModes.first.map { fim.eigenvalues[$0] < settings.redundancyThreshold * fim.largestEigenvalue } ?? false
+        let redundant =
+            fim.sloppyModes.first.map { fim.eigenvalues[$0] < settings.redundancyThreshold * fim.largestEigenvalue }
+            ?? false
         if redundant { shrink += sloppiest }
         let ids = model.parameterIDs
         for mode in fim.sloppyModes.prefix(3) {
@@ -222,7 +255,9 @@ public final class DesignLoop {
         // Then whole terms, one at a time (the FIM may spread a redundant term over many modes).
         let removable = model.terms.filter { !$0.isBaseline }
         if removable.count > 1 {
-            for term in removable where !shrink.contains(.remove(term: term.name)) { shrink.append(.remove(term: term.name)) }
+            for term in removable where !shrink.contains(.remove(term: term.name)) {
+                shrink.append(.remove(term: term.name))
+            }
         }
         if !redundant { shrink += sloppiest }
         var grow: [Reconfiguration] = []
@@ -249,14 +284,17 @@ public final class DesignLoop {
     }
 
     func line(_ c: CandidateRecord, resumed: Bool) -> String {
-        String(format: "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s",
-               c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score, c.validation.forceRMSE,
-               c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds)
+        String(
+            format: "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s",
+            c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score,
+            c.validation.forceRMSE,
+            c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds)
     }
 
     /// "pair(16) embedding angular(3ch, L6)".
     public static func summary(_ model: CompositeModel) -> String {
-        model.terms.map(\.label).joined(separator: " ") + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
+        model.terms.map(\.label).joined(separator: " ")
+            + ((model.fixed ?? []).isEmpty ? "" : " fixed(\((model.fixed ?? []).joined(separator: ",")))")
             + (model.fused ?? []).map { " fused(\($0.joined(separator: "=")))" }.joined()
     }
 }

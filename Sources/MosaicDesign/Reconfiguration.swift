@@ -1,9 +1,9 @@
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
-import MosaicFit
 import MosaicFisher
+import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 /// One change of a composite model. Every change yields a valid model whose parameters are
 /// warm-started from the parent (splines re-projected, coefficients kept where they still apply).
@@ -29,7 +29,10 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case .add(let t): return "add \(t.typeName) '\(t.name)'"
         case .remove(let name): return "remove '\(name)'"
         case .resize(let name, let size): return "resize '\(name)' to \(size)"
-        case .addChannel(let name, let g): return "add channel to '\(name)' (\(g.family.rawValue) \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
+        case .addChannel(let name, let g):
+            return
+                "add channel to '\(name)' (\(g.family.rawValue)"
+                + " \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
         case .removeChannel(let name, let index): return "remove channel \(index) of '\(name)'"
         case .cutoff(let name, let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
         case .fix(let parameter): return "fix '\(parameter)'"
@@ -42,7 +45,9 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         var result = model
         func index(_ name: String) throws -> Int {
             guard let k = model.terms.firstIndex(where: { $0.name == name }) else {
-                throw MosaicError(location: description, "no term named '\(name)'", fix: "use one of: \(model.terms.map(\.name).joined(separator: ", "))")
+                throw MosaicError(
+                    location: description, "no term named '\(name)'",
+                    fix: "use one of: \(model.terms.map(\.name).joined(separator: ", "))")
             }
             return k
         }
@@ -98,7 +103,9 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     var changedTerm: String? {
         switch self {
         case .add(let t): return t.name
-        case .remove(let name), .resize(let name, _), .addChannel(let name, _), .removeChannel(let name, _), .cutoff(let name, _): return name
+        case .remove(let name), .resize(let name, _), .addChannel(let name, _), .removeChannel(let name, _),
+            .cutoff(let name, _):
+            return name
         case .fix, .fuse: return nil
         }
     }

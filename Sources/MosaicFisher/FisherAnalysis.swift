@@ -1,8 +1,8 @@
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
 import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 /// Fisher information analysis of a fitted composite model.
 ///
@@ -41,8 +41,10 @@ public struct FisherAnalysis {
     public var parameterCount: Int { parameterNames.count }
 
     /// Computes the FIM of `model` on `data` with the loss `weights`.
-    public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, coordinates: Coordinates = .fit,
-                sloppyThreshold: Double = 1e-6) throws {
+    public init(
+        model: CompositeModel, data: PreparedDataset, weights: FitWeights, coordinates: Coordinates = .fit,
+        sloppyThreshold: Double = 1e-6
+    ) throws {
         self.model = model
         self.coordinates = coordinates
         self.sloppyThreshold = sloppyThreshold
@@ -88,15 +90,21 @@ public struct FisherAnalysis {
     }
 
     /// Indices (into `eigenvalues`) of the sloppy modes.
-    public var sloppyModes: [Int] { eigenvalues.indices.filter { eigenvalues[$0] < sloppyThreshold * largestEigenvalue } }
+    public var sloppyModes: [Int] {
+        eigenvalues.indices.filter { eigenvalues[$0] < sloppyThreshold * largestEigenvalue }
+    }
 
     /// Indices of the other modes: the directions the data determine.
-    public var stiffModes: [Int] { eigenvalues.indices.filter { eigenvalues[$0] >= sloppyThreshold * largestEigenvalue } }
+    public var stiffModes: [Int] {
+        eigenvalues.indices.filter { eigenvalues[$0] >= sloppyThreshold * largestEigenvalue }
+    }
 
     /// Number of parameter combinations the data determine: eigenvalues above the threshold.
     public var wellDetermined: Int { parameterCount - sloppyModes.count }
 
-    public func eigenvector(_ k: Int) -> ArraySlice<Double> { eigenvectors[(k * parameterCount)..<((k + 1) * parameterCount)] }
+    public func eigenvector(_ k: Int) -> ArraySlice<Double> {
+        eigenvectors[(k * parameterCount)..<((k + 1) * parameterCount)]
+    }
 
     /// The parameters that dominate mode k: (position in the model's parameter vector, name,
     /// component), largest |component| first.
@@ -114,7 +122,9 @@ public struct FisherAnalysis {
         return zip(model.terms, model.parameterRanges).map { term, range in
             let columns = parameterIndices.indices.filter { range.contains(parameterIndices[$0]) }
             var sum = 0.0
-            for k in stiff { for q in columns { sum += eigenvectors[k * parameterCount + q] * eigenvectors[k * parameterCount + q] } }
+            for k in stiff {
+                for q in columns { sum += eigenvectors[k * parameterCount + q] * eigenvectors[k * parameterCount + q] }
+            }
             return (term.name, columns.count, stiff.isEmpty ? 0 : sum / Double(stiff.count))
         }
     }
@@ -125,7 +135,9 @@ public struct FisherAnalysis {
         var c = [Double](repeating: 0, count: p * p)
         for k in stiffModes {
             let scale = residualVariance / eigenvalues[k]
-            for i in 0..<p { for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] } }
+            for i in 0..<p {
+                for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] }
+            }
         }
         return c
     }
@@ -139,7 +151,8 @@ public struct FisherAnalysis {
     /// A prediction's gradient in analysis coordinates from its derivative d/dθ_q with respect to the
     /// model's internal (fit) parameter q (summed over a fused group).
     public func analysisGradient(_ fitDerivative: (Int) -> Double) -> [Double] {
-        parameterGroups.indices.map { c in parameterGroups[c].reduce(0) { $0 + fitDerivative($1) } * coordinateScale[c] }
+        parameterGroups.indices.map { c in parameterGroups[c].reduce(0) { $0 + fitDerivative($1) } * coordinateScale[c]
+        }
     }
 
     /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates):

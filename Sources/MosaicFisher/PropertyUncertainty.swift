@@ -1,8 +1,8 @@
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
 import MosaicFit
+import MosaicModel
+import MosaicNumerics
 import MosaicProperties
 
 /// A physical property of the model with its derivative with respect to the fit parameters.
@@ -16,7 +16,11 @@ public struct PropertyGradient: Sendable {
     public var method: String
 
     public init(name: String, unit: String, value: Double, gradient: [Double], method: String) {
-        self.name = name; self.unit = unit; self.value = value; self.gradient = gradient; self.method = method
+        self.name = name
+        self.unit = unit
+        self.value = value
+        self.gradient = gradient
+        self.method = method
     }
 }
 
@@ -46,21 +50,29 @@ public enum PropertyGradients {
     ]
 
     /// The perfect-crystal properties, in `crystalNames` order.
-    static func crystalProperties(_ model: CompositeModel, unstrained: Structure, elastic: [Structure]) throws -> [Double] {
+    static func crystalProperties(_ model: CompositeModel, unstrained: Structure, elastic: [Structure]) throws
+        -> [Double]
+    {
         let calculator = PropertyCalculator(model: model)
         let a0 = try calculator.latticeConstant(guess: unstrained.cell.a.x)
-        let elasticConstants = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { s in
+        let elasticConstants = try CubicElasticConstants.fit(
+            cells: elastic, reference: unstrained.cell, maxStrain: 0.02
+        ) { s in
             try model.predict(s).stress(volume: s.volume)
         }
-        return [a0, try calculator.bccEnergy(a: a0), try calculator.equationOfState(a0: a0).bulkModulus,
-                elasticConstants.c11, elasticConstants.c12, elasticConstants.c44] + (try calculator.phaseDifferences(a0: a0).map(\.energy))
+        return [
+            a0, try calculator.bccEnergy(a: a0), try calculator.equationOfState(a0: a0).bulkModulus,
+            elasticConstants.c11, elasticConstants.c12, elasticConstants.c44,
+        ] + (try calculator.phaseDifferences(a0: a0).map(\.energy))
     }
 
     /// `relaxed`: geometries already relaxed with this model, by property name (`PropertyReport.relaxedStructures`);
     /// the others are relaxed here.
-    public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure], vacancyCells: Int = 4,
-                               relaxed known: [String: Structure] = [:],
-                               relativeStep: Double = 1e-4, progress: (String) -> Void = { _ in }) throws -> [PropertyGradient] {
+    public static func compute(
+        model: CompositeModel, elastic: [Structure], surfaces: [Structure], vacancyCells: Int = 4,
+        relaxed known: [String: Structure] = [:],
+        relativeStep: Double = 1e-4, progress: (String) -> Void = { _ in }
+    ) throws -> [PropertyGradient] {
         let unstrained = try PropertyReport.unstrainedCell(elastic)
         let theta = model.internalParameters
         let p = theta.count
@@ -69,7 +81,8 @@ public enum PropertyGradients {
         let differences = parallelMap(Array(0..<p)) { q -> Result<[Double], Error> in
             Result {
                 let h = relativeStep * max(1, abs(theta[q]))
-                var plus = model, minus = model
+                var plus = model
+                var minus = model
                 plus.internalParameters[q] += h
                 minus.internalParameters[q] -= h
                 let up = try crystalProperties(plus, unstrained: unstrained, elastic: elastic)
@@ -79,13 +92,16 @@ public enum PropertyGradients {
         }
         let columns = try differences.map { try $0.get() }
         var result = crystalNames.enumerated().map { k, entry in
-            PropertyGradient(name: entry.0, unit: entry.1, value: values[k], gradient: columns.map { $0[k] }, method: "central differences in θ")
+            PropertyGradient(
+                name: entry.0, unit: entry.1, value: values[k], gradient: columns.map { $0[k] },
+                method: "central differences in θ")
         }
         // Relaxed structures: dE/dθ at the relaxed geometry.
         let calculator = PropertyCalculator(model: model)
         let jacobian = JacobianEvaluator(model: model)
         func energyGradient(_ s: Structure) throws -> (energy: Double, gradient: [Double]) {
-            let j = jacobian.jacobian(species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
+            let j = jacobian.jacobian(
+                species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
             return (j.prediction.energy, j.energy)
         }
         let bulkCell = Crystal.bcc(calculator.element, a: unstrained.cell.a.x)
@@ -93,31 +109,40 @@ public enum PropertyGradients {
         let atoms = Double(bulkCell.count)
         for slab in surfaces where slab.energy != nil {
             let facet = slab.info["Sur"] ?? slab.source
-            let relaxed = try known["surface (\(facet))"] ?? {
-                progress("surface (\(facet)): relaxing \(slab.count) atoms")
-                return try calculator.relaxation.relax(slab, model: model).structure
-            }()
+            let relaxed =
+                try known["surface (\(facet))"]
+                ?? {
+                    progress("surface (\(facet)): relaxing \(slab.count) atoms")
+                    return try calculator.relaxation.relax(slab, model: model).structure
+                }()
             let e = try energyGradient(relaxed)
             // The surface energy is linear in the slab and bulk energies: the same map takes their gradients.
             func surfaceEnergy(_ slabEnergy: Double, _ bulkEnergy: Double) -> Double {
                 PropertyCalculator.surfaceEnergy(slab: slab, energy: slabEnergy, bulkEnergyPerAtom: bulkEnergy / atoms)
             }
-            result.append(PropertyGradient(name: "surface (\(facet))", unit: "J/m²", value: surfaceEnergy(e.energy, bulk.energy),
-                                           gradient: (0..<p).map { surfaceEnergy(e.gradient[$0], bulk.gradient[$0]) },
-                                           method: "dE/dθ at the relaxed slab"))
+            result.append(
+                PropertyGradient(
+                    name: "surface (\(facet))", unit: "J/m²", value: surfaceEnergy(e.energy, bulk.energy),
+                    gradient: (0..<p).map { surfaceEnergy(e.gradient[$0], bulk.gradient[$0]) },
+                    method: "dE/dθ at the relaxed slab"))
         }
         if vacancyCells > 0 {
             let a0 = values[0]
             let (perfect, defect) = calculator.vacancyCells(a0: a0, cells: vacancyCells)
-            let relaxed = try known["vacancy formation"].flatMap { $0.count == defect.count ? $0 : nil } ?? {
-                progress("vacancy: relaxing \(defect.count) atoms")
-                return try calculator.relaxation.relax(defect, model: model).structure
-            }()
-            let e = try energyGradient(relaxed), e0 = try energyGradient(perfect)
+            let relaxed =
+                try known["vacancy formation"].flatMap { $0.count == defect.count ? $0 : nil }
+                ?? {
+                    progress("vacancy: relaxing \(defect.count) atoms")
+                    return try calculator.relaxation.relax(defect, model: model).structure
+                }()
+            let e = try energyGradient(relaxed)
+            let e0 = try energyGradient(perfect)
             let ratio = Double(perfect.count - 1) / Double(perfect.count)
-            result.append(PropertyGradient(name: "vacancy formation", unit: "eV", value: e.energy - ratio * e0.energy,
-                                           gradient: (0..<p).map { e.gradient[$0] - ratio * e0.gradient[$0] },
-                                           method: "dE/dθ at the relaxed vacancy, lattice constant held"))
+            result.append(
+                PropertyGradient(
+                    name: "vacancy formation", unit: "eV", value: e.energy - ratio * e0.energy,
+                    gradient: (0..<p).map { e.gradient[$0] - ratio * e0.gradient[$0] },
+                    method: "dE/dθ at the relaxed vacancy, lattice constant held"))
         }
         return result
     }
@@ -127,8 +152,9 @@ extension FisherAnalysis {
     /// σ of each property from its gradient: σ² = gᵀ s² FIM⁺ g (sloppy directions excluded).
     public func propagate(_ properties: [PropertyGradient]) -> [PropertyUncertainty] {
         properties.map { property in
-            PropertyUncertainty(name: property.name, unit: property.unit, value: property.value,
-                                sigma: predictionSigma(analysisGradient { property.gradient[$0] }), method: property.method)
+            PropertyUncertainty(
+                name: property.name, unit: property.unit, value: property.value,
+                sigma: predictionSigma(analysisGradient { property.gradient[$0] }), method: property.method)
         }
     }
 }

@@ -6,26 +6,39 @@ public func spectrumSVG(eigenvalues: [Double], threshold: Double, title: String)
     let largest = eigenvalues.max() ?? 1
     let relative = eigenvalues.map { max($0 / largest, 1e-20) }
     let low = floor(log10(relative.min() ?? 1e-12)) - 1
-    let width = 360.0, height = 480.0, left = 70.0, top = 40.0, plot = height - top - 30
+    let width = 360.0
+    let height = 480.0
+    let left = 70.0
+    let top = 40.0
+    let plot = height - top - 30
     func y(_ v: Double) -> Double { top + (0 - log10(v)) / (0 - low) * plot }
     var out = """
-    <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
-    <rect width="100%" height="100%" fill="white"/>
-    <text x="10" y="20" font-size="13" font-weight="bold">\(title)</text>
-    <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plot)" stroke="#333"/>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif"\
+         font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="10" y="20" font-size="13" font-weight="bold">\(title)</text>
+        <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plot)" stroke="#333"/>
 
-    """
+        """
     for decade in stride(from: 0, through: Int(low), by: -2) {
         let v = pow(10, Double(decade))
         out += "<text x=\"\(left - 6)\" y=\"\(y(v) + 4)\" text-anchor=\"end\">1e\(decade)</text>\n"
         out += "<line x1=\"\(left - 3)\" y1=\"\(y(v))\" x2=\"\(left)\" y2=\"\(y(v))\" stroke=\"#333\"/>\n"
     }
-    out += "<line x1=\"\(left)\" y1=\"\(y(threshold))\" x2=\"\(width - 20)\" y2=\"\(y(threshold))\" stroke=\"#d62728\" stroke-dasharray=\"5 3\"/>\n"
-    out += "<text x=\"\(width - 20)\" y=\"\(y(threshold) - 4)\" text-anchor=\"end\" fill=\"#d62728\">sloppy below \(String(format: "%.0e", threshold))</text>\n"
+    out +=
+        "<line x1=\"\(left)\" y1=\"\(y(threshold))\" x2=\"\(width - 20)\" y2=\"\(y(threshold))\""
+        + " stroke=\"#d62728\" stroke-dasharray=\"5 3\"/>\n"
+    out +=
+        "<text x=\"\(width - 20)\" y=\"\(y(threshold) - 4)\" text-anchor=\"end\" fill=\"#d62728\">sloppy below"
+        + " \(String(format: "%.0e", threshold))</text>\n"
     for v in relative {
         let colour = v < threshold ? "#d62728" : "#1f77b4"
-        out += "<line x1=\"\(left + 40)\" y1=\"\(String(format: "%.2f", y(v)))\" x2=\"\(left + 160)\" y2=\"\(String(format: "%.2f", y(v)))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
+        out +=
+            "<line x1=\"\(left + 40)\" y1=\"\(String(format: "%.2f", y(v)))\" x2=\"\(left + 160)\""
+            + " y2=\"\(String(format: "%.2f", y(v)))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
     }
-    out += "<text x=\"\(left + 100)\" y=\"\(height - 8)\" text-anchor=\"middle\">λ / λ_max (\(eigenvalues.count) modes)</text>\n</svg>\n"
+    out +=
+        "<text x=\"\(left + 100)\" y=\"\(height - 8)\" text-anchor=\"middle\">λ / λ_max (\(eigenvalues.count)"
+        + " modes)</text>\n</svg>\n"
     return out
 }

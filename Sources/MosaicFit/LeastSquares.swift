@@ -1,7 +1,7 @@
 import Foundation
 import MosaicCore
-import MosaicNumerics
 import MosaicModel
+import MosaicNumerics
 
 /// Weights of the least-squares loss. Residuals are divided by these "expected errors", so a
 /// residual of one tolerance costs 1: energy per atom (eV/atom), force components (eV/Å),
@@ -81,8 +81,10 @@ public final class LeastSquaresProblem {
     /// Row scales of one structure: (energy, force, stress) multipliers applied to raw errors.
     func scales(_ s: Structure) -> (energy: Double, force: Double, stress: Double) {
         let m = weights.multiplier(for: s.group)
-        return (m / (weights.energyTolerance * Double(s.count)), m / weights.forceTolerance,
-                m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
+        return (
+            m / (weights.energyTolerance * Double(s.count)), m / weights.forceTolerance,
+            m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume)
+        )
     }
 
     /// Weighted residuals of one structure from its prediction (energy, forces, stress rows).
@@ -94,7 +96,9 @@ public final class LeastSquaresProblem {
         if let forces = s.forces {
             for i in 0..<s.count {
                 let d = p.forces[i].values - forces[i]
-                r.append(w.force * d.x); r.append(w.force * d.y); r.append(w.force * d.z)
+                r.append(w.force * d.x)
+                r.append(w.force * d.y)
+                r.append(w.force * d.z)
             }
         }
         if let stress = s.stress, s.isPeriodic {
@@ -116,7 +120,9 @@ public final class LeastSquaresProblem {
             let evaluator = ModelEvaluator<Double>(model: model, internalParameters: theta)
             var sum = 0.0
             for k in block {
-                let r = residuals(data.dataset.structures[k], evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                let r = residuals(
+                    data.dataset.structures[k],
+                    evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
                 for x in r { sum += x * x }
             }
             return sum
@@ -126,13 +132,17 @@ public final class LeastSquaresProblem {
 
     /// The normal equations at θ: A = JᵀJ (+ ridge), g = Jᵀr (+ ridge θ) over the free parameters, and
     /// the cost. Without the ridge, A is the Fisher information of the weighted residuals.
-    public func normalEquations(_ theta: [Double], includeRidge: Bool = true) -> (a: [Double], g: [Double], cost: Double) {
+    public func normalEquations(_ theta: [Double], includeRidge: Bool = true) -> (
+        a: [Double], g: [Double], cost: Double
+    ) {
         let n = free.count
         let p = model.parameterCount
         let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double) in
             let jacobian = JacobianEvaluator(model: model)
             jacobian.setParameters(internal: theta)
-            var a = [Double](repeating: 0, count: n * n), g = [Double](repeating: 0, count: n), squares = 0.0
+            var a = [Double](repeating: 0, count: n * n)
+            var g = [Double](repeating: 0, count: n)
+            var squares = 0.0
             for k in block {
                 let s = data.dataset.structures[k]
                 let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
@@ -146,14 +156,18 @@ public final class LeastSquaresProblem {
                 }
                 if s.energy != nil { put({ j.energy[$0] }, scale: w.energy) }
                 if s.forces != nil { for i in 0..<(3 * s.count) { put({ j.forces[i * p + $0] }, scale: w.force) } }
-                if s.stress != nil && s.isPeriodic { for v in 0..<6 { put({ j.virial[v * p + $0] }, scale: -w.stress) } }
+                if s.stress != nil && s.isPeriodic {
+                    for v in 0..<6 { put({ j.virial[v * p + $0] }, scale: -w.stress) }
+                }
                 LinearAlgebra.addGram(&a, rows, rows: r.count, n: n)
                 LinearAlgebra.addTransposeProduct(&g, rows, r, rows: r.count, n: n)
                 for x in r { squares += x * x }
             }
             return (a, g, squares)
         }
-        var a = [Double](repeating: 0, count: n * n), g = [Double](repeating: 0, count: n), squares = 0.0
+        var a = [Double](repeating: 0, count: n * n)
+        var g = [Double](repeating: 0, count: n)
+        var squares = 0.0
         for part in parts {
             for k in 0..<(n * n) { a[k] += part.a[k] }
             for k in 0..<n { g[k] += part.g[k] }
@@ -181,7 +195,8 @@ public final class LeastSquaresProblem {
     /// Number of residual rows (for RMS reporting).
     public var residualCount: Int {
         data.dataset.structures.reduce(0) { sum, s in
-            sum + (s.energy != nil ? 1 : 0) + (s.forces != nil ? 3 * s.count : 0) + (s.stress != nil && s.isPeriodic ? 6 : 0)
+            sum + (s.energy != nil ? 1 : 0) + (s.forces != nil ? 3 * s.count : 0)
+                + (s.stress != nil && s.isPeriodic ? 6 : 0)
         }
     }
 }
@@ -207,7 +222,9 @@ extension LeastSquaresProblem {
                 var rows: [(Int) -> Double] = []
                 if s.energy != nil { rows.append { w.energy * j.energy[$0] } }
                 if s.forces != nil { for i in 0..<(3 * s.count) { rows.append { w.force * j.forces[i * p + $0] } } }
-                if s.stress != nil && s.isPeriodic { for v in 0..<6 { rows.append { -w.stress * j.virial[v * p + $0] } } }
+                if s.stress != nil && s.isPeriodic {
+                    for v in 0..<6 { rows.append { -w.stress * j.virial[v * p + $0] } }
+                }
                 for (row, derivative) in rows.enumerated() {
                     var jDelta = 0.0
                     for c in 0..<n { jDelta += columnDerivative(c, derivative) * step[c] }
@@ -228,7 +245,8 @@ extension PotentialFile {
     /// `weights`; `mosaic design`: `settings.weights`); nil when the file does not say.
     public var lossWeights: FitWeights? {
         guard let recorded = provenance["weights"] ?? provenance["settings"]?["weights"],
-              let data = try? JSONEncoder.mosaic.encode(recorded) else { return nil }
+            let data = try? JSONEncoder.mosaic.encode(recorded)
+        else { return nil }
         return try? JSONDecoder.mosaic.decode(FitWeights.self, from: data)
     }
 }

@@ -52,8 +52,10 @@ public struct LevenbergMarquardt {
     public init(settings: Settings = Settings()) { self.settings = settings }
 
     /// Minimises the problem's cost over its free parameters, starting from the full vector `theta`.
-    public func minimize(_ problem: LeastSquaresProblem, from theta: [Double],
-                         progress: (Iteration) -> Void = { _ in }) -> Result {
+    public func minimize(
+        _ problem: LeastSquaresProblem, from theta: [Double],
+        progress: (Iteration) -> Void = { _ in }
+    ) -> Result {
         let start = Date()
         let n = problem.free.count
         var current = theta
@@ -65,7 +67,10 @@ public struct LevenbergMarquardt {
         var iteration = 0
         var smallSteps = 0
         while true {
-            if iteration >= settings.maxIterations { return Result(theta: current, cost: cost, iterations: iteration, stop: .iterations, costHistory: history) }
+            if iteration >= settings.maxIterations {
+                return Result(
+                    theta: current, cost: cost, iterations: iteration, stop: .iterations, costHistory: history)
+            }
             let gradientNorm = (0..<n).map { abs(g[$0]) / scale[$0].squareRoot() }.max() ?? 0
             if gradientNorm < settings.gradientTolerance * max(1, cost.squareRoot()) {
                 return Result(theta: current, cost: cost, iterations: iteration, stop: .gradient, costHistory: history)
@@ -74,12 +79,17 @@ public struct LevenbergMarquardt {
             var damped = a
             for k in 0..<n { damped[k * n + k] += damping * scale[k] }
             guard var step = LinearAlgebra.solvePositiveDefinite(damped, g.map { -$0 }) else {
-                damping *= nu; nu *= 2
-                if damping > 1e16 { return Result(theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history) }
+                damping *= nu
+                nu *= 2
+                if damping > 1e16 {
+                    return Result(
+                        theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history)
+                }
                 continue
             }
             if settings.geodesicAcceleration, let acceleration = geodesicCorrection(problem, current, step, damped) {
-                let stepNorm = norm2(step), accelerationNorm = norm2(acceleration)
+                let stepNorm = norm2(step)
+                let accelerationNorm = norm2(acceleration)
                 if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
             }
             let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
@@ -95,8 +105,10 @@ public struct LevenbergMarquardt {
             }
             let ratio = (cost - trialCost) / max(-quadratic, 1e-300)
             let accepted = trialCost.isFinite && trialCost < cost
-            progress(Iteration(iteration: iteration, cost: accepted ? trialCost : cost, damping: damping, accepted: accepted,
-                               elapsed: Date().timeIntervalSince(start), theta: accepted ? trial : current))
+            progress(
+                Iteration(
+                    iteration: iteration, cost: accepted ? trialCost : cost, damping: damping, accepted: accepted,
+                    elapsed: Date().timeIntervalSince(start), theta: accepted ? trial : current))
             if accepted {
                 let relativeChange = (cost - trialCost) / max(cost, 1e-300)
                 let stepSize = norm2(step) / (norm2(problem.free.map { current[$0] }) + settings.stepTolerance)
@@ -108,7 +120,8 @@ public struct LevenbergMarquardt {
                 nu = 2
                 smallSteps = relativeChange < settings.relativeCostTolerance ? smallSteps + 1 : 0
                 if smallSteps >= 3 {
-                    return Result(theta: current, cost: cost, iterations: iteration, stop: .relativeCost, costHistory: history)
+                    return Result(
+                        theta: current, cost: cost, iterations: iteration, stop: .relativeCost, costHistory: history)
                 }
                 if stepSize < settings.stepTolerance {
                     return Result(theta: current, cost: cost, iterations: iteration, stop: .step, costHistory: history)
@@ -116,14 +129,19 @@ public struct LevenbergMarquardt {
             } else {
                 damping *= nu
                 nu *= 2
-                if damping > 1e16 { return Result(theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history) }
+                if damping > 1e16 {
+                    return Result(
+                        theta: current, cost: cost, iterations: iteration, stop: .damping, costHistory: history)
+                }
             }
         }
     }
 
     /// Second-order correction a = −(A + λD)⁻¹ Jᵀ r_vv with the directional second derivative
     /// r_vv ≈ (2/h)[(r(θ + hδ) − r(θ))/h − Jδ], from one extra residual evaluation.
-    func geodesicCorrection(_ problem: LeastSquaresProblem, _ theta: [Double], _ step: [Double], _ damped: [Double]) -> [Double]? {
+    func geodesicCorrection(_ problem: LeastSquaresProblem, _ theta: [Double], _ step: [Double], _ damped: [Double])
+        -> [Double]?
+    {
         let h = 0.1
         let directional = problem.directionalSecondDerivative(theta, step: step, h: h)
         return LinearAlgebra.solvePositiveDefinite(damped, directional.map { -$0 })

@@ -34,19 +34,26 @@ struct ErrorAccumulator {
         atoms += s.count
         if let e = s.energy {
             let d = (p.energy - e) / Double(s.count)
-            energySquares += d * d; energyAbs += abs(d); energySum += d; energyCount += 1
+            energySquares += d * d
+            energyAbs += abs(d)
+            energySum += d
+            energyCount += 1
         }
         if let forces = s.forces {
             for i in 0..<s.count {
                 let d = p.forces[i].values - forces[i]
-                forceSquares += (d * d).sum(); forceAbs += abs(d.x) + abs(d.y) + abs(d.z); forceCount += 3
+                forceSquares += (d * d).sum()
+                forceAbs += abs(d.x) + abs(d.y) + abs(d.z)
+                forceCount += 3
             }
         }
         if let stress = s.stress, s.isPeriodic {
             let predicted = p.stress(volume: s.volume)
             for v in 0..<6 {
                 let d = Units.gigapascal(predicted.voigt[v] - stress.voigt[v])
-                stressSquares += d * d; stressAbs += abs(d); stressCount += 1
+                stressSquares += d * d
+                stressAbs += abs(d)
+                stressCount += 1
             }
         }
     }
@@ -55,12 +62,17 @@ struct ErrorAccumulator {
         func root(_ sum: Double, _ n: Int) -> Double { n == 0 ? .nan : (sum / Double(n)).squareRoot() }
         func mean(_ sum: Double, _ n: Int) -> Double { n == 0 ? .nan : sum / Double(n) }
         var m = ErrorMetrics()
-        m.structures = structures; m.atoms = atoms
-        m.energyRMSE = root(energySquares, energyCount); m.energyMAE = mean(energyAbs, energyCount)
+        m.structures = structures
+        m.atoms = atoms
+        m.energyRMSE = root(energySquares, energyCount)
+        m.energyMAE = mean(energyAbs, energyCount)
         m.energyMeanError = mean(energySum, energyCount)
-        m.forceRMSE = root(forceSquares, forceCount); m.forceMAE = mean(forceAbs, forceCount)
-        m.stressRMSE = root(stressSquares, stressCount); m.stressMAE = mean(stressAbs, stressCount)
-        m.forceComponents = forceCount; m.stressComponents = stressCount
+        m.forceRMSE = root(forceSquares, forceCount)
+        m.forceMAE = mean(forceAbs, forceCount)
+        m.stressRMSE = root(stressSquares, stressCount)
+        m.stressMAE = mean(stressAbs, stressCount)
+        m.forceComponents = forceCount
+        m.stressComponents = stressCount
         return m
     }
 }
@@ -94,19 +106,30 @@ public struct EvaluationReport: Codable, Sendable {
         var lines: [String] = []
         if let title { lines.append(title) }
         let width = max(24, (groupOrder.map(\.count).max() ?? 0) + 1)
-        let header = TextTable.pad("group", width) + TextTable.right(["cells", "atoms", "E meV/at", "E MAE", "E bias", "F eV/Å", "F MAE", "σ GPa"], [6, 7, 10, 10, 10, 10, 10, 10])
+        let header =
+            TextTable.pad("group", width)
+            + TextTable.right(
+                ["cells", "atoms", "E meV/at", "E MAE", "E bias", "F eV/Å", "F MAE", "σ GPa"],
+                [6, 7, 10, 10, 10, 10, 10, 10])
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         func row(_ name: String, _ m: ErrorMetrics) -> String {
-            TextTable.pad(name, width) + TextTable.right([
-                "\(m.structures)", "\(m.atoms)", String(format: "%.2f", m.energyRMSE * 1000), String(format: "%.2f", m.energyMAE * 1000),
-                String(format: "%+.2f", (m.energyMeanError ?? .nan) * 1000),
-                String(format: "%.4f", m.forceRMSE), String(format: "%.4f", m.forceMAE), String(format: "%.3f", m.stressRMSE),
-            ], [6, 7, 10, 10, 10, 10, 10, 10])
+            TextTable.pad(name, width)
+                + TextTable.right(
+                    [
+                        "\(m.structures)", "\(m.atoms)", String(format: "%.2f", m.energyRMSE * 1000),
+                        String(format: "%.2f", m.energyMAE * 1000),
+                        String(format: "%+.2f", (m.energyMeanError ?? .nan) * 1000),
+                        String(format: "%.4f", m.forceRMSE), String(format: "%.4f", m.forceMAE),
+                        String(format: "%.3f", m.stressRMSE),
+                    ], [6, 7, 10, 10, 10, 10, 10, 10])
         }
         for g in groupOrder { if let m = groups[g] { lines.append(row(g, m)) } }
         lines.append(row("all", overall))
-        lines.append("E: energy RMSE, MAE and mean signed error (model − DFT) per atom (meV/atom); F: force-component RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)")
+        lines.append(
+            "E: energy RMSE, MAE and mean signed error (model − DFT) per atom (meV/atom); F: force-component"
+                + " RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)"
+        )
         return lines.joined(separator: "\n")
     }
 }

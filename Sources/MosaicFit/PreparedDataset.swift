@@ -1,6 +1,6 @@
 import MosaicCore
-import MosaicNumerics
 import MosaicModel
+import MosaicNumerics
 
 /// Structures ready for repeated evaluation: species indices and neighbour lists computed once.
 public struct PreparedDataset: Sendable {
@@ -17,14 +17,17 @@ public struct PreparedDataset: Sendable {
     }
 
     private init(dataset: Dataset, species: [[Int]], neighbours: [NeighbourList]) {
-        self.dataset = dataset; self.species = species; self.neighbours = neighbours
+        self.dataset = dataset
+        self.species = species
+        self.neighbours = neighbours
     }
 
     /// The structures that satisfy `include`, with their prepared lists (nothing rebuilt).
     public func subset(where include: (Structure) -> Bool) -> PreparedDataset {
         let kept = dataset.structures.indices.filter { include(dataset.structures[$0]) }
-        return PreparedDataset(dataset: Dataset(kept.map { dataset.structures[$0] }), species: kept.map { species[$0] },
-                               neighbours: kept.map { neighbours[$0] })
+        return PreparedDataset(
+            dataset: Dataset(kept.map { dataset.structures[$0] }), species: kept.map { species[$0] },
+            neighbours: kept.map { neighbours[$0] })
     }
 
     public var count: Int { species.count }

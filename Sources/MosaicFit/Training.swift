@@ -14,7 +14,9 @@ public struct Trainer {
     /// Fit single terms first (true) or go straight to unified training.
     public var staged = true
 
-    public init(weights: FitWeights = FitWeights(), settings: LevenbergMarquardt.Settings = LevenbergMarquardt.Settings()) {
+    public init(
+        weights: FitWeights = FitWeights(), settings: LevenbergMarquardt.Settings = LevenbergMarquardt.Settings()
+    ) {
         self.weights = weights
         self.settings = settings
     }
@@ -37,7 +39,8 @@ public struct Trainer {
     }
 
     /// A line of progress: stage name, iteration, cost, current errors on the training data, damping, elapsed.
-    public typealias Progress = (_ stage: String, _ iteration: LevenbergMarquardt.Iteration, _ metrics: ErrorMetrics?) -> Void
+    public typealias Progress = (_ stage: String, _ iteration: LevenbergMarquardt.Iteration, _ metrics: ErrorMetrics?)
+        -> Void
 
     public func train(_ model: CompositeModel, data: Dataset, progress: Progress = { _, _, _ in }) throws -> Result {
         var model = model
@@ -53,7 +56,9 @@ public struct Trainer {
                 sub.fixed = model.fixed?.filter { subNames.contains($0) }
                 sub.fused = model.fused?.filter { $0.allSatisfy(subNames.contains) }
                 let subRanges = sub.parameterRanges
-                let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap { subRanges[$0.offset] }
+                let free = kept.enumerated().filter { referenceTerms.contains($0.element) || $0.element == t }.flatMap {
+                    subRanges[$0.offset]
+                }
                 // Linear coefficients first (shape parameters fixed), then the whole term: a term
                 // that starts from zero coefficients cannot otherwise steer its shape parameters.
                 let tRange = subRanges[kept.firstIndex(of: t)!]
@@ -82,12 +87,16 @@ public struct Trainer {
                 var fitted = sub
                 fitted.internalParameters = theta
                 for (k, original) in kept.enumerated() { model.terms[original] = fitted.terms[k] }
-                stages.append(Stage(name: name, parameters: free.filter(Set(sub.freeParameterIndices).contains).count, iterations: iterations,
-                                    initialCost: initialCost, finalCost: result.cost, stop: result.stop.rawValue))
+                stages.append(
+                    Stage(
+                        name: name, parameters: free.filter(Set(sub.freeParameterIndices).contains).count,
+                        iterations: iterations,
+                        initialCost: initialCost, finalCost: result.cost, stop: result.stop.rawValue))
             }
         }
         let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)
-        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters) { [model] iteration in
+        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters) {
+            [model] iteration in
             var metrics: ErrorMetrics? = nil
             if iteration.accepted {
                 var current = model
@@ -97,8 +106,10 @@ public struct Trainer {
             progress("unified", iteration, metrics)
         }
         model.internalParameters = result.theta
-        stages.append(Stage(name: "unified", parameters: model.freeParameterCount, iterations: result.iterations,
-                            initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
+        stages.append(
+            Stage(
+                name: "unified", parameters: model.freeParameterCount, iterations: result.iterations,
+                initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
         return Result(model: model, stages: stages, unifiedCostHistory: result.costHistory)
     }
 }

@@ -86,7 +86,9 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     public var freeParameterIndices: [Int] { fittedParameterGroups.map { $0[0] } }
 
     /// Number of fitted parameters (the count a parameter budget limits).
-    public var freeParameterCount: Int { parameterCount - (fixed?.count ?? 0) - (fused ?? []).reduce(0) { $0 + $1.count - 1 } }
+    public var freeParameterCount: Int {
+        parameterCount - (fixed?.count ?? 0) - (fused ?? []).reduce(0) { $0 + $1.count - 1 }
+    }
 
     /// "34 parameters" or "34 fitted parameters (+1 fixed, 2 fused into 1)".
     public var describedParameterCount: String {
@@ -97,7 +99,9 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         if !groups.isEmpty {
             notes.append("\(groups.reduce(0) { $0 + $1.count }) fused into \(groups.count)")
         }
-        return notes.isEmpty ? "\(parameterCount) parameters" : "\(freeParameterCount) fitted parameters (\(notes.joined(separator: ", ")))"
+        return notes.isEmpty
+            ? "\(parameterCount) parameters"
+            : "\(freeParameterCount) fitted parameters (\(notes.joined(separator: ", ")))"
     }
 
     /// "term.parameter" names, as files and reports write them.
@@ -127,9 +131,10 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     public func speciesIndices(of structure: Structure) throws -> [Int] {
         try structure.elements.map { element in
             guard let index = elements.firstIndex(of: element) else {
-                throw MosaicError(location: structure.source.isEmpty ? nil : structure.source,
-                                  "element \(element.symbol) is not in the model (\(elements.map(\.symbol).joined(separator: ", ")))",
-                                  fix: "fit a model that includes \(element.symbol) or remove those structures")
+                throw MosaicError(
+                    location: structure.source.isEmpty ? nil : structure.source,
+                    "element \(element.symbol) is not in the model (\(elements.map(\.symbol).joined(separator: ", ")))",
+                    fix: "fit a model that includes \(element.symbol) or remove those structures")
             }
             return index
         }
@@ -142,14 +147,17 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         var names = Set<String>()
         for term in terms {
             guard names.insert(term.name).inserted else {
-                throw MosaicError(location: "term '\(term.name)'", "two terms share the name '\(term.name)'", fix: "give every term a unique name:")
+                throw MosaicError(
+                    location: "term '\(term.name)'", "two terms share the name '\(term.name)'",
+                    fix: "give every term a unique name:")
             }
             try term.validate(elements: elements)
         }
         let known = Set(parameterNames)
         for name in fixed ?? [] where !known.contains(name) {
-            throw MosaicError(location: "fixed", "'\(name)' is not a parameter of the model",
-                              fix: "list names as term.parameter, e.g. \(parameterNames.first ?? "pair.c0")")
+            throw MosaicError(
+                location: "fixed", "'\(name)' is not a parameter of the model",
+                fix: "list names as term.parameter, e.g. \(parameterNames.first ?? "pair.c0")")
         }
         if let fixed, Set(fixed).count != fixed.count {
             throw MosaicError(location: "fixed", "a parameter is listed twice", fix: "list each fixed parameter once")
@@ -158,41 +166,52 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     }
 
     private func validateFused() throws {
-        let names = parameterNames, values = internalParameters, transforms = transforms
+        let names = parameterNames
+        let values = internalParameters
+        let transforms = transforms
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set(fixed ?? [])
         for (g, group) in (fused ?? []).enumerated() {
             let location = "fused group \(g + 1) [\(group.joined(separator: ", "))]"
             guard group.count >= 2 else {
-                throw MosaicError(location: location, "a fused group needs at least two parameters", fix: "list two or more names, or remove the group")
+                throw MosaicError(
+                    location: location, "a fused group needs at least two parameters",
+                    fix: "list two or more names, or remove the group")
             }
             for name in group {
                 guard index[name] != nil else {
-                    throw MosaicError(location: location, "'\(name)' is not a parameter of the model",
-                                      fix: "list names as term.parameter, e.g. \(names.first ?? "pair.c0")")
+                    throw MosaicError(
+                        location: location, "'\(name)' is not a parameter of the model",
+                        fix: "list names as term.parameter, e.g. \(names.first ?? "pair.c0")")
                 }
                 guard seen.insert(name).inserted else {
-                    throw MosaicError(location: location, "'\(name)' is already fixed or in another fused group", fix: "list each parameter in at most one place")
+                    throw MosaicError(
+                        location: location, "'\(name)' is already fixed or in another fused group",
+                        fix: "list each parameter in at most one place")
                 }
             }
             let members = group.map { index[$0]! }
             let term = parameterRanges.firstIndex { $0.contains(members[0]) }
             guard members.allSatisfy({ q in parameterRanges.firstIndex { $0.contains(q) } == term }),
-                  members.allSatisfy({ transforms[$0] == transforms[members[0]] }) else {
-                throw MosaicError(location: location, "fused parameters must belong to one term and be of one kind",
-                                  fix: "fuse e.g. two spline coefficients of one pair term")
+                members.allSatisfy({ transforms[$0] == transforms[members[0]] })
+            else {
+                throw MosaicError(
+                    location: location, "fused parameters must belong to one term and be of one kind",
+                    fix: "fuse e.g. two spline coefficients of one pair term")
             }
             let leader = values[members[0]]
             guard members.allSatisfy({ abs(values[$0] - leader) <= 1e-9 * max(1, abs(leader)) }) else {
-                throw MosaicError(location: location, "fused parameters have different values",
-                                  fix: "give every member the same value (they share one fitted value)")
+                throw MosaicError(
+                    location: location, "fused parameters have different values",
+                    fix: "give every member the same value (they share one fitted value)")
             }
         }
     }
 
     /// Reads a model description (YAML or JSON) and validates it.
     public static func load(path: String) throws -> CompositeModel {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw MosaicError(file: path, "cannot read the model file", fix: "check the path")
         }
         do {
@@ -202,7 +221,9 @@ public struct CompositeModel: Codable, Sendable, Equatable {
         } catch let error as MosaicError {
             throw error.inFile(path)
         } catch let error as DecodingError {
-            throw MosaicError(file: path, describeDecodingError(error), fix: "see examples/models/*.yaml for the keys each term takes")
+            throw MosaicError(
+                file: path, describeDecodingError(error), fix: "see examples/models/*.yaml for the keys each term takes"
+            )
         } catch {
             throw MosaicError(file: path, "not valid YAML/JSON: \(error)", fix: "check indentation and brackets")
         }

@@ -86,8 +86,8 @@ public final class ModelEvaluator<T: ModelScalar> {
     }
 
     /// Replaces the parameters (internal values θ).
-    @_specialize(exported: true, where T == Double)
-    @_specialize(exported: true, where T == Dual)
+    @_specialize(exported:true,where T == Double)
+    @_specialize(exported:true,where T == Dual)
     public func setParameters(internal theta: [T]) {
         precondition(theta.count == parameterCount, "expected \(parameterCount) parameters, got \(theta.count)")
         for k in 0..<parameterCount { parameters[k] = transforms[k].natural(theta[k]) }
@@ -170,8 +170,8 @@ public final class ModelEvaluator<T: ModelScalar> {
 
     /// Energy, per-atom energies, forces and virial of a structure.
     /// `species[i]` indexes the model's elements; `terms` restricts the sum (all by default).
-    @_specialize(exported: true, where T == Double)
-    @_specialize(exported: true, where T == Dual)
+    @_specialize(exported:true,where T == Double)
+    @_specialize(exported:true,where T == Dual)
     public func evaluate(species: [Int], neighbours: NeighbourList, terms: Range<Int>? = nil) -> Prediction<T> {
         let terms = terms ?? 0..<kernels.count
         var sink = PredictionSink<T>(atoms: species.count)

@@ -20,12 +20,22 @@ public struct FullNeighbourList {
     public var speciesOfType: UnsafePointer<Int32>
     public var typeCount: Int
 
-    public init(inum: Int, ilist: UnsafePointer<Int32>, numneigh: UnsafePointer<Int32>,
-                firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>, neighbourMask: Int32, atomCount: Int,
-                positions: UnsafePointer<Double>, types: UnsafePointer<Int32>, speciesOfType: UnsafePointer<Int32>, typeCount: Int) {
-        self.inum = inum; self.ilist = ilist; self.numneigh = numneigh; self.firstneigh = firstneigh
-        self.neighbourMask = neighbourMask; self.atomCount = atomCount; self.positions = positions
-        self.types = types; self.speciesOfType = speciesOfType; self.typeCount = typeCount
+    public init(
+        inum: Int, ilist: UnsafePointer<Int32>, numneigh: UnsafePointer<Int32>,
+        firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>, neighbourMask: Int32, atomCount: Int,
+        positions: UnsafePointer<Double>, types: UnsafePointer<Int32>, speciesOfType: UnsafePointer<Int32>,
+        typeCount: Int
+    ) {
+        self.inum = inum
+        self.ilist = ilist
+        self.numneigh = numneigh
+        self.firstneigh = firstneigh
+        self.neighbourMask = neighbourMask
+        self.atomCount = atomCount
+        self.positions = positions
+        self.types = types
+        self.speciesOfType = speciesOfType
+        self.typeCount = typeCount
     }
 }
 
@@ -37,10 +47,16 @@ public struct FullListOutput {
     public var virial: UnsafeMutablePointer<Double>?
     public var atomVirials: UnsafeMutablePointer<Double>?
 
-    public init(forces: UnsafeMutablePointer<Double>, energy: UnsafeMutablePointer<Double>?, atomEnergies: UnsafeMutablePointer<Double>?,
-                virial: UnsafeMutablePointer<Double>?, atomVirials: UnsafeMutablePointer<Double>?) {
-        self.forces = forces; self.energy = energy; self.atomEnergies = atomEnergies
-        self.virial = virial; self.atomVirials = atomVirials
+    public init(
+        forces: UnsafeMutablePointer<Double>, energy: UnsafeMutablePointer<Double>?,
+        atomEnergies: UnsafeMutablePointer<Double>?,
+        virial: UnsafeMutablePointer<Double>?, atomVirials: UnsafeMutablePointer<Double>?
+    ) {
+        self.forces = forces
+        self.energy = energy
+        self.atomEnergies = atomEnergies
+        self.virial = virial
+        self.atomVirials = atomVirials
     }
 }
 
@@ -55,7 +71,9 @@ struct FullListSink: EvaluationSink {
         output.atomEnergies?[i] += e
     }
 
-    @inline(__always) mutating func addPair(_ i: Int, _ j: Int, gradient g: Vector3<Double>, displacement d: SIMD3<Double>) {
+    @inline(__always) mutating func addPair(
+        _ i: Int, _ j: Int, gradient g: Vector3<Double>, displacement d: SIMD3<Double>
+    ) {
         let f = output.forces
         f[3 * i] += g.x
         f[3 * i + 1] += g.y
@@ -111,11 +129,14 @@ extension ModelEvaluator where T == Double {
                 for k in 0..<count {
                     let j = Int(neighbours[k] & list.neighbourMask)
                     guard j >= 0, j < list.atomCount else {
-                        throw MosaicError("neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug")
+                        throw MosaicError(
+                            "neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug")
                     }
                     let neighbourSpecies = try list.species(of: j)
                     if neighbourSpecies < 0 { continue }
-                    load(&loaded, atom: j, species: neighbourSpecies, displacement: list.position(j) - xi, centre: species)
+                    load(
+                        &loaded, atom: j, species: neighbourSpecies, displacement: list.position(j) - xi,
+                        centre: species)
                 }
             }
             finishAtom(i, species: species, count: loaded, terms: allTerms, into: &sink)

@@ -42,10 +42,11 @@ public final class JacobianEvaluator {
     public func jacobian(species: [Int], neighbours: NeighbourList, terms: [Int]? = nil) -> StructureJacobian {
         let p = theta.count
         let n = species.count
-        var result = StructureJacobian(prediction: values.evaluate(species: species, neighbours: neighbours), parameterCount: p,
-                                       energy: [Double](repeating: 0, count: p),
-                                       forces: [Double](repeating: 0, count: 3 * n * p),
-                                       virial: [Double](repeating: 0, count: 6 * p))
+        var result = StructureJacobian(
+            prediction: values.evaluate(species: species, neighbours: neighbours), parameterCount: p,
+            energy: [Double](repeating: 0, count: p),
+            forces: [Double](repeating: 0, count: 3 * n * p),
+            virial: [Double](repeating: 0, count: 6 * p))
         let ranges = model.parameterRanges
         for t in terms ?? Array(ranges.indices) {
             let range = ranges[t]

@@ -72,42 +72,59 @@ public struct PotentialFile: Codable, Sendable {
     /// Reads and checks a potential file: format name, version, hash, and the model itself.
     public static func read(path: String) throws -> PotentialFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MosaicError(file: path, "cannot read the potential file", fix: "check the path (potentials are in potentials/*.json)")
+            throw MosaicError(
+                file: path, "cannot read the potential file",
+                fix: "check the path (potentials are in potentials/*.json)")
         }
         return try parse(data, name: path)
     }
 
     public static func parse(_ data: Data, name: String) throws -> PotentialFile {
         // Look at format and version first, so a newer file gets the right message.
-        struct Header: Decodable { let format: String?; let version: Int? }
+        struct Header: Decodable {
+            let format: String?
+            let version: Int?
+        }
         let header: Header
         do { header = try decoder().decode(Header.self, from: data) } catch {
-            throw MosaicError(file: name, "not a JSON potential file (\(error.localizedDescription))", fix: "the file is damaged; export it again with mosaic fit")
+            throw MosaicError(
+                file: name, "not a JSON potential file (\(error.localizedDescription))",
+                fix: "the file is damaged; export it again with mosaic fit")
         }
         guard header.format == formatName else {
-            throw MosaicError(file: name, "format is '\(header.format ?? "missing")', expected '\(formatName)'", fix: "pass a potential written by mosaic fit")
+            throw MosaicError(
+                file: name, "format is '\(header.format ?? "missing")', expected '\(formatName)'",
+                fix: "pass a potential written by mosaic fit")
         }
         guard let version = header.version else {
-            throw MosaicError(file: name, "missing format version", fix: "the file is damaged; export it again with mosaic fit")
+            throw MosaicError(
+                file: name, "missing format version", fix: "the file is damaged; export it again with mosaic fit")
         }
         guard version <= formatVersion else {
-            throw MosaicError(file: name, "format version \(version) is newer than this Mosaic reads (up to \(formatVersion))",
-                              fix: "update Mosaic to a version that writes format \(version)")
+            throw MosaicError(
+                file: name, "format version \(version) is newer than this Mosaic reads (up to \(formatVersion))",
+                fix: "update Mosaic to a version that writes format \(version)")
         }
         let file: PotentialFile
         do { file = try decoder().decode(PotentialFile.self, from: data) } catch let error as DecodingError {
-            throw MosaicError(file: name, describeDecodingError(error), fix: "the file is damaged; export it again with mosaic fit")
+            throw MosaicError(
+                file: name, describeDecodingError(error), fix: "the file is damaged; export it again with mosaic fit")
         }
         guard let stored = file.sha256 else {
-            throw MosaicError(file: name, "missing sha256 content hash", fix: "export the potential again with mosaic fit")
+            throw MosaicError(
+                file: name, "missing sha256 content hash", fix: "export the potential again with mosaic fit")
         }
         let actual = try file.contentHash()
         guard stored == actual else {
-            throw MosaicError(file: name, "content hash mismatch (stored \(stored.prefix(12))…, computed \(actual.prefix(12))…): the file was changed or damaged",
-                              fix: "export the potential again with mosaic fit instead of editing it")
+            throw MosaicError(
+                file: name,
+                "content hash mismatch (stored \(stored.prefix(12))…, computed \(actual.prefix(12))…): the file"
+                    + " was changed or damaged",
+                fix: "export the potential again with mosaic fit instead of editing it")
         }
         guard file.units == "metal" else {
-            throw MosaicError(file: name, "units '\(file.units)' are not supported", fix: "Mosaic potentials use metal units")
+            throw MosaicError(
+                file: name, "units '\(file.units)' are not supported", fix: "Mosaic potentials use metal units")
         }
         do { try file.model.validate() } catch let error as MosaicError { throw error.inFile(name) }
         return file
@@ -125,12 +142,19 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -161,7 +185,8 @@ extension JSONEncoder {
     public static var mosaic: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }
 }
@@ -170,7 +195,8 @@ extension JSONDecoder {
     /// Reads what `JSONEncoder.mosaic` writes.
     public static var mosaic: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
     }
 }

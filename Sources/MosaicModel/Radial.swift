@@ -1,3 +1,4 @@
+import Foundation
 import MosaicCore
 
 /// A C² switch from 1 to 0 over [cutoff − width, cutoff] (the "smootherstep" polynomial),
@@ -47,7 +48,8 @@ public struct CubicBSplineBasis: Sendable, Equatable {
         let m = Int(x)
         let u = x - Double(m)
         let v = 1 - u
-        let u2 = u * u, u3 = u2 * u
+        let u2 = u * u
+        let u3 = u2 * u
         let invH = 1 / spacing
         let values = (v * v * v / 6, (3 * u3 - 6 * u2 + 4) / 6, (-3 * u3 + 3 * u2 + 3 * u + 1) / 6, u3 / 6)
         let slopes = (-v * v / 2 * invH, (3 * u2 - 4 * u) / 2 * invH, (-3 * u2 + 2 * u + 1) / 2 * invH, u2 / 2 * invH)
@@ -85,8 +87,6 @@ public enum ParameterTransform: String, Codable, Sendable {
     }
 }
 
-import Foundation
-
 /// A radial function with trainable parameters, used as the EAM density f(r) and the
 /// 3-body radial factor g(r). Families:
 /// - `exponential`: exp(−β (r/r0 − 1)) · fc(r), parameter β > 0 (r0 fixed);
@@ -122,20 +122,28 @@ public struct RadialFunction: Codable, Sendable, Equatable {
     func validate(location: String) throws {
         let expected: Int? = family == .exponential ? 1 : (family == .gaussian ? 2 : nil)
         if let expected, values.count != expected {
-            throw MosaicError(location: location, "\(family.rawValue) radial function needs \(expected) value(s), found \(values.count)",
-                              fix: family == .exponential ? "values: [beta]" : "values: [center, width]")
+            throw MosaicError(
+                location: location,
+                "\(family.rawValue) radial function needs \(expected) value(s), found \(values.count)",
+                fix: family == .exponential ? "values: [beta]" : "values: [center, width]")
         }
         if family == .spline, values.isEmpty || inner == nil {
-            throw MosaicError(location: location, "spline radial function needs 'inner' and at least one weight", fix: "add inner: and values: [...]")
+            throw MosaicError(
+                location: location, "spline radial function needs 'inner' and at least one weight",
+                fix: "add inner: and values: [...]")
         }
         if family == .exponential, r0 == nil {
-            throw MosaicError(location: location, "exponential radial function needs r0", fix: "add r0: (Å), e.g. the nearest-neighbour distance")
+            throw MosaicError(
+                location: location, "exponential radial function needs r0",
+                fix: "add r0: (Å), e.g. the nearest-neighbour distance")
         }
         for (k, v) in values.enumerated() where !v.isFinite {
             throw MosaicError(location: location, "value \(k) is not finite", fix: "give finite numbers")
         }
         if family != .spline, values.last! <= 0 {
-            throw MosaicError(location: location, "the last value (a width or decay rate) must be positive", fix: "use a positive number")
+            throw MosaicError(
+                location: location, "the last value (a width or decay rate) must be positive",
+                fix: "use a positive number")
         }
     }
 
@@ -169,8 +177,11 @@ public struct RadialFunction: Codable, Sendable, Equatable {
         let cutoff: SmoothCutoff
     }
     func shape(cutoff: SmoothCutoff) -> Shape {
-        Shape(family: family, r0: r0 ?? 1, basis: family == .spline ? CubicBSplineBasis(inner: inner ?? 0, cutoff: cutoff.cutoff, size: values.count) : nil,
-              cutoff: cutoff)
+        Shape(
+            family: family, r0: r0 ?? 1,
+            basis: family == .spline
+                ? CubicBSplineBasis(inner: inner ?? 0, cutoff: cutoff.cutoff, size: values.count) : nil,
+            cutoff: cutoff)
     }
 }
 
@@ -190,7 +201,8 @@ extension RadialFunction.Shape {
             let e = T.exp(-(x * x))
             return (e * fc, e * (x * invW * (-2 * fc) + T(dfc)))
         case .spline:
-            var f = T(0), df = T(0)
+            var f = T(0)
+            var df = T(0)
             basis!.forEachNonZero(r) { k, b, db in
                 f += p[k] * b
                 df += p[k] * db

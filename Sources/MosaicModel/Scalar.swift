@@ -56,8 +56,14 @@ public struct Dual: ModelScalar {
     public var value: Double
     public var tangent: SIMD8<Double>
 
-    @inline(__always) public init(_ value: Double) { self.value = value; tangent = .zero }
-    @inline(__always) public init(_ value: Double, tangent: SIMD8<Double>) { self.value = value; self.tangent = tangent }
+    @inline(__always) public init(_ value: Double) {
+        self.value = value
+        tangent = .zero
+    }
+    @inline(__always) public init(_ value: Double, tangent: SIMD8<Double>) {
+        self.value = value
+        self.tangent = tangent
+    }
     /// A variable: value with derivative 1 in slot `slot`.
     public static func variable(_ value: Double, slot: Int) -> Dual {
         var t = SIMD8<Double>.zero
@@ -65,8 +71,12 @@ public struct Dual: ModelScalar {
         return Dual(value, tangent: t)
     }
 
-    @inline(__always) public static func + (a: Dual, b: Dual) -> Dual { Dual(a.value + b.value, tangent: a.tangent + b.tangent) }
-    @inline(__always) public static func - (a: Dual, b: Dual) -> Dual { Dual(a.value - b.value, tangent: a.tangent - b.tangent) }
+    @inline(__always) public static func + (a: Dual, b: Dual) -> Dual {
+        Dual(a.value + b.value, tangent: a.tangent + b.tangent)
+    }
+    @inline(__always) public static func - (a: Dual, b: Dual) -> Dual {
+        Dual(a.value - b.value, tangent: a.tangent - b.tangent)
+    }
     @inline(__always) public static func * (a: Dual, b: Dual) -> Dual {
         Dual(a.value * b.value, tangent: a.tangent * b.value + b.tangent * a.value)
     }
@@ -86,7 +96,9 @@ public struct Dual: ModelScalar {
         let s = x.value.squareRoot()
         return Dual(s, tangent: x.tangent * (0.5 / s))
     }
-    @inline(__always) public static func log(_ x: Dual) -> Dual { Dual(Foundation.log(x.value), tangent: x.tangent * (1 / x.value)) }
+    @inline(__always) public static func log(_ x: Dual) -> Dual {
+        Dual(Foundation.log(x.value), tangent: x.tangent * (1 / x.value))
+    }
     @inline(__always) public static func atomEnergy(
         _ kernel: any TermKernel, _ p: UnsafePointer<Dual>, _ env: AtomEnvironment,
         _ gradient: UnsafeMutablePointer<Vector3<Dual>>, _ scratch: UnsafeMutablePointer<Dual>
@@ -98,13 +110,27 @@ public struct Dual: ModelScalar {
 /// A 3-vector of model scalars (a gradient or force carrying parameter derivatives).
 public struct Vector3<T: ModelScalar>: Sendable {
     public var x: T, y: T, z: T
-    @inline(__always) public init(_ x: T, _ y: T, _ z: T) { self.x = x; self.y = y; self.z = z }
+    @inline(__always) public init(_ x: T, _ y: T, _ z: T) {
+        self.x = x
+        self.y = y
+        self.z = z
+    }
     public static var zero: Vector3 { Vector3(T(0), T(0), T(0)) }
     /// self += s * v
     @inline(__always) mutating func add(_ v: SIMD3<Double>, times s: T) {
-        x += s * v.x; y += s * v.y; z += s * v.z
+        x += s * v.x
+        y += s * v.y
+        z += s * v.z
     }
-    @inline(__always) mutating func add(_ v: Vector3) { x += v.x; y += v.y; z += v.z }
-    @inline(__always) mutating func subtract(_ v: Vector3) { x -= v.x; y -= v.y; z -= v.z }
+    @inline(__always) mutating func add(_ v: Vector3) {
+        x += v.x
+        y += v.y
+        z += v.z
+    }
+    @inline(__always) mutating func subtract(_ v: Vector3) {
+        x -= v.x
+        y -= v.y
+        z -= v.z
+    }
     public var values: SIMD3<Double> { SIMD3(x.value, y.value, z.value) }
 }

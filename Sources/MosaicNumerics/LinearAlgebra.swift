@@ -10,9 +10,14 @@ public enum LinearAlgebra {
     /// A += Jᵀ J for a row-major J of `rows` x `n` (upper triangle updated, then mirrored by `symmetrize`).
     public static func addGram(_ a: inout [Double], _ j: [Double], rows: Int, n: Int) {
         guard rows > 0, n > 0 else { return }
-        var uplo = Int8(UInt8(ascii: "L")), trans = Int8(UInt8(ascii: "N"))
-        var nn = Int32(n), k = Int32(rows), lda = Int32(n), ldc = Int32(n)
-        var alpha = 1.0, beta = 1.0
+        var uplo = Int8(UInt8(ascii: "L"))
+        var trans = Int8(UInt8(ascii: "N"))
+        var nn = Int32(n)
+        var k = Int32(rows)
+        var lda = Int32(n)
+        var ldc = Int32(n)
+        var alpha = 1.0
+        var beta = 1.0
         // Row-major J is column-major X = Jᵀ (n x rows); X Xᵀ = JᵀJ. Column-major lower = row-major upper.
         j.withUnsafeBufferPointer { jp in
             a.withUnsafeMutableBufferPointer { ap in
@@ -25,12 +30,18 @@ public enum LinearAlgebra {
     public static func addTransposeProduct(_ g: inout [Double], _ j: [Double], _ r: [Double], rows: Int, n: Int) {
         guard rows > 0, n > 0 else { return }
         var trans = Int8(UInt8(ascii: "N"))
-        var m = Int32(n), nn = Int32(rows), lda = Int32(n), inc = Int32(1)
-        var alpha = 1.0, beta = 1.0
+        var m = Int32(n)
+        var nn = Int32(rows)
+        var lda = Int32(n)
+        var inc = Int32(1)
+        var alpha = 1.0
+        var beta = 1.0
         j.withUnsafeBufferPointer { jp in
             r.withUnsafeBufferPointer { rp in
                 g.withUnsafeMutableBufferPointer { gp in
-                    dgemv_(&trans, &m, &nn, &alpha, jp.baseAddress, &lda, rp.baseAddress, &inc, &beta, gp.baseAddress, &inc)
+                    dgemv_(
+                        &trans, &m, &nn, &alpha, jp.baseAddress, &lda, rp.baseAddress, &inc, &beta, gp.baseAddress, &inc
+                    )
                 }
             }
         }
@@ -44,9 +55,14 @@ public enum LinearAlgebra {
     /// Solves A x = b for symmetric positive definite A (Cholesky); nil if A is not positive definite.
     public static func solvePositiveDefinite(_ a: [Double], _ b: [Double]) -> [Double]? {
         let n = b.count
-        var matrix = a, x = b
+        var matrix = a
+        var x = b
         var uplo = Int8(UInt8(ascii: "U"))
-        var nn = Int32(n), nrhs = Int32(1), lda = Int32(n), ldb = Int32(n), info = Int32(0)
+        var nn = Int32(n)
+        var nrhs = Int32(1)
+        var lda = Int32(n)
+        var ldb = Int32(n)
+        var info = Int32(0)
         dposv_(&uplo, &nn, &nrhs, &matrix, &lda, &x, &ldb, &info)
         return info == 0 ? x : nil
     }
@@ -55,14 +71,20 @@ public enum LinearAlgebra {
     public static func symmetricEigen(_ a: [Double], n: Int) throws -> (values: [Double], vectors: [Double]) {
         var matrix = a
         var values = [Double](repeating: 0, count: n)
-        var jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
-        var nn = Int32(n), lda = Int32(n), lwork = Int32(-1), info = Int32(0)
+        var jobz = Int8(UInt8(ascii: "V"))
+        var uplo = Int8(UInt8(ascii: "U"))
+        var nn = Int32(n)
+        var lda = Int32(n)
+        var lwork = Int32(-1)
+        var info = Int32(0)
         var query = 0.0
         dsyev_(&jobz, &uplo, &nn, &matrix, &lda, &values, &query, &lwork, &info)
         lwork = Int32(query)
         var work = [Double](repeating: 0, count: Int(lwork))
         dsyev_(&jobz, &uplo, &nn, &matrix, &lda, &values, &work, &lwork, &info)
-        guard info == 0 else { throw MosaicError("LAPACK dsyev failed (info \(info))", fix: "check the matrix for NaN") }
+        guard info == 0 else {
+            throw MosaicError("LAPACK dsyev failed (info \(info))", fix: "check the matrix for NaN")
+        }
         // Column-major eigenvectors = row-major rows.
         return (values, matrix)
     }

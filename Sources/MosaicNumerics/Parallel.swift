@@ -8,7 +8,9 @@ public func parallelMap<Item, Result>(_ items: [Item], _ transform: (Item) -> Re
         let base = buffer.baseAddress!
         DispatchQueue.concurrentPerform(iterations: items.count) { k in
             let value = transform(items[k])
-            lock.lock(); base[k] = value; lock.unlock()
+            lock.lock()
+            base[k] = value
+            lock.unlock()
         }
     }
     return results.map { $0! }

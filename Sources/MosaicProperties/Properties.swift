@@ -7,12 +7,17 @@ public enum Crystal {
     /// A cubic bcc cell of `cells`³ conventional cells (2 atoms each) with lattice constant a.
     public static func bcc(_ element: Element, a: Double, cells n: Int = 1) -> Structure {
         var positions: [Vec3] = []
-        for i in 0..<n { for j in 0..<n { for k in 0..<n {
-            let corner = Vec3(Double(i), Double(j), Double(k)) * a
-            positions += [corner, corner + Vec3(0.5, 0.5, 0.5) * a]
-        } } }
-        return Structure(cell: Matrix3.diagonal(Vec3(1, 1, 1) * (a * Double(n))), positions: positions,
-                         elements: Array(repeating: element, count: positions.count), source: "bcc a=\(a)")
+        for i in 0..<n {
+            for j in 0..<n {
+                for k in 0..<n {
+                    let corner = Vec3(Double(i), Double(j), Double(k)) * a
+                    positions += [corner, corner + Vec3(0.5, 0.5, 0.5) * a]
+                }
+            }
+        }
+        return Structure(
+            cell: Matrix3.diagonal(Vec3(1, 1, 1) * (a * Double(n))), positions: positions,
+            elements: Array(repeating: element, count: positions.count), source: "bcc a=\(a)")
     }
 
     /// An hcp cell (2 atoms) with lattice constant a and ratio c/a.
@@ -20,32 +25,42 @@ public enum Crystal {
         let c = covera * a
         let cell = Matrix3(Vec3(a, 0, 0), Vec3(-0.5 * a, 0.5 * 3.0.squareRoot() * a, 0), Vec3(0, 0, c))
         let fractional = [Vec3(1.0 / 3, 2.0 / 3, 0.25), Vec3(2.0 / 3, 1.0 / 3, 0.75)]
-        return Structure(cell: cell, positions: fractional.map { cell.leftMultiply($0) },
-                         elements: [element, element], source: "hcp a=\(a)")
+        return Structure(
+            cell: cell, positions: fractional.map { cell.leftMultiply($0) },
+            elements: [element, element], source: "hcp a=\(a)")
     }
 
     /// The A15 (Cr3Si-type) cubic cell (8 atoms) with lattice constant a.
     public static func a15(_ element: Element, a: Double) -> Structure {
-        let fractional = [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5), Vec3(0.25, 0, 0.5), Vec3(0.75, 0, 0.5),
-                          Vec3(0.5, 0.25, 0), Vec3(0.5, 0.75, 0), Vec3(0, 0.5, 0.25), Vec3(0, 0.5, 0.75)]
-        return Structure(cell: Matrix3.diagonal(Vec3(a, a, a)), positions: fractional.map { $0 * a },
-                         elements: Array(repeating: element, count: 8), source: "A15 a=\(a)")
+        let fractional = [
+            Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5), Vec3(0.25, 0, 0.5), Vec3(0.75, 0, 0.5),
+            Vec3(0.5, 0.25, 0), Vec3(0.5, 0.75, 0), Vec3(0, 0.5, 0.25), Vec3(0, 0.5, 0.75),
+        ]
+        return Structure(
+            cell: Matrix3.diagonal(Vec3(a, a, a)), positions: fractional.map { $0 * a },
+            elements: Array(repeating: element, count: 8), source: "A15 a=\(a)")
     }
 
     /// A cubic fcc cell (4 atoms) with lattice constant a.
     public static func fcc(_ element: Element, a: Double) -> Structure {
         let basis = [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0), Vec3(0.5, 0, 0.5), Vec3(0, 0.5, 0.5)]
-        return Structure(cell: Matrix3.diagonal(Vec3(a, a, a)), positions: basis.map { $0 * a },
-                         elements: Array(repeating: element, count: 4), source: "fcc a=\(a)")
+        return Structure(
+            cell: Matrix3.diagonal(Vec3(a, a, a)), positions: basis.map { $0 * a },
+            elements: Array(repeating: element, count: 4), source: "fcc a=\(a)")
     }
 }
 
 /// Linear least squares y = a + b x; returns (intercept, slope).
 public func linearFit(_ x: [Double], _ y: [Double]) -> (intercept: Double, slope: Double) {
     let n = Double(x.count)
-    let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-    var sxy = 0.0, sxx = 0.0
-    for (a, b) in zip(x, y) { sxy += (a - mx) * (b - my); sxx += (a - mx) * (a - mx) }
+    let mx = x.reduce(0, +) / n
+    let my = y.reduce(0, +) / n
+    var sxy = 0.0
+    var sxx = 0.0
+    for (a, b) in zip(x, y) {
+        sxy += (a - mx) * (b - my)
+        sxx += (a - mx) * (a - mx)
+    }
     let slope = sxy / sxx
     return (my - slope * mx, slope)
 }
@@ -62,11 +77,13 @@ public struct CubicElasticConstants: Codable, Sendable, Equatable {
     /// Fits C11, C12 (normal strains) and C44 (shear strains) by linear regression of
     /// σ (GPa, tensile positive) against the small strain ε = sym(A0⁻¹A) − I of each cell
     /// with |ε| ≤ maxStrain. `stress(s)` gives the stress of a cell (DFT label or model).
-    public static func fit(cells: [Structure], reference: Matrix3, maxStrain: Double,
-                           stress: (Structure) throws -> SymmetricTensor) throws -> CubicElasticConstants {
+    public static func fit(
+        cells: [Structure], reference: Matrix3, maxStrain: Double,
+        stress: (Structure) throws -> SymmetricTensor
+    ) throws -> CubicElasticConstants {
         guard let inverse = reference.inverse else { throw MosaicError("singular reference cell") }
-        var normal: [[(Double, Double)]] = [[], []]   // (ε_aa, σ_aa), (ε_aa, σ_bb)
-        var shear: [(Double, Double)] = []              // (γ = 2ε_ab, σ_ab)
+        var normal: [[(Double, Double)]] = [[], []]  // (ε_aa, σ_aa), (ε_aa, σ_bb)
+        var shear: [(Double, Double)] = []  // (γ = 2ε_ab, σ_ab)
         var intercepts: [Double] = []
         for s in cells {
             let f = inverse * s.cell
@@ -85,13 +102,16 @@ public struct CubicElasticConstants: Codable, Sendable, Equatable {
             }
         }
         guard normal[0].count >= 2, shear.count >= 2 else {
-            throw MosaicError("not enough strained cells with |ε| ≤ \(maxStrain) (normal: \(normal[0].count), shear: \(shear.count))",
-                              fix: "use a data set with uniaxial and shear strains, such as Nb_Elastic")
+            throw MosaicError(
+                "not enough strained cells with |ε| ≤ \(maxStrain) (normal: \(normal[0].count), shear: \(shear.count))",
+                fix: "use a data set with uniaxial and shear strains, such as Nb_Elastic")
         }
         let c11 = linearFit(normal[0].map(\.0), normal[0].map(\.1))
         let c12 = linearFit(normal[1].map(\.0), normal[1].map(\.1))
         let c44 = linearFit(shear.map(\.0), shear.map(\.1))
-        let pressure = intercepts.isEmpty ? -(c11.intercept + 2 * c12.intercept) / 3 : -intercepts.reduce(0, +) / Double(intercepts.count)
+        let pressure =
+            intercepts.isEmpty
+            ? -(c11.intercept + 2 * c12.intercept) / 3 : -intercepts.reduce(0, +) / Double(intercepts.count)
         return CubicElasticConstants(c11: c11.slope, c12: c12.slope, c44: c44.slope, referencePressure: pressure)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
 import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 /// One property: the model's value, the DFT reference (when the data give one) and how it was derived.
 public struct PropertyEntry: Codable, Sendable {
@@ -15,7 +15,11 @@ public struct PropertyEntry: Codable, Sendable {
     public var absoluteError: Double? { reference.map { model - $0 } }
 
     public init(name: String, unit: String, model: Double, reference: Double?, referenceSource: String) {
-        self.name = name; self.unit = unit; self.model = model; self.reference = reference; self.referenceSource = referenceSource
+        self.name = name
+        self.unit = unit
+        self.model = model
+        self.reference = reference
+        self.referenceSource = referenceSource
     }
     public var relativeError: Double? { reference.flatMap { abs($0) > 0 ? (model - $0) / abs($0) : nil } }
 }
@@ -48,11 +52,16 @@ public struct PropertyCalculator {
         var previous = (a: grid[0], p: try pressure(a: grid[0]))
         for a in grid.dropFirst() {
             let p = try pressure(a: a)
-            if previous.p > 0 && p <= 0 { bracket = (previous.a, a); break }
+            if previous.p > 0 && p <= 0 {
+                bracket = (previous.a, a)
+                break
+            }
             previous = (a, p)
         }
         guard var (low, high) = bracket else {
-            throw MosaicError("no zero-pressure bcc lattice constant within 0.8–1.25 × \(guess) Å", fix: "check the model, or give a better guess")
+            throw MosaicError(
+                "no zero-pressure bcc lattice constant within 0.8–1.25 × \(guess) Å",
+                fix: "check the model, or give a better guess")
         }
         for _ in 0..<60 {
             let mid = 0.5 * (low + high)
@@ -67,23 +76,31 @@ public struct PropertyCalculator {
     /// Equation of state E(V) (eV/atom vs Å³/atom) for volumes V0·(1 + strain), and the
     /// Birch–Murnaghan bulk modulus (GPa) from a cubic fit of E in V^(−2/3).
     public func equationOfState(a0: Double, range: Double = 0.06, points: Int = 13) throws
-        -> (volumes: [Double], energies: [Double], bulkModulus: Double, equilibriumVolume: Double) {
+        -> (volumes: [Double], energies: [Double], bulkModulus: Double, equilibriumVolume: Double)
+    {
         let v0 = a0 * a0 * a0 / 2
         let volumes = (0..<points).map { v0 * (1 - range + 2 * range * Double($0) / Double(points - 1)) }
         let energies = try volumes.map { try bccEnergy(a: pow(2 * $0, 1.0 / 3)) }
         let x = volumes.map { pow($0, -2.0 / 3) }
         // Normal equations of E = c0 + c1 x + c2 x² + c3 x³ (scaled x for conditioning).
         let xs = x.map { $0 / x[points / 2] }
-        var a = [Double](repeating: 0, count: 16), b = [Double](repeating: 0, count: 4)
+        var a = [Double](repeating: 0, count: 16)
+        var b = [Double](repeating: 0, count: 4)
         for (xi, e) in zip(xs, energies) {
             let powers = [1, xi, xi * xi, xi * xi * xi]
-            for i in 0..<4 { b[i] += powers[i] * e; for j in 0..<4 { a[i * 4 + j] += powers[i] * powers[j] } }
+            for i in 0..<4 {
+                b[i] += powers[i] * e
+                for j in 0..<4 { a[i * 4 + j] += powers[i] * powers[j] }
+            }
         }
-        guard let c = LinearAlgebra.solvePositiveDefinite(a, b) else { throw MosaicError("equation-of-state fit failed") }
+        guard let c = LinearAlgebra.solvePositiveDefinite(a, b) else {
+            throw MosaicError("equation-of-state fit failed")
+        }
         // Minimum of the cubic in scaled x near the middle, by Newton.
         var t = 1.0
         for _ in 0..<50 {
-            let d1 = c[1] + 2 * c[2] * t + 3 * c[3] * t * t, d2 = 2 * c[2] + 6 * c[3] * t
+            let d1 = c[1] + 2 * c[2] * t + 3 * c[3] * t * t
+            let d2 = 2 * c[2] + 6 * c[3] * t
             t -= d1 / d2
         }
         let scale = x[points / 2]
@@ -96,7 +113,9 @@ public struct PropertyCalculator {
     }
 
     /// Relaxed vacancy formation energy (eV) in a cells³ bcc supercell at lattice constant a0.
-    public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (energy: Double, converged: Bool, relaxed: Structure) {
+    public func vacancyFormationEnergy(a0: Double, cells: Int = 4) throws -> (
+        energy: Double, converged: Bool, relaxed: Structure
+    ) {
         let (perfect, defect) = vacancyCells(a0: a0, cells: cells)
         let e0 = try predict(perfect).energy
         let relaxed = try relaxation.relax(defect, model: model)
@@ -115,11 +134,16 @@ public struct PropertyCalculator {
 
     /// Energy per atom of `structure(a)` minimised over a by golden section within ±8% of `guess`.
     func minimumEnergy(guess: Double, _ structure: (Double) -> Structure) throws -> Double {
-        func energy(_ a: Double) throws -> Double { let s = structure(a); return try predict(s).energy / Double(s.count) }
-        var low = guess * 0.92, high = guess * 1.08
+        func energy(_ a: Double) throws -> Double {
+            let s = structure(a)
+            return try predict(s).energy / Double(s.count)
+        }
+        var low = guess * 0.92
+        var high = guess * 1.08
         let ratio = (5.0.squareRoot() - 1) / 2
         for _ in 0..<60 {
-            let m1 = high - ratio * (high - low), m2 = low + ratio * (high - low)
+            let m1 = high - ratio * (high - low)
+            let m2 = low + ratio * (high - low)
             if try energy(m1) < energy(m2) { high = m2 } else { low = m1 }
         }
         return try energy(0.5 * (low + high))
@@ -131,7 +155,8 @@ public struct PropertyCalculator {
         let bcc = try bccEnergy(a: a0)
         let volume = a0 * a0 * a0 / 2
         let fcc = try minimumEnergy(guess: pow(4 * volume, 1.0 / 3)) { Crystal.fcc(element, a: $0) }
-        let hcp = try minimumEnergy(guess: pow(2 * volume / (0.5 * 3.0.squareRoot() * (8.0 / 3).squareRoot()), 1.0 / 3)) { Crystal.hcp(element, a: $0) }
+        let hcp = try minimumEnergy(guess: pow(2 * volume / (0.5 * 3.0.squareRoot() * (8.0 / 3).squareRoot()), 1.0 / 3))
+        { Crystal.hcp(element, a: $0) }
         let a15 = try minimumEnergy(guess: pow(8 * volume, 1.0 / 3)) { Crystal.a15(element, a: $0) }
         return [("fcc", fcc - bcc), ("hcp", hcp - bcc), ("A15", a15 - bcc)]
     }
@@ -144,7 +169,8 @@ public struct PropertyCalculator {
     /// Surface energy (J/m²) of a slab: (E_slab − N e_bulk) / 2A, with A the cell face normal to the vacuum.
     public static func surfaceEnergy(slab: Structure, energy: Double, bulkEnergyPerAtom: Double) -> Double {
         let area = slabArea(slab)
-        return (energy - Double(slab.count) * bulkEnergyPerAtom) / (2 * area) / Units.joulePerSquareMetreInEVPerSquareAngstrom
+        return (energy - Double(slab.count) * bulkEnergyPerAtom) / (2 * area)
+            / Units.joulePerSquareMetreInEVPerSquareAngstrom
     }
 
     /// Area (Å²) of the cell face parallel to the surface: the lattice direction with the widest

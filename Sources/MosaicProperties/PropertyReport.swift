@@ -1,7 +1,7 @@
 import Foundation
 import MosaicCore
-import MosaicModel
 import MosaicFit
+import MosaicModel
 
 /// The property table of a model against DFT references derived from the data.
 ///
@@ -26,38 +26,55 @@ public struct PropertyReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey { case entries, eosVolumes, eosEnergies, referenceVolume, referenceEnergy }
 
-    public init(entries: [PropertyEntry], eosVolumes: [Double], eosEnergies: [Double], referenceVolume: Double, referenceEnergy: Double) {
-        self.entries = entries; self.eosVolumes = eosVolumes; self.eosEnergies = eosEnergies
-        self.referenceVolume = referenceVolume; self.referenceEnergy = referenceEnergy
+    public init(
+        entries: [PropertyEntry], eosVolumes: [Double], eosEnergies: [Double], referenceVolume: Double,
+        referenceEnergy: Double
+    ) {
+        self.entries = entries
+        self.eosVolumes = eosVolumes
+        self.eosEnergies = eosEnergies
+        self.referenceVolume = referenceVolume
+        self.referenceEnergy = referenceEnergy
     }
 
     /// The unstrained cubic cell among the strained cells (the reference of every strain).
     public static func unstrainedCell(_ elastic: [Structure]) throws -> Structure {
-        guard let cell = elastic.first(where: { s in
-            let c = s.cell
-            return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9 && abs(c.a.y) + abs(c.a.z) + abs(c.b.x) + abs(c.b.z) + abs(c.c.x) + abs(c.c.y) < 1e-9
-        }) else {
-            throw MosaicError("no unstrained cubic cell among the strained cells", fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
+        guard
+            let cell = elastic.first(where: { s in
+                let c = s.cell
+                return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9
+                    && abs(c.a.y) + abs(c.a.z) + abs(c.b.x) + abs(c.b.z) + abs(c.c.x) + abs(c.c.y) < 1e-9
+            })
+        else {
+            throw MosaicError(
+                "no unstrained cubic cell among the strained cells",
+                fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
         }
         return cell
     }
 
     /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it).
-    public static func compute(model: CompositeModel, elastic: [Structure], surfaces: [Structure],
-                               vacancyCells: Int = 4, progress: (String) -> Void = { _ in }) throws -> PropertyReport {
+    public static func compute(
+        model: CompositeModel, elastic: [Structure], surfaces: [Structure],
+        vacancyCells: Int = 4, progress: (String) -> Void = { _ in }
+    ) throws -> PropertyReport {
         let calculator = PropertyCalculator(model: model)
         let unstrained = try unstrainedCell(elastic)
         guard let referenceEnergyTotal = unstrained.energy else {
-            throw MosaicError(location: unstrained.source, "the unstrained cell has no DFT energy", fix: "use data with energies")
+            throw MosaicError(
+                location: unstrained.source, "the unstrained cell has no DFT energy", fix: "use data with energies")
         }
         let aReference = unstrained.cell.a.x
         let eBulkDFT = referenceEnergyTotal / Double(unstrained.count)
         progress("elastic constants (DFT and model, same \(elastic.count) cells)")
         let dft = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { s in
-            guard let stress = s.stress else { throw MosaicError(location: s.source, "strained cell without stress", fix: "use data with stresses") }
+            guard let stress = s.stress else {
+                throw MosaicError(location: s.source, "strained cell without stress", fix: "use data with stresses")
+            }
             return stress
         }
-        let modelElastic = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { s in
+        let modelElastic = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) {
+            s in
             try model.predict(s).stress(volume: s.volume)
         }
         let aDFT = aReference * (1 - dft.referencePressure / (3 * dft.bulkModulus))
@@ -66,15 +83,26 @@ public struct PropertyReport: Codable, Sendable {
         let eos = try calculator.equationOfState(a0: a0)
         let fromData = "Nb_Elastic stress–strain, |ε| ≤ 2%"
         var entries = [
-            PropertyEntry(name: "lattice constant", unit: "Å", model: a0, reference: aDFT,
-                          referenceSource: "unstrained DFT cell, corrected by its pressure \(String(format: "%.3f", dft.referencePressure)) GPa"),
-            PropertyEntry(name: "energy at equilibrium", unit: "eV/atom", model: try calculator.bccEnergy(a: a0), reference: eBulkDFT,
-                          referenceSource: "unstrained DFT cell"),
-            PropertyEntry(name: "bulk modulus (EOS)", unit: "GPa", model: eos.bulkModulus, reference: dft.bulkModulus,
-                          referenceSource: "(C11 + 2 C12)/3, " + fromData),
-            PropertyEntry(name: "C11", unit: "GPa", model: modelElastic.c11, reference: dft.c11, referenceSource: fromData),
-            PropertyEntry(name: "C12", unit: "GPa", model: modelElastic.c12, reference: dft.c12, referenceSource: fromData),
-            PropertyEntry(name: "C44", unit: "GPa", model: modelElastic.c44, reference: dft.c44, referenceSource: fromData + " (small-strain shear stress)"),
+            PropertyEntry(
+                name: "lattice constant", unit: "Å", model: a0, reference: aDFT,
+                referenceSource:
+                    "unstrained DFT cell, corrected by its pressure"
+                    + " \(String(format: "%.3f", dft.referencePressure)) GPa"
+            ),
+            PropertyEntry(
+                name: "energy at equilibrium", unit: "eV/atom", model: try calculator.bccEnergy(a: a0),
+                reference: eBulkDFT,
+                referenceSource: "unstrained DFT cell"),
+            PropertyEntry(
+                name: "bulk modulus (EOS)", unit: "GPa", model: eos.bulkModulus, reference: dft.bulkModulus,
+                referenceSource: "(C11 + 2 C12)/3, " + fromData),
+            PropertyEntry(
+                name: "C11", unit: "GPa", model: modelElastic.c11, reference: dft.c11, referenceSource: fromData),
+            PropertyEntry(
+                name: "C12", unit: "GPa", model: modelElastic.c12, reference: dft.c12, referenceSource: fromData),
+            PropertyEntry(
+                name: "C44", unit: "GPa", model: modelElastic.c44, reference: dft.c44,
+                referenceSource: fromData + " (small-strain shear stress)"),
         ]
         let eBulkModelAtDFTLattice = try calculator.bccEnergy(a: aReference)
         var relaxedStructures: [String: Structure] = [:]
@@ -84,44 +112,65 @@ public struct PropertyReport: Codable, Sendable {
             progress("surface (\(facet)): relaxing \(slab.count) atoms")
             let relaxed = try calculator.relaxation.relax(slab, model: model)
             relaxedStructures["surface (\(facet))"] = relaxed.structure
-            entries.append(PropertyEntry(name: "surface (\(facet))", unit: "J/m²",
-                                         model: PropertyCalculator.surfaceEnergy(slab: slab, energy: relaxed.energy, bulkEnergyPerAtom: eBulkModelAtDFTLattice),
-                                         reference: PropertyCalculator.surfaceEnergy(slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
-                                         referenceSource: "relaxed DFT slab (Nb_Surface) vs unstrained bulk cell"))
+            entries.append(
+                PropertyEntry(
+                    name: "surface (\(facet))", unit: "J/m²",
+                    model: PropertyCalculator.surfaceEnergy(
+                        slab: slab, energy: relaxed.energy, bulkEnergyPerAtom: eBulkModelAtDFTLattice),
+                    reference: PropertyCalculator.surfaceEnergy(
+                        slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
+                    referenceSource: "relaxed DFT slab (Nb_Surface) vs unstrained bulk cell"))
         }
         if vacancyCells > 0 {
             progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
             let vacancy = try calculator.vacancyFormationEnergy(a0: a0, cells: vacancyCells)
             relaxedStructures["vacancy formation"] = vacancy.relaxed
-            entries.append(PropertyEntry(name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
-                                         referenceSource: "no reference in the data"))
+            entries.append(
+                PropertyEntry(
+                    name: "vacancy formation", unit: "eV", model: vacancy.energy, reference: nil,
+                    referenceSource: "no reference in the data"))
         }
         for phase in try calculator.phaseDifferences(a0: a0) {
-            entries.append(PropertyEntry(name: "E(\(phase.name)) − E(bcc)", unit: "eV/atom", model: phase.energy, reference: nil,
-                                         referenceSource: "no reference in the data (bcc must be lower: positive)"))
+            entries.append(
+                PropertyEntry(
+                    name: "E(\(phase.name)) − E(bcc)", unit: "eV/atom", model: phase.energy, reference: nil,
+                    referenceSource: "no reference in the data (bcc must be lower: positive)"))
         }
         // The isolated atom: all interaction terms vanish, leaving the reference energy.
-        let isolated = try model.predict(Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0)],
-                                                    elements: [calculator.element])).energy
-        entries.append(PropertyEntry(name: "cohesive energy", unit: "eV/atom", model: isolated - (try calculator.bccEnergy(a: a0)), reference: nil,
-                                     referenceSource: "not constrained: the data have no isolated atom, so the model's isolated-atom energy is free"))
-        var report = PropertyReport(entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
-                                    referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
+        let isolated = try model.predict(
+            Structure(
+                cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0)],
+                elements: [calculator.element])
+        ).energy
+        entries.append(
+            PropertyEntry(
+                name: "cohesive energy", unit: "eV/atom", model: isolated - (try calculator.bccEnergy(a: a0)),
+                reference: nil,
+                referenceSource:
+                    "not constrained: the data have no isolated atom, so the model's isolated-atom energy is free"))
+        var report = PropertyReport(
+            entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
+            referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
         report.relaxedStructures = relaxedStructures
         return report
     }
 
     /// A fixed-width table: property, model (± σ when `sigmas` has the property), DFT, error, error %.
     public func table(sigmas: [String: Double] = [:]) -> String {
-        let columns = sigmas.isEmpty ? ["unit", "model", "DFT", "error", "error %"] : ["unit", "model", "± σ", "DFT", "error", "error %"]
+        let columns =
+            sigmas.isEmpty
+            ? ["unit", "model", "DFT", "error", "error %"] : ["unit", "model", "± σ", "DFT", "error", "error %"]
         let widths = sigmas.isEmpty ? [9, 12, 12, 11, 9] : [9, 12, 10, 12, 11, 9]
         var lines = [TextTable.pad("property", 24) + TextTable.right(columns, widths)]
         lines.append(String(repeating: "-", count: lines[0].count))
         for e in entries {
             var cells = [e.unit, String(format: "%.4f", e.model)]
             if !sigmas.isEmpty { cells.append(sigmas[e.name].map { String(format: "%.4f", $0) } ?? "–") }
-            cells += [e.reference.map { String(format: "%.4f", $0) } ?? "–",
-                      e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–", e.relativeError.map { String(format: "%+.1f", 100 * $0) } ?? "–"]
+            cells += [
+                e.reference.map { String(format: "%.4f", $0) } ?? "–",
+                e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–",
+                e.relativeError.map { String(format: "%+.1f", 100 * $0) } ?? "–",
+            ]
             lines.append(TextTable.pad(e.name, 24) + TextTable.right(cells, widths))
         }
         return lines.joined(separator: "\n")
@@ -138,29 +187,42 @@ public struct PropertyScore: Codable, Sendable {
         "lattice constant": 0.01, "energy at equilibrium": 0.01, "bulk modulus": 10, "C11": 20, "C12": 20, "C44": 10,
         "surface": 0.1,
     ]
-    public var energyScale = 0.003   // eV/atom
-    public var forceScale = 0.1      // eV/Å
-    public var stressScale = 0.5     // GPa
+    public var energyScale = 0.003  // eV/atom
+    public var forceScale = 0.1  // eV/Å
+    public var stressScale = 0.5  // GPa
 
     public init() {}
 
     /// (scaled error vector with labels, RMS score).
-    public func score(properties: PropertyReport?, errors: ErrorMetrics?) -> (components: [(String, Double)], score: Double) {
+    public func score(properties: PropertyReport?, errors: ErrorMetrics?) -> (
+        components: [(String, Double)], score: Double
+    ) {
         var components: [(String, Double)] = []
         // Properties sharing a scale key (e.g. the 13 surface facets) count once, as their RMS.
         var groups: [(key: String, values: [Double])] = []
         for e in properties?.entries ?? [] {
             guard let error = e.absoluteError,
-                  let (key, scale) = scales.filter({ e.name.hasPrefix($0.key) }).max(by: { $0.key.count < $1.key.count }) else { continue }
-            if let k = groups.firstIndex(where: { $0.key == key }) { groups[k].values.append(error / scale) } else { groups.append((key, [error / scale])) }
+                let (key, scale) = scales.filter({ e.name.hasPrefix($0.key) }).max(by: { $0.key.count < $1.key.count })
+            else { continue }
+            if let k = groups.firstIndex(where: { $0.key == key }) {
+                groups[k].values.append(error / scale)
+            } else {
+                groups.append((key, [error / scale]))
+            }
         }
         for group in groups {
-            let value = group.values.count == 1 ? group.values[0]
+            let value =
+                group.values.count == 1
+                ? group.values[0]
                 : (group.values.reduce(0) { $0 + $1 * $1 } / Double(group.values.count)).squareRoot()
-            components.append((group.values.count == 1 ? group.key : "\(group.key) (RMS of \(group.values.count))", value))
+            components.append(
+                (group.values.count == 1 ? group.key : "\(group.key) (RMS of \(group.values.count))", value))
         }
         if let m = errors {
-            components += [("energy RMSE", m.energyRMSE / energyScale), ("force RMSE", m.forceRMSE / forceScale), ("stress RMSE", m.stressRMSE / stressScale)]
+            components += [
+                ("energy RMSE", m.energyRMSE / energyScale), ("force RMSE", m.forceRMSE / forceScale),
+                ("stress RMSE", m.stressRMSE / stressScale),
+            ]
         }
         let rms = (components.reduce(0) { $0 + $1.1 * $1.1 } / Double(max(components.count, 1))).squareRoot()
         return (components, rms)

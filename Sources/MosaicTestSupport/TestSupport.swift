@@ -39,28 +39,44 @@ public struct SeededGenerator: RandomNumberGenerator {
 /// derivative path is exercised.
 public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> CompositeModel {
     var rng = SeededGenerator(seed: 7)
-    func randoms(_ n: Int, _ scale: Double) -> [Double] { (0..<n).map { _ in Double.random(in: -scale...scale, using: &rng) } }
-    let embeddingDensity = splineDensity ? RadialFunction.spline(inner: 1.5, weights: randoms(6, 0.5).map { abs($0) + 0.1 })
-                                         : RadialFunction.exponential(beta: 2.5, r0: 2.86)
-    return CompositeModel(elements: [Element(symbol: "Nb")!], terms: [
-        .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
-        .bornMayer(BornMayerTerm(cutoff: 4.0, width: 1.0, r0: 2.5, amplitude: 0.7, rho: 0.35)),
-        .morse(MorseTerm(cutoff: 5.0, width: 1.2, depth: 0.3, alpha: 1.4, r0: 3.0)),
-        .pairSpline(PairSplineTerm(inner: 1.8, cutoff: 5.3, coefficients: randoms(9, 0.4))),
-        .embedding(EmbeddingTerm(cutoff: 5.2, width: 1.3, form: .sqrt, coefficients: [1.7, 0.004, -0.0002],
-                                 density: .exponential(beta: 2.5, r0: 2.86))),
-        .embedding(EmbeddingTerm(name: "embedding2", cutoff: 4.8, width: 1.0, form: .polynomial,
-                                 coefficients: [-0.3, 0.02, -0.001], density: splineDensity ? embeddingDensity : .gaussian(center: 2.9, width: 0.7))),
-        .threeBody(ThreeBodyTerm(cutoff: 4.1, width: 1.1, order: 4,
-                                 channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
-                                 coefficients: [randoms(5, 0.2), randoms(5, 0.2)])),
-        .angularEmbedding(AngularEmbeddingTerm(cutoff: 4.3, width: 1.0, amplitude: 0.9, weights: [0.3, -0.2, 0.5, 0.1],
-                                               density: .gaussian(center: 2.7, width: 0.8))),
-    ])
+    func randoms(_ n: Int, _ scale: Double) -> [Double] {
+        (0..<n).map { _ in Double.random(in: -scale...scale, using: &rng) }
+    }
+    let embeddingDensity =
+        splineDensity
+        ? RadialFunction.spline(inner: 1.5, weights: randoms(6, 0.5).map { abs($0) + 0.1 })
+        : RadialFunction.exponential(beta: 2.5, r0: 2.86)
+    return CompositeModel(
+        elements: [Element(symbol: "Nb")!],
+        terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
+            .bornMayer(BornMayerTerm(cutoff: 4.0, width: 1.0, r0: 2.5, amplitude: 0.7, rho: 0.35)),
+            .morse(MorseTerm(cutoff: 5.0, width: 1.2, depth: 0.3, alpha: 1.4, r0: 3.0)),
+            .pairSpline(PairSplineTerm(inner: 1.8, cutoff: 5.3, coefficients: randoms(9, 0.4))),
+            .embedding(
+                EmbeddingTerm(
+                    cutoff: 5.2, width: 1.3, form: .sqrt, coefficients: [1.7, 0.004, -0.0002],
+                    density: .exponential(beta: 2.5, r0: 2.86))),
+            .embedding(
+                EmbeddingTerm(
+                    name: "embedding2", cutoff: 4.8, width: 1.0, form: .polynomial,
+                    coefficients: [-0.3, 0.02, -0.001],
+                    density: splineDensity ? embeddingDensity : .gaussian(center: 2.9, width: 0.7))),
+            .threeBody(
+                ThreeBodyTerm(
+                    cutoff: 4.1, width: 1.1, order: 4,
+                    channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
+                    coefficients: [randoms(5, 0.2), randoms(5, 0.2)])),
+            .angularEmbedding(
+                AngularEmbeddingTerm(
+                    cutoff: 4.3, width: 1.0, amplitude: 0.9, weights: [0.3, -0.2, 0.5, 0.1],
+                    density: .gaussian(center: 2.7, width: 0.8))),
+        ])
 }
 
 /// A random triclinic cell with `n` atoms at least `minimumDistance` apart.
-public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDistance: Double = 2.2) -> Structure {
+public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDistance: Double = 2.2) -> Structure
+{
     var rng = SeededGenerator(seed: seed)
     let a = Vec3(scale, 0, 0)
     let b = Vec3(Double.random(in: -1.5...1.5, using: &rng), scale * 0.95, 0)
@@ -68,27 +84,34 @@ public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, min
     let cell = Matrix3(a, b, c)
     var positions: [Vec3] = []
     while positions.count < n {
-        let f = Vec3(Double.random(in: 0..<1, using: &rng), Double.random(in: 0..<1, using: &rng), Double.random(in: 0..<1, using: &rng))
+        let f = Vec3(
+            Double.random(in: 0..<1, using: &rng), Double.random(in: 0..<1, using: &rng),
+            Double.random(in: 0..<1, using: &rng))
         let x = cell.leftMultiply(f)
-        let trial = Structure(cell: cell, positions: positions + [x], elements: Array(repeating: Element(symbol: "Nb")!, count: positions.count + 1))
+        let trial = Structure(
+            cell: cell, positions: positions + [x],
+            elements: Array(repeating: Element(symbol: "Nb")!, count: positions.count + 1))
         let list = NeighbourList(trial, cutoff: minimumDistance)
         if list.neighbours(of: positions.count).isEmpty { positions.append(x) }
     }
-    return Structure(cell: cell, positions: positions, elements: Array(repeating: Element(symbol: "Nb")!, count: n), source: "random triclinic \(seed)")
+    return Structure(
+        cell: cell, positions: positions, elements: Array(repeating: Element(symbol: "Nb")!, count: n),
+        source: "random triclinic \(seed)")
 }
 
 public func energy(_ model: CompositeModel, _ s: Structure) -> Double { try! model.predict(s).energy }
 
 /// `structures` labelled exactly by `model`: its energies, forces and stresses as the DFT values.
 public func labelled(_ structures: [Structure], by model: CompositeModel) throws -> Dataset {
-    Dataset(try structures.map { s in
-        var labelled = s
-        let p = try model.predict(s)
-        labelled.energy = p.energy
-        labelled.forces = p.forceVectors
-        labelled.stress = p.stress(volume: s.volume)
-        return labelled
-    })
+    Dataset(
+        try structures.map { s in
+            var labelled = s
+            let p = try model.predict(s)
+            labelled.energy = p.energy
+            labelled.forces = p.forceVectors
+            labelled.stress = p.stress(volume: s.volume)
+            return labelled
+        })
 }
 
 /// Writes `text` to a fresh temporary file and returns its path.

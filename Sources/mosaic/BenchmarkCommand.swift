@@ -1,18 +1,19 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
 import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 extension MosaicCommand {
     struct Benchmark: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure evaluation and Jacobian speed of a model on DFT data.",
-            discussion: prose("""
-            Prints: neighbour-list time, energy+force throughput on one core (atoms/s), and the time of
-            the full training-set Jacobian on all cores. benchmarks/core.sh runs this on the shipped model.
-            """))
+            discussion: prose(
+                """
+                Prints: neighbour-list time, energy+force throughput on one core (atoms/s), and the time of
+                the full training-set Jacobian on all cores. benchmarks/core.sh runs this on the shipped model.
+                """))
         @Option(help: "A potential file or a model description.")
         var model: String
         @OptionGroup var dataOptions: DataOptions
@@ -28,8 +29,12 @@ extension MosaicCommand {
                 let prepared = try PreparedDataset(data, model: model)
                 let listTime = Date().timeIntervalSince(clock)
                 let neighbours = prepared.neighbours.reduce(0) { $0 + $1.index.count }
-                print(String(format: "model: %d parameters, cutoff %.2f Å; data: %d structures, %d atoms, %.1f neighbours/atom",
-                             model.parameterCount, model.cutoff, prepared.count, data.atomCount, Double(neighbours) / Double(data.atomCount)))
+                print(
+                    String(
+                        format:
+                            "model: %d parameters, cutoff %.2f Å; data: %d structures, %d atoms, %.1f neighbours/atom",
+                        model.parameterCount, model.cutoff, prepared.count, data.atomCount,
+                        Double(neighbours) / Double(data.atomCount)))
                 print(String(format: "neighbour lists (all cores):      %8.3f s", listTime))
                 let evaluator = ModelEvaluator<Double>(model: model)
                 var best = Double.infinity
@@ -37,21 +42,29 @@ extension MosaicCommand {
                 for _ in 0..<repeats {
                     clock = Date()
                     for k in 0..<prepared.count {
-                        checksum += evaluator.evaluate(species: prepared.species[k], neighbours: prepared.neighbours[k]).energy
+                        checksum +=
+                            evaluator.evaluate(species: prepared.species[k], neighbours: prepared.neighbours[k]).energy
                     }
                     best = min(best, Date().timeIntervalSince(clock))
                 }
-                print(String(format: "energy+forces (one core):         %8.3f s  = %.3g atoms/s", best, Double(data.atomCount) / best))
+                print(
+                    String(
+                        format: "energy+forces (one core):         %8.3f s  = %.3g atoms/s", best,
+                        Double(data.atomCount) / best))
                 let problem = LeastSquaresProblem(model: model, data: prepared, weights: FitWeights())
                 clock = Date()
                 let (_, _, cost) = problem.normalEquations(model.internalParameters)
                 let jacobianTime = Date().timeIntervalSince(clock)
-                print(String(format: "full Jacobian + JᵀJ (all cores):  %8.3f s  (%d residual rows x %d parameters)",
-                             jacobianTime, problem.residualCount, model.parameterCount))
+                print(
+                    String(
+                        format: "full Jacobian + JᵀJ (all cores):  %8.3f s  (%d residual rows x %d parameters)",
+                        jacobianTime, problem.residualCount, model.parameterCount))
                 clock = Date()
                 let cost2 = problem.cost(model.internalParameters)
                 print(String(format: "cost only (all cores):            %8.3f s", Date().timeIntervalSince(clock)))
-                if abs(cost - cost2) > 1e-8 * abs(cost) || !checksum.isFinite { throw MosaicError("inconsistent costs \(cost) vs \(cost2)") }
+                if abs(cost - cost2) > 1e-8 * abs(cost) || !checksum.isFinite {
+                    throw MosaicError("inconsistent costs \(cost) vs \(cost2)")
+                }
             }
         }
     }

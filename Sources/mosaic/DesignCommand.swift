@@ -1,38 +1,50 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
-import MosaicFit
 import MosaicDesign
+import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 extension MosaicCommand {
     struct Design: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Adaptive design: find a compact composite model guided by Fisher information and property errors.",
-            discussion: prose("""
-            Starts from the terms of a library model: trains each single-term model, combines them and trains
-            the composite, then reconfigures the best composite round by round — prune what the sloppiest
-            Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
-            hold fixed a parameter that only lives in the sloppiest direction or fuse two parameters whose
-            difference is that direction, grow capacity within --budget-params — keeping a change only if it lowers the score (RMS of scaled validation errors
-            and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
-            candidate (--state); running the same command again resumes. `make demo` runs the example below.
+            abstract:
+                "Adaptive design: find a compact composite model guided by Fisher information and property errors.",
+            discussion: prose(
+                """
+                Starts from the terms of a library model: trains each single-term model, combines them and trains
+                the composite, then reconfigures the best composite round by round — prune what the sloppiest
+                Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
+                hold fixed a parameter that only lives in the sloppiest direction or fuse two parameters whose
+                difference is that direction, grow capacity within --budget-params — keeping a change only if it\
+                 lowers the score (RMS of scaled validation errors
+                and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
+                candidate (--state); running the same command again resumes. `make demo` runs the example below.
 
-            Example:
-              mosaic design --start examples/models/nb-library.yaml \\
-                            --hold-out Nb_AIMD/Md/1000K --budget-params 75 \\
-                            --max-candidates 40 --output potentials/Nb.json
-            """))
+                Example:
+                  mosaic design --start examples/models/nb-library.yaml \\
+                                --hold-out Nb_AIMD/Md/1000K --budget-params 75 \\
+                                --max-candidates 40 --output potentials/Nb.json
+                """))
 
         @Option(help: "Library model: the terms to start from (YAML).")
         var start: String
         @OptionGroup var dataOptions: DataOptions
         @Option(name: .customLong("hold-out"), help: "Validation group (or prefix) the loop chooses on; repeatable.")
         var holdOut: [String] = []
-        @Option(name: .customLong("test"), help: "Test group (or prefix): left out of training and of every choice, evaluated once with the chosen potential; repeatable.")
+        @Option(
+            name: .customLong("test"),
+            help: ArgumentHelp(
+                "Test group (or prefix): left out of training and of every choice, evaluated once with the"
+                    + " chosen potential; repeatable.")
+        )
         var test: [String] = []
-        @Flag(help: "Retrain the chosen model on the training and validation data together (warm start, --iterations steps) and write that; with --test, the test errors are the retrained model's.")
+        @Flag(
+            help: ArgumentHelp(
+                "Retrain the chosen model on the training and validation data together (warm start, --iterations"
+                    + " steps) and write that; with --test, the test errors are the retrained model's.")
+        )
         var refit = false
         @Option(name: .customLong("budget-params"), help: "Largest number of parameters a candidate may have.")
         var budgetParams = 75
@@ -59,7 +71,9 @@ extension MosaicCommand {
                 let (rest, testSet) = try data.split(holdingOut: test)
                 let (train, validation) = try rest.split(holdingOut: holdOut)
                 guard !validation.structures.isEmpty else {
-                    throw MosaicError(location: "--hold-out", "the design loop needs a validation split", fix: "e.g. --hold-out Nb_AIMD/Md/1000K")
+                    throw MosaicError(
+                        location: "--hold-out", "the design loop needs a validation split",
+                        fix: "e.g. --hold-out Nb_AIMD/Md/1000K")
                 }
                 var settings = DesignSettings()
                 settings.budgetParameters = budgetParams
@@ -70,22 +84,40 @@ extension MosaicCommand {
                 let elasticCells = elastic.isEmpty ? [] : try Dataset.load([elastic]).structures
                 let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"
-                print("design: library \(start) (\(library.terms.count) terms), budget \(budgetParams) parameters, validation \(holdOut.joined(separator: ", "))"
-                      + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
-                let loop = try DesignLoop(settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
-                                          statePath: statePath) { line in print(line); fflush(stdout) }
+                print(
+                    "design: library \(start) (\(library.terms.count) terms), budget \(budgetParams) parameters,"
+                        + " validation \(holdOut.joined(separator: ", "))"
+                        + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
+                let loop = try DesignLoop(
+                    settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
+                    statePath: statePath
+                ) { line in
+                    print(line)
+                    fflush(stdout)
+                }
                 let result = try loop.run(library: library)
                 guard let bestID = result.best, let best = result.candidates.first(where: { $0.id == bestID }) else {
                     throw MosaicError("no candidate was trained", fix: "check the library model")
                 }
                 print("\nstopped: \(result.stop ?? "")\n")
-                print(TextTable.pad("#", 4) + TextTable.pad("change", 46) + TextTable.right(["params", "score", "F eV/Å", "E meV/at", "σ GPa", "props", "cond", "sloppy", "fit s"], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
+                print(
+                    TextTable.pad("#", 4) + TextTable.pad("change", 46)
+                        + TextTable.right(
+                            ["params", "score", "F eV/Å", "E meV/at", "σ GPa", "props", "cond", "sloppy", "fit s"],
+                            [7, 8, 9, 9, 8, 7, 9, 7, 7]))
                 for c in result.candidates {
-                    print(TextTable.pad("\(c.id)\(c.id == bestID ? "*" : "")", 4) + TextTable.pad(c.change, 46) + TextTable.right([
-                        "\(c.parameters)", String(format: "%.3f", c.score), String(format: "%.4f", c.validation.forceRMSE),
-                        String(format: "%.2f", c.validation.energyRMSE * 1000), String(format: "%.3f", c.validation.stressRMSE),
-                        c.propertyScore.map { String(format: "%.2f", $0) } ?? "–", String(format: "%.1e", c.conditionNumber), "\(c.sloppyModes)",
-                        String(format: "%.1f", c.fitSeconds)], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
+                    print(
+                        TextTable.pad("\(c.id)\(c.id == bestID ? "*" : "")", 4) + TextTable.pad(c.change, 46)
+                            + TextTable.right(
+                                [
+                                    "\(c.parameters)", String(format: "%.3f", c.score),
+                                    String(format: "%.4f", c.validation.forceRMSE),
+                                    String(format: "%.2f", c.validation.energyRMSE * 1000),
+                                    String(format: "%.3f", c.validation.stressRMSE),
+                                    c.propertyScore.map { String(format: "%.2f", $0) } ?? "–",
+                                    String(format: "%.1e", c.conditionNumber), "\(c.sloppyModes)",
+                                    String(format: "%.1f", c.fitSeconds),
+                                ], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
                 var chosen = best.model
@@ -97,26 +129,59 @@ extension MosaicCommand {
                 if !testSet.structures.isEmpty {
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))
                     testErrors = report.overall
-                    print("\nuntouched test errors of the chosen potential (\(test.joined(separator: ", ")): not used for training or choosing)")
+                    print(
+                        "\nuntouched test errors of the chosen potential (\(test.joined(separator: ", ")): not"
+                            + " used for training or choosing)"
+                    )
                     print(report.table())
                 }
                 // Provenance: the design history without timings, so the file is reproducible.
-                struct Step: Encodable { var id: Int; var parent: Int?; var change: String; var terms: String; var parameters: Int; var score: Double
-                    var validationForceRMSE: Double; var validationEnergyRMSE: Double; var conditionNumber: Double; var sloppyModes: Int; var accepted: Bool }
-                struct Provenance: Encodable { var mosaicVersion: String; var design: [Step]; var chosen: Int; var stop: String; var heldOut: [String]
-                    var settings: DesignSettings; var validation: ErrorMetrics; var data: [String]; var test: [String]?; var testErrors: ErrorMetrics?
-                    var refitOnValidation: Bool? }
-                let provenance = try JSONValue.from(Provenance(
-                    mosaicVersion: PotentialFile.mosaicVersion,
-                    design: result.candidates.map { Step(id: $0.id, parent: $0.parent, change: $0.change, terms: $0.terms, parameters: $0.parameters,
-                                                         score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
-                                                         validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
-                                                         sloppyModes: $0.sloppyModes, accepted: $0.accepted) },
-                    chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : holdOut, settings: settings, validation: best.validation,
-                    data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors, refitOnValidation: refit ? true : nil))
+                struct Step: Encodable {
+                    var id: Int
+                    var parent: Int?
+                    var change: String
+                    var terms: String
+                    var parameters: Int
+                    var score: Double
+                    var validationForceRMSE: Double
+                    var validationEnergyRMSE: Double
+                    var conditionNumber: Double
+                    var sloppyModes: Int
+                    var accepted: Bool
+                }
+                struct Provenance: Encodable {
+                    var mosaicVersion: String
+                    var design: [Step]
+                    var chosen: Int
+                    var stop: String
+                    var heldOut: [String]
+                    var settings: DesignSettings
+                    var validation: ErrorMetrics
+                    var data: [String]
+                    var test: [String]?
+                    var testErrors: ErrorMetrics?
+                    var refitOnValidation: Bool?
+                }
+                let provenance = try JSONValue.from(
+                    Provenance(
+                        mosaicVersion: PotentialFile.mosaicVersion,
+                        design: result.candidates.map {
+                            Step(
+                                id: $0.id, parent: $0.parent, change: $0.change, terms: $0.terms,
+                                parameters: $0.parameters,
+                                score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
+                                validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
+                                sloppyModes: $0.sloppyModes, accepted: $0.accepted)
+                        },
+                        chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : holdOut, settings: settings,
+                        validation: best.validation,
+                        data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
+                        refitOnValidation: refit ? true : nil))
                 try PotentialFile(model: chosen, provenance: provenance).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
-                try AtomicFile.write(paretoSVG(result.candidates, chosen: bestID, title: "Design: parameters vs validation force error"), to: stem + "-pareto.svg")
+                try AtomicFile.write(
+                    paretoSVG(result.candidates, chosen: bestID, title: "Design: parameters vs validation force error"),
+                    to: stem + "-pareto.svg")
                 print("wrote \(output), \(stem)-pareto.svg; state in \(statePath)")
                 print(String(format: "design took %.1f s", Date().timeIntervalSince(started)))
             }

@@ -1,37 +1,44 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
-import MosaicFit
 import MosaicFisher
+import MosaicFit
+import MosaicModel
+import MosaicNumerics
 import MosaicProperties
 
 extension MosaicCommand {
     struct Fim: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "fim",
-            abstract: "Fisher-information analysis of a potential: stiff and sloppy parameter directions, uncertainties.",
-            discussion: prose("""
-            FIM = JᵀWJ of the weighted residuals of the fit, at the potential's parameters: the loss
-            weights and held-out groups recorded in the potential file are used (defaults for a bare model
-            description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum summary (condition number, log det,
-            sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
-            each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
-            propagated uncertainty of energies and forces per group and of the physical properties of
-            `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
+            abstract:
+                "Fisher-information analysis of a potential: stiff and sloppy parameter directions, uncertainties.",
+            discussion: prose(
+                """
+                FIM = JᵀWJ of the weighted residuals of the fit, at the potential's parameters: the loss
+                weights and held-out groups recorded in the potential file are used (defaults for a bare model
+                description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum\
+                 summary (condition number, log det,
+                sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
+                each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
+                propagated uncertainty of energies and forces per group and of the physical properties of
+                `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
 
-            Example:
-              mosaic fim potentials/Nb.json \\
-                         --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
-            """))
+                Example:
+                  mosaic fim potentials/Nb.json \\
+                             --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json
+                """))
 
         @Argument(help: "A potential file (or model description).")
         var potential: String
         @OptionGroup var dataOptions: DataOptions
         @Option(help: "Relative eigenvalue below which a mode counts as sloppy.")
         var threshold = 1e-6
-        @Option(help: "Coordinates: relative (d/d log|value|, default: comparable across units), natural (parameter units) or fit (the optimiser's).")
+        @Option(
+            help: ArgumentHelp(
+                "Coordinates: relative (d/d log|value|, default: comparable across units), natural (parameter"
+                    + " units) or fit (the optimiser's).")
+        )
         var coordinates: String = "relative"
         @Option(help: "Strained cells for the property uncertainties (empty: skip properties).")
         var elastic = "data/nb/Nb_Elastic.json"
@@ -50,68 +57,118 @@ extension MosaicCommand {
                 let all = try PreparedDataset(try dataOptions.load(), model: model)
                 let prepared = loss.training(all)
                 guard let chosen = FisherAnalysis.Coordinates(rawValue: coordinates) else {
-                    throw MosaicError(location: "--coordinates \(coordinates)", "unknown coordinates", fix: "use relative, natural or fit")
+                    throw MosaicError(
+                        location: "--coordinates \(coordinates)", "unknown coordinates",
+                        fix: "use relative, natural or fit")
                 }
-                let fim = try FisherAnalysis(model: model, data: prepared, weights: loss.weights, coordinates: chosen, sloppyThreshold: threshold)
+                let fim = try FisherAnalysis(
+                    model: model, data: prepared, weights: loss.weights, coordinates: chosen, sloppyThreshold: threshold
+                )
                 // Every group's first structure, held-out ones included.
                 let uncertainty = predictionUncertainty(fim, all)
                 var properties: [PropertyUncertainty] = []
                 if !elastic.isEmpty {
-                    let gradients = try PropertyGradients.compute(model: model, elastic: try Dataset.load([elastic]).structures,
-                                                                  surfaces: surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures) { step in
+                    let gradients = try PropertyGradients.compute(
+                        model: model, elastic: try Dataset.load([elastic]).structures,
+                        surfaces: surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
+                    ) { step in
                         if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }
                     }
                     properties = fim.propagate(gradients)
                 }
                 let path = plot ?? (potential as NSString).deletingPathExtension + "-fim.svg"
-                try AtomicFile.write(spectrumSVG(eigenvalues: fim.eigenvalues, threshold: threshold,
-                                                 title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
+                try AtomicFile.write(
+                    spectrumSVG(
+                        eigenvalues: fim.eigenvalues, threshold: threshold,
+                        title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
                 if json {
                     let report = FimReport(fim, uncertainty, properties)
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
                 }
-                print("Fisher information of \(potential): \(fim.parameterCount) parameters, \(fim.residualCount) residual rows, \(fim.coordinates.rawValue) coordinates")
-                print(String(format: "λ_max %.4e  λ_min %.4e  condition number %.3e  log det %.2f  residual variance s² %.4f",
-                             fim.largestEigenvalue, fim.eigenvalues.first ?? 0, fim.conditionNumber, fim.logDeterminant, fim.residualVariance))
-                print("sloppy modes (λ < \(threshold) λ_max): \(fim.sloppyModes.count); well-determined parameter combinations: \(fim.wellDetermined) of \(fim.parameterCount)")
+                print(
+                    "Fisher information of \(potential): \(fim.parameterCount) parameters, \(fim.residualCount)"
+                        + " residual rows, \(fim.coordinates.rawValue) coordinates"
+                )
+                print(
+                    String(
+                        format:
+                            "λ_max %.4e  λ_min %.4e  condition number %.3e  log det %.2f  residual variance s² %.4f",
+                        fim.largestEigenvalue, fim.eigenvalues.first ?? 0, fim.conditionNumber, fim.logDeterminant,
+                        fim.residualVariance))
+                print(
+                    "sloppy modes (λ < \(threshold) λ_max): \(fim.sloppyModes.count); well-determined parameter"
+                        + " combinations: \(fim.wellDetermined) of \(fim.parameterCount)"
+                )
                 print("\nsloppiest modes (λ/λ_max: dominant parameters)")
                 for k in 0..<min(5, fim.parameterCount) {
-                    let parts = fim.dominantParameters(ofMode: k).map { String(format: "%@ %+.2f", $0.name as NSString, $0.component) }
-                    print(String(format: "  %.2e  ", fim.eigenvalues[k] / fim.largestEigenvalue) + parts.joined(separator: ", "))
+                    let parts = fim.dominantParameters(ofMode: k).map {
+                        String(format: "%@ %+.2f", $0.name as NSString, $0.component)
+                    }
+                    print(
+                        String(format: "  %.2e  ", fim.eigenvalues[k] / fim.largestEigenvalue)
+                            + parts.joined(separator: ", "))
                 }
                 print("\nshare of each term in the stiff subspace")
                 for entry in fim.termInformation() {
-                    print(TextTable.pad("  " + entry.term, 24) + TextTable.right(["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
+                    print(
+                        TextTable.pad("  " + entry.term, 24)
+                            + TextTable.right(
+                                ["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
                 }
-                print("\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue) coordinates; relative errors in %)")
+                print(
+                    "\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue)"
+                        + " coordinates; relative errors in %)"
+                )
                 let allValues = chosen == .fit ? model.internalParameters : model.naturalParameters
                 let values = fim.parameterIndices.map { allValues[$0] }
-                if let fixed = model.fixed, !fixed.isEmpty { print("  (fixed, not analysed: \(fixed.joined(separator: ", ")))") }
-                for group in model.fused ?? [] { print("  (fused: \(group.joined(separator: " = ")), analysed as \(group[0]))") }
+                if let fixed = model.fixed, !fixed.isEmpty {
+                    print("  (fixed, not analysed: \(fixed.joined(separator: ", ")))")
+                }
+                for group in model.fused ?? [] {
+                    print("  (fused: \(group.joined(separator: " = ")), analysed as \(group[0]))")
+                }
                 for (k, name) in fim.parameterNames.enumerated() {
                     // Standard error in the parameter's own units.
                     let se = fim.standardErrors[k] * (chosen == .relative ? max(abs(values[k]), 1e-12) : 1)
-                    print(TextTable.pad("  " + name, 30) + TextTable.right([String(format: "%.6g", values[k]), String(format: "± %.3g", se),
-                                                                           abs(values[k]) > 0 ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-"], [14, 12, 10]))
+                    print(
+                        TextTable.pad("  " + name, 30)
+                            + TextTable.right(
+                                [
+                                    String(format: "%.6g", values[k]), String(format: "± %.3g", se),
+                                    abs(values[k]) > 0 ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-",
+                                ], [14, 12, 10]))
                 }
                 print("\npropagated uncertainty (first structure of each group)")
                 for u in uncertainty {
-                    print(TextTable.pad("  " + u.group, 26) + String(format: "E %.3f ± %.4f meV/atom   |F| rms σ %.4f eV/Å", u.energyPerAtom * 1000, u.energySigma * 1000, u.forceSigma))
+                    print(
+                        TextTable.pad("  " + u.group, 26)
+                            + String(
+                                format: "E %.3f ± %.4f meV/atom   |F| rms σ %.4f eV/Å", u.energyPerAtom * 1000,
+                                u.energySigma * 1000, u.forceSigma))
                 }
                 if !properties.isEmpty {
                     print("\nproperties ± propagated σ (s² FIM⁺, sloppy directions excluded)")
                     for u in properties {
-                        print(TextTable.pad("  " + u.name, 26) + TextTable.right([String(format: "%.4f", u.value), String(format: "± %.4f", u.sigma), u.unit], [12, 12, 9])
-                              + "   " + u.method)
+                        print(
+                            TextTable.pad("  " + u.name, 26)
+                                + TextTable.right(
+                                    [String(format: "%.4f", u.value), String(format: "± %.4f", u.sigma), u.unit],
+                                    [12, 12, 9])
+                                + "   " + u.method)
                     }
                 }
                 print("\nspectrum plot: \(path)")
             }
         }
 
-        struct Uncertainty: Encodable { var group: String; var energyPerAtom: Double; var energySigma: Double; var forceSigma: Double }
+        struct Uncertainty: Encodable {
+            var group: String
+            var energyPerAtom: Double
+            var energySigma: Double
+            var forceSigma: Double
+        }
 
         /// Energy-per-atom and RMS force-component σ for the first structure of each group.
         func predictionUncertainty(_ fim: FisherAnalysis, _ data: PreparedDataset) -> [Uncertainty] {
@@ -125,9 +182,14 @@ extension MosaicCommand {
                 let energy = fim.analysisGradient { j.energy[$0] / Double(s.count) }
                 let rows = min(3 * s.count, 30)
                 var squares = 0.0
-                for row in 0..<rows { let g = fim.analysisGradient { j.forces[row * p + $0] }; squares += pow(fim.predictionSigma(g), 2) }
-                result.append(Uncertainty(group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
-                                          energySigma: fim.predictionSigma(energy), forceSigma: (squares / Double(rows)).squareRoot()))
+                for row in 0..<rows {
+                    let g = fim.analysisGradient { j.forces[row * p + $0] }
+                    squares += pow(fim.predictionSigma(g), 2)
+                }
+                result.append(
+                    Uncertainty(
+                        group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
+                        energySigma: fim.predictionSigma(energy), forceSigma: (squares / Double(rows)).squareRoot()))
             }
             return result.sorted { $0.group.compare($1.group, options: .numeric) == .orderedAscending }
         }

@@ -2,29 +2,34 @@ import ArgumentParser
 import Crypto
 import Foundation
 import MosaicCore
-import MosaicNumerics
-import MosaicModel
 import MosaicFit
+import MosaicModel
+import MosaicNumerics
 
 extension MosaicCommand {
     struct Fit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a composite model to DFT data and write a potential file.",
-            discussion: prose("""
-            Trains every single-term model of the description on its own first (in file order, with the
-            terms before it fixed), then all parameters together (unified training), by Levenberg–Marquardt
-            on exact Jacobians. Whole groups given with --hold-out are left out of training and reported
-            as validation errors. One progress line per iteration; a table of errors at the end; parity
-            plots (SVG) next to the potential.
+            discussion: prose(
+                """
+                Trains every single-term model of the description on its own first (in file order, with the
+                terms before it fixed), then all parameters together (unified training), by Levenberg–Marquardt
+                on exact Jacobians. Whole groups given with --hold-out are left out of training and reported
+                as validation errors. One progress line per iteration; a table of errors at the end; parity
+                plots (SVG) next to the potential.
 
-            The loss weighs residuals by expected errors: a residual of one tolerance costs 1.
+                The loss weighs residuals by expected errors: a residual of one tolerance costs 1.
 
-            Example (the hand-written 58-parameter composite shipped as Nb-handwritten.json):
-              mosaic fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K \\
-                         --output potentials/Nb-handwritten.json
-            """))
+                Example (the hand-written 58-parameter composite shipped as Nb-handwritten.json):
+                  mosaic fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K \\
+                             --output potentials/Nb-handwritten.json
+                """))
 
-        @Option(help: "Model description (YAML or JSON) with starting values, or a potential file (refit from its parameters).")
+        @Option(
+            help: ArgumentHelp(
+                "Model description (YAML or JSON) with starting values, or a potential file (refit from its"
+                    + " parameters).")
+        )
         var model: String
         @OptionGroup var dataOptions: DataOptions
         @Option(name: .customLong("hold-out"), help: "Group (or group prefix) held out for validation; repeatable.")
@@ -57,15 +62,27 @@ extension MosaicCommand {
                 var trainer = Trainer(weights: weights, settings: settings)
                 trainer.stageIterations = stageIterations
                 trainer.staged = !noStages
-                print("fitting \(model.describedParameterCount) (\(model.terms.count) terms, cutoff \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms")
-                print("held out: \(holdOut.isEmpty ? "nothing" : holdOut.joined(separator: ", ")) (\(heldOut.structures.count) structures)")
+                print(
+                    "fitting \(model.describedParameterCount) (\(model.terms.count) terms, cutoff"
+                        + " \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms"
+                )
+                print(
+                    "held out: \(holdOut.isEmpty ? "nothing" : holdOut.joined(separator: ", "))"
+                        + " (\(heldOut.structures.count) structures)"
+                )
                 var lastStage = ""
                 let result = try trainer.train(model, data: train) { stage, it, metrics in
-                    if stage != lastStage { print("— \(stage)"); lastStage = stage }
-                    var line = String(format: "  iter %3d  cost %.6e  λ %.1e  %@  %6.1f s", it.iteration, it.cost, it.damping,
-                                      (it.accepted ? "accepted" : "rejected") as NSString, it.elapsed)
+                    if stage != lastStage {
+                        print("— \(stage)")
+                        lastStage = stage
+                    }
+                    var line = String(
+                        format: "  iter %3d  cost %.6e  λ %.1e  %@  %6.1f s", it.iteration, it.cost, it.damping,
+                        (it.accepted ? "accepted" : "rejected") as NSString, it.elapsed)
                     if let m = metrics {
-                        line += String(format: "  E %.2f meV/at  F %.4f eV/Å  σ %.3f GPa", m.energyRMSE * 1000, m.forceRMSE, m.stressRMSE)
+                        line += String(
+                            format: "  E %.2f meV/at  F %.4f eV/Å  σ %.3f GPa", m.energyRMSE * 1000, m.forceRMSE,
+                            m.stressRMSE)
                     }
                     print(line)
                     fflush(stdout)
@@ -81,33 +98,48 @@ extension MosaicCommand {
                     heldPredictions = heldPrepared.predictions(fitted)
                     validationReport = EvaluationReport(data: heldOut, predictions: heldPredictions)
                 }
-                let provenance = try JSONValue.from(Provenance(
-                    mosaicVersion: PotentialFile.mosaicVersion,
-                    data: try dataOptions.data.map { DataFileRecord(file: $0, sha256: try sha256(ofFile: $0)) },
-                    heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
-                    staged: trainer.staged, stages: result.stages, parameterCount: fitted.freeParameterCount,
-                    training: trainReport, validation: validationReport))
+                let provenance = try JSONValue.from(
+                    Provenance(
+                        mosaicVersion: PotentialFile.mosaicVersion,
+                        data: try dataOptions.data.map { DataFileRecord(file: $0, sha256: try sha256(ofFile: $0)) },
+                        heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
+                        staged: trainer.staged, stages: result.stages, parameterCount: fitted.freeParameterCount,
+                        training: trainReport, validation: validationReport))
                 let file = PotentialFile(model: fitted, provenance: provenance)
                 try file.write(to: output)
                 print("")
                 for stage in result.stages {
-                    print(String(format: "%-22@ %3d parameters %4d iterations  cost %.4e → %.4e  (%@)", stage.name as NSString, stage.parameters,
-                                 stage.iterations, stage.initialCost, stage.finalCost, stage.stop as NSString))
+                    print(
+                        String(
+                            format: "%-22@ %3d parameters %4d iterations  cost %.4e → %.4e  (%@)",
+                            stage.name as NSString, stage.parameters,
+                            stage.iterations, stage.initialCost, stage.finalCost, stage.stop as NSString))
                 }
                 print("")
                 print(trainReport.table(title: "training errors"))
-                if let validationReport { print(""); print(validationReport.table(title: "held-out errors (\(holdOut.joined(separator: ", ")))")) }
+                if let validationReport {
+                    print("")
+                    print(validationReport.table(title: "held-out errors (\(holdOut.joined(separator: ", ")))"))
+                }
                 if !noPlots {
                     let stem = (output as NSString).deletingPathExtension
                     // Held-out groups are labelled as such in the legend.
-                    let labelled = heldOut.structures.map { s -> Structure in var c = s; c.group += " (held out)"; return c }
-                    let plots = ParityPlot.energyAndForces(data: Dataset(train.structures + labelled),
-                                                           predictions: trainPredictions + heldPredictions, title: (output as NSString).lastPathComponent)
+                    let labelled = heldOut.structures.map { s -> Structure in
+                        var c = s
+                        c.group += " (held out)"
+                        return c
+                    }
+                    let plots = ParityPlot.energyAndForces(
+                        data: Dataset(train.structures + labelled),
+                        predictions: trainPredictions + heldPredictions, title: (output as NSString).lastPathComponent)
                     try AtomicFile.write(plots.energy.svg(), to: stem + "-energy.svg")
                     try AtomicFile.write(plots.forces.svg(), to: stem + "-forces.svg")
                     print("\nparity plots: \(stem)-energy.svg, \(stem)-forces.svg")
                 }
-                print(String(format: "wrote %@ (%@) in %.1f s", output as NSString, fitted.describedParameterCount as NSString, Date().timeIntervalSince(started)))
+                print(
+                    String(
+                        format: "wrote %@ (%@) in %.1f s", output as NSString,
+                        fitted.describedParameterCount as NSString, Date().timeIntervalSince(started)))
             }
         }
     }
@@ -134,7 +166,9 @@ struct DataFileRecord: Encodable {
 }
 
 func sha256(ofFile path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw MosaicError(file: path, "cannot read", fix: "check the path") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw MosaicError(file: path, "cannot read", fix: "check the path")
+    }
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
@@ -146,7 +180,9 @@ struct WeightOptions: ParsableArguments {
     var forceTolerance = FitWeights().forceTolerance
     @Option(name: .customLong("stress-tolerance"), help: "Expected stress-component error (GPa).")
     var stressTolerance = FitWeights().stressTolerance
-    @Option(name: .customLong("group-weight"), help: "Weight multiplier of a group, as PATTERN=VALUE (e.g. Nb_Surface=2); repeatable.")
+    @Option(
+        name: .customLong("group-weight"),
+        help: "Weight multiplier of a group, as PATTERN=VALUE (e.g. Nb_Surface=2); repeatable.")
     var groupWeights: [String] = []
     @Option(help: "Ridge penalty on linear coefficients.")
     var ridge = FitWeights().ridge
@@ -160,7 +196,9 @@ struct WeightOptions: ParsableArguments {
         for entry in groupWeights {
             let parts = entry.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
-                throw MosaicError(location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0", fix: "e.g. --group-weight Nb_Surface=2")
+                throw MosaicError(
+                    location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0",
+                    fix: "e.g. --group-weight Nb_Surface=2")
             }
             weights.groups[String(parts[0])] = value
         }

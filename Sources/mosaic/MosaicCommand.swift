@@ -1,27 +1,28 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
-import MosaicModel
 import MosaicFit
+import MosaicModel
 
 struct MosaicCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mosaic",
         abstract: "Design, fit and analyse composite interatomic potentials for metals.",
-        discussion: prose("""
-        Units are LAMMPS 'metal' units everywhere: eV, Å, eV/Å, and GPa for stresses.
-        Data: Materials Virtual Lab JSON (.json) or extended XYZ (.xyz, .extxyz).
+        discussion: prose(
+            """
+            Units are LAMMPS 'metal' units everywhere: eV, Å, eV/Å, and GPa for stresses.
+            Data: Materials Virtual Lab JSON (.json) or extended XYZ (.xyz, .extxyz).
 
-        Typical session (niobium, the shipped data):
-          mosaic design --start examples/models/nb-library.yaml \\
-                        --hold-out Nb_AIMD/Md/1000K --output potentials/X.json
-          mosaic fit --model examples/models/nb.yaml \\
-                     --hold-out Nb_AIMD/Md/1000K --output potentials/Y.json
-          mosaic evaluate --model potentials/X.json
-          mosaic properties potentials/X.json
-          mosaic fim potentials/X.json
-        Then in LAMMPS: pair_style mosaic / pair_coeff * * potentials/X.json Nb
-        """),
+            Typical session (niobium, the shipped data):
+              mosaic design --start examples/models/nb-library.yaml \\
+                            --hold-out Nb_AIMD/Md/1000K --output potentials/X.json
+              mosaic fit --model examples/models/nb.yaml \\
+                         --hold-out Nb_AIMD/Md/1000K --output potentials/Y.json
+              mosaic evaluate --model potentials/X.json
+              mosaic properties potentials/X.json
+              mosaic fim potentials/X.json
+            Then in LAMMPS: pair_style mosaic / pair_coeff * * potentials/X.json Nb
+            """),
         subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Benchmark.self])
 }
 
@@ -42,8 +43,9 @@ func prose(_ text: String) -> String {
 
 /// Options shared by commands that read DFT data.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "DFT data files (.json MVL/pymatgen, .xyz/.extxyz). Default: the shipped Nb data.")
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "DFT data files (.json MVL/pymatgen, .xyz/.extxyz). Default: the shipped Nb data.")
     var data: [String] = ["data/nb/Nb_AIMD.json", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json"]
 
     @Option(name: .customLong("energy-key"), help: "extxyz: key of the total energy in the comment line.")
@@ -63,21 +65,26 @@ extension MosaicCommand {
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Errors of a model against DFT data, per group and overall.",
-            discussion: prose("""
-            Prints energy RMSE/MAE (meV/atom), force-component RMSE/MAE (eV/Å) and stress RMSE (GPa)
-            for every group of structures (e.g. Nb_AIMD/Md/300K) and for all of them.
+            discussion: prose(
+                """
+                Prints energy RMSE/MAE (meV/atom), force-component RMSE/MAE (eV/Å) and stress RMSE (GPa)
+                for every group of structures (e.g. Nb_AIMD/Md/300K) and for all of them.
 
-            Example:
-              mosaic evaluate --model potentials/Nb.json \\
-                              --data data/nb/Nb_Elastic.json
-            """))
+                Example:
+                  mosaic evaluate --model potentials/Nb.json \\
+                                  --data data/nb/Nb_Elastic.json
+                """))
 
         @Option(help: "A potential file (potentials/*.json) or a model description (YAML).")
         var model: String
         @OptionGroup var dataOptions: DataOptions
         @Flag(help: "Print machine-readable JSON instead of the table.")
         var json = false
-        @Option(help: "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: next to the model, <name>-evaluate.")
+        @Option(
+            help: ArgumentHelp(
+                "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: next to the"
+                    + " model, <name>-evaluate.")
+        )
         var plots: String?
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
         var noPlots = false
@@ -90,7 +97,8 @@ extension MosaicCommand {
                 let report = EvaluationReport(data: data, predictions: predictions)
                 if !noPlots {
                     let prefix = plots ?? (self.model as NSString).deletingPathExtension + "-evaluate"
-                    let parity = ParityPlot.energyAndForces(data: data, predictions: predictions, title: (self.model as NSString).lastPathComponent)
+                    let parity = ParityPlot.energyAndForces(
+                        data: data, predictions: predictions, title: (self.model as NSString).lastPathComponent)
                     try AtomicFile.write(parity.energy.svg(), to: prefix + "-energy.svg")
                     try AtomicFile.write(parity.forces.svg(), to: prefix + "-forces.svg")
                     if !json { print("parity plots: \(prefix)-energy.svg, \(prefix)-forces.svg") }
@@ -99,7 +107,12 @@ extension MosaicCommand {
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
-                    print(report.table(title: "\(model.describedParameterCount), cutoff \(model.cutoff) Å, \(data.structures.count) structures"))
+                    print(
+                        report.table(
+                            title:
+                                "\(model.describedParameterCount), cutoff \(model.cutoff) Å,"
+                                + " \(data.structures.count) structures"
+                        ))
                 }
             }
         }
@@ -124,7 +137,8 @@ func loadModel(_ path: String) throws -> CompositeModel {
 /// Whether `path` is a potential file (JSON naming the mosaic-potential format near its start).
 func isPotentialFile(_ path: String) -> Bool {
     guard path.hasSuffix(".json"), let data = FileManager.default.contents(atPath: path),
-          let text = String(data: data.prefix(4096), encoding: .utf8) else { return false }
+        let text = String(data: data.prefix(4096), encoding: .utf8)
+    else { return false }
     return text.contains(PotentialFile.formatName)
 }
 
@@ -159,10 +173,12 @@ struct RecordedLoss {
     }
 
     var description: String {
-        var groups = weights.groups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }.joined(separator: ", ")
+        var groups = weights.groups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
+            .joined(separator: ", ")
         if !groups.isEmpty { groups = ", group weights " + groups }
-        return String(format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa", weights.energyTolerance * 1000,
-                      weights.forceTolerance, weights.stressTolerance) + groups
+        return String(
+            format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa", weights.energyTolerance * 1000,
+            weights.forceTolerance, weights.stressTolerance) + groups
             + (heldOut.isEmpty ? "" : "; held out (excluded): " + heldOut.joined(separator: ", "))
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
-import XCTest
 import MosaicCore
-import MosaicModel
 import MosaicFit
+import MosaicModel
 import MosaicProperties
 import MosaicTestSupport
+import XCTest
 
 /// The `mosaic` command line as a user runs it (the release binary `make test` builds).
 final class CommandTests: XCTestCase {
@@ -17,7 +17,8 @@ final class CommandTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -35,7 +36,9 @@ final class CommandTests: XCTestCase {
     func testEvaluateJSONMatchesLibrary() throws {
         let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let run = try mosaic("evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--plots", folder + "/surface")
+        let run = try mosaic(
+            "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--plots",
+            folder + "/surface")
         XCTAssertEqual(run.status, 0, run.output)
         let overall = try XCTUnwrap(try json(run.output)["overall"] as? [String: Any])
         let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
@@ -50,11 +53,15 @@ final class CommandTests: XCTestCase {
     /// and the HTML report is written with its plots.
     func testPropertiesReport() throws {
         let html = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-properties.html"
-        let run = try mosaic("properties", "potentials/Nb.json", "--json", "--report", html, "--data", "data/nb/Nb_Elastic.json")
+        let run = try mosaic(
+            "properties", "potentials/Nb.json", "--json", "--report", html, "--data", "data/nb/Nb_Elastic.json")
         XCTAssertEqual(run.status, 0, run.output)
         let entries = try XCTUnwrap(try json(run.output)["properties"] as? [[String: Any]])
         let names = entries.compactMap { $0["name"] as? String }
-        for expected in ["lattice constant", "bulk modulus (EOS)", "C11", "C12", "C44", "surface (110)", "vacancy formation", "E(A15) − E(bcc)"] {
+        for expected in [
+            "lattice constant", "bulk modulus (EOS)", "C11", "C12", "C44", "surface (110)", "vacancy formation",
+            "E(A15) − E(bcc)",
+        ] {
             XCTAssertTrue(names.contains(expected), expected)
         }
         XCTAssertEqual(entries.filter { $0["reference"] != nil }.count, 19)  // 6 bulk properties + 13 facets
@@ -65,11 +72,14 @@ final class CommandTests: XCTestCase {
     /// fim uses the loss recorded in the potential: its weights, and its held-out block left out of the data
     /// (4 trained AIMD blocks × 40 frames × (1 energy + 162 force + 6 stress rows)).
     func testFimUsesTheRecordedLossAndTrainingSplit() throws {
-        let run = try mosaic("fim", "potentials/Nb.json", "--data", "data/nb/Nb_AIMD.json", "--elastic", "", "--plot", NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim2.svg")
+        let run = try mosaic(
+            "fim", "potentials/Nb.json", "--data", "data/nb/Nb_AIMD.json", "--elastic", "", "--plot",
+            NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim2.svg")
         XCTAssertEqual(run.status, 0, run.output)
         let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
         let weights = try XCTUnwrap(shipped.lossWeights)
-        XCTAssertTrue(run.output.contains(String(format: "energy %g meV/atom", weights.energyTolerance * 1000)), run.output)
+        XCTAssertTrue(
+            run.output.contains(String(format: "energy %g meV/atom", weights.energyTolerance * 1000)), run.output)
         XCTAssertTrue(run.output.contains("held out (excluded): Nb_AIMD/Md/1000K"), run.output)
         let rowsPerFrame = 1 + 3 * 54 + 6
         let rows: Int = 4 * 40 * rowsPerFrame
@@ -90,42 +100,55 @@ final class CommandTests: XCTestCase {
           - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.0, size: 6}
         """.write(toFile: library, atomically: true, encoding: .utf8)
         let output = folder + "/designed.json"
-        let run = try mosaic("design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
-                             "--test", "Nb_AIMD/Md/1000K", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
-                             "--output", output, "--state", folder + "/state.json")
+        let run = try mosaic(
+            "design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
+            "--test", "Nb_AIMD/Md/1000K", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
+            "--output", output, "--state", folder + "/state.json")
         XCTAssertEqual(run.status, 0, run.output)
         XCTAssertTrue(run.output.contains("untouched test errors"), run.output)
         let file = try PotentialFile.read(path: output)
-        guard case .array(let test)? = file.provenance["test"], case .number(let recorded)? = file.provenance["testErrors"]?["energyRMSE"] else {
+        guard case .array(let test)? = file.provenance["test"],
+            case .number(let recorded)? = file.provenance["testErrors"]?["energyRMSE"]
+        else {
             return XCTFail("no test block in the provenance")
         }
         XCTAssertEqual(test, [.string("Nb_AIMD/Md/1000K")])
         let block = try Dataset.load([repositoryRoot + "/data/nb/Nb_AIMD.json"]).filter(group: "Nb_AIMD/Md/1000K")
-        let independent = EvaluationReport(model: file.model, data: try PreparedDataset(block, model: file.model)).overall
+        let independent = EvaluationReport(model: file.model, data: try PreparedDataset(block, model: file.model))
+            .overall
         XCTAssertEqual(recorded, independent.energyRMSE, accuracy: 1e-12)
         XCTAssertGreaterThan(recorded, 0)
 
         // --refit (resuming the same loop): the chosen model retrained on training + validation data is
         // what is written and tested; nothing is held out of it but the test block.
         let refitted = folder + "/refitted.json"
-        let again = try mosaic("design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
-                               "--test", "Nb_AIMD/Md/1000K", "--refit", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
-                               "--output", refitted, "--state", folder + "/state.json")
+        let again = try mosaic(
+            "design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
+            "--test", "Nb_AIMD/Md/1000K", "--refit", "--max-candidates", "3", "--iterations", "5", "--elastic", "",
+            "--output", refitted, "--state", folder + "/state.json")
         XCTAssertEqual(again.status, 0, again.output)
-        XCTAssertTrue(again.output.contains("(saved)") && again.output.contains("refitted on training + validation data"), again.output)
+        XCTAssertTrue(
+            again.output.contains("(saved)") && again.output.contains("refitted on training + validation data"),
+            again.output)
         let second = try PotentialFile.read(path: refitted)
         XCTAssertEqual(second.provenance["refitOnValidation"], .bool(true))
         XCTAssertEqual(second.provenance["heldOut"], .array([]))
         XCTAssertNotEqual(second.model.naturalParameters, file.model.naturalParameters)
-        guard case .number(let refitError)? = second.provenance["testErrors"]?["energyRMSE"] else { return XCTFail("no test errors") }
-        let refitIndependent = EvaluationReport(model: second.model, data: try PreparedDataset(block, model: second.model)).overall
+        guard case .number(let refitError)? = second.provenance["testErrors"]?["energyRMSE"] else {
+            return XCTFail("no test errors")
+        }
+        let refitIndependent = EvaluationReport(
+            model: second.model, data: try PreparedDataset(block, model: second.model)
+        ).overall
         XCTAssertEqual(refitError, refitIndependent.energyRMSE, accuracy: 1e-12)
     }
 
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.
     func testFimJSON() throws {
         let svg = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim.svg"
-        let run = try mosaic("fim", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json", "--json", "--plot", svg)
+        let run = try mosaic(
+            "fim", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json", "--json",
+            "--plot", svg)
         XCTAssertEqual(run.status, 0, run.output)
         let report = try json(run.output)
         let eigenvalues = try XCTUnwrap(report["eigenvalues"] as? [Double])
@@ -136,10 +159,12 @@ final class CommandTests: XCTestCase {
         // Properties ± σ: the same values as `mosaic properties`, with positive propagated σ.
         let properties = try XCTUnwrap(report["properties"] as? [[String: Any]])
         let names = properties.compactMap { $0["name"] as? String }
-        XCTAssertTrue(["lattice constant", "C44", "surface (110)", "vacancy formation"].allSatisfy(names.contains), "\(names)")
+        XCTAssertTrue(
+            ["lattice constant", "C44", "surface (110)", "vacancy formation"].allSatisfy(names.contains), "\(names)")
         XCTAssertTrue(properties.allSatisfy { ($0["sigma"] as? Double ?? 0) > 0 })
         let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
-        let lattice = try XCTUnwrap(properties.first { $0["name"] as? String == "lattice constant" }?["value"] as? Double)
+        let lattice = try XCTUnwrap(
+            properties.first { $0["name"] as? String == "lattice constant" }?["value"] as? Double)
         XCTAssertEqual(lattice, try PropertyCalculator(model: model).latticeConstant(guess: 3.3), accuracy: 1e-12)
     }
 
@@ -147,8 +172,9 @@ final class CommandTests: XCTestCase {
     /// parameter untouched, and the loss weights given on the command line.
     func testRefitFromPotentialFile() throws {
         let output = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-refit.json"
-        let run = try mosaic("fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "--no-stages",
-                             "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
+        let run = try mosaic(
+            "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "--no-stages",
+            "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
         XCTAssertEqual(run.status, 0, run.output)
         let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
         let refit = try PotentialFile.read(path: output)
@@ -157,11 +183,15 @@ final class CommandTests: XCTestCase {
         let index = try XCTUnwrap(shipped.parameterNames.firstIndex(of: fixed))
         XCTAssertEqual(refit.model.fixed, shipped.fixed)
         XCTAssertEqual(refit.model.naturalParameters[index], shipped.naturalParameters[index])
-        XCTAssertNotEqual(refit.model.naturalParameters, shipped.naturalParameters, "the other parameters were refitted")
+        XCTAssertNotEqual(
+            refit.model.naturalParameters, shipped.naturalParameters, "the other parameters were refitted")
         guard case .object(let provenance) = refit.provenance, case .object(let weights)? = provenance["weights"],
-              case .number(let tolerance)? = weights["energyTolerance"] else { return XCTFail("no weights in the provenance") }
+            case .number(let tolerance)? = weights["energyTolerance"]
+        else { return XCTFail("no weights in the provenance") }
         XCTAssertEqual(tolerance, 0.004)
-        XCTAssertTrue(run.output.contains("\(shipped.freeParameterCount) fitted parameters (+\(shipped.fixed?.count ?? 0) fixed)"), run.output)
+        XCTAssertTrue(
+            run.output.contains(
+                "\(shipped.freeParameterCount) fitted parameters (+\(shipped.fixed?.count ?? 0) fixed)"), run.output)
     }
 
     /// Bad input: a clear message on stderr and exit status 1, no trap.
@@ -169,7 +199,8 @@ final class CommandTests: XCTestCase {
         let missing = try mosaic("evaluate", "--model", "potentials/none.json")
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.output.contains("error: ") && missing.output.contains("none.json"), missing.output)
-        let badHoldOut = try mosaic("fit", "--model", "examples/models/nb.yaml", "--hold-out", "Nb_AIMD/Md/500K", "--output", "/tmp/never.json")
+        let badHoldOut = try mosaic(
+            "fit", "--model", "examples/models/nb.yaml", "--hold-out", "Nb_AIMD/Md/500K", "--output", "/tmp/never.json")
         XCTAssertEqual(badHoldOut.status, 1)
         XCTAssertTrue(badHoldOut.output.contains("matches no group"), badHoldOut.output)
     }

@@ -1,12 +1,16 @@
 import Foundation
-import XCTest
 import MosaicCore
 import MosaicTestSupport
+import XCTest
 
 /// NVE molecular dynamics with the shipped potential (examples/lammps/in.nve): the total
 /// energy is conserved, and its error scales as dt² (velocity Verlet).
 final class EnergyConservationTests: XCTestCase {
-    struct Run { var drift: Double; var fluctuation: Double; var temperature: Double }
+    struct Run {
+        var drift: Double
+        var fluctuation: Double
+        var temperature: Double
+    }
 
     /// Runs in.nve and fits E_total(t) per atom by a line: slope = drift (eV/atom/ps),
     /// RMS residual = fluctuation (eV/atom).
@@ -15,23 +19,33 @@ final class EnergyConservationTests: XCTestCase {
         let folder = LAMMPS.folder("nve-\(Int(temperature))-\(dt)")
         let steps = Int((picoseconds / dt).rounded())
         let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/in.nve", encoding: .utf8)
-            .replacingOccurrences(of: "variable potential index potentials/Nb.json",
-                                  with: "variable potential index \(repositoryRoot)/potentials/Nb.json")
+            .replacingOccurrences(
+                of: "variable potential index potentials/Nb.json",
+                with: "variable potential index \(repositoryRoot)/potentials/Nb.json"
+            )
             .replacingOccurrences(of: "variable T index 300", with: "variable T index \(temperature)")
             .replacingOccurrences(of: "variable dt index 0.001", with: "variable dt index \(dt)")
             .replacingOccurrences(of: "variable steps index 2000", with: "variable steps index \(steps)")
             .replacingOccurrences(of: "variable n index 8", with: "variable n index \(cells)")
         let out = try LAMMPS.run(input, folder: folder, ranks: 2)
         XCTAssertEqual(out.status, 0, out.text)
-        let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter { $0.count == 6 }
+        let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter {
+            $0.count == 6
+        }
         XCTAssertGreaterThan(rows.count, 20, out.text)
         // Skip the first 0.2 ps (equipartition).
         let data = rows.filter { $0[1] >= 0.2 }
-        let t = data.map { $0[1] }, e = data.map { $0[4] }
+        let t = data.map { $0[1] }
+        let e = data.map { $0[4] }
         let n = Double(t.count)
-        let tMean = t.reduce(0, +) / n, eMean = e.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0
-        for (x, y) in zip(t, e) { sxy += (x - tMean) * (y - eMean); sxx += (x - tMean) * (x - tMean) }
+        let tMean = t.reduce(0, +) / n
+        let eMean = e.reduce(0, +) / n
+        var sxy = 0.0
+        var sxx = 0.0
+        for (x, y) in zip(t, e) {
+            sxy += (x - tMean) * (y - eMean)
+            sxx += (x - tMean) * (x - tMean)
+        }
         let slope = sxy / sxx
         let residual = zip(t, e).map { x, y in y - (eMean + slope * (x - tMean)) }
         let fluctuation = (residual.map { $0 * $0 }.reduce(0, +) / n).squareRoot()
@@ -44,8 +58,10 @@ final class EnergyConservationTests: XCTestCase {
         let coarse = try nve(temperature: 300, dt: 0.002, picoseconds: 5)
         let hot = try nve(temperature: 3000, dt: 0.001, picoseconds: 5)
         for (label, run) in [("300 K, 1 fs", fine), ("300 K, 2 fs", coarse), ("3000 K, 1 fs", hot)] {
-            print(String(format: "NVE, 2000 atoms, 5 ps, %@: <T> = %.0f K, drift %.2e eV/atom/ps, fluctuation %.2e eV/atom",
-                         label as NSString, run.temperature, run.drift, run.fluctuation))
+            print(
+                String(
+                    format: "NVE, 2000 atoms, 5 ps, %@: <T> = %.0f K, drift %.2e eV/atom/ps, fluctuation %.2e eV/atom",
+                    label as NSString, run.temperature, run.drift, run.fluctuation))
         }
         XCTAssertLessThan(abs(fine.drift), 1e-6, "300 K drift per atom per ps")
         XCTAssertLessThan(abs(hot.drift), 1e-5, "3000 K drift per atom per ps")

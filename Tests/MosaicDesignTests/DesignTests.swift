@@ -1,19 +1,24 @@
-import XCTest
 import MosaicCore
-import MosaicModel
-import MosaicFit
 import MosaicDesign
 import MosaicFisher
+import MosaicFit
+import MosaicModel
 import MosaicTestSupport
+import XCTest
 
 final class DesignTests: XCTestCase {
     let nb = Element(symbol: "Nb")!
     var reference: Term { .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])) }
     var repulsion: Term { .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)) }
     var angular: Term {
-        .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)], coefficients: [[0.05, -0.1, 0.08]]))
+        .threeBody(
+            ThreeBodyTerm(
+                cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)],
+                coefficients: [[0.05, -0.1, 0.08]]))
     }
-    var pair: Term { .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])) }
+    var pair: Term {
+        .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02]))
+    }
 
     /// Labels from `truth` (small force noise) on real geometries (training) and random cells (validation).
     func data(_ truth: CompositeModel) throws -> (Dataset, Dataset) {
@@ -22,15 +27,21 @@ final class DesignTests: XCTestCase {
             var out = s
             let p = try truth.predict(s)
             out.energy = p.energy
-            out.forces = p.forceVectors.map { $0 + Vec3(Double.random(in: -0.01...0.01, using: &rng), Double.random(in: -0.01...0.01, using: &rng), 0) }
+            out.forces = p.forceVectors.map {
+                $0 + Vec3(Double.random(in: -0.01...0.01, using: &rng), Double.random(in: -0.01...0.01, using: &rng), 0)
+            }
             out.stress = p.stress(volume: s.volume)
             out.group = group
             return out
         }
-        let train = Array(niobium["Nb_Elastic"]!.prefix(10)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![60]]
+        let train =
+            Array(niobium["Nb_Elastic"]!.prefix(10)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![60]]
             + (1...3).map { randomTriclinic(atoms: 6, seed: UInt64($0), scale: 5.5) }
         let validation = (10...12).map { randomTriclinic(atoms: 6, seed: UInt64($0), scale: 5.5) }
-        return (Dataset(try train.map { try label($0, group: "train") }), Dataset(try validation.map { try label($0, group: "validation") }))
+        return (
+            Dataset(try train.map { try label($0, group: "train") }),
+            Dataset(try validation.map { try label($0, group: "validation") })
+        )
     }
 
     /// Data made by pair + three-body: the loop, started from a library that also has an
@@ -43,11 +54,15 @@ final class DesignTests: XCTestCase {
             t.coefficients = [[0, 0, 0]]
             libraryAngular = .threeBody(t)
         }
-        let library = CompositeModel(elements: [nb], terms: [
-            reference, repulsion, .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5)),
-            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [0.5], density: .exponential(beta: 2.5, r0: 2.86))),
-            libraryAngular,
-        ])
+        let library = CompositeModel(
+            elements: [nb],
+            terms: [
+                reference, repulsion, .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5)),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, form: .sqrt, coefficients: [0.5], density: .exponential(beta: 2.5, r0: 2.86))),
+                libraryAngular,
+            ])
         var settings = DesignSettings()
         settings.budgetParameters = 20
         settings.maxCandidates = 10
@@ -55,7 +70,8 @@ final class DesignTests: XCTestCase {
         settings.useProperties = false
         let statePath = temporaryFile("", name: "design-state.json")
         try FileManager.default.removeItem(atPath: statePath)
-        let loop = try DesignLoop(settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath)
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath)
         let state = try loop.run(library: library)
         let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
         let types = Set(best.model.terms.map(\.typeName))
@@ -64,11 +80,14 @@ final class DesignTests: XCTestCase {
         XCTAssertLessThan(best.validation.forceRMSE, 0.02)
         // Running again resumes from the saved state: same candidates, same choice, no retraining.
         var resumedLines: [String] = []
-        let again = try DesignLoop(settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath) { resumedLines.append($0) }
+        let again = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: statePath
+        ) { resumedLines.append($0) }
         let second = try again.run(library: library)
         XCTAssertEqual(second.best, state.best)
         XCTAssertEqual(second.candidates.map(\.change), state.candidates.map(\.change))
-        XCTAssertTrue(resumedLines.dropFirst().allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
+        XCTAssertTrue(
+            resumedLines.dropFirst().allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
     func testReconfigurationsWarmStart() throws {
@@ -76,8 +95,11 @@ final class DesignTests: XCTestCase {
         // A finer spline represents the same function.
         let finer = try Reconfiguration.resize(term: "pair", size: 12).apply(to: model)
         for r in stride(from: 2.2, to: 5.0, by: 0.37) {
-            let dimer = Structure(cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)], elements: [nb, nb])
-            let single = CompositeModel(elements: [nb], terms: [model.terms[1]]), refined = CompositeModel(elements: [nb], terms: [finer.terms[1]])
+            let dimer = Structure(
+                cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
+                elements: [nb, nb])
+            let single = CompositeModel(elements: [nb], terms: [model.terms[1]])
+            let refined = CompositeModel(elements: [nb], terms: [finer.terms[1]])
             XCTAssertEqual(try refined.predict(dimer).energy, try single.predict(dimer).energy, accuracy: 2e-3)
         }
         // Higher Legendre order keeps the old coefficients and adds zeros: same energies.
@@ -86,11 +108,20 @@ final class DesignTests: XCTestCase {
         XCTAssertEqual(try higher.predict(s).energy, try model.predict(s).energy, accuracy: 1e-9)
         XCTAssertEqual(higher.parameterCount, model.parameterCount + 2)
         // A √ embedding grows a ρ² correction starting at zero: same energies, one linear parameter more.
-        let fs = CompositeModel(elements: [nb], terms: [reference, pair,
-            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [0.8], density: .exponential(beta: 2.5, r0: 2.86)))])
+        let fs = CompositeModel(
+            elements: [nb],
+            terms: [
+                reference, pair,
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, form: .sqrt, coefficients: [0.8], density: .exponential(beta: 2.5, r0: 2.86))),
+            ])
         let corrected = try Reconfiguration.resize(term: "embedding", size: 2).apply(to: fs)
-        XCTAssertEqual(corrected.parameterNames.filter { $0.hasPrefix("embedding.") }, ["embedding.A", "embedding.b2", "embedding.density.beta"])
-        XCTAssertEqual(try corrected.predict(s).energy, try fs.predict(s).energy, accuracy: 1e-12 * abs(try fs.predict(s).energy))
+        XCTAssertEqual(
+            corrected.parameterNames.filter { $0.hasPrefix("embedding.") },
+            ["embedding.A", "embedding.b2", "embedding.density.beta"])
+        XCTAssertEqual(
+            try corrected.predict(s).energy, try fs.predict(s).energy, accuracy: 1e-12 * abs(try fs.predict(s).energy))
         XCTAssertEqual(corrected.terms[2].parameters(elements: [nb]).map(\.isLinear), [false, true, false])
         // Removing a term that does not exist is a clear error.
         XCTAssertThrowsError(try Reconfiguration.remove(term: "nothing").apply(to: model))
@@ -103,15 +134,20 @@ final class FixedParameterTests: XCTestCase {
     let nb = Element(symbol: "Nb")!
 
     func testFixingTheDominantParameterOfAZeroModeRemovesItAndKeepsTheFit() throws {
-        let truth = CompositeModel(elements: [nb], terms: [
-            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-            .embedding(EmbeddingTerm(cutoff: 5.0, form: .polynomial, coefficients: [-0.4, 0.03],
-                                     density: .spline(inner: 2.0, weights: [0.2, 0.5, 0.4, 0.2]))),
-        ])
+        let truth = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, form: .polynomial, coefficients: [-0.4, 0.03],
+                        density: .spline(inner: 2.0, weights: [0.2, 0.5, 0.4, 0.2]))),
+            ])
         let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
         let data = try labelled(structures, by: truth)
-        let fim = try FisherAnalysis(model: truth, data: try PreparedDataset(data, model: truth), weights: FitWeights(), coordinates: .relative)
+        let fim = try FisherAnalysis(
+            model: truth, data: try PreparedDataset(data, model: truth), weights: FitWeights(), coordinates: .relative)
         XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "the scale invariance is a zero mode")
         let name = try XCTUnwrap(fim.dominantParameters(ofMode: 0, count: 1).first?.name)
         XCTAssertTrue(name.hasPrefix("embedding."), name)
@@ -119,7 +155,8 @@ final class FixedParameterTests: XCTestCase {
         let fixed = try Reconfiguration.fix(parameter: name).apply(to: truth)
         XCTAssertEqual(fixed.fixed, [name])
         XCTAssertEqual(fixed.freeParameterCount, truth.parameterCount - 1)
-        let after = try FisherAnalysis(model: fixed, data: try PreparedDataset(data, model: fixed), weights: FitWeights(), coordinates: .relative)
+        let after = try FisherAnalysis(
+            model: fixed, data: try PreparedDataset(data, model: fixed), weights: FitWeights(), coordinates: .relative)
         XCTAssertEqual(after.parameterCount, truth.parameterCount - 1)
         XCTAssertFalse(after.parameterNames.contains(name))
         // The exact zero mode (λ ≈ 1e-17 λ_max) is gone; by interlacing, what remains is the next mode.
@@ -130,7 +167,9 @@ final class FixedParameterTests: XCTestCase {
         // Training from a perturbed start leaves the fixed parameter alone and still reaches the truth.
         var start = fixed
         let index = fixed.parameterNames.firstIndex(of: name)!
-        start.naturalParameters = fixed.naturalParameters.enumerated().map { k, v in k == index ? v : v * (1 + 0.1 * sin(Double(k) + 1)) }
+        start.naturalParameters = fixed.naturalParameters.enumerated().map { k, v in
+            k == index ? v : v * (1 + 0.1 * sin(Double(k) + 1))
+        }
         var trainer = Trainer()
         trainer.staged = false
         trainer.settings.maxIterations = 100
@@ -159,11 +198,16 @@ final class FusedParameterTests: XCTestCase {
 
     func testFusingTheTwoParametersOfADifferenceModeRemovesItAndKeepsTheFit() throws {
         let channel = RadialFunction.gaussian(center: 2.9, width: 0.5)
-        let truth = CompositeModel(elements: [nb], terms: [
-            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-            .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 0, channels: [channel, channel], coefficients: [[0.07], [0.03]])),
-        ], fixed: ["angular.g0.center", "angular.g0.width", "angular.g1.center", "angular.g1.width"])
+        let truth = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+                .threeBody(
+                    ThreeBodyTerm(
+                        cutoff: 3.9, width: 1.0, order: 0, channels: [channel, channel], coefficients: [[0.07], [0.03]])
+                ),
+            ], fixed: ["angular.g0.center", "angular.g0.width", "angular.g1.center", "angular.g1.width"])
         let structures = Array(niobium["Nb_Elastic"]!.prefix(8)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
         let data = try labelled(structures, by: truth)
         let prepared = try PreparedDataset(data, model: truth)
@@ -181,7 +225,8 @@ final class FusedParameterTests: XCTestCase {
         XCTAssertEqual(fused.fittedParameterGroups.count, fused.freeParameterCount)
         XCTAssertTrue(fused.describedParameterCount.contains("2 fused into 1"), fused.describedParameterCount)
         // Both take the mean, 0.05: the same sum, so the same predictions.
-        let index = fused.parameterNames.firstIndex(of: "angular.c0_0")!, follower = fused.parameterNames.firstIndex(of: "angular.c1_0")!
+        let index = fused.parameterNames.firstIndex(of: "angular.c0_0")!
+        let follower = fused.parameterNames.firstIndex(of: "angular.c1_0")!
         XCTAssertEqual(fused.naturalParameters[index], 0.05, accuracy: 1e-15)
         XCTAssertEqual(fused.naturalParameters[follower], 0.05, accuracy: 1e-15)
         for s in data.structures {
@@ -191,21 +236,27 @@ final class FusedParameterTests: XCTestCase {
         // The fused coordinate's FIM is GᵀFG, G summing the two columns: the zero mode is gone.
         let after = try FisherAnalysis(model: fused, data: prepared, weights: FitWeights(), coordinates: .fit)
         XCTAssertEqual(after.parameterCount, fim.parameterCount - 1)
-        let p = fim.parameterCount, q = after.parameterCount
+        let p = fim.parameterCount
+        let q = after.parameterCount
         let column = fim.parameterIndices.indices.firstIndex { fim.parameterIndices[$0] == index }!
         let merged = fim.parameterIndices.indices.firstIndex { fim.parameterIndices[$0] == follower }!
         func sum(_ i: Int) -> [Int] { i == column ? [column, merged] : [i] }
         let kept = (0..<p).filter { $0 != merged }
-        for (a, i) in kept.enumerated() { for (b, j) in kept.enumerated() {
-            let expected = sum(i).reduce(0.0) { total, x in sum(j).reduce(total) { $0 + fim.matrix[x * p + $1] } }
-            XCTAssertEqual(after.matrix[a * q + b], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(a)][\(b)]")
-        } }
+        for (a, i) in kept.enumerated() {
+            for (b, j) in kept.enumerated() {
+                let expected = sum(i).reduce(0.0) { total, x in sum(j).reduce(total) { $0 + fim.matrix[x * p + $1] } }
+                XCTAssertEqual(
+                    after.matrix[a * q + b], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(a)][\(b)]")
+            }
+        }
         XCTAssertGreaterThan(after.eigenvalues[0], 1e-12 * after.largestEigenvalue, "no zero mode left")
 
         // Training from a perturbed start moves the fused pair together and reaches the truth.
         var start = fused
         var theta = fused.internalParameters
-        for k in theta.indices where k != follower && fused.freeParameterIndices.contains(k) { theta[k] *= 1 + 0.1 * sin(Double(k) + 1) }
+        for k in theta.indices where k != follower && fused.freeParameterIndices.contains(k) {
+            theta[k] *= 1 + 0.1 * sin(Double(k) + 1)
+        }
         theta[follower] = theta[index]
         start.internalParameters = theta
         var trainer = Trainer()

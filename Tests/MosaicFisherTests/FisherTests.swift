@@ -1,16 +1,19 @@
-import XCTest
 import MosaicCore
-import MosaicModel
-import MosaicFit
 import MosaicFisher
+import MosaicFit
+import MosaicModel
 import MosaicProperties
 import MosaicTestSupport
+import XCTest
 
 final class FisherTests: XCTestCase {
     let nb = Element(symbol: "Nb")!
 
     func dataset(labelledBy model: CompositeModel? = nil) throws -> Dataset {
-        let structures = Array(niobium["Nb_Elastic"]!.prefix(6)) + [niobium["Nb_Surface"]![5], randomTriclinic(atoms: 6, seed: 2, scale: 5.5)]
+        let structures =
+            Array(niobium["Nb_Elastic"]!.prefix(6)) + [
+                niobium["Nb_Surface"]![5], randomTriclinic(atoms: 6, seed: 2, scale: 5.5),
+            ]
         guard let model else { return Dataset(structures) }
         return try labelled(structures, by: model)
     }
@@ -19,7 +22,8 @@ final class FisherTests: XCTestCase {
     /// energy, forces and virial of each basis function alone.
     func testLinearModelFIMIsDesignMatrixGram() throws {
         let pair = PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01, -0.02])
-        let model = CompositeModel(elements: [nb], terms: [.reference(ReferenceEnergyTerm(energies: ["Nb": -9])), .pairSpline(pair)])
+        let model = CompositeModel(
+            elements: [nb], terms: [.reference(ReferenceEnergyTerm(energies: ["Nb": -9])), .pairSpline(pair)])
         let data = try dataset(labelledBy: model)
         let weights = FitWeights()
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(data, model: model), weights: weights)
@@ -38,28 +42,35 @@ final class FisherTests: XCTestCase {
             columns.append(column)
         }
         let p = model.parameterCount
-        for i in 0..<p { for j in 0..<p {
-            let expected = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 }
-            XCTAssertEqual(fim.matrix[i * p + j], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(i)][\(j)]")
-        } }
+        for i in 0..<p {
+            for j in 0..<p {
+                let expected = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 }
+                XCTAssertEqual(
+                    fim.matrix[i * p + j], expected, accuracy: 1e-9 * max(1, abs(expected)), "FIM[\(i)][\(j)]")
+            }
+        }
     }
 
     /// Two identical embedding terms make their parameters indistinguishable: zero eigenvalues, and the
     /// sloppiest modes are made of exactly those parameters.
     func testDuplicatedTermShowsZeroEigenvalueAndNamesParameters() throws {
-        let embedding = EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
+        let embedding = EmbeddingTerm(
+            cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
         var twin = embedding
         twin.name = "twin"
-        let model = CompositeModel(elements: [nb], terms: [
-            .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
-            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
-            .embedding(embedding), .embedding(twin),
-        ])
+        let model = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
+                .embedding(embedding), .embedding(twin),
+            ])
         let data = try dataset(labelledBy: model)
         let fim = try FisherAnalysis(model: model, data: try PreparedDataset(data, model: model), weights: FitWeights())
         XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue)
         XCTAssertLessThan(fim.eigenvalues[1], 1e-10 * fim.largestEigenvalue)
-        XCTAssertGreaterThan(fim.eigenvalues[2], 1e-8 * fim.largestEigenvalue, "only the two duplicated directions are singular")
+        XCTAssertGreaterThan(
+            fim.eigenvalues[2], 1e-8 * fim.largestEigenvalue, "only the two duplicated directions are singular")
         XCTAssertEqual(fim.sloppyModes.count, 2)
         XCTAssertEqual(fim.conditionNumber > 1e10, true)
         let duplicated: Set<String> = ["embedding.A", "twin.A", "embedding.density.beta", "twin.density.beta"]
@@ -75,11 +86,15 @@ final class FisherTests: XCTestCase {
     /// In natural units the FIM is the Gauss–Newton Hessian of the cost with respect to the natural
     /// parameters; at zero residual that is exactly the second derivative of the cost.
     func testNaturalCoordinatesFollowTheTransformJacobian() throws {
-        let model = CompositeModel(elements: [nb], terms: [
-            .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
-            .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
-            .embedding(EmbeddingTerm(cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))),
-        ])
+        let model = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))),
+            ])
         let data = try PreparedDataset(try dataset(labelledBy: model), model: model)
         let weights = FitWeights()
         let natural = try FisherAnalysis(model: model, data: data, weights: weights, coordinates: .natural)
@@ -100,11 +115,13 @@ final class FisherTests: XCTestCase {
         // Log-transformed parameters: FIM_θ = D FIM_nat D with D = value.
         let amplitude = model.parameterNames.firstIndex(of: "repulsion.amplitude")!
         let value = model.naturalParameters[amplitude]
-        XCTAssertEqual(fit.matrix[amplitude * p + amplitude], natural.matrix[amplitude * p + amplitude] * value * value,
-                       accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
+        XCTAssertEqual(
+            fit.matrix[amplitude * p + amplitude], natural.matrix[amplitude * p + amplitude] * value * value,
+            accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
         // Relative coordinates: d/d log|value| — for a log-transformed parameter the same as the fit's.
-        XCTAssertEqual(relative.matrix[amplitude * p + amplitude], fit.matrix[amplitude * p + amplitude],
-                       accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
+        XCTAssertEqual(
+            relative.matrix[amplitude * p + amplitude], fit.matrix[amplitude * p + amplitude],
+            accuracy: 1e-9 * fit.matrix[amplitude * p + amplitude])
     }
 }
 
@@ -112,7 +129,8 @@ final class FisherTests: XCTestCase {
 final class PropertyGradientTests: XCTestCase {
     static let model = try! PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
     static let slab = niobium["Nb_Surface"]!.min { $0.count < $1.count }!
-    static let gradients = try! PropertyGradients.compute(model: model, elastic: niobium["Nb_Elastic"]!, surfaces: [slab], vacancyCells: 0)
+    static let gradients = try! PropertyGradients.compute(
+        model: model, elastic: niobium["Nb_Elastic"]!, surfaces: [slab], vacancyCells: 0)
 
     /// C11, C12, C44 are regression slopes of the stresses of fixed cells, so their exact θ-derivatives
     /// are the same slopes of dσ/dθ (from the dual-number Jacobian): the finite differences must agree.
@@ -126,16 +144,23 @@ final class PropertyGradientTests: XCTestCase {
         func stressDerivative(_ s: Structure, _ q: Int) throws -> SymmetricTensor {
             let key = "\(s.source)#\(q)"
             if let d = derivatives[key] { return d }
-            let j = jacobian.jacobian(species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
-            for k in 0..<p { derivatives["\(s.source)#\(k)"] = SymmetricTensor(voigt: (0..<6).map { -j.virial[$0 * p + k] / s.volume }) }
+            let j = jacobian.jacobian(
+                species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
+            for k in 0..<p {
+                derivatives["\(s.source)#\(k)"] = SymmetricTensor(
+                    voigt: (0..<6).map { -j.virial[$0 * p + k] / s.volume })
+            }
             return derivatives[key]!
         }
         var checked = 0
         for q in 0..<p where model.transforms[q] == .identity || q % 3 == 0 {
-            let exact = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) { try stressDerivative($0, q) }
+            let exact = try CubicElasticConstants.fit(cells: elastic, reference: unstrained.cell, maxStrain: 0.02) {
+                try stressDerivative($0, q)
+            }
             for (name, value) in [("C11", exact.c11), ("C12", exact.c12), ("C44", exact.c44)] {
                 let fd = try XCTUnwrap(Self.gradients.first { $0.name == name }).gradient[q]
-                XCTAssertEqual(fd, value, accuracy: 1e-5 * max(1, abs(value)), "d\(name)/dθ[\(model.parameterNames[q])]")
+                XCTAssertEqual(
+                    fd, value, accuracy: 1e-5 * max(1, abs(value)), "d\(name)/dθ[\(model.parameterNames[q])]")
                 checked += 1
             }
         }
@@ -152,15 +177,19 @@ final class PropertyGradientTests: XCTestCase {
             var calculator = PropertyCalculator(model: m)
             calculator.relaxation.forceTolerance = 1e-7
             let relaxed = try calculator.relaxation.relax(Self.slab, model: m)
-            return PropertyCalculator.surfaceEnergy(slab: Self.slab, energy: relaxed.energy, bulkEnergyPerAtom: try calculator.bccEnergy(a: aDFT))
+            return PropertyCalculator.surfaceEnergy(
+                slab: Self.slab, energy: relaxed.energy, bulkEnergyPerAtom: try calculator.bccEnergy(a: aDFT))
         }
         XCTAssertEqual(entry.value, try surfaceEnergy(model), accuracy: 1e-6)
         let names = model.parameterNames
-        let picks = [names.firstIndex { $0.hasPrefix("pair.") }!, names.lastIndex { $0.hasPrefix("angular.c") }!,
-                     names.firstIndex { $0.hasPrefix("embedding.") }!, names.firstIndex { $0.hasPrefix("repulsion.") }!]
+        let picks = [
+            names.firstIndex { $0.hasPrefix("pair.") }!, names.lastIndex { $0.hasPrefix("angular.c") }!,
+            names.firstIndex { $0.hasPrefix("embedding.") }!, names.firstIndex { $0.hasPrefix("repulsion.") }!,
+        ]
         for q in picks {
             let h = 1e-4 * max(1, abs(model.internalParameters[q]))
-            var plus = model, minus = model
+            var plus = model
+            var minus = model
             plus.internalParameters[q] += h
             minus.internalParameters[q] -= h
             let fd = (try surfaceEnergy(plus) - surfaceEnergy(minus)) / (2 * h)
@@ -172,12 +201,14 @@ final class PropertyGradientTests: XCTestCase {
     /// multiple of the parameter's standard error.
     func testPropagationMatchesStandardErrors() throws {
         let model = Self.model
-        let data = try PreparedDataset(Dataset(Array(niobium["Nb_AIMD"]!.prefix(8)) + niobium["Nb_Elastic"]!), model: model)
+        let data = try PreparedDataset(
+            Dataset(Array(niobium["Nb_AIMD"]!.prefix(8)) + niobium["Nb_Elastic"]!), model: model)
         let fim = try FisherAnalysis(model: model, data: data, weights: FitWeights(), coordinates: .fit)
         let q = model.parameterNames.firstIndex { $0.hasPrefix("pair.") }! + 5
         var gradient = [Double](repeating: 0, count: model.parameterCount)
         gradient[q] = 3
-        let sigma = fim.propagate([PropertyGradient(name: "x", unit: "", value: 0, gradient: gradient, method: "")])[0].sigma
+        let sigma = fim.propagate([PropertyGradient(name: "x", unit: "", value: 0, gradient: gradient, method: "")])[0]
+            .sigma
         let column = try XCTUnwrap(fim.parameterIndices.firstIndex(of: q))
         XCTAssertEqual(sigma, 3 * fim.standardErrors[column], accuracy: 1e-9 * sigma)
         XCTAssertGreaterThan(sigma, 0)

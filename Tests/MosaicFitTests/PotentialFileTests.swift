@@ -1,12 +1,13 @@
-import XCTest
 import MosaicCore
-import MosaicModel
 import MosaicFit
+import MosaicModel
 import MosaicTestSupport
+import XCTest
 
 final class PotentialFileTests: XCTestCase {
     func sampleFile() throws -> PotentialFile {
-        PotentialFile(model: testModel(), provenance: try JSONValue.from(["split": "Nb_AIMD/Md/1000K", "note": "test"]))
+        PotentialFile(
+            model: testModel(), provenance: try JSONValue.from(["split": "Nb_AIMD/Md/1000K", "note": "test"]))
     }
 
     /// Every shipped model description (examples, benchmarks) reads, validates and predicts finite numbers.
@@ -22,7 +23,9 @@ final class PotentialFileTests: XCTestCase {
             let model = try CompositeModel.load(path: path)
             XCTAssertGreaterThan(model.parameterCount, 0, path)
             let p = try model.predict(frame)
-            XCTAssertTrue(p.energy.isFinite && p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }, path)
+            XCTAssertTrue(
+                p.energy.isFinite && p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }, path
+            )
         }
     }
 
@@ -49,7 +52,9 @@ final class PotentialFileTests: XCTestCase {
         XCTAssertTrue(error?.description.contains("damaged.json") ?? false)
 
         let truncated = temporaryFile(String(text.prefix(200)), name: "truncated.json")
-        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: truncated) }?.description.contains("not a JSON potential file") ?? false)
+        XCTAssertTrue(
+            mosaicError { _ = try PotentialFile.read(path: truncated) }?.description.contains(
+                "not a JSON potential file") ?? false)
     }
 
     func testNewerVersionIsRefusedWithAClearMessage() throws {
@@ -57,13 +62,19 @@ final class PotentialFileTests: XCTestCase {
         text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2")
         let path = temporaryFile(text, name: "newer.json")
         let error = mosaicError { _ = try PotentialFile.read(path: path) }
-        XCTAssertTrue(error?.description.contains("format version 2 is newer than this Mosaic reads (up to 1)") ?? false, error?.description ?? "no error")
+        XCTAssertTrue(
+            error?.description.contains("format version 2 is newer than this Mosaic reads (up to 1)") ?? false,
+            error?.description ?? "no error")
         XCTAssertTrue(error?.description.contains("update Mosaic") ?? false)
     }
 
     func testWrongFormatAndMissingFileAreRefused() {
         let path = temporaryFile("{\"format\": \"something-else\", \"version\": 1}", name: "other.json")
-        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: path) }?.description.contains("expected 'mosaic-potential'") ?? false)
-        XCTAssertTrue(mosaicError { _ = try PotentialFile.read(path: "/nonexistent/x.json") }?.description.contains("cannot read") ?? false)
+        XCTAssertTrue(
+            mosaicError { _ = try PotentialFile.read(path: path) }?.description.contains("expected 'mosaic-potential'")
+                ?? false)
+        XCTAssertTrue(
+            mosaicError { _ = try PotentialFile.read(path: "/nonexistent/x.json") }?.description.contains("cannot read")
+                ?? false)
     }
 }

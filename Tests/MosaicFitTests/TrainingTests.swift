@@ -1,40 +1,51 @@
-import XCTest
 import MosaicCore
-import MosaicModel
 import MosaicFit
+import MosaicModel
 import MosaicTestSupport
+import XCTest
 
 final class TrainingTests: XCTestCase {
     /// A small composite with a non-linear parameter in every kind of term.
     func truthModel() -> CompositeModel {
-        CompositeModel(elements: [Element(symbol: "Nb")!], terms: [
-            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-            .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
-            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-            .embedding(EmbeddingTerm(cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.6], density: .exponential(beta: 2.8, r0: 2.86))),
-            .threeBody(ThreeBodyTerm(cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)], coefficients: [[0.05, -0.1, 0.08]])),
-        ])
+        CompositeModel(
+            elements: [Element(symbol: "Nb")!],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.6],
+                        density: .exponential(beta: 2.8, r0: 2.86))),
+                .threeBody(
+                    ThreeBodyTerm(
+                        cutoff: 3.9, width: 1.0, order: 2, channels: [.gaussian(center: 2.9, width: 0.5)],
+                        coefficients: [[0.05, -0.1, 0.08]])),
+            ])
     }
 
     /// Real geometries (strained cells, a surface, an AIMD frame) and random cells, labelled by `model`.
     func syntheticData(_ model: CompositeModel, forceNoise: Double = 0, seed: UInt64 = 1) throws -> Dataset {
         var rng = SeededGenerator(seed: seed)
-        let geometries = Array(niobium["Nb_Elastic"]!.prefix(12)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![100]]
+        let geometries =
+            Array(niobium["Nb_Elastic"]!.prefix(12)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![100]]
             + [randomTriclinic(atoms: 6, seed: 4, scale: 5.5), randomTriclinic(atoms: 6, seed: 5, scale: 5.5)]
-        return Dataset(try geometries.map { g in
-            var s = g
-            let p = try model.predict(s)
-            s.energy = p.energy
-            s.forces = p.forceVectors.map { f in
-                f + Vec3(gaussian(&rng), gaussian(&rng), gaussian(&rng)) * forceNoise
-            }
-            s.stress = p.stress(volume: s.volume)
-            return s
-        })
+        return Dataset(
+            try geometries.map { g in
+                var s = g
+                let p = try model.predict(s)
+                s.energy = p.energy
+                s.forces = p.forceVectors.map { f in
+                    f + Vec3(gaussian(&rng), gaussian(&rng), gaussian(&rng)) * forceNoise
+                }
+                s.stress = p.stress(volume: s.volume)
+                return s
+            })
     }
 
     func gaussian(_ rng: inout SeededGenerator) -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng), v = Double.random(in: 0..<1, using: &rng)
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
+        let v = Double.random(in: 0..<1, using: &rng)
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 
@@ -42,7 +53,9 @@ final class TrainingTests: XCTestCase {
         var start = model
         var rng = SeededGenerator(seed: 99)
         start.naturalParameters = zip(model.naturalParameters, model.transforms).map { value, transform in
-            transform == .log ? value * Double.random(in: 0.85...1.15, using: &rng) : value + Double.random(in: -0.03...0.03, using: &rng)
+            transform == .log
+                ? value * Double.random(in: 0.85...1.15, using: &rng)
+                : value + Double.random(in: -0.03...0.03, using: &rng)
         }
         return start
     }
@@ -62,7 +75,9 @@ final class TrainingTests: XCTestCase {
         }
         XCTAssertLessThan(result.stages.last!.finalCost, 1e-12)
         // The cost never goes up on accepted steps.
-        for (a, b) in zip(result.unifiedCostHistory, result.unifiedCostHistory.dropFirst()) { XCTAssertLessThanOrEqual(b, a) }
+        for (a, b) in zip(result.unifiedCostHistory, result.unifiedCostHistory.dropFirst()) {
+            XCTAssertLessThanOrEqual(b, a)
+        }
     }
 
     func testNoisyForcesAreFittedToTheNoiseLevel() throws {
@@ -106,7 +121,8 @@ final class TrainingTests: XCTestCase {
             let model = try trainer.train(perturbed(truth), data: data).model
             return try PotentialFile(model: model, provenance: .string("reproducibility test")).encoded()
         }
-        let first = try bytes(), second = try bytes()
+        let first = try bytes()
+        let second = try bytes()
         XCTAssertEqual(first, second)
         XCTAssertGreaterThan(first.count, 1000)
     }
@@ -131,9 +147,14 @@ final class TrainingTests: XCTestCase {
 final class AdmissibilityTests: XCTestCase {
     /// Steps that push a positive scale to overflow are not admissible (LM rejects them).
     func testNonPhysicalScalesAreNotAdmissible() throws {
-        let model = CompositeModel(elements: [Element(symbol: "Nb")!], terms: [
-            .embedding(EmbeddingTerm(cutoff: 5.0, form: .polynomial, coefficients: [0.1], density: .gaussian(center: 3.0, width: 1.0))),
-        ])
+        let model = CompositeModel(
+            elements: [Element(symbol: "Nb")!],
+            terms: [
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, form: .polynomial, coefficients: [0.1], density: .gaussian(center: 3.0, width: 1.0)
+                    ))
+            ])
         let data = try PreparedDataset(Dataset([niobium["Nb_Elastic"]![0]]), model: model)
         let problem = LeastSquaresProblem(model: model, data: data, weights: FitWeights())
         var theta = model.internalParameters

@@ -1,17 +1,24 @@
-import XCTest
 import MosaicCore
-import MosaicTestSupport
 import MosaicModel
+import MosaicTestSupport
+import XCTest
 
 /// Every analytic derivative against central finite differences.
 final class DerivativeTests: XCTestCase {
     /// Structures covering bulk MD, a strained cell, a surface slab and a random triclinic cell.
     var samples: [Structure] {
-        [niobium["Nb_AIMD"]![150], niobium["Nb_Elastic"]![5], niobium["Nb_Surface"]![3], randomTriclinic(atoms: 12, seed: 3)]
+        [
+            niobium["Nb_AIMD"]![150], niobium["Nb_Elastic"]![5], niobium["Nb_Surface"]![3],
+            randomTriclinic(atoms: 12, seed: 3),
+        ]
     }
 
-    func assertClose(_ a: Double, _ b: Double, relative: Double, absolute: Double, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertLessThanOrEqual(abs(a - b), absolute + relative * max(abs(a), abs(b)), "\(message): \(a) vs \(b)", file: file, line: line)
+    func assertClose(
+        _ a: Double, _ b: Double, relative: Double, absolute: Double, _ message: String, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        XCTAssertLessThanOrEqual(
+            abs(a - b), absolute + relative * max(abs(a), abs(b)), "\(message): \(a) vs \(b)", file: file, line: line)
     }
 
     func testForcesAreMinusEnergyGradient() throws {
@@ -21,11 +28,14 @@ final class DerivativeTests: XCTestCase {
                 let h = 1e-5
                 for atom in [0, s.count / 2, s.count - 1] {
                     for axis in 0..<3 {
-                        var plus = s, minus = s
+                        var plus = s
+                        var minus = s
                         plus.positions[atom][axis] += h
                         minus.positions[atom][axis] -= h
                         let numeric = -(energy(model, plus) - energy(model, minus)) / (2 * h)
-                        assertClose(forces[atom][axis], numeric, relative: 1e-6, absolute: 1e-8, "\(s.source) atom \(atom) axis \(axis)")
+                        assertClose(
+                            forces[atom][axis], numeric, relative: 1e-6, absolute: 1e-8,
+                            "\(s.source) atom \(atom) axis \(axis)")
                     }
                 }
             }
@@ -41,7 +51,12 @@ final class DerivativeTests: XCTestCase {
             for (v, (a, b)) in pairs.enumerated() {
                 func strained(_ delta: Double) -> Structure {
                     var m = Matrix3.identity
-                    if a == b { m[a, a] += delta } else { m[a, b] += delta / 2; m[b, a] += delta / 2 }
+                    if a == b {
+                        m[a, a] += delta
+                    } else {
+                        m[a, b] += delta / 2
+                        m[b, a] += delta / 2
+                    }
                     return s.deformed(by: m)
                 }
                 let numeric = (energy(model, strained(h)) - energy(model, strained(-h))) / (2 * h) / s.volume
@@ -70,16 +85,20 @@ final class DerivativeTests: XCTestCase {
                         return evaluator.evaluate(species: species, neighbours: list)
                     }
                     func derivative(_ value: (Prediction<Double>) -> Double) -> Double {
-                        (8 * (value(shifted[2]) - value(shifted[1])) - (value(shifted[3]) - value(shifted[0]))) / (12 * h)
+                        (8 * (value(shifted[2]) - value(shifted[1])) - (value(shifted[3]) - value(shifted[0])))
+                            / (12 * h)
                     }
                     let name = "\(s.source) \(model.parameterNames[q])"
                     assertClose(j.energy[q], derivative { $0.energy }, relative: 1e-6, absolute: 1e-7, name + " dE")
                     for atom in [0, s.count - 1] {
-                        assertClose(j.forces[(3 * atom + 1) * p + q], derivative { $0.forces[atom].y.value },
-                                    relative: 1e-5, absolute: 1e-7, name + " dF atom \(atom)")
+                        assertClose(
+                            j.forces[(3 * atom + 1) * p + q], derivative { $0.forces[atom].y.value },
+                            relative: 1e-5, absolute: 1e-7, name + " dF atom \(atom)")
                     }
                     for v in [0, 3] {
-                        assertClose(j.virial[v * p + q], derivative { $0.virial[v] }, relative: 1e-5, absolute: 1e-7, name + " dW \(v)")
+                        assertClose(
+                            j.virial[v * p + q], derivative { $0.virial[v] }, relative: 1e-5, absolute: 1e-7,
+                            name + " dW \(v)")
                     }
                 }
                 // The Jacobian's own prediction is the plain evaluation.

@@ -85,7 +85,8 @@ final class TermCheckerTests: XCTestCase {
                         return s.deformed(by: m)
                     }
                     let numeric = (energy(model, strained(h)) - energy(model, strained(-h))) / (2 * h) / s.volume
-                    assertClose(stress.voigt[v], numeric, relative: 1e-6, absolute: 1e-9, "\(label), \(s.source) Voigt \(v)")
+                    assertClose(
+                        stress.voigt[v], numeric, relative: 1e-6, absolute: 1e-9, "\(label), \(s.source) Voigt \(v)")
                 }
             }
         }
@@ -110,7 +111,8 @@ final class TermCheckerTests: XCTestCase {
                         return evaluator.evaluate(species: species, neighbours: list)
                     }
                     func derivative(_ value: (Prediction<Double>) -> Double) -> Double {
-                        (8 * (value(shifted[2]) - value(shifted[1])) - (value(shifted[3]) - value(shifted[0]))) / (12 * h)
+                        (8 * (value(shifted[2]) - value(shifted[1])) - (value(shifted[3]) - value(shifted[0])))
+                            / (12 * h)
                     }
                     let name = "\(label), \(s.source) \(model.parameterNames[q])"
                     assertClose(j.energy[q], derivative { $0.energy }, relative: 1e-6, absolute: 1e-7, name + " dE")
@@ -158,17 +160,20 @@ final class TermCheckerTests: XCTestCase {
                 let rotatedPrediction = try model.predict(rotated)
                 let permutedPrediction = try model.predict(permuted)
                 let tolerance = 1e-11 * max(1, abs(reference.energy))
-                XCTAssertEqual(translatedPrediction.energy, reference.energy, accuracy: tolerance, "\(label) translation")
+                XCTAssertEqual(
+                    translatedPrediction.energy, reference.energy, accuracy: tolerance, "\(label) translation")
                 XCTAssertEqual(rotatedPrediction.energy, reference.energy, accuracy: tolerance, "\(label) rotation")
                 XCTAssertEqual(permutedPrediction.energy, reference.energy, accuracy: tolerance, "\(label) permutation")
                 for i in 0..<s.count {
                     let f = reference.forceVectors[i]
                     XCTAssertLessThan(norm(translatedPrediction.forceVectors[i] - f), 1e-9, "\(label) translation")
-                    XCTAssertLessThan(norm(rotatedPrediction.forceVectors[i] - rotation.leftMultiply(f)), 1e-9, "\(label) rotation")
+                    XCTAssertLessThan(
+                        norm(rotatedPrediction.forceVectors[i] - rotation.leftMultiply(f)), 1e-9, "\(label) rotation")
                 }
                 for (new, old) in order.enumerated() {
                     XCTAssertLessThan(
-                        norm(permutedPrediction.forceVectors[new] - reference.forceVectors[old]), 1e-9, "\(label) permutation")
+                        norm(permutedPrediction.forceVectors[new] - reference.forceVectors[old]), 1e-9,
+                        "\(label) permutation")
                 }
             }
         }
@@ -186,7 +191,8 @@ final class TermCheckerTests: XCTestCase {
                 XCTAssertEqual(b.energy, 6 * a.energy, accuracy: 1e-9 * abs(b.energy), label)
                 for v in 0..<6 {
                     XCTAssertEqual(
-                        b.stress(volume: big.volume).voigt[v], a.stress(volume: s.volume).voigt[v], accuracy: 1e-10, label)
+                        b.stress(volume: big.volume).voigt[v], a.stress(volume: s.volume).voigt[v], accuracy: 1e-10,
+                        label)
                 }
                 for i in 0..<big.count {
                     XCTAssertLessThan(norm(b.forceVectors[i] - a.forceVectors[i % s.count]), 1e-9, label)

@@ -1,30 +1,35 @@
-import XCTest
 import MosaicCore
+import MosaicFit
 import MosaicModel
 import MosaicProperties
-import MosaicFit
 import MosaicTestSupport
+import XCTest
 
 final class PropertyTests: XCTestCase {
     let nb = Element(symbol: "Nb")!
     var morse: CompositeModel {
-        CompositeModel(elements: [nb], terms: [.morse(MorseTerm(cutoff: 6.0, width: 1.0, depth: 0.2, alpha: 1.3, r0: 3.0))])
+        CompositeModel(
+            elements: [nb], terms: [.morse(MorseTerm(cutoff: 6.0, width: 1.0, depth: 0.2, alpha: 1.3, r0: 3.0))])
     }
 
     /// Independent lattice sum of the Morse pair energy per bcc atom.
     func morseLatticeSum(a: Double) -> Double {
         var sum = 0.0
         let term = MorseTerm(cutoff: 6.0, width: 1.0, depth: 0.2, alpha: 1.3, r0: 3.0)
-        for i in -4...4 { for j in -4...4 { for k in -4...4 {
-            for shift in [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5)] {
-                let r = norm((Vec3(Double(i), Double(j), Double(k)) + shift) * a)
-                guard r > 0, r < term.cutoff else { continue }
-                let t = (r - (term.cutoff - term.width)) / term.width
-                let fc = t <= 0 ? 1 : 1 - t * t * t * (10 - 15 * t + 6 * t * t)
-                let e = exp(-term.alpha * (r - term.r0))
-                sum += 0.5 * term.depth * (e * e - 2 * e) * fc
+        for i in -4...4 {
+            for j in -4...4 {
+                for k in -4...4 {
+                    for shift in [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5)] {
+                        let r = norm((Vec3(Double(i), Double(j), Double(k)) + shift) * a)
+                        guard r > 0, r < term.cutoff else { continue }
+                        let t = (r - (term.cutoff - term.width)) / term.width
+                        let fc = t <= 0 ? 1 : 1 - t * t * t * (10 - 15 * t + 6 * t * t)
+                        let e = exp(-term.alpha * (r - term.r0))
+                        sum += 0.5 * term.depth * (e * e - 2 * e) * fc
+                    }
+                }
             }
-        } } }
+        }
         return sum
     }
 
@@ -35,9 +40,12 @@ final class PropertyTests: XCTestCase {
         for e in strains {
             for mode in 0..<6 {
                 var m = Matrix3.identity
-                if mode < 3 { m[mode, mode] += e } else {
+                if mode < 3 {
+                    m[mode, mode] += e
+                } else {
                     let (p, q) = [(1, 2), (0, 2), (0, 1)][mode - 3]
-                    m[p, q] += e / 2; m[q, p] += e / 2
+                    m[p, q] += e / 2
+                    m[q, p] += e / 2
                 }
                 cells.append(base.deformed(by: m))
             }
@@ -49,16 +57,19 @@ final class PropertyTests: XCTestCase {
         let calculator = PropertyCalculator(model: morse)
         let a0 = try calculator.latticeConstant(guess: 3.4)
         // Independent minimum of the lattice sum (golden section).
-        var low = a0 - 0.2, high = a0 + 0.2
+        var low = a0 - 0.2
+        var high = a0 + 0.2
         let ratio = (5.0.squareRoot() - 1) / 2
         for _ in 0..<80 {
-            let m1 = high - ratio * (high - low), m2 = low + ratio * (high - low)
+            let m1 = high - ratio * (high - low)
+            let m2 = low + ratio * (high - low)
             if morseLatticeSum(a: m1) < morseLatticeSum(a: m2) { high = m2 } else { low = m1 }
         }
         XCTAssertEqual(a0, 0.5 * (low + high), accuracy: 1e-5)
         XCTAssertEqual(try calculator.bccEnergy(a: a0), morseLatticeSum(a: a0), accuracy: 1e-10)
         // Bulk modulus B = V d²E/dV² by finite differences of the lattice sum.
-        let v0 = a0 * a0 * a0 / 2, h = 1e-3 * v0
+        let v0 = a0 * a0 * a0 / 2
+        let h = 1e-3 * v0
         func e(_ v: Double) -> Double { morseLatticeSum(a: pow(2 * v, 1.0 / 3)) }
         let bulk = Units.gigapascal(v0 * (e(v0 + h) - 2 * e(v0) + e(v0 - h)) / (h * h))
         let eos = try calculator.equationOfState(a0: a0, range: 0.02)
@@ -77,7 +88,8 @@ final class PropertyTests: XCTestCase {
                 try self.morse.predict(s).stress(volume: s.volume)
             }
         }
-        let small = try constants(0.002), large = try constants(0.005)
+        let small = try constants(0.002)
+        let large = try constants(0.005)
         XCTAssertEqual(small.c12, small.c44, accuracy: 0.005 * small.c44, "Cauchy relation")
         XCTAssertEqual(small.referencePressure, 0, accuracy: 1e-6)
         XCTAssertEqual(large.c11, small.c11, accuracy: 0.01 * small.c11)
@@ -100,7 +112,8 @@ final class PropertyTests: XCTestCase {
             let f = reference.inverse! * s.cell
             let e = (0..<3).map { f[$0, $0] - 1 }
             guard abs(f[0, 1]) + abs(f[1, 0]) + abs(f[0, 2]) + abs(f[2, 0]) + abs(f[1, 2]) + abs(f[2, 1]) < 1e-9,
-                  let axis = e.indices.first(where: { abs(e[$0]) > 1e-6 }), abs(e[axis]) <= 0.0101 else { continue }
+                let axis = e.indices.first(where: { abs(e[$0]) > 1e-6 }), abs(e[axis]) <= 0.0101
+            else { continue }
             let sigma = Units.gigapascal(s.stress!.voigt[axis])
             XCTAssertEqual(sigma, -c.referencePressure + c.c11 * e[axis], accuracy: 0.3, s.source)
             checked += 1
@@ -134,18 +147,22 @@ final class PropertyScoreTests: XCTestCase {
         func entry(_ name: String, _ model: Double, _ reference: Double?) -> PropertyEntry {
             PropertyEntry(name: name, unit: "", model: model, reference: reference, referenceSource: "test")
         }
-        let report = PropertyReport(entries: [
-            entry("lattice constant", 3.33, 3.32), entry("C44", 5, 2), entry("surface (100)", 2.3, 2.2),
-            entry("surface (110)", 2.0, 2.3), entry("vacancy formation", 2.6, nil),
-        ], eosVolumes: [], eosEnergies: [], referenceVolume: 0, referenceEnergy: 0)
+        let report = PropertyReport(
+            entries: [
+                entry("lattice constant", 3.33, 3.32), entry("C44", 5, 2), entry("surface (100)", 2.3, 2.2),
+                entry("surface (110)", 2.0, 2.3), entry("vacancy formation", 2.6, nil),
+            ], eosVolumes: [], eosEnergies: [], referenceVolume: 0, referenceEnergy: 0)
         var metrics = ErrorMetrics()
-        metrics.energyRMSE = 0.006; metrics.forceRMSE = 0.2; metrics.stressRMSE = 0.25
+        metrics.energyRMSE = 0.006
+        metrics.forceRMSE = 0.2
+        metrics.stressRMSE = 0.25
         var scorer = PropertyScore()
         let (components, score) = scorer.score(properties: report, errors: metrics)
         let expected: [Double] = [1, 0.3, (0.5 * (1 + 9)).squareRoot(), 2, 2, 0.5]
         XCTAssertEqual(components.count, expected.count)
         for (c, e) in zip(components, expected) { XCTAssertEqual(abs(c.1), e, accuracy: 1e-9, c.0) }
-        XCTAssertEqual(score, (expected.reduce(0) { $0 + $1 * $1 } / Double(expected.count)).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(
+            score, (expected.reduce(0) { $0 + $1 * $1 } / Double(expected.count)).squareRoot(), accuracy: 1e-12)
         // Scales are configurable.
         scorer.scales["C44"] = 30
         XCTAssertEqual(abs(scorer.score(properties: report, errors: nil).components[1].1), 0.1, accuracy: 1e-12)

@@ -9,7 +9,8 @@ import MosaicCore
 public struct AngularEmbeddingTerm: TermType {
     public static let typeName = "angular-embedding"
     public static let summary =
-        "MEAM-like −A √(√(S_0 + Σ_l t_l S_l)) of angular densities S_l; keys: amplitude (eV), weights [t1…tL], density, cutoff, width"
+        "MEAM-like −A √(√(S_0 + Σ_l t_l S_l)) of angular densities S_l; keys: amplitude (eV), weights [t1…tL],"
+        + " density, cutoff, width"
 
     public var name: String
     public var cutoff: Double

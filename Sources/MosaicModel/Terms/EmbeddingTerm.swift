@@ -7,7 +7,8 @@ import MosaicCore
 public struct EmbeddingTerm: TermType {
     public static let typeName = "embedding"
     public static let summary =
-        "embedding F(ρ_i) of the density ρ_i = Σ_j f(r_ij); keys: form (sqrt|polynomial), coefficients, density, cutoff, width"
+        "embedding F(ρ_i) of the density ρ_i = Σ_j f(r_ij); keys: form (sqrt|polynomial), coefficients, density,"
+        + " cutoff, width"
 
     public enum Form: String, Codable, Sendable { case sqrt, polynomial }
 
@@ -53,7 +54,9 @@ public struct EmbeddingTerm: TermType {
     public func parameters(elements: [Element]) -> [ParameterSpec] {
         let outer = coefficients.enumerated().map { k, value -> ParameterSpec in
             switch form {
-            case .sqrt: return k == 0 ? ParameterSpec("A", value, transform: .log) : ParameterSpec("b\(k + 1)", value, linear: true)
+            case .sqrt:
+                return k == 0
+                    ? ParameterSpec("A", value, transform: .log) : ParameterSpec("b\(k + 1)", value, linear: true)
             case .polynomial: return ParameterSpec("a\(k + 1)", value, linear: true)
             }
         }

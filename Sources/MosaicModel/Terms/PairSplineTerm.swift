@@ -5,7 +5,8 @@ import MosaicNumerics
 public struct PairSplineTerm: TermType {
     public static let typeName = "pair-spline"
     public static let summary =
-        "pair potential ½ Σ_j Σ_k c_k B_k(r_ij), cubic B-splines on [inner, cutoff]; keys: inner, cutoff (Å), size or coefficients"
+        "pair potential ½ Σ_j Σ_k c_k B_k(r_ij), cubic B-splines on [inner, cutoff]; keys: inner, cutoff (Å),"
+        + " size or coefficients"
 
     public var name: String
     public var inner: Double
@@ -115,7 +116,10 @@ public struct PairSplineTerm: TermType {
     }
 
     public static func examples(elements: [Element]) -> [PairSplineTerm] {
-        [PairSplineTerm(inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])]
+        [
+            PairSplineTerm(
+                inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])
+        ]
     }
 
     public func makeKernel(elements: [Element]) -> Kernel {

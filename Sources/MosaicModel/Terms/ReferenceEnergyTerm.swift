@@ -37,7 +37,11 @@ public struct ReferenceEnergyTerm: TermType {
     }
 
     public static func examples(elements: [Element]) -> [ReferenceEnergyTerm] {
-        [ReferenceEnergyTerm(energies: Dictionary(uniqueKeysWithValues: elements.enumerated().map { ($1.symbol, -9.5 - 0.8 * Double($0)) }))]
+        [
+            ReferenceEnergyTerm(
+                energies: Dictionary(
+                    uniqueKeysWithValues: elements.enumerated().map { ($1.symbol, -9.5 - 0.8 * Double($0)) }))
+        ]
     }
 
     public func makeKernel(elements: [Element]) -> Kernel { Kernel() }

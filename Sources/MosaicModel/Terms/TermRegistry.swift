@@ -48,7 +48,8 @@ public struct Term: Codable, Sendable, Equatable {
         guard let type = TermRegistry.type(named: name) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container,
-                debugDescription: "unknown term type '\(name)' (known: \(TermRegistry.typeNames.joined(separator: ", ")))")
+                debugDescription:
+                    "unknown term type '\(name)' (known: \(TermRegistry.typeNames.joined(separator: ", ")))")
         }
         base = try type.init(from: decoder)
     }
@@ -99,7 +100,8 @@ public struct Term: Codable, Sendable, Equatable {
         for parameter in parameters(elements: elements) {
             guard parameter.value.isFinite else {
                 throw MosaicError(
-                    location: location, "parameter \(parameter.local) is not finite", fix: "give a finite starting value")
+                    location: location, "parameter \(parameter.local) is not finite",
+                    fix: "give a finite starting value")
             }
             if parameter.transform == .log, parameter.value <= 0 {
                 throw MosaicError(

@@ -124,7 +124,8 @@ extension TermType {
     /// Checks shared by every term with a neighbour cutoff.
     func validateCutoff(location: String) throws {
         guard cutoff > 0, cutoff < 20 else {
-            throw MosaicError(location: location, "cutoff \(cutoff) Å is outside (0, 20)", fix: "use a cutoff of a few Å")
+            throw MosaicError(
+                location: location, "cutoff \(cutoff) Å is outside (0, 20)", fix: "use a cutoff of a few Å")
         }
     }
 }

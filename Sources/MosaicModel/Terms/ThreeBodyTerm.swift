@@ -5,7 +5,8 @@ import MosaicCore
 public struct ThreeBodyTerm: TermType {
     public static let typeName = "three-body"
     public static let summary =
-        "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients, cutoff, width"
+        "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients,"
+        + " cutoff, width"
 
     public var name: String
     public var cutoff: Double
@@ -46,7 +47,8 @@ public struct ThreeBodyTerm: TermType {
     public func parameters(elements: [Element]) -> [ParameterSpec] {
         zip(channels, coefficients).enumerated().flatMap { n, channel in
             channel.0.parameterSpecs(prefix: "g\(n)", channel: n)
-                + channel.1.enumerated().map { l, value in ParameterSpec("c\(n)_\(l)", value, linear: true, channel: n) }
+                + channel.1.enumerated().map { l, value in ParameterSpec("c\(n)_\(l)", value, linear: true, channel: n)
+                }
         }
     }
 
@@ -64,9 +66,12 @@ public struct ThreeBodyTerm: TermType {
     public func validate(elements: [Element], location: String) throws {
         try validateCutoff(location: location)
         guard order >= 0, order <= 7 else {
-            throw MosaicError(location: location, "order \(order) must be in 0...7", fix: "use a Legendre order of a few")
+            throw MosaicError(
+                location: location, "order \(order) must be in 0...7", fix: "use a Legendre order of a few")
         }
-        guard !channels.isEmpty else { throw MosaicError(location: location, "no radial channels", fix: "add channels: [...]") }
+        guard !channels.isEmpty else {
+            throw MosaicError(location: location, "no radial channels", fix: "add channels: [...]")
+        }
         guard coefficients.count == channels.count, coefficients.allSatisfy({ $0.count == order + 1 }) else {
             throw MosaicError(
                 location: location, "coefficients must be one row of order+1 = \(order + 1) numbers per channel",
