@@ -78,34 +78,17 @@ public final class LeastSquaresProblem {
         return group.reduce(0) { $0 + derivative($1) }
     }
 
-    /// Row scales of one structure: (energy, force, stress) multipliers applied to raw errors.
-    func scales(_ s: Structure) -> (energy: Double, force: Double, stress: Double) {
+    /// Row scales of one structure: multipliers applied to raw errors (see `ResidualRows.Scales`).
+    func scales(_ s: Structure) -> ResidualRows.Scales {
         let m = weights.multiplier(for: s.group)
-        return (
-            m / (weights.energyTolerance * Double(s.count)), m / weights.forceTolerance,
-            m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume)
-        )
+        return ResidualRows.Scales(
+            energy: m / (weights.energyTolerance * Double(s.count)), force: m / weights.forceTolerance,
+            stress: m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
     }
 
-    /// Weighted residuals of one structure from its prediction (energy, forces, stress rows).
+    /// Weighted residuals of one structure from its prediction (rows as `ResidualRows` defines them).
     func residuals(_ s: Structure, _ p: Prediction<Double>) -> [Double] {
-        let w = scales(s)
-        var r: [Double] = []
-        r.reserveCapacity(1 + 3 * s.count + 6)
-        if let e = s.energy { r.append(w.energy * (p.energy - e)) }
-        if let forces = s.forces {
-            for i in 0..<s.count {
-                let d = p.forces[i].values - forces[i]
-                r.append(w.force * d.x)
-                r.append(w.force * d.y)
-                r.append(w.force * d.z)
-            }
-        }
-        if let stress = s.stress, s.isPeriodic {
-            // σ = −W/V; w.stress already holds 1/V in GPa per tolerance.
-            for v in 0..<6 { r.append(w.stress * (-p.virial[v] - stress.voigt[v] * s.volume)) }
-        }
-        return r
+        ResidualRows(s).residuals(s, p, scales: scales(s))
     }
 
     func ridgeCost(_ theta: [Double]) -> Double {
@@ -136,7 +119,6 @@ public final class LeastSquaresProblem {
         a: [Double], g: [Double], cost: Double
     ) {
         let n = free.count
-        let p = model.parameterCount
         let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double) in
             let jacobian = JacobianEvaluator(model: model)
             jacobian.setParameters(internal: theta)
@@ -146,18 +128,14 @@ public final class LeastSquaresProblem {
             for k in block {
                 let s = data.dataset.structures[k]
                 let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
-                let r = residuals(s, j.prediction)
+                let layout = ResidualRows(s)
                 let w = scales(s)
+                let r = layout.residuals(s, j.prediction, scales: w)
                 var rows = [Double](repeating: 0, count: r.count * n)
-                var row = 0
-                func put(_ source: (Int) -> Double, scale: Double) {
-                    for c in 0..<n { rows[row * n + c] = scale * columnDerivative(c, source) }
-                    row += 1
-                }
-                if s.energy != nil { put({ j.energy[$0] }, scale: w.energy) }
-                if s.forces != nil { for i in 0..<(3 * s.count) { put({ j.forces[i * p + $0] }, scale: w.force) } }
-                if s.stress != nil && s.isPeriodic {
-                    for v in 0..<6 { put({ j.virial[v * p + $0] }, scale: -w.stress) }
+                for row in 0..<layout.count {
+                    for c in 0..<n {
+                        rows[row * n + c] = columnDerivative(c) { layout.derivative(row, $0, j, scales: w) }
+                    }
                 }
                 LinearAlgebra.addGram(&a, rows, rows: r.count, n: n)
                 LinearAlgebra.addTransposeProduct(&g, rows, r, rows: r.count, n: n)
@@ -194,10 +172,7 @@ public final class LeastSquaresProblem {
 
     /// Number of residual rows (for RMS reporting).
     public var residualCount: Int {
-        data.dataset.structures.reduce(0) { sum, s in
-            sum + (s.energy != nil ? 1 : 0) + (s.forces != nil ? 3 * s.count : 0)
-                + (s.stress != nil && s.isPeriodic ? 6 : 0)
-        }
+        data.dataset.structures.reduce(0) { $0 + ResidualRows($1).count }
     }
 }
 
@@ -206,7 +181,6 @@ extension LeastSquaresProblem {
     /// of the residuals along the free-parameter step δ (used by geodesic acceleration).
     func directionalSecondDerivative(_ theta: [Double], step: [Double], h: Double) -> [Double] {
         let n = free.count
-        let p = model.parameterCount
         let moved = fullParameters(zip(free, step).map { theta[$0] + h * $1 }, base: theta)
         let parts = parallelMap(blocks) { block -> [Double] in
             let jacobian = JacobianEvaluator(model: model)
@@ -216,16 +190,13 @@ extension LeastSquaresProblem {
             for k in block {
                 let s = data.dataset.structures[k]
                 let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
-                let r0 = residuals(s, j.prediction)
-                let r1 = residuals(s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                let layout = ResidualRows(s)
                 let w = scales(s)
-                var rows: [(Int) -> Double] = []
-                if s.energy != nil { rows.append { w.energy * j.energy[$0] } }
-                if s.forces != nil { for i in 0..<(3 * s.count) { rows.append { w.force * j.forces[i * p + $0] } } }
-                if s.stress != nil && s.isPeriodic {
-                    for v in 0..<6 { rows.append { -w.stress * j.virial[v * p + $0] } }
-                }
-                for (row, derivative) in rows.enumerated() {
+                let r0 = layout.residuals(s, j.prediction, scales: w)
+                let r1 = layout.residuals(
+                    s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]), scales: w)
+                for row in 0..<layout.count {
+                    let derivative = { (q: Int) in layout.derivative(row, q, j, scales: w) }
                     var jDelta = 0.0
                     for c in 0..<n { jDelta += columnDerivative(c, derivative) * step[c] }
                     let rvv = 2 / h * ((r1[row] - r0[row]) / h - jDelta)

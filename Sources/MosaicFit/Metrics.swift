@@ -30,6 +30,7 @@ struct ErrorAccumulator {
     var stressSquares = 0.0, stressAbs = 0.0, stressCount = 0
 
     mutating func add(_ s: Structure, _ p: Prediction<Double>) {
+        let rows = ResidualRows(s)
         structures += 1
         atoms += s.count
         if let e = s.energy {
@@ -47,7 +48,7 @@ struct ErrorAccumulator {
                 forceCount += 3
             }
         }
-        if let stress = s.stress, s.isPeriodic {
+        if rows.hasStress, let stress = s.stress {
             let predicted = p.stress(volume: s.volume)
             for v in 0..<6 {
                 let d = Units.gigapascal(predicted.voigt[v] - stress.voigt[v])
