@@ -1,5 +1,16 @@
 // swift-tools-version: 6.0
 // Mosaic: composable interatomic potentials for metals, fitted in Swift and run in LAMMPS.
+//
+// Modules, from the bottom up (each one's README.md says what it owns):
+//   MosaicCore        structures, readers, datasets, neighbour lists, errors
+//   MosaicNumerics    LAPACK/BLAS wrappers, parallel map, text tables
+//   MosaicModel       terms (one file per type, TermRegistry), composite models, evaluation, Jacobians, files
+//   MosaicFit         residual rows, least squares, Levenberg–Marquardt, training, metrics
+//   MosaicProperties  relaxation and physical properties computed with a model
+//   MosaicFisher      Fisher information, sloppy modes, propagated uncertainties
+//   MosaicDesign      the adaptive design loop and the score it chooses by
+//   MosaicReports     every SVG/HTML writer (text escaped)
+//   mosaic            the command-line tool;  MosaicCAPI  the C ABI that LAMMPS loads
 import PackageDescription
 
 /// Release-mode settings shared by the numeric modules (hot loops must be specialised).
@@ -11,11 +22,13 @@ let package = Package(
     name: "Mosaic",
     products: [
         .library(name: "MosaicCore", targets: ["MosaicCore"]),
+        .library(name: "MosaicNumerics", targets: ["MosaicNumerics"]),
         .library(name: "MosaicModel", targets: ["MosaicModel"]),
         .library(name: "MosaicFit", targets: ["MosaicFit"]),
         .library(name: "MosaicFisher", targets: ["MosaicFisher"]),
         .library(name: "MosaicProperties", targets: ["MosaicProperties"]),
         .library(name: "MosaicDesign", targets: ["MosaicDesign"]),
+        .library(name: "MosaicReports", targets: ["MosaicReports"]),
         .executable(name: "mosaic", targets: ["mosaic"]),
         // The C ABI (include/mosaic_capi.h) that LAMMPS and other C/C++ codes load.
         .library(name: "MosaicCAPI", type: .dynamic, targets: ["MosaicCAPI"]),
@@ -27,21 +40,20 @@ let package = Package(
     ],
     targets: [
         // LAPACK/BLAS from Debian's OpenBLAS (libopenblas-dev).
-        .systemLibrary(
-            name: "CLAPACK", path: "Sources/CLAPACK",
-            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "MosaicCore", swiftSettings: numericSettings),
         .target(name: "MosaicNumerics", dependencies: ["MosaicCore", "CLAPACK"], swiftSettings: numericSettings),
         .target(
             name: "MosaicModel",
-            dependencies: ["MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: numericSettings),
         .target(
             name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
             swiftSettings: numericSettings),
-        .target(name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], swiftSettings: numericSettings),
         .target(
-            name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit"],
+            name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
             swiftSettings: numericSettings),
         .target(
             name: "MosaicFisher",
@@ -53,17 +65,21 @@ let package = Package(
                 "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties",
             ],
             swiftSettings: numericSettings),
+        .target(
+            name: "MosaicReports",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicDesign"]),
+        .target(name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], swiftSettings: numericSettings),
         .executableTarget(
             name: "mosaic",
             dependencies: [
-                "MosaicNumerics", "MosaicDesign", "MosaicFisher", "MosaicProperties",
-                .product(name: "Crypto", package: "swift-crypto"),
-                "MosaicCore", "MosaicModel", "MosaicFit",
+                "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicFisher",
+                "MosaicDesign", "MosaicReports", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
-        .testTarget(name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport"]),
+        .testTarget(
+            name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport", "Yams"]),
         .testTarget(
             name: "MosaicFisherTests",
             dependencies: [
@@ -72,7 +88,8 @@ let package = Package(
         .testTarget(
             name: "MosaicDesignTests",
             dependencies: [
-                "MosaicCore", "MosaicModel", "MosaicFit", "MosaicDesign", "MosaicFisher", "MosaicTestSupport",
+                "MosaicCore", "MosaicModel", "MosaicFit", "MosaicDesign", "MosaicFisher", "MosaicProperties",
+                "MosaicTestSupport",
             ]),
         .testTarget(
             name: "CLITests",

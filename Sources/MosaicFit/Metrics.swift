@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCore
 import MosaicModel
+import MosaicNumerics
 
 /// Errors of a model against DFT labels for one set of structures (metal units):
 /// energies in eV/atom, forces in eV/Å per Cartesian component, stresses in GPa per Voigt component.
@@ -132,19 +133,5 @@ public struct EvaluationReport: Codable, Sendable {
                 + " RMSE and MAE (eV/Å); σ: stress-component RMSE (GPa)"
         )
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Helpers for fixed-width text tables.
-public enum TextTable {
-    /// `text` padded on the right to `width` characters.
-    public static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-    /// Cells right-aligned in the given widths.
-    public static func right(_ cells: [String], _ widths: [Int]) -> String {
-        zip(cells, widths).map { cell, width in
-            cell.count >= width ? " " + cell : String(repeating: " ", count: width - cell.count) + cell
-        }.joined()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import MosaicCore
-import MosaicFit
 import MosaicModel
 import MosaicNumerics
 

@@ -5,6 +5,7 @@ import MosaicDesign
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
+import MosaicReports
 
 extension MosaicCommand {
     struct Design: ParsableCommand {

@@ -6,6 +6,7 @@ import MosaicFit
 import MosaicModel
 import MosaicNumerics
 import MosaicProperties
+import MosaicReports
 
 extension MosaicCommand {
     struct Fim: ParsableCommand {

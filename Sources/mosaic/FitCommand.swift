@@ -5,6 +5,7 @@ import MosaicCore
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
+import MosaicReports
 
 extension MosaicCommand {
     struct Fit: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import MosaicCore
 import MosaicFit
 import MosaicModel
+import MosaicReports
 
 struct MosaicCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

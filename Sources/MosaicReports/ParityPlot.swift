@@ -38,9 +38,9 @@ public struct ParityPlot {
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size + 230))"\
              height="\(Int(max(size + 30, legendHeight + 40)))" font-family="sans-serif" font-size="12">
-            <title>\(escape(title))</title>
+            <title>\(escaped(title))</title>
             <rect x="0" y="0" width="100%" height="100%" fill="white"/>
-            <text x="\(margin)" y="12" font-size="13" font-weight="bold">\(escape(title))</text>
+            <text x="\(margin)" y="12" font-size="13" font-weight="bold">\(escaped(title))</text>
             <rect x="\(margin)" y="16" width="\(plot)" height="\(plot)" fill="none" stroke="#333"/>
             <line x1="\(px(low))" y1="\(py(low))" x2="\(px(high))" y2="\(py(high))" stroke="#999" stroke-dasharray="4\
              3"/>
@@ -55,10 +55,11 @@ public struct ParityPlot {
                 "<text x=\"\(margin - 6)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(String(format: "%.3g", v))</text>\n"
         }
         out +=
-            "<text x=\"\(margin + plot / 2)\" y=\"\(16 + plot + 34)\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+            "<text x=\"\(margin + plot / 2)\" y=\"\(16 + plot + 34)\" text-anchor=\"middle\">"
+            + "\(escaped(xLabel))</text>\n"
         out +=
             "<text x=\"14\" y=\"\(16 + plot / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 14"
-            + " \(16 + plot / 2))\">\(escape(yLabel))</text>\n"
+            + " \(16 + plot / 2))\">\(escaped(yLabel))</text>\n"
         for (k, s) in series.enumerated() {
             let colour = Self.palette[k % Self.palette.count]
             out += "<g fill=\"\(colour)\" fill-opacity=\"0.6\">\n"
@@ -71,15 +72,10 @@ public struct ParityPlot {
             let y = 28 + Double(k) * 18
             out +=
                 "<circle cx=\"\(size + 10)\" cy=\"\(y - 4)\" r=\"5\" fill=\"\(colour)\"/><text"
-                + " x=\"\(size + 20)\" y=\"\(y)\">\(escape(s.label)) (\(s.points.count))</text>\n"
+                + " x=\"\(size + 20)\" y=\"\(y)\">\(escaped(s.label)) (\(s.points.count))</text>\n"
         }
         out += "</svg>\n"
         return out
-    }
-
-    func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
-            of: ">", with: "&gt;")
     }
 
     /// Energy (eV/atom) and force-component (eV/Å) parity plots for predictions on a dataset.

@@ -16,7 +16,7 @@ public func spectrumSVG(eigenvalues: [Double], threshold: Double, title: String)
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif"\
          font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="20" font-size="13" font-weight="bold">\(title)</text>
+        <text x="10" y="20" font-size="13" font-weight="bold">\(escaped(title))</text>
         <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plot)" stroke="#333"/>
 
         """

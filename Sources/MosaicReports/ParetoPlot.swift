@@ -1,4 +1,5 @@
 import Foundation
+import MosaicDesign
 
 /// SVG of parameter count vs validation force RMSE for every candidate, the Pareto front joined,
 /// the chosen model circled.
@@ -25,7 +26,7 @@ public func paretoSVG(_ candidates: [CandidateRecord], chosen: Int?, title: Stri
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif"\
          font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="18" font-size="13" font-weight="bold">\(title)</text>
+        <text x="10" y="18" font-size="13" font-weight="bold">\(escaped(title))</text>
         <line x1="\(left)" y1="\(height - bottom)" x2="\(width - right)" y2="\(height - bottom)" stroke="#333"/>
         <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(height - bottom)" stroke="#333"/>
         <text x="\((left + width) / 2)" y="\(height - 10)" text-anchor="middle">parameters</text>
@@ -45,7 +46,7 @@ public func paretoSVG(_ candidates: [CandidateRecord], chosen: Int?, title: Stri
     for c in finite {
         out +=
             "<circle cx=\"\(x(c.parameters))\" cy=\"\(y(c.validation.forceRMSE))\" r=\"4\""
-            + " fill=\"\(c.accepted ? "#1f77b4" : "#aaa")\"><title>#\(c.id) \(c.change): \(c.parameters)"
+            + " fill=\"\(c.accepted ? "#1f77b4" : "#aaa")\"><title>#\(c.id) \(escaped(c.change)): \(c.parameters)"
             + " params, F \(String(format: "%.4f", c.validation.forceRMSE))</title></circle>\n"
         if c.id == chosen {
             out +=
