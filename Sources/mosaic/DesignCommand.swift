@@ -63,6 +63,13 @@ extension MosaicCommand {
         @Option(help: "Where to write the chosen potential.")
         var output: String
 
+        func validate() throws {
+            try checkWritable(output, option: "--output")
+            guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1 else {
+                throw ValidationError("--budget-params, --max-candidates and --iterations must be at least 1")
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()

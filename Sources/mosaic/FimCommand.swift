@@ -40,7 +40,7 @@ extension MosaicCommand {
                 "Coordinates: relative (d/d log|value|, default: comparable across units), natural (parameter"
                     + " units) or fit (the optimiser's).")
         )
-        var coordinates: String = "relative"
+        var coordinates: FisherAnalysis.Coordinates = .relative
         @Option(help: "Strained cells for the property uncertainties (empty: skip properties).")
         var elastic = "data/nb/Nb_Elastic.json"
         @Option(help: "Relaxed DFT slabs for the surface-energy uncertainties.")
@@ -50,6 +50,12 @@ extension MosaicCommand {
         @Flag(help: "Print machine-readable JSON.")
         var json = false
 
+        func validate() throws {
+            guard threshold > 0, threshold < 1 else {
+                throw ValidationError("--threshold must lie between 0 and 1 (a fraction of the largest eigenvalue)")
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
@@ -57,13 +63,9 @@ extension MosaicCommand {
                 if !json { print(loss.description) }
                 let all = try PreparedDataset(try dataOptions.load(), model: model)
                 let prepared = loss.training(all)
-                guard let chosen = FisherAnalysis.Coordinates(rawValue: coordinates) else {
-                    throw MosaicError(
-                        location: "--coordinates \(coordinates)", "unknown coordinates",
-                        fix: "use relative, natural or fit")
-                }
                 let fim = try FisherAnalysis(
-                    model: model, data: prepared, weights: loss.weights, coordinates: chosen, sloppyThreshold: threshold
+                    model: model, data: prepared, weights: loss.weights, coordinates: coordinates,
+                    sloppyThreshold: threshold
                 )
                 // Every group's first structure, held-out ones included.
                 let uncertainty = predictionUncertainty(fim, all)
@@ -122,7 +124,7 @@ extension MosaicCommand {
                     "\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue)"
                         + " coordinates; relative errors in %)"
                 )
-                let allValues = chosen == .fit ? model.internalParameters : model.naturalParameters
+                let allValues = coordinates == .fit ? model.internalParameters : model.naturalParameters
                 let values = fim.parameterIndices.map { allValues[$0] }
                 if let fixed = model.fixed, !fixed.isEmpty {
                     print("  (fixed, not analysed: \(fixed.joined(separator: ", ")))")
@@ -132,7 +134,7 @@ extension MosaicCommand {
                 }
                 for (k, name) in fim.parameterNames.enumerated() {
                     // Standard error in the parameter's own units.
-                    let se = fim.standardErrors[k] * (chosen == .relative ? max(abs(values[k]), 1e-12) : 1)
+                    let se = fim.standardErrors[k] * (coordinates == .relative ? max(abs(values[k]), 1e-12) : 1)
                     print(
                         TextTable.pad("  " + name, 30)
                             + TextTable.right(
@@ -226,3 +228,5 @@ struct FimReport: Encodable {
         self.uncertainty = uncertainty
     }
 }
+
+extension FisherAnalysis.Coordinates: ExpressibleByArgument {}

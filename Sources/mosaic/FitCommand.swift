@@ -49,6 +49,13 @@ extension MosaicCommand {
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
         var noPlots = false
 
+        func validate() throws {
+            try checkWritable(output, option: "--output")
+            guard maxIterations >= 1, stageIterations >= 1 else {
+                throw ValidationError("--max-iterations and --stage-iterations must be at least 1")
+            }
+        }
+
         func run() throws {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
@@ -188,21 +195,54 @@ struct WeightOptions: ParsableArguments {
     @Option(help: "Ridge penalty on linear coefficients.")
     var ridge = FitWeights().ridge
 
+    /// Checked before any work: tolerances finite and positive, ridge finite and not negative, group
+    /// weights well formed.
+    func validate() throws {
+        for (name, value) in [
+            ("--energy-tolerance", energyTolerance), ("--force-tolerance", forceTolerance),
+            ("--stress-tolerance", stressTolerance),
+        ] where !(value.isFinite && value > 0) {
+            throw ValidationError("\(name) must be a finite positive number (an expected error), not \(value)")
+        }
+        guard ridge.isFinite, ridge >= 0 else {
+            throw ValidationError("--ridge must be a finite number ≥ 0, not \(ridge)")
+        }
+        _ = try groupWeightTable()
+    }
+
+    func groupWeightTable() throws -> [String: Double] {
+        var table: [String: Double] = [:]
+        for entry in groupWeights {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite, value >= 0 else {
+                throw ValidationError(
+                    "--group-weight \(entry): expected PATTERN=VALUE with a finite VALUE ≥ 0, e.g. Nb_Surface=2")
+            }
+            table[String(parts[0])] = value
+        }
+        return table
+    }
+
     func weights() throws -> FitWeights {
         var weights = FitWeights()
         weights.energyTolerance = energyTolerance
         weights.forceTolerance = forceTolerance
         weights.stressTolerance = stressTolerance
         weights.ridge = ridge
-        for entry in groupWeights {
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
-                throw MosaicError(
-                    location: "--group-weight \(entry)", "expected PATTERN=VALUE with VALUE ≥ 0",
-                    fix: "e.g. --group-weight Nb_Surface=2")
-            }
-            weights.groups[String(parts[0])] = value
-        }
+        weights.groups = try groupWeightTable()
         return weights
+    }
+}
+
+/// Fails (before any work) unless `path` can be written: not a directory, in an existing folder.
+func checkWritable(_ path: String, option: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw ValidationError("\(option) \(path) is a directory; give a file name such as \(path)/potential.json")
+    }
+    let folder = (path as NSString).deletingLastPathComponent
+    let parent = folder.isEmpty ? "." : folder
+    guard FileManager.default.isWritableFile(atPath: parent) else {
+        throw ValidationError("\(option) \(path): the folder \(parent) does not exist or is not writable")
     }
 }

@@ -8,7 +8,9 @@ import XCTest
 
 /// The `mosaic` command line as a user runs it (the release binary `make test` builds).
 final class CommandTests: XCTestCase {
-    func mosaic(_ arguments: String...) throws -> (status: Int32, output: String) {
+    func mosaic(_ arguments: String...) throws -> (status: Int32, output: String) { try mosaic(arguments) }
+
+    func mosaic(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let binary = repositoryRoot + "/.build/release/mosaic"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MosaicError(file: binary, "the mosaic tool is not built", fix: "run make test")
@@ -203,5 +205,43 @@ final class CommandTests: XCTestCase {
             "fit", "--model", "examples/models/nb.yaml", "--hold-out", "Nb_AIMD/Md/500K", "--output", "/tmp/never.json")
         XCTAssertEqual(badHoldOut.status, 1)
         XCTAssertTrue(badHoldOut.output.contains("matches no group"), badHoldOut.output)
+    }
+
+    /// Command-line input is checked before any work (`validate()`): usage errors (status 64) that
+    /// name the option, and no output file.
+    func testOptionsAreCheckedBeforeAnyWork() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-never-\(getpid()).json").path
+        let cases: [([String], String)] = [
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--energy-tolerance", "0"],
+                "--energy-tolerance"
+            ),
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--force-tolerance", "nan"],
+                "--force-tolerance"
+            ),
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--stress-tolerance", "-1"],
+                "--stress-tolerance"
+            ),
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--group-weight", "Nb_Surface"],
+                "--group-weight"
+            ),
+            (["fit", "--model", "examples/models/nb.yaml", "--output", NSTemporaryDirectory()], "is a directory"),
+            (["fit", "--model", "examples/models/nb.yaml", "--output", "/no/such/folder/x.json"], "does not exist"),
+            (
+                ["design", "--start", "examples/models/nb-library.yaml", "--output", output, "--budget-params", "0"],
+                "--budget-params"
+            ),
+            (["fim", "potentials/Nb.json", "--coordinates", "bogus"], "'fit', 'natural' or 'relative'"),
+            (["fim", "potentials/Nb.json", "--threshold", "2"], "--threshold"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try mosaic(arguments)
+            XCTAssertEqual(run.status, 64, arguments.joined(separator: " ") + "\n" + run.output)
+            XCTAssertTrue(run.output.contains(expected), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output), arguments.joined(separator: " "))
+        }
     }
 }

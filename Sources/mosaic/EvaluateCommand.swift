@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import MosaicCore
+import MosaicFit
+import MosaicModel
+import MosaicReports
+
+extension MosaicCommand {
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Errors of a model against DFT data, per group and overall.",
+            discussion: prose(
+                """
+                Prints energy RMSE/MAE (meV/atom), force-component RMSE/MAE (eV/Å) and stress RMSE (GPa)
+                for every group of structures (e.g. Nb_AIMD/Md/300K) and for all of them.
+
+                Example:
+                  mosaic evaluate --model potentials/Nb.json \\
+                                  --data data/nb/Nb_Elastic.json
+                """))
+
+        @Option(help: "A potential file (potentials/*.json) or a model description (YAML).")
+        var model: String
+        @OptionGroup var dataOptions: DataOptions
+        @Flag(help: "Print machine-readable JSON instead of the table.")
+        var json = false
+        @Option(
+            help: ArgumentHelp(
+                "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: next to the"
+                    + " model, <name>-evaluate.")
+        )
+        var plots: String?
+        @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
+        var noPlots = false
+
+        func run() throws {
+            try reportingErrors {
+                let model = try loadModel(model)
+                let data = try dataOptions.load()
+                let predictions = try PreparedDataset(data, model: model).predictions(model)
+                let report = EvaluationReport(data: data, predictions: predictions)
+                if !noPlots {
+                    let prefix = plots ?? (self.model as NSString).deletingPathExtension + "-evaluate"
+                    let parity = ParityPlot.energyAndForces(
+                        data: data, predictions: predictions, title: (self.model as NSString).lastPathComponent)
+                    try AtomicFile.write(parity.energy.svg(), to: prefix + "-energy.svg")
+                    try AtomicFile.write(parity.forces.svg(), to: prefix + "-forces.svg")
+                    if !json { print("parity plots: \(prefix)-energy.svg, \(prefix)-forces.svg") }
+                }
+                if json {
+                    let encoder = JSONEncoder.mosaic
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                } else {
+                    print(
+                        report.table(
+                            title:
+                                "\(model.describedParameterCount), cutoff \(model.cutoff) Å,"
+                                + " \(data.structures.count) structures"
+                        ))
+                }
+            }
+        }
+    }
+}
