@@ -41,41 +41,46 @@ let package = Package(
     targets: [
         // LAPACK/BLAS from Debian's OpenBLAS (libopenblas-dev).
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "MosaicCore", swiftSettings: numericSettings),
-        .target(name: "MosaicNumerics", dependencies: ["MosaicCore", "CLAPACK"], swiftSettings: numericSettings),
+        .target(name: "MosaicCore", exclude: ["README.md"], swiftSettings: numericSettings),
+        .target(
+            name: "MosaicNumerics", dependencies: ["MosaicCore", "CLAPACK"], exclude: ["README.md"],
+            swiftSettings: numericSettings),
         .target(
             name: "MosaicModel",
             dependencies: [
                 "MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: numericSettings),
+            exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
-            swiftSettings: numericSettings),
+            exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
-            swiftSettings: numericSettings),
+            exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicFisher",
             dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties"],
-            swiftSettings: numericSettings),
+            exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicDesign",
             dependencies: [
                 "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties",
             ],
-            swiftSettings: numericSettings),
+            exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicReports",
-            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicDesign"]),
-        .target(name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], swiftSettings: numericSettings),
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicDesign"],
+            exclude: ["README.md"]),
+        .target(
+            name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], exclude: ["README.md"],
+            swiftSettings: numericSettings),
         .executableTarget(
             name: "mosaic",
             dependencies: [
                 "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicFisher",
                 "MosaicDesign", "MosaicReports", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ], exclude: ["README.md"]),
         .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
         .testTarget(
