@@ -23,7 +23,9 @@ struct MosaicCommand: ParsableCommand {
               mosaic properties potentials/X.json
               mosaic fim potentials/X.json
             Then in LAMMPS: pair_style mosaic / pair_coeff * * potentials/X.json Nb
-            """),
+
+            Term types of model files (type: ...):
+            """) + "\n" + TermRegistry.help,
         subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Benchmark.self])
 }
 

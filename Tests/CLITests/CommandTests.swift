@@ -244,4 +244,13 @@ final class CommandTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: output), arguments.joined(separator: " "))
         }
     }
+
+    /// `mosaic --help` lists every registered term type with its summary.
+    func testHelpListsEveryTermType() throws {
+        let run = try mosaic("--help")
+        XCTAssertEqual(run.status, 0)
+        for type in TermRegistry.types {
+            XCTAssertTrue(run.output.contains("  \(type.typeName): "), "\(type.typeName) missing from mosaic --help")
+        }
+    }
 }
