@@ -51,23 +51,45 @@ public struct Dataset: Sendable {
         Dataset(structures.filter { Dataset.group($0.group, matches: pattern) })
     }
 
-    /// The typical nearest-neighbour distance of the data (Å): the median over atoms of each atom's
-    /// closest neighbour, over at most `sample` structures spread through the set; nil without
-    /// atom pairs within 6 Å. Library defaults (density decay lengths, channel centres) start here.
+    /// The typical nearest-neighbour distance of the data (Å): the first peak of the pair-distance
+    /// histogram (0.02 Å bins smoothed over ±2 bins; the first local maximum at least half the
+    /// highest, below 1.25 times the median distance from an atom to its closest neighbour), refined
+    /// as the mean distance within ±0.1 Å of it, over at most `sample` structures spread through the set; nil
+    /// without atom pairs within 6 Å. Library defaults (density decay lengths, channel centres) start
+    /// here; thermal motion makes the closest neighbour alone a biased estimate of the first shell.
     public func nearestNeighbourDistance(sample: Int = 200) -> Double? {
         guard !structures.isEmpty else { return nil }
         let step = max(1, structures.count / sample)
         var closest: [Double] = []
+        var distances: [Double] = []
         for s in stride(from: 0, to: structures.count, by: step).map({ structures[$0] }) {
             let list = NeighbourList(s, cutoff: 6)
             for i in 0..<s.count {
                 let range = list.neighbours(of: i)
                 guard !range.isEmpty else { continue }
-                closest.append(range.map { norm(list.delta[$0]) }.min()!)
+                let atomDistances = range.map { norm(list.delta[$0]) }
+                closest.append(atomDistances.min()!)
+                distances += atomDistances
             }
         }
         guard !closest.isEmpty else { return nil }
         closest.sort()
-        return closest[closest.count / 2]
+        let limit = 1.25 * closest[closest.count / 2]
+        let width = 0.02
+        var counts = [Double](repeating: 0, count: Int(limit / width) + 1)
+        for d in distances where d < limit { counts[Int(d / width)] += 1 }
+        let smoothed = counts.indices.map { k in
+            (max(0, k - 2)...min(counts.count - 1, k + 2)).reduce(0) { $0 + counts[$1] }
+        }
+        // The first local maximum at least half as high as the highest (the first shell, also when
+        // strains split it), then the mean distance within ±0.1 Å of it.
+        let highest = smoothed.max()!
+        let peak = smoothed.indices.first { k in
+            smoothed[k] >= 0.5 * highest && (k == 0 || smoothed[k] >= smoothed[k - 1])
+                && (k + 1 == smoothed.count || smoothed[k] >= smoothed[k + 1])
+        }!
+        let centre = (Double(peak) + 0.5) * width
+        let shell = distances.filter { abs($0 - centre) <= 0.1 }
+        return shell.reduce(0, +) / Double(shell.count)
     }
 }

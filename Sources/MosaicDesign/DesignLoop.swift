@@ -94,6 +94,10 @@ public final class DesignLoop {
                 "the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")
         }
         nearestNeighbour = distance
+        progress(
+            String(
+                format: "typical nearest-neighbour distance of the training data: %.3f Å (where added terms start)",
+                distance))
         self.statePath = statePath
         self.progress = progress
         if let statePath, FileManager.default.fileExists(atPath: statePath) {
@@ -263,7 +267,9 @@ public final class DesignLoop {
         var grow: [Reconfiguration] = []
         let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {
-            grow += term.growProposals(room: room).map { Reconfiguration.change($0, of: term.name) }
+            grow += term.growProposals(room: room, context: DesignContext(nearestNeighbour: nearestNeighbour)).map {
+                Reconfiguration.change($0, of: term.name)
+            }
         }
         // A kind of term the model lacks and the loop may add (e.g. an embedding), placed at the data's
         // nearest-neighbour distance.

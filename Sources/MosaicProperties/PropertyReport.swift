@@ -48,7 +48,7 @@ public struct PropertyReport: Codable, Sendable {
         else {
             throw MosaicError(
                 "no unstrained cubic cell among the strained cells",
-                fix: "pass the Nb_Elastic data (it contains the zero-strain cell)")
+                fix: "pass the element's strained cells including the zero-strain cell (the *_Elastic data sets)")
         }
         return cell
     }
@@ -81,7 +81,7 @@ public struct PropertyReport: Codable, Sendable {
         progress("lattice constant, equation of state")
         let a0 = try calculator.latticeConstant(guess: aReference)
         let eos = try calculator.equationOfState(a0: a0)
-        let fromData = "Nb_Elastic stress–strain, |ε| ≤ 2%"
+        let fromData = "\(groupName(of: elastic)) stress–strain, |ε| ≤ 2%"
         var entries = [
             PropertyEntry(
                 name: "lattice constant", unit: "Å", model: a0, reference: aDFT,
@@ -119,7 +119,7 @@ public struct PropertyReport: Codable, Sendable {
                         slab: slab, energy: relaxed.energy, bulkEnergyPerAtom: eBulkModelAtDFTLattice),
                     reference: PropertyCalculator.surfaceEnergy(
                         slab: slab, energy: energy, bulkEnergyPerAtom: eBulkDFT),
-                    referenceSource: "relaxed DFT slab (Nb_Surface) vs unstrained bulk cell"))
+                    referenceSource: "relaxed DFT slab (\(groupName(of: [slab]))) vs unstrained bulk cell"))
         }
         if vacancyCells > 0 {
             progress("vacancy (\(2 * vacancyCells * vacancyCells * vacancyCells) sites, relaxed)")
@@ -175,4 +175,10 @@ public struct PropertyReport: Codable, Sendable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// The top-level group the structures come from ("Nb_Elastic"), or "the data" when they are mixed.
+func groupName(of structures: [Structure]) -> String {
+    let tops = Set(structures.map { String($0.group.split(separator: "/").first ?? "") })
+    return tops.count == 1 ? tops.first! : "the data"
 }

@@ -94,7 +94,7 @@ public struct AngularEmbeddingTerm: TermType {
         order > 1 ? [.resize(order - 1)] : [.remove]
     }
 
-    public func growProposals(room: Int) -> [TermChange] {
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
         room >= 1 && order < 6 ? [.resize(order + 1)] : []
     }
 

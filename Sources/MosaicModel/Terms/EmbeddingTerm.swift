@@ -107,7 +107,7 @@ public struct EmbeddingTerm: TermType {
         coefficients.count > 1 ? [.resize(coefficients.count - 1)] : [.remove]
     }
 
-    public func growProposals(room: Int) -> [TermChange] {
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
         room >= 1 && coefficients.count < (form == .polynomial ? 4 : 3) ? [.resize(coefficients.count + 1)] : []
     }
 

@@ -90,7 +90,7 @@ public struct PairSplineTerm: TermType {
         coefficients.count > 6 ? [.resize(coefficients.count - 2)] : []
     }
 
-    public func growProposals(room: Int) -> [TermChange] {
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
         room >= 4 ? [.resize(coefficients.count + 4)] : []
     }
 

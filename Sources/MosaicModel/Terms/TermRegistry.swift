@@ -89,7 +89,9 @@ public struct Term: Codable, Sendable, Equatable {
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] {
         base.shrinkProposals(sloppy: parameter)
     }
-    public func growProposals(room: Int) -> [TermChange] { base.growProposals(room: room) }
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
+        base.growProposals(room: room, context: context)
+    }
 
     /// The kernel, type-erased for the evaluator's term loop.
     func makeKernel(elements: [Element]) -> any TermKernel { base.makeKernel(elements: elements) }

@@ -38,6 +38,15 @@ public struct ParameterID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(term).\(local)" }
 }
 
+/// What the design loop knows of the data when terms propose changes: distances come from here,
+/// never from constants of one element.
+public struct DesignContext: Sendable {
+    /// The typical nearest-neighbour distance of the training data (Å).
+    public var nearestNeighbour: Double
+
+    public init(nearestNeighbour: Double) { self.nearestNeighbour = nearestNeighbour }
+}
+
 /// A change of one term's shape, proposed and applied by the design loop.
 public enum TermChange: Codable, Sendable, Equatable {
     /// Drop the term from the model.
@@ -95,8 +104,9 @@ public protocol TermType: Codable, Sendable, Equatable {
     func applying(_ change: TermChange) throws -> Self
     /// Changes that remove capacity when the sloppiest Fisher directions are dominated by `parameter`.
     func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange]
-    /// Changes that add capacity using at most `room` more parameters.
-    func growProposals(room: Int) -> [TermChange]
+    /// Changes that add capacity using at most `room` more parameters, with distances scaled by the
+    /// data (`context`).
+    func growProposals(room: Int, context: DesignContext) -> [TermChange]
     /// Instances with non-trivial parameter values that exercise every code path of the type (each
     /// form and radial family it supports): the generic term checks of the tests run on them.
     static func examples(elements: [Element]) -> [Self]
@@ -118,7 +128,7 @@ extension TermType {
             fix: "apply this change to another kind of term")
     }
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] { [] }
-    public func growProposals(room: Int) -> [TermChange] { [] }
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] { [] }
     public static func starter(nearestNeighbour r1: Double, cutoff: Double) -> Self? { nil }
 
     /// Checks shared by every term with a neighbour cutoff.

@@ -107,16 +107,17 @@ public struct ThreeBodyTerm: TermType {
         return order > 2 ? [.resize(order - 1)] : []
     }
 
-    public func growProposals(room: Int) -> [TermChange] {
+    public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
         var changes: [TermChange] = []
         if room >= order + 3 {
             // A narrow Gaussian channel just beyond the outermost one.
             let centres = channels.compactMap { $0.family == .gaussian ? $0.values[0] : nil }
-            let outermost = centres.max() ?? channels.compactMap(\.r0).max() ?? cutoff / 2
+            let outermost = centres.max() ?? channels.compactMap(\.r0).max() ?? context.nearestNeighbour
             changes.append(.addChannel(.gaussian(center: min(outermost + 0.45, cutoff - 0.3), width: 0.4)))
         }
         if room >= channels.count, order < 7 { changes.append(.resize(order + 1)) }
-        if cutoff < 4.8 { changes.append(.cutoff(cutoff + 0.3)) }
+        // Longer reach, up to 1.68 nearest-neighbour distances (past the second shell of bcc and fcc).
+        if cutoff < 1.68 * context.nearestNeighbour { changes.append(.cutoff(cutoff + 0.3)) }
         return changes
     }
 
