@@ -4,7 +4,8 @@
 // Modules, from the bottom up (each one's README.md says what it owns):
 //   MosaicCore        structures, readers, datasets, neighbour lists, errors
 //   MosaicNumerics    LAPACK/BLAS wrappers, parallel map, text tables
-//   MosaicModel       terms (one file per type, TermRegistry), composite models, evaluation, Jacobians, files
+//   MosaicModel       terms (one file per type, TermRegistry), composite models, evaluation, Jacobians
+//   MosaicFiles       model files (YAML/JSON) and potential files (versioned, hashed)
 //   MosaicFit         residual rows, least squares, Levenberg–Marquardt, training, metrics
 //   MosaicProperties  relaxation and physical properties computed with a model
 //   MosaicFisher      Fisher information, sloppy modes, propagated uncertainties
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "MosaicCore", targets: ["MosaicCore"]),
         .library(name: "MosaicNumerics", targets: ["MosaicNumerics"]),
         .library(name: "MosaicModel", targets: ["MosaicModel"]),
+        .library(name: "MosaicFiles", targets: ["MosaicFiles"]),
         .library(name: "MosaicFit", targets: ["MosaicFit"]),
         .library(name: "MosaicFisher", targets: ["MosaicFisher"]),
         .library(name: "MosaicProperties", targets: ["MosaicProperties"]),
@@ -46,13 +48,14 @@ let package = Package(
             name: "MosaicNumerics", dependencies: ["MosaicCore", "CLAPACK"], exclude: ["README.md"],
             swiftSettings: numericSettings),
         .target(
-            name: "MosaicModel",
-            dependencies: [
-                "MosaicCore", "MosaicNumerics", "Yams", .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            exclude: ["README.md"], swiftSettings: numericSettings),
+            name: "MosaicModel", dependencies: ["MosaicCore", "MosaicNumerics"], exclude: ["README.md"],
+            swiftSettings: numericSettings),
         .target(
-            name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
+            name: "MosaicFiles",
+            dependencies: ["MosaicCore", "MosaicModel", "Yams", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"]),
+        .target(
+            name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFiles"],
             exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
@@ -72,12 +75,13 @@ let package = Package(
             dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicDesign"],
             exclude: ["README.md"]),
         .target(
-            name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel"], exclude: ["README.md"],
+            name: "MosaicCAPI", dependencies: ["MosaicCore", "MosaicModel", "MosaicFiles"], exclude: ["README.md"],
             swiftSettings: numericSettings),
         .executableTarget(
             name: "mosaic",
             dependencies: [
-                "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicFisher",
+                "MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicProperties",
+                "MosaicFisher",
                 "MosaicDesign", "MosaicReports", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], exclude: ["README.md"]),
@@ -88,7 +92,8 @@ let package = Package(
         .testTarget(
             name: "MosaicFisherTests",
             dependencies: [
-                "MosaicCore", "MosaicModel", "MosaicFit", "MosaicFisher", "MosaicProperties", "MosaicTestSupport",
+                "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicFisher", "MosaicProperties",
+                "MosaicTestSupport",
             ]),
         .testTarget(
             name: "MosaicDesignTests",
@@ -98,16 +103,21 @@ let package = Package(
             ]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
+            dependencies: [
+                "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicProperties", "MosaicTestSupport",
+            ]),
         .testTarget(
-            name: "LAMMPSTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicProperties", "MosaicTestSupport"]),
+            name: "LAMMPSTests",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFiles", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(
             name: "MosaicPropertiesTests",
             dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),
         .testTarget(
-            name: "MosaicCAPITests", dependencies: ["MosaicCAPI", "MosaicCore", "MosaicModel", "MosaicTestSupport"]),
+            name: "MosaicCAPITests",
+            dependencies: ["MosaicCAPI", "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicTestSupport"]),
         .testTarget(
-            name: "MosaicFitTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicTestSupport"]),
+            name: "MosaicFitTests",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicFiles
 import MosaicModel
 
 // The C ABI of Mosaic, as declared in include/mosaic_capi.h. Every entry point catches every

@@ -1,6 +1,5 @@
 import Foundation
 import MosaicCore
-import Yams
 
 /// A composite potential: E = Σ_i Σ_t E_i^(t), a sum of single-term models over atoms.
 ///
@@ -205,27 +204,6 @@ public struct CompositeModel: Codable, Sendable, Equatable {
                     location: location, "fused parameters have different values",
                     fix: "give every member the same value (they share one fitted value)")
             }
-        }
-    }
-
-    /// Reads a model description (YAML or JSON) and validates it.
-    public static func load(path: String) throws -> CompositeModel {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw MosaicError(file: path, "cannot read the model file", fix: "check the path")
-        }
-        do {
-            let model = try YAMLDecoder().decode(CompositeModel.self, from: text)
-            try model.validate()
-            return model
-        } catch let error as MosaicError {
-            throw error.inFile(path)
-        } catch let error as DecodingError {
-            throw MosaicError(
-                file: path, describeDecodingError(error), fix: "see examples/models/*.yaml for the keys each term takes"
-            )
-        } catch {
-            throw MosaicError(file: path, "not valid YAML/JSON: \(error)", fix: "check indentation and brackets")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicDesign
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicNumerics

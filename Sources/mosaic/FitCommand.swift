@@ -1,7 +1,7 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import MosaicCore
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
@@ -177,7 +177,7 @@ func sha256(ofFile path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw MosaicError(file: path, "cannot read", fix: "check the path")
     }
-    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    return sha256Hex(data)
 }
 
 /// The loss weights (expected errors, group multipliers, ridge), shared by fit and design.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicReports

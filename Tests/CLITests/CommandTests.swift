@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicProperties

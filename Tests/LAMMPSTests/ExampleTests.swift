@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicFiles
 import MosaicModel
 import MosaicProperties
 import MosaicTestSupport

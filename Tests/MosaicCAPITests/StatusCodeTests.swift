@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCAPI
 import MosaicCore
+import MosaicFiles
 import MosaicModel
 import MosaicTestSupport
 import XCTest

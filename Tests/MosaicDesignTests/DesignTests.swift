@@ -86,8 +86,9 @@ final class DesignTests: XCTestCase {
         let second = try again.run(library: library)
         XCTAssertEqual(second.best, state.best)
         XCTAssertEqual(second.candidates.map(\.change), state.candidates.map(\.change))
-        XCTAssertTrue(
-            resumedLines.dropFirst().allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
+        let candidateLines = resumedLines.filter { $0.hasPrefix("#") }
+        XCTAssertEqual(candidateLines.count, state.candidates.count, resumedLines.joined(separator: "\n"))
+        XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
     func testReconfigurationsWarmStart() throws {

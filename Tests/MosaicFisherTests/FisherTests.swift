@@ -1,4 +1,5 @@
 import MosaicCore
+import MosaicFiles
 import MosaicFisher
 import MosaicFit
 import MosaicModel

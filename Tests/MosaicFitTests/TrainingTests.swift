@@ -1,4 +1,5 @@
 import MosaicCore
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicTestSupport

@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import MosaicCore
+import MosaicModel
 
 /// A fitted potential as written to `potentials/*.json`: format name and version, units,
 /// elements and masses, cutoff, the composite model with its parameter values, free-form
@@ -52,7 +52,7 @@ public struct PotentialFile: Codable, Sendable {
         var copy = self
         copy.sha256 = nil
         let data = try Self.encoder().encode(copy)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return sha256Hex(data)
     }
 
     /// The file's bytes, hash included.
@@ -177,26 +177,5 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
-    }
-}
-
-extension JSONEncoder {
-    /// Pretty, sorted, with non-finite numbers as "inf"/"-inf"/"nan" strings: for reports and saved state.
-    public static var mosaic: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    /// Reads what `JSONEncoder.mosaic` writes.
-    public static var mosaic: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
     }
 }
