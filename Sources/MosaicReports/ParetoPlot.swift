@@ -22,11 +22,8 @@ public func paretoSVG(_ candidates: [CandidateRecord], chosen: Int?, title: Stri
         .reduce(into: [CandidateRecord]()) { acc, c in
             if acc.last.map({ c.validation.forceRMSE < $0.validation.forceRMSE }) ?? true { acc.append(c) }
         }
-    var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif"\
-         font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="18" font-size="13" font-weight="bold">\(escaped(title))</text>
+    var out = svgHeader(width: width, height: height, title: title)
+    out += """
         <line x1="\(left)" y1="\(height - bottom)" x2="\(width - right)" y2="\(height - bottom)" stroke="#333"/>
         <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(height - bottom)" stroke="#333"/>
         <text x="\((left + width) / 2)" y="\(height - 10)" text-anchor="middle">parameters</text>

@@ -12,11 +12,8 @@ public func spectrumSVG(eigenvalues: [Double], threshold: Double, title: String)
     let top = 40.0
     let plot = height - top - 30
     func y(_ v: Double) -> Double { top + (0 - log10(v)) / (0 - low) * plot }
-    var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif"\
-         font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="20" font-size="13" font-weight="bold">\(escaped(title))</text>
+    var out = svgHeader(width: width, height: height, title: title, titleY: 20)
+    out += """
         <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plot)" stroke="#333"/>
 
         """

@@ -77,17 +77,12 @@ public struct BornMayerTerm: TermType {
             _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>,
             _ scratch: UnsafeMutablePointer<T>
         ) -> T {
-            var energy = T(0)
             let amplitude = p[0]
             let inverseRho = T(1) / p[1]
-            for k in 0..<env.count where env.r[k] < fc.cutoff {
-                let r = env.r[k]
-                let (f, df) = fc(r)
+            return env.pairSum(fc, gradient) { r in
                 let phi = amplitude * T.exp(-((T(r) - r0) * inverseRho))
-                energy += phi * f
-                gradient[k].add(env.u[k], times: phi * (T(df) - inverseRho * f) * 0.5)
+                return (phi, -(phi * inverseRho))
             }
-            return energy * 0.5
         }
     }
 }

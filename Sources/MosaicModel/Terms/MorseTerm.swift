@@ -79,20 +79,13 @@ public struct MorseTerm: TermType {
             _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>,
             _ scratch: UnsafeMutablePointer<T>
         ) -> T {
-            var energy = T(0)
             let depth = p[0]
             let alpha = p[1]
             let r0 = p[2]
-            for k in 0..<env.count where env.r[k] < fc.cutoff {
-                let r = env.r[k]
-                let (f, df) = fc(r)
+            return env.pairSum(fc, gradient) { r in
                 let e1 = T.exp(-(alpha * (T(r) - r0)))
-                let phi = depth * (e1 * e1 - e1 * 2)
-                let dphi = depth * alpha * (e1 * 2 - e1 * e1 * 2)
-                energy += phi * f
-                gradient[k].add(env.u[k], times: (dphi * f + phi * df) * 0.5)
+                return (depth * (e1 * e1 - e1 * 2), depth * alpha * (e1 * 2 - e1 * e1 * 2))
             }
-            return energy * 0.5
         }
     }
 }
