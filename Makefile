@@ -54,7 +54,8 @@ install: lammps
 	@echo "installed $(PREFIX)/bin/lmp_mosaic"
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
-# redoes it from scratch (a fresh state) and reproduces potentials/Nb.json byte for byte.
+# redoes it from scratch (a fresh state) and reproduces potentials/Nb.json (byte for byte on the machine
+# that made it; other machines of the same kind differ by ~1e-10 relative in the parameters, see README).
 # Loss: energies expected to 1.25 meV/atom, and the 13 surface slabs (4% of the cells) weighted 2.
 DESIGN := $(MOSAIC) design --start examples/models/nb-library.yaml --hold-out Nb_AIMD/Md/1000K --budget-params 75 \
           --max-candidates 40 --energy-tolerance 0.00125 --group-weight Nb_Surface=2 \

@@ -10,11 +10,25 @@
 #endif
 
 #include <cstdlib>
+#include <dlfcn.h>
 #include <mpi.h>
 
 extern "C" int mosaic_lammps_register(void *handle);
 
 using namespace LAMMPS_NS;
+
+/* `clear` destroys LAMMPS's Force object, and with it the table of pair styles where the style was
+ * registered, builds a new one and then calls LAMMPS::post_create(). Debian's liblammps calls that
+ * function through its PLT, so this executable's definition (exported: ENABLE_EXPORTS) is the one
+ * that runs, at start-up and after every `clear`: it runs the library's own post_create and
+ * registers pair_style mosaic again. */
+void LAMMPS::post_create()
+{
+  using PostCreate = void (*)(LAMMPS *);
+  static PostCreate library = reinterpret_cast<PostCreate>(dlsym(RTLD_NEXT, "_ZN9LAMMPS_NS6LAMMPS11post_createEv"));
+  if (library) library(this);
+  mosaic_lammps_register(this);
+}
 
 int main(int argc, char **argv)
 {

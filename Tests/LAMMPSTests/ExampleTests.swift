@@ -31,6 +31,7 @@ final class ExampleTests: XCTestCase {
     func runExample(_ name: String, variables: [String: String] = [:]) throws -> LAMMPS.Output {
         var input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
             .replacingOccurrences(of: "index potentials/Nb.json", with: "index \(repositoryRoot)/potentials/Nb.json")
+            .replacingOccurrences(of: "index examples/lammps/", with: "index \(repositoryRoot)/examples/lammps/")
         for (name, value) in variables {
             input = input.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("variable \(name) index ") ? "variable \(name) index \(value)" : String($0) }

@@ -190,6 +190,36 @@ final class PairStyleTests: XCTestCase {
         }
     }
 
+    /// `clear` rebuilds LAMMPS's styles: lmp_mosaic keeps pair_style mosaic, in both LAMMPS builds,
+    /// and gives the same energy each time.
+    func testStyleSurvivesClear() throws {
+        let potential = repositoryRoot + "/potentials/Nb.json"
+        let block = """
+            units metal
+            atom_style atomic
+            lattice bcc 3.32
+            region box block 0 3 0 3 0 3
+            create_box 1 box
+            create_atoms 1 box
+            displace_atoms all random 0.05 0.05 0.05 4821
+            pair_style mosaic
+            pair_coeff * * \(potential) Nb
+            run 0
+            print "RESULT $(pe:%.17g)"
+            """
+        let input = [block, "clear", block, "clear", block].joined(separator: "\n")
+        for host in [LAMMPS.Host.launcher, .pluginLoad] {
+            let out = try LAMMPS.run(input, folder: LAMMPS.folder("clear-\(host)"), host: host)
+            XCTAssertEqual(out.status, 0, out.text)
+            let energies = out.text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }.compactMap {
+                Double($0.dropFirst(7))
+            }
+            XCTAssertEqual(energies.count, 3, out.text)
+            XCTAssertEqual(Set(energies).count, 1, "\(host): \(energies)")
+            XCTAssertLessThan(energies.first ?? 0, -9 * 54, "54 bound Nb atoms (about -10 eV each)")
+        }
+    }
+
     /// Bad input ends LAMMPS with a clear error, never a crash.
     func testErrorsAreReportedNotCrashes() throws {
         let model = testModel()
