@@ -145,6 +145,9 @@ double PairMosaic::init_one(int i, int j)
   return std::max(mosaic_potential_pair_cutoff(potential, a, b), mosaic_potential_pair_cutoff(potential, b, a));
 }
 
+// Atom IDs go to the C ABI as int (for messages): LAMMPS_SMALLBIG's tagint.
+static_assert(sizeof(tagint) == sizeof(int), "pair_style mosaic needs LAMMPS built with 32-bit atom IDs (SMALLBIG)");
+
 void PairMosaic::compute(int eflag, int vflag)
 {
   ev_init(eflag, vflag);
@@ -156,7 +159,7 @@ void PairMosaic::compute(int eflag, int vflag)
                               nall > 0 ? &atom->x[0][0] : nullptr, atom->type, species_of_type.data(), atom->ntypes,
                               nall > 0 ? &atom->f[0][0] : nullptr, eflag_global ? &energy : nullptr,
                               eflag_atom ? eatom : nullptr, vflag_global ? global_virial : nullptr,
-                              vflag_atom ? &vatom[0][0] : nullptr, message, sizeof(message));
+                              vflag_atom ? &vatom[0][0] : nullptr, atom->tag, message, sizeof(message));
   if (status != MOSAIC_OK) error->one(FLERR, std::string("pair_style mosaic: ") + message);
   if (eflag_global) eng_vdwl += energy;
   if (vflag_global)

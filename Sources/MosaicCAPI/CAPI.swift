@@ -158,7 +158,8 @@ public func mosaic_compute(
     _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
     _ ntypes: Int32, _ f: UnsafeMutablePointer<Double>?, _ energy: UnsafeMutablePointer<Double>?,
     _ atomEnergy: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
-    _ atomVirial: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+    _ atomVirial: UnsafeMutablePointer<Double>?, _ tag: UnsafePointer<Int32>?,
+    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
 ) -> Int32 {
     guard let h = handle(pointer) else {
         writeError("mosaic_compute: no potential (NULL handle)", errorBuffer, errorSize)
@@ -173,7 +174,8 @@ public func mosaic_compute(
     }
     let list = FullNeighbourList(
         inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
-        atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes))
+        atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes),
+        tags: tag)
     do {
         try h.evaluator.evaluate(
             list,

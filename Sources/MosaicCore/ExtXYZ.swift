@@ -29,10 +29,14 @@ public struct ExtXYZ {
 
     public var keys: Keys
     public var requireForces: Bool
+    /// Refuse a file in which no frame has an energy or forces under `keys` (a fit or an evaluation
+    /// has nothing to compare); the error lists the keys the file does have.
+    public var requireLabels: Bool
 
-    public init(keys: Keys = Keys(), requireForces: Bool = false) {
+    public init(keys: Keys = Keys(), requireForces: Bool = false, requireLabels: Bool = false) {
         self.keys = keys
         self.requireForces = requireForces
+        self.requireLabels = requireLabels
     }
 
     /// Reads all frames of a file.
@@ -58,6 +62,8 @@ public struct ExtXYZ {
         var structures: [Structure] = []
         var line = 0
         let stem = (name as NSString).deletingPathExtension
+        var headerKeys = Set<String>()
+        var columnNames = Set<String>()
         while line < lines.count {
             if lines[line].isEmpty {
                 line += 1
@@ -80,6 +86,8 @@ public struct ExtXYZ {
             }
             let properties = try Self.properties(header["Properties"] ?? "species:S:1:pos:R:3")
                 .mapError { fail(line + 1, $0, "write Properties=name:type:columns:...") }
+            headerKeys.formUnion(header.keys)
+            columnNames.formUnion(properties.map(\.name))
             let expectedColumns = properties.reduce(0) { $0 + $1.columns }
             var columns: [String: [[Substring]]] = [:]
             for atom in 0..<count {
@@ -152,6 +160,11 @@ public struct ExtXYZ {
                 guard parsed.count == 3 else {
                     throw fail(line + 1, "pbc needs 3 flags, found '\(flags)'", "write pbc=\"T T T\"")
                 }
+                guard header["Lattice"] != nil || !parsed.contains(true) else {
+                    throw fail(
+                        line + 1, "pbc=\"\(flags)\" is periodic but the frame has no Lattice",
+                        "add Lattice=\"ax ay az bx by bz cx cy cz\" or write pbc=\"F F F\"")
+                }
                 pbc = parsed
             }
             var energy: Double? = nil
@@ -200,6 +213,14 @@ public struct ExtXYZ {
             try structure.validate()
             structures.append(structure)
             line += 2 + count
+        }
+        if requireLabels, !structures.contains(where: { $0.energy != nil || $0.forces != nil }) {
+            throw MosaicError(
+                "no frame has an energy '\(keys.energy)' or forces '\(keys.forces)'; the comment lines have: "
+                    + headerKeys.sorted().joined(separator: ", ") + "; the atom columns: "
+                    + columnNames.sorted().joined(separator: ", "),
+                fix: "name the labels with --energy-key and --forces-key (e.g. --energy-key REF_energy"
+                    + " --forces-key REF_forces)")
         }
         return structures
     }

@@ -55,7 +55,14 @@ public struct Structure: Sendable {
         guard elements.count == positions.count else {
             throw fail("\(elements.count) elements for \(positions.count) positions", "give one element per atom")
         }
-        if pbc.contains(true), cell.inverse == nil {
+        let names = ["a", "b", "c"]
+        for d in 0..<3 where pbc[d] && norm(cell[d]) == 0 {
+            throw fail(
+                "the cell's lattice vector \(names[d]) is zero but the structure is periodic along it",
+                "for a slab or a molecule give that direction a vacuum-padded vector, or make it non-periodic"
+                    + " (pbc=\"T T F\" in extended XYZ)")
+        }
+        if pbc.allSatisfy({ $0 }), cell.inverse == nil {
             throw fail(
                 "the cell is not invertible (lattice vectors are linearly dependent)",
                 "check the Lattice / lattice.matrix entry")
@@ -75,6 +82,27 @@ public struct Structure: Sendable {
         if let stress, !stress.voigt.allSatisfy(\.isFinite) {
             throw fail("stress is not finite", "drop this frame or its stress")
         }
+        if let (i, j, distance) = closestOverlap(within: Structure.overlapDistance) {
+            throw fail(
+                "atoms \(i) and \(j) overlap (\(String(format: "%.2e", distance)) Å apart, periodic images included)",
+                "remove the duplicated atom or fix the coordinates")
+        }
+    }
+
+    /// Atoms closer than this (Å) are an error: no physical structure has them, and every potential
+    /// is singular there.
+    public static let overlapDistance = 0.01
+
+    /// The first pair of atoms (i < j, or an atom and its own image) closer than `distance`.
+    public func closestOverlap(within distance: Double) -> (Int, Int, Double)? {
+        let list = NeighbourList(self, cutoff: distance)
+        for i in 0..<count {
+            for k in list.neighbours(of: i) {
+                let j = Int(list.index[k])
+                if j >= i { return (i, j, norm(list.delta[k])) }
+            }
+        }
+        return nil
     }
 
     /// The same structure with every atom and the cell transformed by `x -> x · M`

@@ -1,3 +1,4 @@
+import Foundation
 import MosaicCore
 
 /// Evaluation on a neighbour list in LAMMPS's layout (the path `pair_style mosaic` takes).
@@ -19,12 +20,14 @@ public struct FullNeighbourList {
     /// Model species of each LAMMPS type, indexed 1...typeCount (−1: not handled by this style).
     public var speciesOfType: UnsafePointer<Int32>
     public var typeCount: Int
+    /// LAMMPS atom IDs (for messages), or nil.
+    public var tags: UnsafePointer<Int32>?
 
     public init(
         inum: Int, ilist: UnsafePointer<Int32>, numneigh: UnsafePointer<Int32>,
         firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>, neighbourMask: Int32, atomCount: Int,
         positions: UnsafePointer<Double>, types: UnsafePointer<Int32>, speciesOfType: UnsafePointer<Int32>,
-        typeCount: Int
+        typeCount: Int, tags: UnsafePointer<Int32>? = nil
     ) {
         self.inum = inum
         self.ilist = ilist
@@ -36,6 +39,7 @@ public struct FullNeighbourList {
         self.types = types
         self.speciesOfType = speciesOfType
         self.typeCount = typeCount
+        self.tags = tags
     }
 }
 
@@ -134,9 +138,14 @@ extension ModelEvaluator where T == Double {
                     }
                     let neighbourSpecies = try list.species(of: j)
                     if neighbourSpecies < 0 { continue }
-                    load(
-                        &loaded, atom: j, species: neighbourSpecies, displacement: list.position(j) - xi,
-                        centre: species)
+                    let d = list.position(j) - xi
+                    if (d * d).sum() < Structure.overlapDistance * Structure.overlapDistance {
+                        let distance = String(format: "%.2e", norm(d))
+                        throw MosaicError(
+                            "atoms \(list.id(i)) and \(list.id(j)) overlap (\(distance) Å apart)",
+                            fix: "no potential is defined there: check the data file, the time step or the velocities")
+                    }
+                    load(&loaded, atom: j, species: neighbourSpecies, displacement: d, centre: species)
                 }
             }
             finishAtom(i, species: species, count: loaded, terms: allTerms, into: &sink)
@@ -157,6 +166,9 @@ extension FullNeighbourList {
     @inline(__always) func position(_ i: Int) -> SIMD3<Double> {
         SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
     }
+
+    /// Atom i's LAMMPS ID, or its index when no IDs were given.
+    func id(_ i: Int) -> String { tags.map { "\($0[i])" } ?? "with index \(i)" }
 
     /// The model species of atom i (−1: a type this style does not handle).
     @inline(__always) func species(of i: Int) throws -> Int {

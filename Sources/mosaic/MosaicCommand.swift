@@ -61,7 +61,7 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> Dataset {
         let keys = ExtXYZ.Keys(energy: energyKey, forces: forcesKey, stress: stressKey)
-        return try Dataset.load(data, extxyz: ExtXYZ(keys: keys, requireForces: false))
+        return try Dataset.load(data, extxyz: ExtXYZ(keys: keys, requireForces: false, requireLabels: true))
     }
 }
 

@@ -279,6 +279,28 @@ final class PairStyleTests: XCTestCase {
         }
     }
 
+    /// Two atoms on top of each other: an error naming their IDs and distance (error->one), in both
+    /// LAMMPS builds, never NaN energies.
+    func testOverlappingAtomsAreAnError() throws {
+        var s = niobium["Nb_AIMD"]![5]
+        s.positions[1] = s.positions[0]
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        for host in [LAMMPS.Host.launcher, .pluginLoad] {
+            let folder = LAMMPS.folder("overlap-\(host)")
+            try LAMMPSData(s).text(elements: model.elements).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(
+                LAMMPS.singlePointInput(potential: repositoryRoot + "/potentials/Nb.json", elements: "Nb"),
+                folder: folder, host: host)
+            XCTAssertNotEqual(out.status, 0, out.text)
+            XCTAssertTrue(
+                out.text.contains("ERROR") && out.text.contains("overlap")
+                    && (out.text.contains("atoms 1 and 2") || out.text.contains("atoms 2 and 1")),
+                "\(host):\n\(out.text)")
+            XCTAssertFalse(out.text.lowercased().contains("nan"), out.text)
+        }
+    }
+
     /// A 2-atom cell is far smaller than the cutoff: LAMMPS's ghost atoms must still give the Swift result.
     func testBoxSmallerThanCutoff() throws {
         let model = testModel()

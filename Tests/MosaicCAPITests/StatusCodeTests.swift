@@ -57,7 +57,7 @@ final class StatusCodeTests: XCTestCase {
     func testComputeWithoutPotentialIsAnInputError() {
         var message = [CChar](repeating: 0, count: 512)
         let status = mosaic_compute(
-            nil, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, nil, &message, 512)
+            nil, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, nil, nil, &message, 512)
         XCTAssertEqual(status, inputError)
         XCTAssertTrue(String(cString: message).contains("NULL handle"))
     }

@@ -103,6 +103,17 @@ final class ReaderTests: XCTestCase {
                 "1\n\(good.replacingOccurrences(of: "energy=-1", with: "energy=abc"))\nNb 0 0 0 1 2 3\n",
                 "energy='abc' is not a number"
             ),
+            ("2\n\(good)\nNb 1 1 1 1 2 3\nNb 1 1 1 1 2 3\n", "atoms 0 and 1 overlap"),
+            ("2\n\(good)\nNb 0 0 0 1 2 3\nNb 4 4 4.001 1 2 3\n", "atoms 0 and 1 overlap"),  // periodic image
+            (
+                "1\nProperties=species:S:1:pos:R:3:forces:R:3 energy=-1 pbc=\"T T T\"\nNb 0 0 0 1 2 3\n",
+                "is periodic but the frame has no Lattice"
+            ),
+            (
+                "1\nLattice=\"4 0 0 0 4 0 0 0 0\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\n"
+                    + "Nb 0 0 0 1 2 3\n",
+                "lattice vector c is zero"
+            ),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text, name: "bad.xyz")
@@ -113,6 +124,30 @@ final class ReaderTests: XCTestCase {
                 "\(error?.description ?? "no error") should mention \(expected)")
             XCTAssertTrue(error?.description.contains("bad.xyz") ?? false, "the error names the file")
         }
+    }
+
+    /// A slab written by ASE with a zero c vector and pbc="T T F" is valid.
+    func testNonPeriodicDirectionNeedsNoLatticeVector() throws {
+        let text =
+            "2\nLattice=\"4 0 0 0 4 0 0 0 0\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1 pbc=\"T T F\"\n"
+            + "Nb 0 0 0 1 2 3\nNb 2 2 2 1 2 3\n"
+        let frames = try ExtXYZ().parse(text, name: "slab.xyz")
+        XCTAssertEqual(frames[0].pbc, [true, true, false])
+    }
+
+    /// Labels under other names (as MACE users write them) are refused with the keys the file has,
+    /// unless the keys are named.
+    func testMissingLabelsListTheKeysFound() throws {
+        let text =
+            "1\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:REF_forces:R:3 REF_energy=-1\n"
+            + "Nb 0 0 0 1 2 3\n"
+        let error = mosaicError { _ = try ExtXYZ(requireLabels: true).parse(text, name: "mace.xyz") }
+        XCTAssertTrue(error?.description.contains("REF_energy") ?? false, error?.description ?? "no error")
+        XCTAssertTrue(error?.description.contains("REF_forces") ?? false, error?.description ?? "no error")
+        let keys = ExtXYZ.Keys(energy: "REF_energy", forces: "REF_forces")
+        let frames = try ExtXYZ(keys: keys, requireLabels: true).parse(text, name: "mace.xyz")
+        XCTAssertEqual(frames[0].energy, -1)
+        XCTAssertEqual(frames[0].forces?[0], Vec3(1, 2, 3))
     }
 
     func testBadMVLInputNamesEntry() {

@@ -70,13 +70,14 @@ double mosaic_potential_pair_cutoff(const mosaic_potential *potential, int i, in
  *  species_of_type[t] for t = 1..ntypes is the element index of LAMMPS type t, or -1 for
  *  types this potential does not handle (hybrid styles). Atoms 0..natoms-1 are local + ghost;
  *  forces on ghosts are left for reverse communication (newton pair on).
- *  energy, atom_energy, virial, atom_virial may be NULL when not requested.
+ *  energy, atom_energy, virial, atom_virial may be NULL when not requested; tag (LAMMPS atom IDs,
+ *  for messages such as overlapping atoms) may be NULL.
  *  Returns MOSAIC_OK or an error code with a message in `error`. */
 int mosaic_compute(mosaic_potential *potential, int inum, const int *ilist, const int *numneigh,
                    int *const *firstneigh, int neighbour_mask, int natoms, const double *x,
                    const int *type, const int *species_of_type, int ntypes, double *f,
                    double *energy, double *atom_energy, double *virial, double *atom_virial,
-                   char *error, int error_size);
+                   const int *tag, char *error, int error_size);
 
 #ifdef __cplusplus
 }
