@@ -9,7 +9,11 @@ import Foundation
 /// "stem/Md_90/300K" so that temperature and volume blocks can be held out together.
 public enum MVLReader {
     struct Entry: Decodable {
-        struct Species: Decodable { let element: String }
+        struct Species: Decodable {
+            let element: String
+            /// Site occupancy (pymatgen's `occu`); a potential needs fully occupied sites.
+            let occu: Double?
+        }
         struct Site: Decodable {
             let species: [Species]
             let abc: [Double]
@@ -27,7 +31,22 @@ public enum MVLReader {
         let structure: PymatgenStructure
         let outputs: Outputs
         let notes: [String: String]?
+        /// A list of strings in most files; one upstream file (Mo_Surface.json) stores one string.
         let tags: [String]?
+
+        enum CodingKeys: String, CodingKey { case structure, outputs, notes, tags }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            structure = try c.decode(PymatgenStructure.self, forKey: .structure)
+            outputs = try c.decode(Outputs.self, forKey: .outputs)
+            notes = try c.decodeIfPresent([String: String].self, forKey: .notes)
+            if let single = try? c.decodeIfPresent(String.self, forKey: .tags) {
+                tags = [single]
+            } else {
+                tags = try c.decodeIfPresent([String].self, forKey: .tags)
+            }
+        }
     }
 
     /// Reads every entry of `path`. Throws a `MosaicError` naming the file and entry on bad input.
@@ -68,6 +87,12 @@ public enum MVLReader {
         for (k, site) in entry.structure.sites.enumerated() {
             guard site.abc.count == 3 else { throw fail("site \(k): abc must have 3 numbers", "fix the site") }
             guard let species = site.species.first else { throw fail("site \(k) has no species", "fix the site") }
+            guard site.species.count == 1, abs((species.occu ?? 1) - 1) < 1e-6 else {
+                let described = site.species.map { "\($0.element)\($0.occu.map { String(format: "%g", $0) } ?? "")" }
+                throw fail(
+                    "site \(k) is partially occupied (\(described.joined(separator: " ")))",
+                    "an interatomic potential needs one element per site: use an ordered (e.g. SQS) cell")
+            }
             elements.append(try Element.named(species.element, file: path, location: "\(location), site \(k)"))
             positions.append(cell.leftMultiply(Vec3(site.abc[0], site.abc[1], site.abc[2])))
         }
@@ -96,6 +121,7 @@ public enum MVLReader {
         }
         var group = stem
         var info: [String: String] = [:]
+        if let tags = entry.tags, !tags.isEmpty { info["tags"] = tags.joined(separator: ",") }
         for (key, value) in entry.notes ?? [:] { info[key] = value }
         if let (key, value) = entry.notes?.first(where: { $0.key.hasPrefix("Md") }) {
             let parts = value.split(separator: "-")

@@ -173,6 +173,11 @@ final class ReaderTests: XCTestCase {
                     + #""outputs":{"energy":-1,"forces":[[0,0,0]],"stress":[1,2]}}]"#,
                 "6 expected"
             ),
+            (
+                #"[{"structure":{\#(lattice),"sites":[{"species":[{"element":"Nb","occu":0.5},"#
+                    + #"{"element":"Mo","occu":0.5}],"abc":[0,0,0]}]},"outputs":{"energy":-1,"forces":[[0,0,0]]}}]"#,
+                "site 0 is partially occupied (Nb0.5 Mo0.5)"
+            ),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text, name: "bad.json")
@@ -181,6 +186,19 @@ final class ReaderTests: XCTestCase {
                 error?.description.contains(expected) ?? false,
                 "\(error?.description ?? "no error") should mention \(expected)")
             XCTAssertTrue(error?.description.contains("bad.json") ?? false)
+        }
+    }
+
+    /// `tags` is a list of strings in most upstream files and one string in Mo_Surface.json: both load.
+    func testTagsAsListOrString() throws {
+        let site = #"{"species":[{"element":"Mo","occu":1}],"abc":[0,0,0]}"#
+        let lattice = #""lattice":{"matrix":[[3,0,0],[0,3,0],[0,0,3]]}"#
+        for (tags, expected) in [(#""Surface""#, "Surface"), (#"["unrelax", "x"]"#, "unrelax,x")] {
+            let text =
+                #"[{"structure":{\#(lattice),"sites":[\#(site)]},"tags":\#(tags),"#
+                + #""outputs":{"energy":-1,"forces":[[0,0,0]]}}]"#
+            let structures = try MVLReader.read(path: temporaryFile(text, name: "tags.json"))
+            XCTAssertEqual(structures[0].info["tags"], expected)
         }
     }
 
