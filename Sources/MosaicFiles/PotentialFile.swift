@@ -127,7 +127,33 @@ public struct PotentialFile: Codable, Sendable {
                 file: name, "units '\(file.units)' are not supported", fix: "Mosaic potentials use metal units")
         }
         do { try file.model.validate() } catch let error as MosaicError { throw error.inFile(name) }
+        try file.checkHeader(name: name)
         return file
+    }
+
+    /// The header must agree with the model it describes: LAMMPS takes masses and the neighbour cutoff
+    /// from it.
+    func checkHeader(name: String) throws {
+        let symbols = elements.map(\.symbol)
+        let modelSymbols = model.elements.map(\.symbol)
+        guard symbols == modelSymbols else {
+            throw MosaicError(
+                file: name, location: "elements",
+                "the header lists \(symbols.joined(separator: " ")) but the model's elements are"
+                    + " \(modelSymbols.joined(separator: " "))",
+                fix: "export the potential again with mosaic fit instead of editing it")
+        }
+        for entry in elements where !(entry.mass.isFinite && entry.mass > 0) {
+            throw MosaicError(
+                file: name, location: "elements, \(entry.symbol)", "mass \(entry.mass) is not a positive number",
+                fix: "give the mass in g/mol (amu), e.g. \(Element(symbol: entry.symbol)?.mass ?? 1)")
+        }
+        guard cutoff.isFinite, abs(cutoff - model.cutoff) <= 1e-12 * max(1, model.cutoff) else {
+            throw MosaicError(
+                file: name, location: "cutoff",
+                "the header's cutoff \(cutoff) Å is not the model's largest term cutoff \(model.cutoff) Å",
+                fix: "export the potential again with mosaic fit instead of editing it")
+        }
     }
 }
 

@@ -52,6 +52,14 @@ public struct FisherAnalysis {
         parameterIndices = parameterGroups.map { $0[0] }
         parameterNames = parameterIndices.map { model.parameterNames[$0] }
         let problem = LeastSquaresProblem(model: model, data: data, weights: weights)
+        guard problem.residualCount > 0 else {
+            throw MosaicError(
+                "no labelled structures to compute the Fisher information on (\(data.count) structures)",
+                fix: "give data files with energies or forces (--data), and check the potential's recorded hold-out")
+        }
+        guard !parameterIndices.isEmpty else {
+            throw MosaicError("the model has no fitted parameters", fix: "remove some names from 'fixed'")
+        }
         let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
         let p = parameterIndices.count
         var fim = a

@@ -18,6 +18,17 @@ public struct FitWeights: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Throws when a group pattern matches no group of `data` (a misspelt pattern would silently do
+    /// nothing); the error lists the groups there are.
+    public func checkGroupPatterns(against data: Dataset) throws {
+        for pattern in groups.keys.sorted()
+        where !data.structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
+            throw MosaicError(
+                location: "--group-weight \(pattern)", "matches no group of the data",
+                fix: "use one of: \(data.groups.joined(separator: ", "))")
+        }
+    }
+
     public func multiplier(for group: String) -> Double {
         var best: (length: Int, value: Double) = (-1, 1)
         for (pattern, value) in groups where Dataset.group(group, matches: pattern) && pattern.count > best.length {

@@ -45,6 +45,14 @@ public struct Trainer {
     public func train(_ model: CompositeModel, data: Dataset, progress: Progress = { _, _, _ in }) throws -> Result {
         var model = model
         var stages: [Stage] = []
+        guard data.structures.contains(where: { ResidualRows($0).count > 0 }) else {
+            throw MosaicError(
+                "nothing to fit: the training data have no labelled structures (\(data.structures.count) structures)",
+                fix: "give data files with energies or forces, and hold out less")
+        }
+        guard model.freeParameterCount > 0 else {
+            throw MosaicError("the model has no free parameters", fix: "remove some names from 'fixed'")
+        }
         let prepared = try PreparedDataset(data, model: model)
         let referenceTerms = model.terms.indices.filter { model.terms[$0].isOnSite }
         if staged {
@@ -104,6 +112,11 @@ public struct Trainer {
                 metrics = EvaluationReport(model: current, data: prepared).overall
             }
             progress("unified", iteration, metrics)
+        }
+        guard result.cost.isFinite, result.theta.allSatisfy(\.isFinite) else {
+            throw MosaicError(
+                "the fit did not give finite parameters (cost \(result.cost)); nothing was written",
+                fix: "check the data for extreme structures and the model for starting values far from the data")
         }
         model.internalParameters = result.theta
         stages.append(

@@ -3,8 +3,13 @@ import Foundation
 /// An SVG of an eigenvalue spectrum on a log scale (one line per eigenvalue, relative to the
 /// largest), with the sloppy threshold marked: the classic "sloppy model" picture.
 public func spectrumSVG(eigenvalues: [Double], threshold: Double, title: String) -> String {
-    let largest = eigenvalues.max() ?? 1
-    let relative = eigenvalues.map { max($0 / largest, 1e-20) }
+    let finite = eigenvalues.filter(\.isFinite)
+    let largest = finite.max() ?? 0
+    guard largest > 0 else {
+        return svgHeader(width: 360, height: 60, title: title, titleY: 20)
+            + "<text x=\"10\" y=\"45\">no positive finite eigenvalue to plot</text>\n</svg>\n"
+    }
+    let relative = finite.map { max($0 / largest, 1e-20) }
     let low = floor(log10(relative.min() ?? 1e-12)) - 1
     let width = 360.0
     let height = 480.0

@@ -90,6 +90,14 @@ extension MosaicCommand {
                 settings.trainingIterations = iterations
                 settings.useProperties = !elastic.isEmpty
                 settings.weights = try weightOptions.weights()
+                try settings.weights.checkGroupPatterns(against: data)
+                guard library.freeParameterCount <= budgetParams else {
+                    throw MosaicError(
+                        location: "--budget-params \(budgetParams)",
+                        "the library \(start) already has \(library.freeParameterCount) fitted parameters, and the"
+                            + " loop starts by combining all of its terms",
+                        fix: "raise the budget to at least \(library.freeParameterCount) or trim the library")
+                }
                 let elasticCells = elastic.isEmpty ? [] : try Dataset.load([elastic]).structures
                 let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"

@@ -64,6 +64,7 @@ extension MosaicCommand {
                 let data = try dataOptions.load()
                 let (train, heldOut) = try data.split(holdingOut: holdOut)
                 let weights = try weightOptions.weights()
+                try weights.checkGroupPatterns(against: data)
                 var settings = LevenbergMarquardt.Settings()
                 settings.maxIterations = maxIterations
                 settings.geodesicAcceleration = geodesic

@@ -61,7 +61,13 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> Dataset {
         let keys = ExtXYZ.Keys(energy: energyKey, forces: forcesKey, stress: stressKey)
-        return try Dataset.load(data, extxyz: ExtXYZ(keys: keys, requireForces: false, requireLabels: true))
+        let dataset = try Dataset.load(data, extxyz: ExtXYZ(keys: keys, requireForces: false, requireLabels: true))
+        guard !dataset.structures.isEmpty else {
+            throw MosaicError(
+                location: "--data \(data.joined(separator: " "))", "the data files hold no structures",
+                fix: "give files with DFT snapshots")
+        }
+        return dataset
     }
 }
 

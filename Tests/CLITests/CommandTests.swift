@@ -208,6 +208,41 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(badHoldOut.output.contains("matches no group"), badHoldOut.output)
     }
 
+    /// Nothing unfitted is written: inputs that leave nothing to fit, or name nothing, stop with status 1.
+    func testNothingUnfittedIsWritten() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-unfitted-\(getpid()).json")
+            .path
+        let empty = temporaryFile("[]", name: "empty.json")
+        let cases: [([String], String)] = [
+            (
+                [
+                    "fit", "--model", "examples/models/nb.yaml", "--output", output, "--hold-out", "Nb_AIMD",
+                    "--hold-out",
+                    "Nb_Elastic", "--hold-out", "Nb_Surface",
+                ], "nothing to fit"
+            ),
+            (["fit", "--model", "examples/models/nb.yaml", "--output", output, "--data", empty], "hold no structures"),
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--group-weight", "Nb_Surfce=2"],
+                "--group-weight Nb_Surfce: matches no group"
+            ),
+            (
+                [
+                    "design", "--start", "examples/models/nb-library.yaml", "--hold-out", "Nb_AIMD/Md/1000K",
+                    "--output",
+                    output, "--budget-params", "3",
+                ], "already has 31 fitted parameters"
+            ),
+            (["fim", "potentials/Nb.json", "--data", empty], "hold no structures"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try mosaic(arguments)
+            XCTAssertEqual(run.status, 1, arguments.joined(separator: " ") + "\n" + run.output)
+            XCTAssertTrue(run.output.contains(expected), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output), arguments.joined(separator: " "))
+        }
+    }
+
     /// Command-line input is checked before any work (`validate()`): usage errors (status 64) that
     /// name the option, and no output file.
     func testOptionsAreCheckedBeforeAnyWork() throws {

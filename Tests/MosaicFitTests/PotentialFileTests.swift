@@ -58,6 +58,29 @@ final class PotentialFileTests: XCTestCase {
                 "not a JSON potential file") ?? false)
     }
 
+    /// A header that disagrees with its model is refused even when the hash was recomputed: LAMMPS
+    /// takes masses and the cutoff from it.
+    func testHeaderMustAgreeWithTheModel() throws {
+        var reordered = try sampleFile()
+        var twoElements = reordered.model
+        twoElements.elements = [Element(symbol: "Nb")!, Element(symbol: "Mo")!]
+        reordered = PotentialFile(model: twoElements, provenance: .null)
+        reordered.elements.swapAt(0, 1)
+        var negativeMass = try sampleFile()
+        negativeMass.elements[0].mass = -92.9
+        var negativeCutoff = try sampleFile()
+        negativeCutoff.cutoff = -5
+        for (file, expected) in [
+            (reordered, "the header lists Mo Nb but the model's elements are Nb Mo"),
+            (negativeMass, "mass -92.9 is not a positive number"),
+            (negativeCutoff, "the header's cutoff -5.0 Å is not the model's largest term cutoff"),
+        ] {
+            let error = mosaicError { _ = try PotentialFile.parse(try file.encoded(), name: "edited.json") }
+            XCTAssertTrue(error?.description.contains(expected) ?? false, error?.description ?? "no error")
+            XCTAssertTrue(error?.description.contains("edited.json") ?? false)
+        }
+    }
+
     func testNewerVersionIsRefusedWithAClearMessage() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2")
