@@ -19,6 +19,17 @@ public struct CompositeModel: Codable, Sendable, Equatable {
     /// their sum: the sloppiest FIM direction is their difference.
     public var fused: [[String]]?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case elements, terms, fixed, fused }
+
+    public init(from decoder: Decoder) throws {
+        try KeyCheck.rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "a model")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        elements = try c.decode([Element].self, forKey: .elements)
+        terms = try c.decode([Term].self, forKey: .terms)
+        fixed = try c.decodeIfPresent([String].self, forKey: .fixed)
+        fused = try c.decodeIfPresent([[String]].self, forKey: .fused)
+    }
+
     public init(elements: [Element], terms: [Term], fixed: [String]? = nil, fused: [[String]]? = nil) {
         self.elements = elements
         self.terms = terms

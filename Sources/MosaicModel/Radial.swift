@@ -102,6 +102,18 @@ public struct RadialFunction: Codable, Sendable, Equatable {
     /// Natural parameter values: exponential [β]; gaussian [c, w]; spline [w_0 … w_{n−1}].
     public var values: [Double]
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case family, r0, inner, values }
+
+    public init(from decoder: Decoder) throws {
+        try KeyCheck.rejectUnknownKeys(
+            in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "a radial function")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        family = try c.decode(Family.self, forKey: .family)
+        r0 = try c.decodeIfPresent(Double.self, forKey: .r0)
+        inner = try c.decodeIfPresent(Double.self, forKey: .inner)
+        values = try c.decode([Double].self, forKey: .values)
+    }
+
     public init(family: Family, r0: Double? = nil, inner: Double? = nil, values: [Double]) {
         self.family = family
         self.r0 = r0

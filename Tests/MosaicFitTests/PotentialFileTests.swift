@@ -81,6 +81,33 @@ final class PotentialFileTests: XCTestCase {
         }
     }
 
+    /// Unknown keys in a model file are errors naming the place and the closest known key.
+    func testUnknownModelKeysAreRefusedWithASuggestion() {
+        let term = "  - type: born-mayer\n    cutoff: 4.0\n    r0: 2.5\n    amplitude: 0.5\n    rho: 0.3\n"
+        let cases: [(String, String)] = [
+            (
+                "elements: [Nb]\nterms:\n\(term)    widht: 0.5\n",
+                "terms[0].widht: unknown key 'widht' in a born-mayer term (did you mean 'width'?)"
+            ),
+            (
+                "elements: [Nb]\nterms:\n\(term)    foo: 1\n",
+                "unknown key 'foo' in a born-mayer term; known keys: type, name"
+            ),
+            ("elements: [Nb]\nterm:\n\(term)", "unknown key 'term' in a model (did you mean 'terms'?)"),
+            (
+                "elements: [Nb]\nterms:\n  - type: embedding\n    cutoff: 5\n    form: sqrt\n    coefficients: [1]\n"
+                    + "    density: {family: exponential, r0: 2.8, value: [3]}\n",
+                "unknown key 'value' in a radial function (did you mean 'values'?)"
+            ),
+        ]
+        for (text, expected) in cases {
+            let path = temporaryFile(text, name: "typo.yaml")
+            let error = mosaicError { _ = try CompositeModel.load(path: path) }
+            XCTAssertTrue(error?.description.contains(expected) ?? false, error?.description ?? "no error")
+            XCTAssertTrue(error?.description.contains("typo.yaml") ?? false)
+        }
+    }
+
     func testNewerVersionIsRefusedWithAClearMessage() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2")

@@ -7,6 +7,7 @@ import MosaicCore
 /// weigh the angular character of the neighbourhood (S_1, S_2, S_3 vanish on a perfect bcc site, S_4
 /// does not). A negative sum is clamped at 0. Parameters: A > 0, t_1 … t_L, and g's.
 public struct AngularEmbeddingTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "angular-embedding"
     public static let summary =
         "MEAM-like −A √(√(S_0 + Σ_l t_l S_l)) of angular densities S_l; keys: amplitude (eV), weights [t1…tL],"
@@ -37,7 +38,7 @@ public struct AngularEmbeddingTerm: TermType {
         self.density = density
     }
 
-    enum CodingKeys: String, CodingKey { case name, cutoff, width, amplitude, weights, density }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, amplitude, weights, density }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -2,6 +2,7 @@ import MosaicCore
 
 /// Born–Mayer short-range repulsion: E_i = ½ Σ_j A e^{−(r−r0)/ρ} fc(r), A, ρ > 0, r0 fixed.
 public struct BornMayerTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "born-mayer"
     public static let summary =
         "short-range repulsion ½ Σ_j A e^{−(r−r0)/ρ} fc(r); keys: amplitude (eV), rho (Å), r0, cutoff, width (Å)"
@@ -25,7 +26,7 @@ public struct BornMayerTerm: TermType {
         self.rho = rho
     }
 
-    enum CodingKeys: String, CodingKey { case name, cutoff, width, r0, amplitude, rho }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, r0, amplitude, rho }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -5,6 +5,7 @@ import MosaicCore
 ///   with optional higher-order corrections), A > 0, ε = 1e-4 keeps F′ ≤ 50 A at ρ = 0;
 /// - `polynomial`: F = Σ_{k≥1} a_k ρ^k, coefficients [a_1, a_2, …].
 public struct EmbeddingTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "embedding"
     public static let summary =
         "embedding F(ρ_i) of the density ρ_i = Σ_j f(r_ij); keys: form (sqrt|polynomial), coefficients, density,"
@@ -33,7 +34,7 @@ public struct EmbeddingTerm: TermType {
 
     static let epsilon = 1e-4
 
-    enum CodingKeys: String, CodingKey { case name, cutoff, width, form, coefficients, density }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, form, coefficients, density }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -2,6 +2,7 @@ import MosaicCore
 
 /// Morse pair potential: E_i = ½ Σ_j D [e^{−2α(r−r0)} − 2 e^{−α(r−r0)}] fc(r).
 public struct MorseTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "morse"
     public static let summary =
         "Morse pair potential ½ Σ_j D[e^{−2α(r−r0)} − 2e^{−α(r−r0)}] fc(r); keys: depth (eV), alpha (1/Å), r0,"
@@ -23,7 +24,7 @@ public struct MorseTerm: TermType {
         self.r0 = r0
     }
 
-    enum CodingKeys: String, CodingKey { case name, cutoff, width, depth, alpha, r0 }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, depth, alpha, r0 }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -3,6 +3,7 @@ import MosaicNumerics
 
 /// A pair potential linear in cubic B-splines: E_i = ½ Σ_j Σ_k c_k B_k(r_ij) on [inner, cutoff].
 public struct PairSplineTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "pair-spline"
     public static let summary =
         "pair potential ½ Σ_j Σ_k c_k B_k(r_ij), cubic B-splines on [inner, cutoff]; keys: inner, cutoff (Å),"
@@ -25,7 +26,7 @@ public struct PairSplineTerm: TermType {
         self.init(name: name, inner: inner, cutoff: cutoff, coefficients: Array(repeating: 0, count: size))
     }
 
-    enum CodingKeys: String, CodingKey { case name, inner, cutoff, size, coefficients }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, inner, cutoff, size, coefficients }
 
     /// Files give either `coefficients` or a basis `size` (zeros).
     public init(from decoder: Decoder) throws {

@@ -2,6 +2,7 @@ import MosaicCore
 
 /// Per-element reference energies: E_i += e[element of i] (eV).
 public struct ReferenceEnergyTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "reference"
     public static let summary = "per-element reference energy e[Z] (eV); keys: energies {Nb: -10.2}"
     public static let isBaseline = true
@@ -17,7 +18,7 @@ public struct ReferenceEnergyTerm: TermType {
         self.energies = energies
     }
 
-    enum CodingKeys: String, CodingKey { case name, energies }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, energies }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

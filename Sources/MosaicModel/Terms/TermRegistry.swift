@@ -51,6 +51,7 @@ public struct Term: Codable, Sendable, Equatable {
                 debugDescription:
                     "unknown term type '\(name)' (known: \(TermRegistry.typeNames.joined(separator: ", ")))")
         }
+        try KeyCheck.rejectUnknownKeys(in: decoder, known: ["type"] + type.keys, what: "a \(name) term")
         base = try type.init(from: decoder)
     }
 

@@ -71,6 +71,8 @@ public protocol TermType: Codable, Sendable, Equatable {
     static var typeName: String { get }
     /// One line for `mosaic --help` and the model-file reference.
     static var summary: String { get }
+    /// The keys a model file may give for a term of this type (besides `type`); others are refused.
+    static var keys: [String] { get }
     /// Kept in every candidate of the design loop and never removed by it (reference energies,
     /// short-range repulsion).
     static var isBaseline: Bool { get }

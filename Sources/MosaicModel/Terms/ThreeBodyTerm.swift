@@ -3,6 +3,7 @@ import MosaicCore
 /// Angular 3-body term: E_i = Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_{l=0}^{L} c_{nl} P_l(cos θ_jik),
 /// one radial channel g_n per entry of `channels`, Legendre polynomials P_l.
 public struct ThreeBodyTerm: TermType {
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "three-body"
     public static let summary =
         "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients,"
@@ -29,7 +30,7 @@ public struct ThreeBodyTerm: TermType {
             coefficients ?? Array(repeating: Array(repeating: 0, count: order + 1), count: channels.count)
     }
 
-    enum CodingKeys: String, CodingKey { case name, cutoff, width, order, channels, coefficients }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, order, channels, coefficients }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
