@@ -137,11 +137,21 @@ public struct FisherAnalysis {
         }
     }
 
-    /// Covariance s² FIM⁺ (pseudo-inverse over the non-sloppy modes), row-major.
+    /// Eigenvalues below this fraction of λ_max are numerically zero (double precision, Jacobians
+    /// accurate to ~1e-8 relative): those directions are not determined by the data at all.
+    public static let pseudoInverseFloor = 1e-12
+
+    /// Modes above the pseudo-inverse floor: sloppy modes included (their large variances are real).
+    public var determinedModes: [Int] {
+        eigenvalues.indices.filter { eigenvalues[$0] >= FisherAnalysis.pseudoInverseFloor * largestEigenvalue }
+    }
+
+    /// Covariance s² FIM⁺, the pseudo-inverse over every mode above `pseudoInverseFloor` (sloppy modes
+    /// included, so poorly determined parameters get their large variances), row-major.
     public var covariance: [Double] {
         let p = parameterCount
         var c = [Double](repeating: 0, count: p * p)
-        for k in stiffModes {
+        for k in determinedModes {
             let scale = residualVariance / eigenvalues[k]
             for i in 0..<p {
                 for j in 0..<p { c[i * p + j] += scale * eigenvectors[k * p + i] * eigenvectors[k * p + j] }
@@ -150,10 +160,32 @@ public struct FisherAnalysis {
         return c
     }
 
-    /// Standard errors of the parameters in the analysis coordinates (sloppy directions excluded).
+    /// Each parameter's weight in the sloppy subspace, Σ_{sloppy k} v_kp² (0…1).
+    public var sloppyWeights: [Double] {
+        let p = parameterCount
+        let sloppy = sloppyModes
+        return (0..<p).map { i in sloppy.reduce(0) { $0 + eigenvectors[$1 * p + i] * eigenvectors[$1 * p + i] } }
+    }
+
+    /// Parameters the data do not pin down one by one: at least half of the parameter's direction lies
+    /// in sloppy modes (sloppy weight ≥ ½), or a direction it has weight in is not determined at all
+    /// (infinite σ). The same rule as `predictionUncertainty` applies to predictions.
+    public var poorlyDetermined: [Bool] {
+        zip(sloppyWeights, standardErrors).map { weight, error in weight >= 0.5 || error.isInfinite }
+    }
+
+    /// Standard errors of the parameters in the analysis coordinates; infinite for a parameter with
+    /// weight (≥ 1e-6) in a direction below the pseudo-inverse floor (not determined at all).
     public var standardErrors: [Double] {
         let c = covariance
-        return (0..<parameterCount).map { c[$0 * parameterCount + $0].squareRoot() }
+        let p = parameterCount
+        let undetermined = eigenvalues.indices.filter {
+            eigenvalues[$0] < FisherAnalysis.pseudoInverseFloor * largestEigenvalue
+        }
+        return (0..<p).map { i in
+            let weight = undetermined.reduce(0) { $0 + eigenvectors[$1 * p + i] * eigenvectors[$1 * p + i] }
+            return weight >= 1e-6 ? .infinity : c[i * p + i].squareRoot()
+        }
     }
 
     /// A prediction's gradient in analysis coordinates from its derivative d/dθ_q with respect to the
@@ -164,15 +196,29 @@ public struct FisherAnalysis {
     }
 
     /// σ of a prediction with gradient `gradient` (d prediction / d parameter, analysis coordinates):
-    /// σ² = gᵀ s² FIM⁺ g = s² Σ_stiff (g·v_k)² / λ_k.
+    /// σ² = gᵀ s² FIM⁺ g = s² Σ_k (g·v_k)² / λ_k over the modes above the pseudo-inverse floor.
     public func predictionSigma(_ gradient: [Double]) -> Double {
+        predictionUncertainty(gradient).sigma
+    }
+
+    /// σ of a prediction, and the share of its gradient's direction that lies in sloppy modes,
+    /// Σ_sloppy (g·v_k)² / Σ_k (g·v_k)²: a prediction with a share of ½ or more is poorly determined
+    /// (its σ rests on directions the data hardly fix).
+    public func predictionUncertainty(_ gradient: [Double]) -> (sigma: Double, sloppyShare: Double) {
         let p = parameterCount
-        var sum = 0.0
-        for k in stiffModes {
+        let sloppyLimit = sloppyThreshold * largestEigenvalue
+        let floor = FisherAnalysis.pseudoInverseFloor * largestEigenvalue
+        var variance = 0.0
+        var total = 0.0
+        var sloppy = 0.0
+        for k in eigenvalues.indices {
             var projection = 0.0
             for i in 0..<p { projection += gradient[i] * eigenvectors[k * p + i] }
-            sum += projection * projection / eigenvalues[k]
+            let squared = projection * projection
+            total += squared
+            if eigenvalues[k] < sloppyLimit { sloppy += squared }
+            if eigenvalues[k] >= floor { variance += squared / eigenvalues[k] }
         }
-        return (residualVariance * sum).squareRoot()
+        return ((residualVariance * variance).squareRoot(), total > 0 ? sloppy / total : 0)
     }
 }

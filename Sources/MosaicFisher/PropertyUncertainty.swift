@@ -30,7 +30,12 @@ public struct PropertyUncertainty: Codable, Sendable {
     public var unit: String
     public var value: Double
     public var sigma: Double
+    /// Share of the gradient's direction in sloppy Fisher modes; ≥ ½: poorly determined (see
+    /// `FisherAnalysis.predictionUncertainty`).
+    public var sloppyShare: Double
     public var method: String
+
+    public var isPoorlyDetermined: Bool { sloppyShare >= 0.5 }
 }
 
 /// Gradients of the physical properties of `PropertyReport` with respect to the fit parameters,
@@ -149,12 +154,14 @@ public enum PropertyGradients {
 }
 
 extension FisherAnalysis {
-    /// σ of each property from its gradient: σ² = gᵀ s² FIM⁺ g (sloppy directions excluded).
+    /// σ of each property from its gradient: σ² = gᵀ s² FIM⁺ g (every mode above the pseudo-inverse
+    /// floor), with the share of σ² from sloppy directions.
     public func propagate(_ properties: [PropertyGradient]) -> [PropertyUncertainty] {
         properties.map { property in
-            PropertyUncertainty(
-                name: property.name, unit: property.unit, value: property.value,
-                sigma: predictionSigma(analysisGradient { property.gradient[$0] }), method: property.method)
+            let (sigma, share) = predictionUncertainty(analysisGradient { property.gradient[$0] })
+            return PropertyUncertainty(
+                name: property.name, unit: property.unit, value: property.value, sigma: sigma, sloppyShare: share,
+                method: property.method)
         }
     }
 }

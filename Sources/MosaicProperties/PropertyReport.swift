@@ -155,8 +155,9 @@ public struct PropertyReport: Codable, Sendable {
         return report
     }
 
-    /// A fixed-width table: property, model (± σ when `sigmas` has the property), DFT, error, error %.
-    public func table(sigmas: [String: Double] = [:]) -> String {
+    /// A fixed-width table: property, model (± σ when `sigmas` has the property, marked * when
+    /// `flagged`), DFT, error, error %.
+    public func table(sigmas: [String: Double] = [:], flagged: Set<String> = []) -> String {
         let columns =
             sigmas.isEmpty
             ? ["unit", "model", "DFT", "error", "error %"] : ["unit", "model", "± σ", "DFT", "error", "error %"]
@@ -165,7 +166,10 @@ public struct PropertyReport: Codable, Sendable {
         lines.append(String(repeating: "-", count: lines[0].count))
         for e in entries {
             var cells = [e.unit, String(format: "%.4f", e.model)]
-            if !sigmas.isEmpty { cells.append(sigmas[e.name].map { String(format: "%.4f", $0) } ?? "–") }
+            if !sigmas.isEmpty {
+                cells.append(
+                    sigmas[e.name].map { String(format: "%.4f", $0) + (flagged.contains(e.name) ? "*" : "") } ?? "–")
+            }
             cells += [
                 e.reference.map { String(format: "%.4f", $0) } ?? "–",
                 e.absoluteError.map { String(format: "%+.4f", $0) } ?? "–",

@@ -132,17 +132,32 @@ extension MosaicCommand {
                 for group in model.fused ?? [] {
                     print("  (fused: \(group.joined(separator: " = ")), analysed as \(group[0]))")
                 }
+                let poorly = fim.poorlyDetermined
+                let sloppyWeights = fim.sloppyWeights
                 for (k, name) in fim.parameterNames.enumerated() {
                     // Standard error in the parameter's own units.
                     let se = fim.standardErrors[k] * (coordinates == .relative ? max(abs(values[k]), 1e-12) : 1)
+                    let note =
+                        se.isInfinite
+                        ? "  undetermined (a direction below the floor)"
+                        : poorly[k]
+                            ? String(format: "  poorly determined (%.0f%% in sloppy modes)", 100 * sloppyWeights[k])
+                            : ""
                     print(
                         TextTable.pad("  " + name, 30)
                             + TextTable.right(
                                 [
-                                    String(format: "%.6g", values[k]), String(format: "± %.3g", se),
-                                    abs(values[k]) > 0 ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-",
-                                ], [14, 12, 10]))
+                                    String(format: "%.6g", values[k]),
+                                    se.isInfinite ? "± ∞" : String(format: "± %.3g", se),
+                                    abs(values[k]) > 0 && se.isFinite
+                                        ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-",
+                                ], [14, 12, 10]) + note)
                 }
+                print(
+                    String(
+                        format: "  (σ from s² FIM⁺ over every mode above %.0e λ_max, sloppy ones included; \"poorly"
+                            + " determined\": half or more of the parameter in sloppy modes)",
+                        FisherAnalysis.pseudoInverseFloor))
                 print("\npropagated uncertainty (first structure of each group)")
                 for u in uncertainty {
                     print(
@@ -152,13 +167,18 @@ extension MosaicCommand {
                                 u.energySigma * 1000, u.forceSigma))
                 }
                 if !properties.isEmpty {
-                    print("\nproperties ± propagated σ (s² FIM⁺, sloppy directions excluded)")
+                    print(
+                        "\nproperties ± propagated σ (s² FIM⁺; * poorly determined: half or more of its gradient in"
+                            + " sloppy modes)"
+                    )
                     for u in properties {
                         print(
                             TextTable.pad("  " + u.name, 26)
                                 + TextTable.right(
-                                    [String(format: "%.4f", u.value), String(format: "± %.4f", u.sigma), u.unit],
-                                    [12, 12, 9])
+                                    [
+                                        String(format: "%.4f", u.value),
+                                        String(format: "± %.4f", u.sigma) + (u.isPoorlyDetermined ? "*" : " "), u.unit,
+                                    ], [12, 13, 9])
                                 + "   " + u.method)
                     }
                 }
@@ -209,6 +229,8 @@ struct FimReport: Encodable {
     var wellDetermined: Int
     var residualVariance: Double
     var standardErrors: [Double]
+    /// Per parameter: at least half of it lies in sloppy modes.
+    var poorlyDetermined: [Bool]
     var termShares: [String: Double]
     var uncertainty: [MosaicCommand.Fim.Uncertainty]
     var properties: [PropertyUncertainty]
@@ -224,6 +246,7 @@ struct FimReport: Encodable {
         wellDetermined = fim.wellDetermined
         residualVariance = fim.residualVariance
         standardErrors = fim.standardErrors
+        poorlyDetermined = fim.poorlyDetermined
         termShares = Dictionary(uniqueKeysWithValues: fim.termInformation().map { ($0.term, $0.share) })
         self.uncertainty = uncertainty
     }

@@ -56,6 +56,7 @@ extension MosaicCommand {
                 let prepared = try PreparedDataset(data, model: model)
                 let predictions = prepared.predictions(model)
                 var sigmas: [String: Double] = [:]
+                var poorlyDetermined: [String] = []
                 if !noUncertainty {
                     if !json {
                         FileHandle.standardError.write(Data("… uncertainties from the Fisher information\n".utf8))
@@ -65,8 +66,9 @@ extension MosaicCommand {
                     let gradients = try PropertyGradients.compute(
                         model: model, elastic: elasticCells, surfaces: slabs,
                         relaxed: properties.relaxedStructures)
-                    sigmas = Dictionary(
-                        fim.propagate(gradients).map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })
+                    let propagated = fim.propagate(gradients)
+                    sigmas = Dictionary(propagated.map { ($0.name, $0.sigma) }, uniquingKeysWith: { a, _ in a })
+                    poorlyDetermined = propagated.filter(\.isPoorlyDetermined).map(\.name)
                 }
                 let evaluation = EvaluationReport(data: data, predictions: predictions)
                 let parity = ParityPlot.energyAndForces(
@@ -83,18 +85,27 @@ extension MosaicCommand {
                     struct Output: Encodable {
                         var properties: [PropertyEntry]
                         var sigmas: [String: Double]
+                        /// Properties whose parameter gradient lies half or more in sloppy Fisher modes.
+                        var poorlyDetermined: [String]
                         var errors: EvaluationReport
                         var score: Double
                         var scaledErrors: [String: Double]
                     }
                     let encoder = JSONEncoder.mosaic
                     let output = Output(
-                        properties: properties.entries, sigmas: sigmas, errors: evaluation, score: score,
+                        properties: properties.entries, sigmas: sigmas, poorlyDetermined: poorlyDetermined,
+                        errors: evaluation, score: score,
                         scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }))
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
                 }
-                print(properties.table(sigmas: sigmas))
+                print(properties.table(sigmas: sigmas, flagged: Set(poorlyDetermined)))
+                if !poorlyDetermined.isEmpty {
+                    print(
+                        "* poorly determined: half or more of the property's parameter gradient lies in"
+                            + " sloppy Fisher modes"
+                    )
+                }
                 print("")
                 print(evaluation.table(title: "structure-group errors"))
                 print(

@@ -82,6 +82,60 @@ final class FisherTests: XCTestCase {
                 XCTAssertGreaterThan(abs(component), 0.5)
             }
         }
+        // Directions below the pseudo-inverse floor are not determined at all: infinite σ and flagged,
+        // never a small σ; the pair coefficients stay finite and well determined.
+        for (k, name) in fim.parameterNames.enumerated() {
+            if duplicated.contains(name) {
+                XCTAssertTrue(fim.standardErrors[k].isInfinite, name)
+                XCTAssertTrue(fim.poorlyDetermined[k], name)
+            } else if name.hasPrefix("pair.") {
+                XCTAssertTrue(fim.standardErrors[k].isFinite, name)
+                XCTAssertFalse(fim.poorlyDetermined[k], name)
+            }
+        }
+    }
+
+    /// A sloppy but not singular direction (two embeddings with slightly different densities): its
+    /// parameters get the large σ the sloppy modes imply, far above what the stiff modes alone give,
+    /// and are flagged poorly determined; a property along that direction is flagged too.
+    func testSloppyParametersAreFlaggedNotHidden() throws {
+        let embedding = EmbeddingTerm(
+            cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
+        var near = embedding
+        near.name = "near"
+        near.density = .exponential(beta: 2.6, r0: 2.86)
+        let model = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
+                .embedding(embedding), .embedding(near),
+            ])
+        var noisy = try dataset(labelledBy: model)
+        var rng = SeededGenerator(seed: 5)
+        for k in noisy.structures.indices {
+            noisy.structures[k].forces = noisy.structures[k].forces?.map {
+                $0 + Vec3(Double.random(in: -0.05...0.05, using: &rng), 0, 0)
+            }
+        }
+        let fim = try FisherAnalysis(
+            model: model, data: try PreparedDataset(noisy, model: model), weights: FitWeights())
+        // The sloppiest mode above the floor (lower modes, if any, are exact zero modes, infinite σ).
+        let sloppiest = try XCTUnwrap(
+            fim.sloppyModes.first { fim.eigenvalues[$0] >= FisherAnalysis.pseudoInverseFloor * fim.largestEigenvalue })
+        let p = fim.parameterCount
+        let (column, name, _) = try XCTUnwrap(fim.dominantParameters(ofMode: sloppiest, count: 1).first)
+        let k = try XCTUnwrap(fim.parameterNames.firstIndex(of: name))
+        XCTAssertEqual(fim.parameterIndices[k], column)
+        var stiffOnly = 0.0
+        for mode in fim.stiffModes { stiffOnly += pow(fim.eigenvectors[mode * p + k], 2) / fim.eigenvalues[mode] }
+        stiffOnly = (fim.residualVariance * stiffOnly).squareRoot()
+        XCTAssertGreaterThan(fim.standardErrors[k], 10 * stiffOnly, name)
+        XCTAssertTrue(fim.poorlyDetermined[k], name)
+        var gradient = [Double](repeating: 0, count: model.parameterCount)
+        gradient[column] = 1
+        let property = fim.propagate([PropertyGradient(name: "x", unit: "", value: 0, gradient: gradient, method: "")])
+        XCTAssertTrue(property[0].isPoorlyDetermined)
     }
 
     /// In natural units the FIM is the Gauss–Newton Hessian of the cost with respect to the natural
