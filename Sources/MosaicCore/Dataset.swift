@@ -10,6 +10,10 @@ public struct Dataset: Sendable {
     public static func load(_ paths: [String], extxyz: ExtXYZ = ExtXYZ()) throws -> Dataset {
         var all: [Structure] = []
         for path in paths {
+            guard !path.isEmpty else {
+                throw MosaicError(
+                    "an empty file name was given as a data file", fix: "name a file, or leave the option out")
+            }
             switch (path as NSString).pathExtension.lowercased() {
             case "json": all += try MVLReader.read(path: path)
             case "xyz", "extxyz": all += try extxyz.read(path: path)

@@ -56,7 +56,8 @@ public struct ExtXYZ {
 
     /// Parses the text of an extended XYZ file; `name` labels the structures and errors.
     public func parse(_ text: String, name: String) throws -> [Structure] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        // Any line ending: "\r\n" is one Character in Swift, so split on isNewline, not on "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
         var structures: [Structure] = []
@@ -75,7 +76,7 @@ public struct ExtXYZ {
             }
             guard let count = Int(lines[line]), count > 0 else {
                 throw fail(
-                    line, "expected the number of atoms, found '\(lines[line])'",
+                    line, "expected the number of atoms, found '\(lines[line].prefix(60))'",
                     "each frame starts with a positive atom count")
             }
             guard line + 1 < lines.count else {

@@ -59,6 +59,9 @@ public enum MVLReader {
         do {
             entries = try JSONDecoder().decode([Entry].self, from: data)
         } catch let error as DecodingError {
+            if let problem = JSONDiagnosis.describe(Array(data)) {
+                throw MosaicError(file: path, "not valid JSON: \(problem)", fix: "repair or re-export the file")
+            }
             throw MosaicError(
                 file: path, describeDecodingError(error),
                 fix: "each entry needs structure.lattice.matrix, structure.sites and outputs")

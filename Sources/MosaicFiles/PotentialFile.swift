@@ -87,6 +87,11 @@ public struct PotentialFile: Codable, Sendable {
         }
         let header: Header
         do { header = try decoder().decode(Header.self, from: data) } catch {
+            if let problem = JSONDiagnosis.describe(Array(data)) {
+                throw MosaicError(
+                    file: name, "not a JSON potential file: \(problem)",
+                    fix: "the file is damaged; export it again with mosaic fit")
+            }
             throw MosaicError(
                 file: name, "not a JSON potential file (\(error.localizedDescription))",
                 fix: "the file is damaged; export it again with mosaic fit")

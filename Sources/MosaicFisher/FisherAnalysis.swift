@@ -61,6 +61,18 @@ public struct FisherAnalysis {
             throw MosaicError("the model has no fitted parameters", fix: "remove some names from 'fixed'")
         }
         let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
+        guard a.allSatisfy(\.isFinite), cost.isFinite else {
+            // Name the structure that breaks it, rather than LAPACK's info code.
+            let predictions = data.predictions(model)
+            let bad = zip(data.dataset.structures, predictions).first { _, p in
+                !p.energy.isFinite || !p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }
+            }
+            throw MosaicError(
+                location: bad.map { $0.0.source },
+                "the model gives non-finite energies, forces or derivatives"
+                    + (bad == nil ? " on these data" : " on this structure") + ": no Fisher information",
+                fix: "remove the structure or check the model's parameters")
+        }
         let p = parameterIndices.count
         var fim = a
         let allScales = FisherAnalysis.gradientScale(model, coordinates)

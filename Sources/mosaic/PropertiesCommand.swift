@@ -32,7 +32,7 @@ extension MosaicCommand {
         var potential: String
         @Option(help: "Strained cells of one bcc element with stresses (MVL JSON or extxyz).")
         var elastic = "data/nb/Nb_Elastic.json"
-        @Option(help: "Relaxed DFT slabs of the same element.")
+        @Option(help: "Relaxed DFT slabs of the same element (empty: skip the surfaces).")
         var surfaces = "data/nb/Nb_Surface.json"
         @OptionGroup var dataOptions: DataOptions
         @Option(help: "Where to write the HTML report (default: <potential>-properties.html).")
@@ -47,7 +47,7 @@ extension MosaicCommand {
                 LinearAlgebra.useSerialBLAS()
                 let (model, loss) = try loadModelAndLoss(potential)
                 let elasticCells = try Dataset.load([elastic]).structures
-                let slabs = try Dataset.load([surfaces]).structures
+                let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let properties = try PropertyReport.compute(model: model, elastic: elasticCells, surfaces: slabs) {
                     step in
                     if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }

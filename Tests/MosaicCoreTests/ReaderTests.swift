@@ -126,6 +126,17 @@ final class ReaderTests: XCTestCase {
         }
     }
 
+    /// Windows line endings read like Unix ones; an empty path is named as such.
+    func testCRLFAndEmptyPath() throws {
+        let text =
+            "1\r\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\r\nNb 0 0 0 1 2 3\r\n"
+        let frames = try ExtXYZ().parse(text, name: "crlf.xyz")
+        XCTAssertEqual(frames.count, 1)
+        XCTAssertEqual(frames[0].forces?[0], Vec3(1, 2, 3))
+        let error = mosaicError { _ = try Dataset.load([""]) }
+        XCTAssertTrue(error?.description.contains("an empty file name") ?? false, error?.description ?? "no error")
+    }
+
     /// A slab written by ASE with a zero c vector and pbc="T T F" is valid.
     func testNonPeriodicDirectionNeedsNoLatticeVector() throws {
         let text =
@@ -178,6 +189,12 @@ final class ReaderTests: XCTestCase {
                     + #"{"element":"Mo","occu":0.5}],"abc":[0,0,0]}]},"outputs":{"energy":-1,"forces":[[0,0,0]]}}]"#,
                 "site 0 is partially occupied (Nb0.5 Mo0.5)"
             ),
+            (#"[{"structure":{\#(lattice),"sites":["#, "ends at line 1 inside 4 unfinished"),
+            (
+                #"[{"structure":{\#(lattice),"sites":[\#(site)]},"outputs":{"energy":NaN,"forces":[[0,0,0]]}}]"#,
+                "'NaN' is not a JSON number"
+            ),
+            ("\n", "the file is empty"),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text, name: "bad.json")
