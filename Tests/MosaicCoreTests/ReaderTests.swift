@@ -129,7 +129,8 @@ final class ReaderTests: XCTestCase {
     /// Windows line endings read like Unix ones; an empty path is named as such.
     func testCRLFAndEmptyPath() throws {
         let text =
-            "1\r\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\r\nNb 0 0 0 1 2 3\r\n"
+            "1\r\nLattice=\"4 0 0 0 4 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1\r\n"
+            + "Nb 0 0 0 1 2 3\r\n"
         let frames = try ExtXYZ().parse(text, name: "crlf.xyz")
         XCTAssertEqual(frames.count, 1)
         XCTAssertEqual(frames[0].forces?[0], Vec3(1, 2, 3))
