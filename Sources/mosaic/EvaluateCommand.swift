@@ -26,8 +26,8 @@ extension MosaicCommand {
         var json = false
         @Option(
             help: ArgumentHelp(
-                "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: next to the"
-                    + " model, <name>-evaluate.")
+                "Prefix of the parity plots (<prefix>-energy.svg, <prefix>-forces.svg); default: <name>-evaluate"
+                    + " in the working directory.")
         )
         var plots: String?
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
@@ -40,7 +40,7 @@ extension MosaicCommand {
                 let predictions = try PreparedDataset(data, model: model).predictions(model)
                 let report = EvaluationReport(data: data, predictions: predictions)
                 if !noPlots {
-                    let prefix = plots ?? (self.model as NSString).deletingPathExtension + "-evaluate"
+                    let prefix = plots ?? defaultOutput(for: self.model, suffix: "-evaluate")
                     let parity = ParityPlot.energyAndForces(
                         data: data, predictions: predictions, title: (self.model as NSString).lastPathComponent)
                     try AtomicFile.write(parity.energy.svg(), to: prefix + "-energy.svg")

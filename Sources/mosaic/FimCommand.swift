@@ -42,10 +42,10 @@ extension MosaicCommand {
         )
         var coordinates: FisherAnalysis.Coordinates = .relative
         @Option(help: "Strained cells for the property uncertainties (empty: skip properties).")
-        var elastic = "data/nb/Nb_Elastic.json"
+        var elastic = shippedData(["Nb_Elastic.json"])[0]
         @Option(help: "Relaxed DFT slabs for the surface-energy uncertainties.")
-        var surfaces = "data/nb/Nb_Surface.json"
-        @Option(help: "Where to write the spectrum SVG (default: next to the potential, <name>-fim.svg).")
+        var surfaces = shippedData(["Nb_Surface.json"])[0]
+        @Option(help: "Where to write the spectrum SVG (default: <name>-fim.svg in the working directory).")
         var plot: String?
         @Flag(help: "Print machine-readable JSON.")
         var json = false
@@ -79,7 +79,7 @@ extension MosaicCommand {
                     }
                     properties = fim.propagate(gradients)
                 }
-                let path = plot ?? (potential as NSString).deletingPathExtension + "-fim.svg"
+                let path = plot ?? defaultOutput(for: potential, suffix: "-fim.svg")
                 try AtomicFile.write(
                     spectrumSVG(
                         eigenvalues: fim.eigenvalues, threshold: threshold,

@@ -40,7 +40,11 @@ extension MosaicCommand {
         @OptionGroup var weightOptions: WeightOptions
         @Option(name: .customLong("max-iterations"), help: "Iteration cap of the unified training.")
         var maxIterations = 150
-        @Option(name: .customLong("stage-iterations"), help: "Iteration cap of each single-term stage.")
+        @Option(
+            name: .customLong("stage-iterations"),
+            help: ArgumentHelp(
+                "Iteration cap of each pass of a single-term stage (a term's linear coefficients first, then all"
+                    + " its parameters: up to twice this many iterations per stage)."))
         var stageIterations = 20
         @Flag(name: .customLong("no-stages"), help: "Skip the single-term stages; train all parameters at once.")
         var noStages = false

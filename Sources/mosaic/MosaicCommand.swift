@@ -27,6 +27,8 @@ struct MosaicCommand: ParsableCommand {
 
             Term types of model files (type: ...):
             """) + "\n" + TermRegistry.help,
+        version: "mosaic \(PotentialFile.mosaicVersion) (potential file format \(PotentialFile.formatVersion),"
+            + " C ABI 2)",
         subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Benchmark.self])
 }
 
@@ -49,8 +51,8 @@ func prose(_ text: String) -> String {
 struct DataOptions: ParsableArguments {
     @Option(
         name: .long, parsing: .upToNextOption,
-        help: "DFT data files (.json MVL/pymatgen, .xyz/.extxyz). Default: the shipped Nb data.")
-    var data: [String] = ["data/nb/Nb_AIMD.json", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json"]
+        help: "DFT data files (.json MVL/pymatgen, .xyz/.extxyz). Default: the shipped Nb data (data/nb of Mosaic).")
+    var data: [String] = shippedData(["Nb_AIMD.json", "Nb_Elastic.json", "Nb_Surface.json"])
 
     @Option(name: .customLong("energy-key"), help: "extxyz: key of the total energy in the comment line.")
     var energyKey = "energy"
@@ -133,4 +135,27 @@ struct RecordedLoss {
             weights.forceTolerance, weights.stressTolerance) + groups
             + (heldOut.isEmpty ? "" : "; held out (excluded): " + heldOut.joined(separator: ", "))
     }
+}
+
+/// The shipped niobium data files used as defaults: `data/nb/<name>` of the Mosaic checkout this
+/// executable was built in (found from its own path, .build/<triple>/<configuration>/mosaic), so that the
+/// defaults do not depend on the working directory; relative paths when no checkout is found (the
+/// reader's error then names them).
+func shippedData(_ names: [String]) -> [String] {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var folder = executable.deletingLastPathComponent()
+    for _ in 0..<5 {
+        let candidate = folder.appendingPathComponent("data/nb")
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(names[0]).path) {
+            return names.map { candidate.appendingPathComponent($0).path }
+        }
+        folder = folder.deletingLastPathComponent()
+    }
+    return names.map { "data/nb/" + $0 }
+}
+
+/// Where a report goes by default: the working directory, named after the potential (never next to
+/// the potential, which may sit inside the repository).
+func defaultOutput(for potential: String, suffix: String) -> String {
+    ((potential as NSString).lastPathComponent as NSString).deletingPathExtension + suffix
 }

@@ -31,11 +31,11 @@ extension MosaicCommand {
         @Argument(help: "A potential file (or model description).")
         var potential: String
         @Option(help: "Strained cells of one bcc element with stresses (MVL JSON or extxyz).")
-        var elastic = "data/nb/Nb_Elastic.json"
+        var elastic = shippedData(["Nb_Elastic.json"])[0]
         @Option(help: "Relaxed DFT slabs of the same element (empty: skip the surfaces).")
-        var surfaces = "data/nb/Nb_Surface.json"
+        var surfaces = shippedData(["Nb_Surface.json"])[0]
         @OptionGroup var dataOptions: DataOptions
-        @Option(help: "Where to write the HTML report (default: <potential>-properties.html).")
+        @Option(help: "Where to write the HTML report (default: <name>-properties.html in the working directory).")
         var report: String?
         @Flag(name: .customLong("no-uncertainty"), help: "Skip the propagated uncertainties (σ column).")
         var noUncertainty = false
@@ -74,7 +74,7 @@ extension MosaicCommand {
                 let parity = ParityPlot.energyAndForces(
                     data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
-                let path = report ?? (potential as NSString).deletingPathExtension + "-properties.html"
+                let path = report ?? defaultOutput(for: potential, suffix: "-properties.html")
                 try AtomicFile.write(
                     PropertiesHTML(
                         potential: potential, properties: properties, sigmas: sigmas, evaluation: evaluation,

@@ -11,7 +11,7 @@ import XCTest
 final class CommandTests: XCTestCase {
     func mosaic(_ arguments: String...) throws -> (status: Int32, output: String) { try mosaic(arguments) }
 
-    func mosaic(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func mosaic(_ arguments: [String], in folder: String? = nil) throws -> (status: Int32, output: String) {
         let binary = repositoryRoot + "/.build/release/mosaic"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MosaicError(file: binary, "the mosaic tool is not built", fix: "run make test")
@@ -19,7 +19,7 @@ final class CommandTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        process.currentDirectoryURL = URL(fileURLWithPath: folder ?? repositoryRoot)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -288,5 +288,23 @@ final class CommandTests: XCTestCase {
         for type in TermRegistry.types {
             XCTAssertTrue(run.output.contains("  \(type.typeName): "), "\(type.typeName) missing from mosaic --help")
         }
+    }
+
+    /// Run from another folder: the shipped data are still the default, reports go to the working
+    /// directory (never next to the potential), and --version answers.
+    func testDefaultsDoNotDependOnTheWorkingDirectory() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-cwd-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let run = try mosaic(["evaluate", "--model", repositoryRoot + "/potentials/Nb.json"], in: folder)
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("334"), "all shipped cells evaluated:\n\(run.output)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/Nb-evaluate-energy.svg"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repositoryRoot + "/potentials/Nb-evaluate-energy.svg"))
+        let version = try mosaic(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.output.hasPrefix("mosaic 0.1.0"), version.output)
+        let help = try mosaic(["design", "--help"])
+        XCTAssertTrue(help.output.contains("--max-iterations"), "one name across fit and design")
     }
 }
