@@ -68,9 +68,9 @@ demo: install
 	@rm -f build/demo/Nb-design-state.json && mkdir -p build/demo
 	$(DESIGN)
 	@echo "== 2. errors of the chosen potential on all shipped data"
-	$(MOSAIC) evaluate --model potentials/Nb.json
+	$(MOSAIC) evaluate --model potentials/Nb.json --plots build/demo/Nb-evaluate
 	@echo "== 3. properties against DFT, with uncertainties propagated from the Fisher information"
-	$(MOSAIC) properties potentials/Nb.json
+	$(MOSAIC) properties potentials/Nb.json --report build/demo/Nb-properties.html
 	@echo "== 4. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 
