@@ -267,7 +267,9 @@ public final class DesignLoop {
         var grow: [Reconfiguration] = []
         let room = settings.budgetParameters - model.freeParameterCount
         for term in model.terms {
-            grow += term.growProposals(room: room, context: DesignContext(nearestNeighbour: nearestNeighbour)).map {
+            grow += term.growProposals(
+                room: room, context: DesignContext(nearestNeighbour: nearestNeighbour, elements: model.elements)
+            ).map {
                 Reconfiguration.change($0, of: term.name)
             }
         }

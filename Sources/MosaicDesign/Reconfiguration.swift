@@ -16,6 +16,11 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     case addChannel(term: String, channel: RadialFunction)
     case removeChannel(term: String, index: Int)
     case cutoff(term: String, value: Double)
+    /// One copy of a shared term's parameters per species combination (element pairs for pair terms),
+    /// warm-started equal: predictions are unchanged at the split.
+    case splitBySpecies(term: String)
+    /// The inverse: one shared parameter set, the mean of the species blocks.
+    case fuseSpecies(term: String)
     /// Hold one parameter at its current value: for a parameter that only lives in sloppy FIM
     /// directions (e.g. one of two parameters related by an exact scale invariance).
     case fix(parameter: String)
@@ -35,6 +40,8 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
                 + " \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
         case .removeChannel(let name, let index): return "remove channel \(index) of '\(name)'"
         case .cutoff(let name, let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
+        case .splitBySpecies(let name): return "split '\(name)' by species"
+        case .fuseSpecies(let name): return "fuse the species blocks of '\(name)'"
         case .fix(let parameter): return "fix '\(parameter)'"
         case .fuse(let parameters): return "fuse \(parameters.map { "'\($0)'" }.joined(separator: " = "))"
         }
@@ -68,6 +75,12 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case .cutoff(let name, let value):
             let k = try index(name)
             result.terms[k] = try model.terms[k].applying(.cutoff(value))
+        case .splitBySpecies(let name):
+            let k = try index(name)
+            result.terms[k] = try model.terms[k].applying(.splitBySpecies(elements: model.elements))
+        case .fuseSpecies(let name):
+            let k = try index(name)
+            result.terms[k] = try model.terms[k].applying(.fuseSpecies)
         case .fix(let parameter):
             guard model.parameterNames.contains(parameter), !(model.fixed ?? []).contains(parameter) else {
                 throw MosaicError(location: description, "'\(parameter)' is not a free parameter of the model")
@@ -104,7 +117,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .add(let t): return t.name
         case .remove(let name), .resize(let name, _), .addChannel(let name, _), .removeChannel(let name, _),
-            .cutoff(let name, _):
+            .cutoff(let name, _), .splitBySpecies(let name), .fuseSpecies(let name):
             return name
         case .fix, .fuse: return nil
         }
@@ -118,6 +131,8 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case .addChannel(let channel): return .addChannel(term: term, channel: channel)
         case .removeChannel(let index): return .removeChannel(term: term, index: index)
         case .cutoff(let value): return .cutoff(term: term, value: value)
+        case .splitBySpecies: return .splitBySpecies(term: term)
+        case .fuseSpecies: return .fuseSpecies(term: term)
         }
     }
 

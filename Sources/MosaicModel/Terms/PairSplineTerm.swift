@@ -1,41 +1,55 @@
 import MosaicCore
 import MosaicNumerics
 
-/// A pair potential linear in cubic B-splines: E_i = ½ Σ_j Σ_k c_k B_k(r_ij) on [inner, cutoff].
+/// A pair potential linear in cubic B-splines: E_i = ½ Σ_j Σ_k c_k B_k(r_ij) on [inner, cutoff], one
+/// set of coefficients shared by all element pairs (`coefficients`) or one per unordered pair
+/// (`pairs: {Mo-Mo: [...], Mo-Nb: [...], Nb-Nb: [...]}`).
 public struct PairSplineTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "pair-spline"
     public static let summary =
         "pair potential ½ Σ_j Σ_k c_k B_k(r_ij), cubic B-splines on [inner, cutoff]; keys: inner, cutoff (Å),"
-        + " size or coefficients"
+        + " size or coefficients (shared), or pairs {A-B: [...]} (one set per element pair)"
 
     public var name: String
     public var inner: Double
     public var cutoff: Double
+    /// The shared coefficients (empty when `pairs` is given).
     public var coefficients: [Double]
+    /// One coefficient set per unordered element pair, keyed by `pairKey`; nil when shared.
+    public var pairs: [String: [Double]]?
 
-    public init(name: String = "pair", inner: Double, cutoff: Double, coefficients: [Double]) {
+    public init(
+        name: String = "pair", inner: Double, cutoff: Double, coefficients: [Double], pairs: [String: [Double]]? = nil
+    ) {
         self.name = name
         self.inner = inner
         self.cutoff = cutoff
-        self.coefficients = coefficients
+        self.coefficients = pairs == nil ? coefficients : []
+        self.pairs = pairs
     }
+
+    /// The basis size.
+    public var size: Int { pairs?.values.first?.count ?? coefficients.count }
 
     /// Zero coefficients of the given basis size.
     public init(name: String = "pair", inner: Double, cutoff: Double, size: Int) {
         self.init(name: name, inner: inner, cutoff: cutoff, coefficients: Array(repeating: 0, count: size))
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, inner, cutoff, size, coefficients }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, inner, cutoff, size, coefficients, pairs }
 
-    /// Files give either `coefficients` or a basis `size` (zeros).
+    /// Files give `coefficients`, a basis `size` (zeros), or `pairs`.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? "pair"
         inner = try c.decode(Double.self, forKey: .inner)
         cutoff = try c.decode(Double.self, forKey: .cutoff)
+        pairs = try c.decodeIfPresent([String: [Double]].self, forKey: .pairs)
         if let given = try c.decodeIfPresent([Double].self, forKey: .coefficients) {
             coefficients = given
+        } else if pairs != nil {
+            coefficients = []
         } else {
             coefficients = Array(repeating: 0, count: try c.decode(Int.self, forKey: .size))
         }
@@ -46,22 +60,64 @@ public struct PairSplineTerm: TermType {
         try c.encode(name, forKey: .name)
         try c.encode(inner, forKey: .inner)
         try c.encode(cutoff, forKey: .cutoff)
-        try c.encode(coefficients, forKey: .coefficients)
+        if let pairs {
+            try c.encode(pairs, forKey: .pairs)
+        } else {
+            try c.encode(coefficients, forKey: .coefficients)
+        }
     }
 
-    public var label: String { "\(name)(\(coefficients.count))" }
+    public var label: String { pairs == nil ? "\(name)(\(size))" : "\(name)(\(size)×\(pairs!.count) pairs)" }
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
-        coefficients.enumerated().map { ParameterSpec("c\($0)", $1, linear: true) }
+        guard let pairs else { return coefficients.enumerated().map { ParameterSpec("c\($0)", $1, linear: true) } }
+        return elementPairs(elements).flatMap { i, j -> [ParameterSpec] in
+            let key = pairKey(elements[i], elements[j])
+            let species = key.split(separator: "-").map(String.init)
+            return (pairs[key] ?? []).enumerated().map {
+                ParameterSpec("\(key).c\($0)", $1, linear: true, species: species)
+            }
+        }
     }
 
     public mutating func setParameters(_ values: ArraySlice<Double>, elements: [Element]) {
-        coefficients = Array(values)
+        guard pairs != nil else {
+            coefficients = Array(values)
+            return
+        }
+        var k = values.startIndex
+        for (i, j) in elementPairs(elements) {
+            pairs![pairKey(elements[i], elements[j])] = Array(values[k..<k + size])
+            k += size
+        }
     }
 
     public func validate(elements: [Element], location: String) throws {
         try validateCutoff(location: location)
-        guard !coefficients.isEmpty else {
+        if let pairs {
+            let expected = Set(elementPairs(elements).map { pairKey(elements[$0.0], elements[$0.1]) })
+            let given = Set(pairs.keys)
+            guard given == expected else {
+                throw MosaicError(
+                    location: location,
+                    "pairs must list every element pair of the model once: missing "
+                        + "[\(expected.subtracting(given).sorted().joined(separator: ", "))], unknown "
+                        + "[\(given.subtracting(expected).sorted().joined(separator: ", "))]",
+                    fix: "key the pairs as \(expected.sorted().joined(separator: ", ")) (symbols in alphabetical order)"
+                )
+            }
+            guard size > 0, pairs.values.allSatisfy({ $0.count == size }) else {
+                throw MosaicError(
+                    location: location, "every pair needs the same, non-zero number of coefficients",
+                    fix: "give each pair \(max(size, 1)) coefficients")
+            }
+            guard coefficients.isEmpty else {
+                throw MosaicError(
+                    location: location, "give either coefficients (shared) or pairs, not both",
+                    fix: "remove one of them")
+            }
+        }
+        guard size > 0 else {
             throw MosaicError(location: location, "no coefficients", fix: "give coefficients: [...] (zeros to start)")
         }
         guard inner >= 0, inner < cutoff else {
@@ -74,29 +130,51 @@ public struct PairSplineTerm: TermType {
     public func applying(_ change: TermChange) throws -> PairSplineTerm {
         var result = self
         switch change {
-        case .resize(let size):
-            result.coefficients = projected(inner: inner, cutoff: cutoff, size: size)
+        case .resize(let newSize):
+            result.coefficients = projected(coefficients, inner: inner, cutoff: cutoff, size: newSize)
+            result.pairs = pairs?.mapValues { projected($0, inner: inner, cutoff: cutoff, size: newSize) }
+            if pairs != nil { result.coefficients = [] }
         case .cutoff(let value):
-            result.coefficients = projected(inner: inner, cutoff: value, size: coefficients.count)
+            result.coefficients = projected(coefficients, inner: inner, cutoff: value, size: size)
+            result.pairs = pairs?.mapValues { projected($0, inner: inner, cutoff: value, size: size) }
+            if pairs != nil { result.coefficients = [] }
             result.cutoff = value
+        case .splitBySpecies(let elements) where pairs == nil && elements.count > 1:
+            result.pairs = Dictionary(
+                uniqueKeysWithValues: elementPairs(elements).map {
+                    (pairKey(elements[$0.0], elements[$0.1]), coefficients)
+                })
+            result.coefficients = []
+        case .fuseSpecies where pairs != nil:
+            let blocks = Array(pairs!.values)
+            result.coefficients = (0..<size).map { k in blocks.reduce(0) { $0 + $1[k] } / Double(blocks.count) }
+            result.pairs = nil
         default:
             throw MosaicError(
                 location: "term '\(name)' (\(Self.typeName))", "a pair spline does not support \(change)",
-                fix: "resize it or change its cutoff")
+                fix: "resize it, change its cutoff, split a shared one by element pair or fuse a split one")
         }
         return result
     }
 
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] {
-        coefficients.count > 6 ? [.resize(coefficients.count - 2)] : []
+        (pairs != nil ? [.fuseSpecies] : []) + (size > 6 ? [.resize(size - 2)] : [])
     }
 
     public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
-        room >= 4 ? [.resize(coefficients.count + 4)] : []
+        let blocks = pairs?.count ?? 1
+        var changes: [TermChange] = room >= 4 * blocks ? [.resize(size + 4)] : []
+        let pairCount = context.elements.count * (context.elements.count + 1) / 2
+        if pairs == nil, pairCount > 1, room >= size * (pairCount - 1) {
+            changes.append(.splitBySpecies(elements: context.elements))
+        }
+        return changes
     }
 
-    /// Least-squares projection onto a new basis (the same function on new knots).
-    func projected(inner newInner: Double, cutoff newCutoff: Double, size: Int) -> [Double] {
+    /// Least-squares projection of `values` onto a new basis (the same function on new knots).
+    func projected(_ values: [Double], inner newInner: Double, cutoff newCutoff: Double, size: Int) -> [Double] {
+        guard !values.isEmpty else { return [] }
+        let coefficients = values
         let oldBasis = CubicBSplineBasis(inner: inner, cutoff: cutoff, size: coefficients.count)
         let newBasis = CubicBSplineBasis(inner: newInner, cutoff: newCutoff, size: size)
         var a = [Double](repeating: 0, count: size * size)
@@ -117,18 +195,36 @@ public struct PairSplineTerm: TermType {
     }
 
     public static func examples(elements: [Element]) -> [PairSplineTerm] {
-        [
-            PairSplineTerm(
-                inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])
-        ]
+        let shared = PairSplineTerm(
+            inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])
+        // One set per element pair, each different.
+        let blocks = elementPairs(elements).enumerated().map { k, pair in
+            (pairKey(elements[pair.0], elements[pair.1]), shared.coefficients.map { $0 * (1 + 0.3 * Double(k)) })
+        }
+        let perPair = PairSplineTerm(
+            name: "pair-by-species", inner: 1.8, cutoff: 5.3, coefficients: [],
+            pairs: Dictionary(uniqueKeysWithValues: blocks))
+        return [shared, perPair]
     }
 
     public func makeKernel(elements: [Element]) -> Kernel {
-        Kernel(basis: CubicBSplineBasis(inner: inner, cutoff: cutoff, size: coefficients.count))
+        // Parameter offset of the block of each (centre, neighbour) species pair.
+        var offsets = [Int](repeating: 0, count: elements.count * elements.count)
+        if pairs != nil {
+            for (block, (i, j)) in elementPairs(elements).enumerated() {
+                offsets[i * elements.count + j] = block * size
+                offsets[j * elements.count + i] = block * size
+            }
+        }
+        return Kernel(
+            basis: CubicBSplineBasis(inner: inner, cutoff: cutoff, size: size), speciesCount: elements.count,
+            offsets: offsets)
     }
 
     public struct Kernel: TermKernel {
         let basis: CubicBSplineBasis
+        let speciesCount: Int
+        let offsets: [Int]
 
         @inline(__always)
         public func atomEnergy<T: ModelScalar>(
@@ -136,12 +232,14 @@ public struct PairSplineTerm: TermType {
             _ scratch: UnsafeMutablePointer<T>
         ) -> T {
             var energy = T(0)
+            let row = env.species * speciesCount
             for k in 0..<env.count where env.r[k] < basis.cutoff {
                 var e = T(0)
                 var slope = T(0)
+                let block = p + offsets[row + Int(env.neighbourSpecies[k])]
                 basis.forEachNonZero(env.r[k]) { index, b, db in
-                    e += p[index] * b
-                    slope += p[index] * db
+                    e += block[index] * b
+                    slope += block[index] * db
                 }
                 energy += e
                 gradient[k].add(env.u[k], times: slope * 0.5)

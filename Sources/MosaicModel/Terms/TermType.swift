@@ -43,8 +43,13 @@ public struct ParameterID: Hashable, Sendable, CustomStringConvertible {
 public struct DesignContext: Sendable {
     /// The typical nearest-neighbour distance of the training data (Å).
     public var nearestNeighbour: Double
+    /// The model's elements.
+    public var elements: [Element]
 
-    public init(nearestNeighbour: Double) { self.nearestNeighbour = nearestNeighbour }
+    public init(nearestNeighbour: Double, elements: [Element]) {
+        self.nearestNeighbour = nearestNeighbour
+        self.elements = elements
+    }
 }
 
 /// A change of one term's shape, proposed and applied by the design loop.
@@ -57,6 +62,21 @@ public enum TermChange: Codable, Sendable, Equatable {
     case addChannel(RadialFunction)
     case removeChannel(Int)
     case cutoff(Double)
+    /// Give every species combination its own copy of the shared parameters (each pair of `elements`
+    /// for pair terms): predictions are unchanged at the moment of the split.
+    case splitBySpecies(elements: [Element])
+    /// The inverse: one shared set, the mean of the species blocks.
+    case fuseSpecies
+}
+
+/// The canonical name of an unordered element pair, symbols in alphabetical order: "Mo-Nb".
+public func pairKey(_ a: Element, _ b: Element) -> String {
+    a.symbol <= b.symbol ? "\(a.symbol)-\(b.symbol)" : "\(b.symbol)-\(a.symbol)"
+}
+
+/// The unordered pairs of `elements` (i ≤ j in their order): the block order of per-pair parameters.
+public func elementPairs(_ elements: [Element]) -> [(Int, Int)] {
+    elements.indices.flatMap { i in (i..<elements.count).map { (i, $0) } }
 }
 
 /// A single-term model: its description (hyper-parameters and natural parameter values, as model

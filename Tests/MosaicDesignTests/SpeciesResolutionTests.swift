@@ -1,0 +1,139 @@
+import MosaicCore
+import MosaicDesign
+import MosaicFit
+import MosaicModel
+import MosaicTestSupport
+import XCTest
+
+/// Species resolution of pair terms: one shared coefficient set or one per element pair.
+final class SpeciesResolutionTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+    let mo = Element(symbol: "Mo")!
+
+    /// Cells mixing Nb and Mo: AIMD frames with every third atom Mo, and random triclinic cells.
+    func mixedCells() -> [Structure] {
+        var cells: [Structure] = []
+        for (k, frame) in [10, 70, 130, 190].enumerated() {
+            var s = niobium["Nb_AIMD"]![frame]
+            for i in stride(from: k % 3, to: s.count, by: 3) { s.elements[i] = mo }
+            cells.append(s)
+        }
+        for seed in 1...4 {
+            var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
+            for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
+            cells.append(s)
+        }
+        return cells
+    }
+
+    func model(_ pair: PairSplineTerm, elements: [Element]? = nil) -> CompositeModel {
+        CompositeModel(
+            elements: elements ?? [nb, mo],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -10.1, "Mo": -10.9])),
+                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)), .pairSpline(pair),
+            ])
+    }
+
+    var shared: PairSplineTerm { PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02]) }
+
+    /// Splitting a shared term leaves every prediction unchanged; fusing the split gives it back.
+    func testSplitKeepsPredictionsAndFuseInverts() throws {
+        let before = model(shared)
+        let split = try Reconfiguration.splitBySpecies(term: "pair").apply(to: before)
+        let term = try XCTUnwrap(split.terms[2].as(PairSplineTerm.self))
+        XCTAssertEqual(Set(term.pairs?.keys.map { $0 } ?? []), ["Mo-Mo", "Mo-Nb", "Nb-Nb"])
+        XCTAssertEqual(split.freeParameterCount, before.freeParameterCount + 2 * 5)
+        XCTAssertTrue(split.parameterNames.contains("pair.Mo-Nb.c3"))
+        for s in mixedCells() {
+            let a = try before.predict(s)
+            let b = try split.predict(s)
+            XCTAssertEqual(a.energy, b.energy, accuracy: 1e-12 * abs(a.energy), s.source)
+            for i in 0..<s.count { XCTAssertLessThan(norm(a.forceVectors[i] - b.forceVectors[i]), 1e-12) }
+        }
+        let fused = try Reconfiguration.fuseSpecies(term: "pair").apply(to: split)
+        XCTAssertNil(fused.terms[2].as(PairSplineTerm.self)?.pairs)
+        XCTAssertEqual(fused.parameterNames, before.parameterNames)
+        for (a, b) in zip(fused.naturalParameters, before.naturalParameters) {
+            XCTAssertEqual(a, b, accuracy: 1e-15 * max(1, abs(b)), "the mean of equal blocks")
+        }
+    }
+
+    /// The order of the elements in the model file does not matter: pairs are keyed by name.
+    func testElementOrderInTheModelDoesNotChangePredictions() throws {
+        let perPair = PairSplineTerm(
+            inner: 2.0, cutoff: 5.0, coefficients: [],
+            pairs: [
+                "Nb-Nb": [0.3, -0.2, 0.1, -0.05, 0.02], "Mo-Nb": [0.1, 0.2, -0.1, 0.05, 0.0],
+                "Mo-Mo": [0.5, 0, 0, 0.1, 0],
+            ])
+        let a = model(perPair, elements: [nb, mo])
+        let b = model(perPair, elements: [mo, nb])
+        XCTAssertNotEqual(a.parameterNames, b.parameterNames, "the parameter order follows the element order")
+        XCTAssertEqual(Set(a.parameterNames), Set(b.parameterNames))
+        for s in mixedCells() {
+            let pa = try a.predict(s)
+            let pb = try b.predict(s)
+            XCTAssertEqual(pa.energy, pb.energy, accuracy: 1e-12 * abs(pa.energy), s.source)
+            for i in 0..<s.count { XCTAssertLessThan(norm(pa.forceVectors[i] - pb.forceVectors[i]), 1e-12) }
+        }
+    }
+
+    /// Each pair of elements uses its own coefficients: isolated dimers against the spline sum done here.
+    func testDimersUseTheirPairsCoefficients() throws {
+        let pairs = [
+            "Nb-Nb": [0.3, -0.2, 0.1, -0.05, 0.02], "Mo-Nb": [0.1, 0.2, -0.1, 0.05, 0.0], "Mo-Mo": [0.5, 0, 0, 0.1, 0],
+        ]
+        let term = PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [], pairs: pairs)
+        let only = CompositeModel(elements: [nb, mo], terms: [.pairSpline(term)])
+        let basis = CubicBSplineBasis(inner: 2.0, cutoff: 5.0, size: 5)
+        for (a, b) in [(nb, nb), (nb, mo), (mo, nb), (mo, mo)] {
+            for r in [2.3, 2.9, 3.6, 4.4] {
+                let dimer = Structure(
+                    cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
+                    elements: [a, b])
+                var expected = 0.0
+                basis.forEachNonZero(r) { k, value, _ in expected += pairs[pairKey(a, b)]![k] * value }
+                XCTAssertEqual(try only.predict(dimer).energy, expected, accuracy: 1e-13, "\(a)-\(b) at \(r) Å")
+            }
+        }
+    }
+
+    func testPairsMustCoverEveryElementPair() {
+        let missing = PairSplineTerm(
+            inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": [0.1, 0.2], "Nb-Mo": [0.1, 0.2]])
+        let error = mosaicError { try self.model(missing).validate() }
+        XCTAssertTrue(
+            error?.description.contains("missing [Mo-Mo, Mo-Nb], unknown [Nb-Mo]") ?? false,
+            error?.description ?? "no error")
+    }
+
+    /// Data made by a per-pair pair potential: a shared pair term cannot fit it; split by species and
+    /// retrained, it recovers the generating coefficients.
+    func testSplitRecoversPerPairTruth() throws {
+        let truthPair = PairSplineTerm(
+            inner: 2.0, cutoff: 5.0, coefficients: [],
+            pairs: [
+                "Nb-Nb": [0.30, -0.20, 0.10, -0.05, 0.02], "Mo-Nb": [0.10, 0.05, -0.15, 0.08, -0.03],
+                "Mo-Mo": [0.45, -0.30, 0.20, 0.00, 0.04],
+            ])
+        let truth = model(truthPair)
+        let data = try labelled(mixedCells(), by: truth)
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.settings.maxIterations = 60
+        let start = model(shared)
+        let sharedFit = try trainer.train(start, data: data).model
+        let split = try Reconfiguration.splitBySpecies(term: "pair").apply(to: sharedFit)
+        let splitFit = try trainer.train(split, data: data).model
+        let prepared = try PreparedDataset(data, model: truth)
+        let sharedError = EvaluationReport(model: sharedFit, data: prepared).overall.forceRMSE
+        let splitError = EvaluationReport(model: splitFit, data: prepared).overall.forceRMSE
+        XCTAssertGreaterThan(sharedError, 0.05, "one shared pair function cannot fit three different pairs")
+        XCTAssertLessThan(splitError, 1e-4)
+        let fitted = try XCTUnwrap(splitFit.terms[2].as(PairSplineTerm.self)?.pairs)
+        for (key, values) in truthPair.pairs! {
+            for (a, b) in zip(fitted[key] ?? [], values) { XCTAssertEqual(a, b, accuracy: 1e-3, key) }
+        }
+    }
+}
