@@ -99,6 +99,37 @@ final class SpeciesResolutionTests: XCTestCase {
         }
     }
 
+    /// Born–Mayer per pair: splitting keeps predictions, each dimer follows its own A and ρ, and fusing
+    /// takes geometric means.
+    func testBornMayerPerPair() throws {
+        let before = model(shared)
+        let split = try Reconfiguration.splitBySpecies(term: "repulsion").apply(to: before)
+        XCTAssertTrue(split.parameterNames.contains("repulsion.Mo-Nb.rho"))
+        for s in mixedCells() {
+            XCTAssertEqual(try split.predict(s).energy, try before.predict(s).energy, accuracy: 1e-12 * 600)
+        }
+        let pairs: [String: BornMayerTerm.Pair] = [
+            "Nb-Nb": .init(amplitude: 0.6, rho: 0.32), "Mo-Nb": .init(amplitude: 0.9, rho: 0.28),
+            "Mo-Mo": .init(amplitude: 1.2, rho: 0.25),
+        ]
+        let term = BornMayerTerm(cutoff: 3.8, width: 1.0, r0: 2.5, amplitude: 0, rho: 0, pairs: pairs)
+        let only = CompositeModel(elements: [nb, mo], terms: [.bornMayer(term)])
+        let fc = SmoothCutoff(cutoff: 3.8, width: 1.0)
+        for (a, b) in [(nb, nb), (mo, nb), (mo, mo)] {
+            for r in [2.2, 2.8, 3.3] {
+                let dimer = Structure(
+                    cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
+                    elements: [a, b])
+                let pair = pairs[pairKey(a, b)]!
+                let expected = pair.amplitude * exp(-(r - 2.5) / pair.rho) * fc(r).0
+                XCTAssertEqual(try only.predict(dimer).energy, expected, accuracy: 1e-13, "\(a)-\(b) at \(r) Å")
+            }
+        }
+        let fused = try XCTUnwrap(try term.applying(.fuseSpecies).pairs == nil ? term.applying(.fuseSpecies) : nil)
+        XCTAssertEqual(fused.amplitude, pow(0.6 * 0.9 * 1.2, 1.0 / 3), accuracy: 1e-14)
+        XCTAssertEqual(fused.rho, pow(0.32 * 0.28 * 0.25, 1.0 / 3), accuracy: 1e-14)
+    }
+
     func testPairsMustCoverEveryElementPair() {
         let missing = PairSplineTerm(
             inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": [0.1, 0.2], "Nb-Mo": [0.1, 0.2]])

@@ -83,7 +83,7 @@ public struct MorseTerm: TermType {
             let depth = p[0]
             let alpha = p[1]
             let r0 = p[2]
-            return env.pairSum(fc, gradient) { r in
+            return env.pairSum(fc, gradient) { _, r in
                 let e1 = T.exp(-(alpha * (T(r) - r0)))
                 return (depth * (e1 * e1 - e1 * 2), depth * alpha * (e1 * 2 - e1 * e1 * 2))
             }

@@ -71,8 +71,7 @@ public struct PairSplineTerm: TermType {
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
         guard let pairs else { return coefficients.enumerated().map { ParameterSpec("c\($0)", $1, linear: true) } }
-        return elementPairs(elements).flatMap { i, j -> [ParameterSpec] in
-            let key = pairKey(elements[i], elements[j])
+        return PairBlocks.keys(elements).flatMap { key -> [ParameterSpec] in
             let species = key.split(separator: "-").map(String.init)
             return (pairs[key] ?? []).enumerated().map {
                 ParameterSpec("\(key).c\($0)", $1, linear: true, species: species)
@@ -86,8 +85,8 @@ public struct PairSplineTerm: TermType {
             return
         }
         var k = values.startIndex
-        for (i, j) in elementPairs(elements) {
-            pairs![pairKey(elements[i], elements[j])] = Array(values[k..<k + size])
+        for key in PairBlocks.keys(elements) {
+            pairs![key] = Array(values[k..<k + size])
             k += size
         }
     }
@@ -95,17 +94,7 @@ public struct PairSplineTerm: TermType {
     public func validate(elements: [Element], location: String) throws {
         try validateCutoff(location: location)
         if let pairs {
-            let expected = Set(elementPairs(elements).map { pairKey(elements[$0.0], elements[$0.1]) })
-            let given = Set(pairs.keys)
-            guard given == expected else {
-                throw MosaicError(
-                    location: location,
-                    "pairs must list every element pair of the model once: missing "
-                        + "[\(expected.subtracting(given).sorted().joined(separator: ", "))], unknown "
-                        + "[\(given.subtracting(expected).sorted().joined(separator: ", "))]",
-                    fix: "key the pairs as \(expected.sorted().joined(separator: ", ")) (symbols in alphabetical order)"
-                )
-            }
+            try PairBlocks.validate(keys: pairs.keys, elements: elements, location: location)
             guard size > 0, pairs.values.allSatisfy({ $0.count == size }) else {
                 throw MosaicError(
                     location: location, "every pair needs the same, non-zero number of coefficients",
@@ -140,10 +129,7 @@ public struct PairSplineTerm: TermType {
             if pairs != nil { result.coefficients = [] }
             result.cutoff = value
         case .splitBySpecies(let elements) where pairs == nil && elements.count > 1:
-            result.pairs = Dictionary(
-                uniqueKeysWithValues: elementPairs(elements).map {
-                    (pairKey(elements[$0.0], elements[$0.1]), coefficients)
-                })
+            result.pairs = Dictionary(uniqueKeysWithValues: PairBlocks.keys(elements).map { ($0, coefficients) })
             result.coefficients = []
         case .fuseSpecies where pairs != nil:
             let blocks = Array(pairs!.values)
@@ -198,8 +184,8 @@ public struct PairSplineTerm: TermType {
         let shared = PairSplineTerm(
             inner: 1.8, cutoff: 5.3, coefficients: [0.31, -0.22, 0.17, 0.05, -0.12, 0.08, -0.03, 0.02, -0.01])
         // One set per element pair, each different.
-        let blocks = elementPairs(elements).enumerated().map { k, pair in
-            (pairKey(elements[pair.0], elements[pair.1]), shared.coefficients.map { $0 * (1 + 0.3 * Double(k)) })
+        let blocks = PairBlocks.keys(elements).enumerated().map { k, key in
+            (key, shared.coefficients.map { $0 * (1 + 0.3 * Double(k)) })
         }
         let perPair = PairSplineTerm(
             name: "pair-by-species", inner: 1.8, cutoff: 5.3, coefficients: [],
@@ -208,14 +194,7 @@ public struct PairSplineTerm: TermType {
     }
 
     public func makeKernel(elements: [Element]) -> Kernel {
-        // Parameter offset of the block of each (centre, neighbour) species pair.
-        var offsets = [Int](repeating: 0, count: elements.count * elements.count)
-        if pairs != nil {
-            for (block, (i, j)) in elementPairs(elements).enumerated() {
-                offsets[i * elements.count + j] = block * size
-                offsets[j * elements.count + i] = block * size
-            }
-        }
+        let offsets = PairBlocks.offsets(elements: elements, blockSize: size, resolved: pairs != nil)
         return Kernel(
             basis: CubicBSplineBasis(inner: inner, cutoff: cutoff, size: size), speciesCount: elements.count,
             offsets: offsets)

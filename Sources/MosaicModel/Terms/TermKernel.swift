@@ -67,15 +67,16 @@ extension TermKernel {
 
 extension AtomEnvironment {
     /// ½ Σ_j φ(r_j) fc(r_j) over the neighbours within the cutoff of `fc`, adding its gradient;
-    /// `phi(r)` returns φ and dφ/dr. Shared by the smooth-cutoff pair terms.
+    /// `phi(k, r)` returns φ and dφ/dr for neighbour k at distance r. Shared by the smooth-cutoff pair
+    /// terms.
     @inline(__always)
     func pairSum<T: ModelScalar>(
-        _ fc: SmoothCutoff, _ gradient: UnsafeMutablePointer<Vector3<T>>, _ phi: (Double) -> (T, T)
+        _ fc: SmoothCutoff, _ gradient: UnsafeMutablePointer<Vector3<T>>, _ phi: (Int, Double) -> (T, T)
     ) -> T {
         var energy = T(0)
         for k in 0..<count where r[k] < fc.cutoff {
             let (f, df) = fc(r[k])
-            let (value, slope) = phi(r[k])
+            let (value, slope) = phi(k, r[k])
             energy += value * f
             gradient[k].add(u[k], times: (slope * f + value * df) * 0.5)
         }
