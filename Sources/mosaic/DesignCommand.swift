@@ -30,10 +30,17 @@ extension MosaicCommand {
                                 --max-candidates 40 --output potentials/Nb.json
                 """))
 
-        @Option(help: "Library model: the terms to start from (YAML).")
-        var start: String
+        @Option(
+            help: ArgumentHelp(
+                "Library model: the terms to start from (YAML). Default: a library built from the data"
+                    + " (elements, reference energies, distances from the nearest-neighbour distance; printed)."))
+        var start: String?
         @OptionGroup var dataOptions: DataOptions
-        @Option(name: .customLong("hold-out"), help: "Validation group (or prefix) the loop chooses on; repeatable.")
+        @Option(
+            name: .customLong("hold-out"),
+            help: ArgumentHelp(
+                "Validation group (or prefix) the loop chooses on; repeatable. Default: each element's AIMD block at"
+                    + " the middle temperature of the equilibrium volume (<El>_AIMD/Md/<T>K)."))
         var holdOut: [String] = []
         @Option(
             name: .customLong("test"),
@@ -56,10 +63,13 @@ extension MosaicCommand {
             name: [.customLong("max-iterations"), .customLong("iterations")],
             help: "Levenberg–Marquardt iterations per candidate (the same option as mosaic fit's).")
         var iterations = 40
-        @Option(help: "Strained cells for the property score (empty: no properties).")
-        var elastic = shippedData(["Nb_Elastic.json"])[0]
-        @Option(help: "Relaxed slabs for the property score.")
-        var surfaces = shippedData(["Nb_Surface.json"])[0]
+        @Option(
+            help: ArgumentHelp(
+                "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
+                    + " group, for data of one element."))
+        var elastic: String?
+        @Option(help: "Relaxed slabs for the property score. Default: the data's <El>_Surface group.")
+        var surfaces: String?
         @OptionGroup var weightOptions: WeightOptions
         @Option(help: "Where to save the loop state (resumable).")
         var state: String?
@@ -77,35 +87,68 @@ extension MosaicCommand {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
                 let started = Date()
-                let library = try CompositeModel.load(path: start)
                 let data = try dataOptions.load()
+                let library: CompositeModel
+                if let start {
+                    library = try CompositeModel.load(path: start)
+                } else {
+                    let made = try StartingLibrary.make(for: data)
+                    library = made.model
+                    print("starting library from the data (give --start to use your own):")
+                    for choice in made.choices { print("  " + choice) }
+                }
+                var validationGroups = holdOut
+                if validationGroups.isEmpty {
+                    guard let chosen = data.defaultValidationGroups() else {
+                        throw MosaicError(
+                            location: "--hold-out", "the data have no AIMD blocks to choose a validation block from",
+                            fix: "name one or more whole groups to hold out; the data have: "
+                                + data.groups.joined(separator: ", "))
+                    }
+                    validationGroups = chosen
+                    print("validation (held out, default rule): " + chosen.joined(separator: ", "))
+                }
                 let (rest, testSet) = try data.split(holdingOut: test)
-                let (train, validation) = try rest.split(holdingOut: holdOut)
+                let (train, validation) = try rest.split(holdingOut: validationGroups)
                 guard !validation.structures.isEmpty else {
                     throw MosaicError(
                         location: "--hold-out", "the design loop needs a validation split",
                         fix: "e.g. --hold-out Nb_AIMD/Md/1000K")
                 }
+                // Property references: the given files, or the data's own strained cells and slabs (one element).
+                let elements = Set(data.structures.flatMap(\.elements))
+                func propertyCells(_ option: String?, suffix: String) throws -> [Structure] {
+                    if let option { return option.isEmpty ? [] : try Dataset.load([option]).structures }
+                    guard elements.count == 1 else { return [] }
+                    return data.structures.filter { $0.group.split(separator: "/").first?.hasSuffix(suffix) ?? false }
+                }
+                let elasticCells = try propertyCells(elastic, suffix: "_Elastic")
+                let slabs = try propertyCells(surfaces, suffix: "_Surface")
+                if elastic == nil {
+                    print(
+                        elasticCells.isEmpty
+                            ? "properties: none in the score (give --elastic; per-element properties of alloys are"
+                                + " not scored yet)"
+                            : "properties: \(elasticCells.count) strained cells and \(slabs.count) slabs of the data")
+                }
                 var settings = DesignSettings()
                 settings.budgetParameters = budgetParams
                 settings.maxCandidates = maxCandidates
                 settings.trainingIterations = iterations
-                settings.useProperties = !elastic.isEmpty
+                settings.useProperties = !elasticCells.isEmpty
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
                 guard library.freeParameterCount <= budgetParams else {
                     throw MosaicError(
                         location: "--budget-params \(budgetParams)",
-                        "the library \(start) already has \(library.freeParameterCount) fitted parameters, and the"
-                            + " loop starts by combining all of its terms",
+                        "the library \(start ?? "made from the data") already has \(library.freeParameterCount) fitted"
+                            + " parameters, and the loop starts by combining all of its terms",
                         fix: "raise the budget to at least \(library.freeParameterCount) or trim the library")
                 }
-                let elasticCells = elastic.isEmpty ? [] : try Dataset.load([elastic]).structures
-                let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"
                 print(
-                    "design: library \(start) (\(library.terms.count) terms), budget \(budgetParams) parameters,"
-                        + " validation \(holdOut.joined(separator: ", "))"
+                    "design: library \(start ?? "from the data") (\(library.terms.count) terms), budget"
+                        + " \(budgetParams) parameters, validation \(validationGroups.joined(separator: ", "))"
                         + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
@@ -192,7 +235,8 @@ extension MosaicCommand {
                                 validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
                                 sloppyModes: $0.sloppyModes, accepted: $0.accepted)
                         },
-                        chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : holdOut, settings: settings,
+                        chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : validationGroups,
+                        settings: settings,
                         validation: best.validation,
                         data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
                         refitOnValidation: refit ? true : nil))

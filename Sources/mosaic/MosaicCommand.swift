@@ -139,9 +139,11 @@ struct RecordedLoss {
 
 /// The shipped niobium data files used as defaults: `data/nb/<name>` of the Mosaic checkout this
 /// executable was built in (found from its own path, .build/<triple>/<configuration>/mosaic), so that the
-/// defaults do not depend on the working directory; relative paths when no checkout is found (the
-/// reader's error then names them).
+/// defaults do not depend on the working directory; relative paths when run from the checkout or when
+/// no checkout is found (the reader's error then names them).
 func shippedData(_ names: [String]) -> [String] {
+    // From the checkout itself, keep the short relative paths (they are recorded in provenance).
+    if FileManager.default.fileExists(atPath: "data/nb/" + names[0]) { return names.map { "data/nb/" + $0 } }
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var folder = executable.deletingLastPathComponent()
     for _ in 0..<5 {

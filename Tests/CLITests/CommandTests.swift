@@ -307,4 +307,29 @@ final class CommandTests: XCTestCase {
         let help = try mosaic(["design", "--help"])
         XCTAssertTrue(help.output.contains("--max-iterations"), "one name across fit and design")
     }
+
+    /// A new user with only the Mo files: no library, no split, no property files named. The design
+    /// picks its library, validation block and property references from the data, prints them, and
+    /// writes a Mo potential.
+    func testDesignFromTheDataAlone() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-mo-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let data = ["Mo_AIMD.json", "Mo_Elastic.json", "Mo_Surface.json"].map { repositoryRoot + "/data/mo/" + $0 }
+        let run = try mosaic(
+            ["design", "--data"] + data + ["--output", "Mo.json", "--max-candidates", "4", "--max-iterations", "8"],
+            in: folder)
+        XCTAssertEqual(run.status, 0, run.output)
+        for expected in [
+            "elements Mo (from the data)", "reference energies",
+            "validation (held out, default rule): Mo_AIMD/Md/1000K",
+            "properties: 121 strained cells and 11 slabs of the data", "wrote Mo.json",
+        ] {
+            XCTAssertTrue(run.output.contains(expected), "'\(expected)' missing from:\n\(run.output)")
+        }
+        let potential = try PotentialFile.read(path: folder + "/Mo.json")
+        XCTAssertEqual(potential.model.elements.map(\.symbol), ["Mo"])
+        let evaluation = try mosaic(["evaluate", "--model", "Mo.json", "--data"] + data + ["--json"], in: folder)
+        XCTAssertEqual(evaluation.status, 0, evaluation.output)
+    }
 }
