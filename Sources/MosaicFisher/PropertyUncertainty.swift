@@ -165,3 +165,40 @@ extension FisherAnalysis {
         }
     }
 }
+
+/// The propagated uncertainty of one structure group's predictions (its first structure).
+public struct GroupUncertainty: Codable, Sendable {
+    public var group: String
+    /// Predicted energy per atom (eV/atom) and its σ.
+    public var energyPerAtom: Double
+    public var energySigma: Double
+    /// RMS σ of the force components (at most 30 of them), eV/Å.
+    public var forceSigma: Double
+}
+
+extension FisherAnalysis {
+    /// Energy-per-atom and RMS force-component σ for the first structure of each group of `data`, in
+    /// natural group order.
+    public func groupUncertainties(_ data: PreparedDataset) -> [GroupUncertainty] {
+        let jacobian = JacobianEvaluator(model: model)
+        var seen = Set<String>()
+        var result: [GroupUncertainty] = []
+        for k in 0..<data.count where seen.insert(data.dataset.structures[k].group).inserted {
+            let s = data.dataset.structures[k]
+            let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k])
+            let p = model.parameterCount
+            let energy = analysisGradient { j.energy[$0] / Double(s.count) }
+            let rows = min(3 * s.count, 30)
+            var squares = 0.0
+            for row in 0..<rows {
+                let g = analysisGradient { j.forces[row * p + $0] }
+                squares += pow(predictionSigma(g), 2)
+            }
+            result.append(
+                GroupUncertainty(
+                    group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
+                    energySigma: predictionSigma(energy), forceSigma: (squares / Double(max(rows, 1))).squareRoot()))
+        }
+        return result.sorted { $0.group.compare($1.group, options: .numeric) == .orderedAscending }
+    }
+}

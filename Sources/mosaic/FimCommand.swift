@@ -68,7 +68,7 @@ extension MosaicCommand {
                     sloppyThreshold: threshold
                 )
                 // Every group's first structure, held-out ones included.
-                let uncertainty = predictionUncertainty(fim, all)
+                let uncertainty = fim.groupUncertainties(all)
                 var properties: [PropertyUncertainty] = []
                 if !elastic.isEmpty {
                     let gradients = try PropertyGradients.compute(
@@ -185,37 +185,6 @@ extension MosaicCommand {
                 print("\nspectrum plot: \(path)")
             }
         }
-
-        struct Uncertainty: Encodable {
-            var group: String
-            var energyPerAtom: Double
-            var energySigma: Double
-            var forceSigma: Double
-        }
-
-        /// Energy-per-atom and RMS force-component σ for the first structure of each group.
-        func predictionUncertainty(_ fim: FisherAnalysis, _ data: PreparedDataset) -> [Uncertainty] {
-            let jacobian = JacobianEvaluator(model: fim.model)
-            var seen = Set<String>()
-            var result: [Uncertainty] = []
-            for k in 0..<data.count where seen.insert(data.dataset.structures[k].group).inserted {
-                let s = data.dataset.structures[k]
-                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k])
-                let p = fim.model.parameterCount
-                let energy = fim.analysisGradient { j.energy[$0] / Double(s.count) }
-                let rows = min(3 * s.count, 30)
-                var squares = 0.0
-                for row in 0..<rows {
-                    let g = fim.analysisGradient { j.forces[row * p + $0] }
-                    squares += pow(fim.predictionSigma(g), 2)
-                }
-                result.append(
-                    Uncertainty(
-                        group: s.group, energyPerAtom: j.prediction.energy / Double(s.count),
-                        energySigma: fim.predictionSigma(energy), forceSigma: (squares / Double(rows)).squareRoot()))
-            }
-            return result.sorted { $0.group.compare($1.group, options: .numeric) == .orderedAscending }
-        }
     }
 }
 
@@ -232,10 +201,10 @@ struct FimReport: Encodable {
     /// Per parameter: at least half of it lies in sloppy modes.
     var poorlyDetermined: [Bool]
     var termShares: [String: Double]
-    var uncertainty: [MosaicCommand.Fim.Uncertainty]
+    var uncertainty: [GroupUncertainty]
     var properties: [PropertyUncertainty]
 
-    init(_ fim: FisherAnalysis, _ uncertainty: [MosaicCommand.Fim.Uncertainty], _ properties: [PropertyUncertainty]) {
+    init(_ fim: FisherAnalysis, _ uncertainty: [GroupUncertainty], _ properties: [PropertyUncertainty]) {
         self.properties = properties
         coordinates = fim.coordinates.rawValue
         parameterNames = fim.parameterNames
