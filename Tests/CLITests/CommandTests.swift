@@ -235,11 +235,21 @@ final class CommandTests: XCTestCase {
             ),
             (["fim", "potentials/Nb.json", "--data", empty], "hold no structures"),
         ]
+        try assertRefused(cases, status: 1, writing: output)
+    }
+
+    /// Each command fails with `status` and a message containing its expected text, and `output` is
+    /// not written.
+    func assertRefused(
+        _ cases: [([String], String)], status: Int32, writing output: String, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         for (arguments, expected) in cases {
             let run = try mosaic(arguments)
-            XCTAssertEqual(run.status, 1, arguments.joined(separator: " ") + "\n" + run.output)
-            XCTAssertTrue(run.output.contains(expected), run.output)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: output), arguments.joined(separator: " "))
+            let command = arguments.joined(separator: " ")
+            XCTAssertEqual(run.status, status, command + "\n" + run.output, file: file, line: line)
+            XCTAssertTrue(run.output.contains(expected), run.output, file: file, line: line)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output), command, file: file, line: line)
         }
     }
 
@@ -273,12 +283,7 @@ final class CommandTests: XCTestCase {
             (["fim", "potentials/Nb.json", "--coordinates", "bogus"], "'fit', 'natural' or 'relative'"),
             (["fim", "potentials/Nb.json", "--threshold", "2"], "--threshold"),
         ]
-        for (arguments, expected) in cases {
-            let run = try mosaic(arguments)
-            XCTAssertEqual(run.status, 64, arguments.joined(separator: " ") + "\n" + run.output)
-            XCTAssertTrue(run.output.contains(expected), run.output)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: output), arguments.joined(separator: " "))
-        }
+        try assertRefused(cases, status: 64, writing: output)
     }
 
     /// `mosaic --help` lists every registered term type with its summary.
