@@ -72,6 +72,8 @@ public enum ParameterTransform: String, Codable, Sendable {
         case .log: return T.exp(theta)
         }
     }
+    /// The natural value of an internal one (the inverse of `internalValue`).
+    public func naturalValue(_ theta: Double) -> Double { natural(theta) }
     public func internalValue(_ natural: Double) -> Double {
         switch self {
         case .identity: return natural

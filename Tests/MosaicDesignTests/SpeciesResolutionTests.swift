@@ -130,6 +130,50 @@ final class SpeciesResolutionTests: XCTestCase {
         XCTAssertEqual(fused.rho, pow(0.32 * 0.28 * 0.25, 1.0 / 3), accuracy: 1e-14)
     }
 
+    /// EAM/alloy embedding: a dimer A–B has E = F_A(f_B(r)) + F_B(f_A(r)), computed here by hand; the
+    /// split from a shared embedding keeps predictions, and fusing gives the shared one back.
+    func testEmbeddingPerElement() throws {
+        func entry(_ a: Double, _ beta: Double) -> EmbeddingTerm.Species {
+            EmbeddingTerm.Species(coefficients: [a], density: .exponential(beta: beta, r0: 2.8))
+        }
+        let term = EmbeddingTerm(
+            cutoff: 5.0, width: 1.0, form: .sqrt, coefficients: [], density: .exponential(beta: 1, r0: 2.8),
+            species: ["Nb": entry(1.6, 3.0), "Mo": entry(2.1, 4.2)])
+        let only = CompositeModel(elements: [nb, mo], terms: [.embedding(term)])
+        let fc = SmoothCutoff(cutoff: 5.0, width: 1.0)
+        func f(_ beta: Double, _ r: Double) -> Double { exp(-beta * (r / 2.8 - 1)) * fc(r).0 }
+        func F(_ a: Double, _ rho: Double) -> Double { -a * ((rho + 1e-4).squareRoot() - 1e-2) }
+        let parameters = ["Nb": (1.6, 3.0), "Mo": (2.1, 4.2)]
+        for (a, b) in [(nb, nb), (nb, mo), (mo, mo)] {
+            for r in [2.4, 3.0, 4.3] {
+                let dimer = Structure(
+                    cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
+                    elements: [a, b])
+                let pa = parameters[a.symbol]!
+                let pb = parameters[b.symbol]!
+                let expected = F(pa.0, f(pb.1, r)) + F(pb.0, f(pa.1, r))
+                XCTAssertEqual(try only.predict(dimer).energy, expected, accuracy: 1e-13, "\(a)-\(b) at \(r) Å")
+            }
+        }
+        let shared = CompositeModel(
+            elements: [nb, mo],
+            terms: [
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, width: 1.0, form: .sqrt, coefficients: [1.8, 0.01],
+                        density: .exponential(beta: 3.3, r0: 2.8)))
+            ])
+        let split = try Reconfiguration.splitBySpecies(term: "embedding").apply(to: shared)
+        XCTAssertTrue(split.parameterNames.contains("embedding.Mo.density.beta"))
+        for s in mixedCells() {
+            XCTAssertEqual(try split.predict(s).energy, try shared.predict(s).energy, accuracy: 1e-12 * 100, s.source)
+        }
+        let fused = try Reconfiguration.fuseSpecies(term: "embedding").apply(to: split)
+        for (x, y) in zip(fused.naturalParameters, shared.naturalParameters) {
+            XCTAssertEqual(x, y, accuracy: 1e-14 * max(1, abs(y)))
+        }
+    }
+
     func testPairsMustCoverEveryElementPair() {
         let missing = PairSplineTerm(
             inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": [0.1, 0.2], "Nb-Mo": [0.1, 0.2]])
