@@ -135,3 +135,49 @@ public struct EvaluationReport: Codable, Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+/// One structure's predictions against its DFT labels (metal units; nil where the data have no label).
+public struct StructureError: Codable, Sendable, Equatable {
+    public var source: String
+    public var group: String
+    public var atoms: Int
+    /// Total energies (eV) and the per-atom difference model − DFT (eV/atom).
+    public var predictedEnergy: Double
+    public var dftEnergy: Double?
+    public var energyErrorPerAtom: Double?
+    /// RMS of the force-component differences (eV/Å).
+    public var forceRMSE: Double?
+    /// RMS of the stress-component differences (GPa).
+    public var stressRMSE: Double?
+
+    public init(_ s: Structure, _ p: Prediction<Double>) {
+        source = s.source
+        group = s.group
+        atoms = s.count
+        predictedEnergy = p.energy
+        dftEnergy = s.energy
+        energyErrorPerAtom = s.energy.map { (p.energy - $0) / Double(s.count) }
+        var one = ErrorAccumulator()
+        one.add(s, p)
+        let m = one.metrics
+        forceRMSE = m.forceComponents > 0 ? m.forceRMSE : nil
+        stressRMSE = m.stressComponents > 0 ? m.stressRMSE : nil
+    }
+
+    /// CSV with a header line; empty cells where a label is missing.
+    public static func csv(_ rows: [StructureError]) -> String {
+        func cell(_ x: Double?) -> String { x.map { String(format: "%.10g", $0) } ?? "" }
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var out =
+            "source,group,atoms,predicted_energy_eV,dft_energy_eV,energy_error_eV_per_atom,force_rmse_eV_per_A,"
+            + "stress_rmse_GPa\n"
+        for r in rows {
+            out +=
+                [
+                    quoted(r.source), quoted(r.group), "\(r.atoms)", cell(r.predictedEnergy), cell(r.dftEnergy),
+                    cell(r.energyErrorPerAtom), cell(r.forceRMSE), cell(r.stressRMSE),
+                ].joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

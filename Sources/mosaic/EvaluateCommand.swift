@@ -32,6 +32,16 @@ extension MosaicCommand {
         var plots: String?
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
         var noPlots = false
+        @Option(
+            name: .customLong("per-structure"),
+            help: ArgumentHelp(
+                "Write one row per structure (predicted and DFT energy, energy error per atom, force and stress"
+                    + " RMSE) to this CSV file; with --json the rows are also in the JSON."))
+        var perStructure: String?
+
+        func validate() throws {
+            if let perStructure { try checkWritable(perStructure, option: "--per-structure") }
+        }
 
         func run() throws {
             try reportingErrors {
@@ -47,9 +57,22 @@ extension MosaicCommand {
                     try AtomicFile.write(parity.forces.svg(), to: prefix + "-forces.svg")
                     if !json { print("parity plots: \(prefix)-energy.svg, \(prefix)-forces.svg") }
                 }
+                let rows = zip(data.structures, predictions).map { StructureError($0, $1) }
+                if let perStructure {
+                    try AtomicFile.write(StructureError.csv(rows), to: perStructure)
+                    if !json { print("per-structure errors: \(perStructure)") }
+                }
                 if json {
-                    let encoder = JSONEncoder.mosaic
-                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                    struct Output: Encodable {
+                        var overall: ErrorMetrics
+                        var groups: [String: ErrorMetrics]
+                        var groupOrder: [String]
+                        var structures: [StructureError]?
+                    }
+                    let output = Output(
+                        overall: report.overall, groups: report.groups, groupOrder: report.groupOrder,
+                        structures: perStructure == nil ? nil : rows)
+                    print(String(decoding: try JSONEncoder.mosaic.encode(output), as: UTF8.self))
                 } else {
                     print(
                         report.table(

@@ -337,4 +337,27 @@ final class CommandTests: XCTestCase {
         let evaluation = try mosaic(["evaluate", "--model", "Mo.json", "--data"] + data + ["--json"], in: folder)
         XCTAssertEqual(evaluation.status, 0, evaluation.output)
     }
+
+    /// --per-structure: one CSV row (and JSON entry) per structure, consistent with the group table.
+    func testPerStructureErrors() throws {
+        let csv = NSTemporaryDirectory() + "mosaic-per-structure-\(getpid()).csv"
+        let run = try mosaic(
+            "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--no-plots",
+            "--per-structure", csv)
+        XCTAssertEqual(run.status, 0, run.output)
+        let object = try json(run.output)
+        let rows = try XCTUnwrap(object["structures"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 13)
+        let overall = try XCTUnwrap(object["overall"] as? [String: Any])
+        let rmse = try XCTUnwrap(overall["energyRMSE"] as? Double)
+        let errors = rows.compactMap { $0["energyErrorPerAtom"] as? Double }
+        XCTAssertEqual(errors.count, 13)
+        XCTAssertEqual((errors.reduce(0) { $0 + $1 * $1 } / 13).squareRoot(), rmse, accuracy: 1e-12)
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        let first = niobium["Nb_Surface"]![0]
+        XCTAssertEqual(rows[0]["predictedEnergy"] as? Double ?? .nan, try model.predict(first).energy, accuracy: 1e-9)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 14)
+        XCTAssertTrue(lines[0].hasPrefix("source,group,atoms,predicted_energy_eV"))
+    }
 }
