@@ -283,7 +283,13 @@ public final class DesignLoop {
             let term = Term(starter)
             if term.parameters(elements: model.elements).count <= room { grow.append(.add(term)) }
         }
-        return shrink + grow
+        // With several elements, whether the data tell the species apart is the first question: species
+        // splits come before everything else.
+        let splits = grow.filter {
+            if case .splitBySpecies = $0 { return true }
+            return false
+        }
+        return splits + shrink + grow.filter { !splits.contains($0) }
     }
 
     func save() throws {
