@@ -64,7 +64,7 @@ DESIGN := $(MOSAIC) design --start examples/models/nb-library.yaml --hold-out Nb
 
 demo: install
 	@echo "== 1. design and fit: FIM-guided adaptive design from examples/models/nb-library.yaml on data/nb"
-	@echo "      (validation: the whole 1000 K AIMD block, held out), about 2.5 minutes"
+	@echo "      (validation: the whole 1000 K AIMD block, held out), 2.5 to 4 minutes"
 	@rm -f build/demo/Nb-design-state.json && mkdir -p build/demo
 	$(DESIGN)
 	@echo "== 2. errors of the chosen potential on all shipped data"
