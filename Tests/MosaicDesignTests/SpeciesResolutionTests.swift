@@ -174,6 +174,43 @@ final class SpeciesResolutionTests: XCTestCase {
         }
     }
 
+    /// Three-body coefficients per centre element: on a mixed cell every atom's energy equals that of
+    /// the shared term with its own element's rows; the split keeps predictions.
+    func testThreeBodyCoefficientsPerCentreElement() throws {
+        let channels: [RadialFunction] = [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)]
+        let rows = [
+            "Nb": [[0.12, -0.08, 0.15], [-0.05, 0.11, -0.02]], "Mo": [[0.3, 0.1, -0.2], [0.02, -0.04, 0.09]],
+        ]
+        let perElement = CompositeModel(
+            elements: [nb, mo],
+            terms: [
+                .threeBody(ThreeBodyTerm(cutoff: 4.1, width: 1.1, order: 2, channels: channels, species: rows))
+            ])
+        func shared(_ symbol: String) -> CompositeModel {
+            CompositeModel(
+                elements: [nb, mo],
+                terms: [
+                    .threeBody(
+                        ThreeBodyTerm(cutoff: 4.1, width: 1.1, order: 2, channels: channels, coefficients: rows[symbol])
+                    )
+                ])
+        }
+        for s in mixedCells() {
+            let resolved = try perElement.predict(s).atomEnergies
+            let asNb = try shared("Nb").predict(s).atomEnergies
+            let asMo = try shared("Mo").predict(s).atomEnergies
+            for i in 0..<s.count {
+                let expected = s.elements[i] == nb ? asNb[i] : asMo[i]
+                XCTAssertEqual(resolved[i], expected, accuracy: 1e-13, "\(s.source) atom \(i)")
+            }
+        }
+        let split = try Reconfiguration.splitBySpecies(term: "angular").apply(to: shared("Mo"))
+        XCTAssertTrue(split.parameterNames.contains("angular.Nb.c1_2"))
+        for s in mixedCells() {
+            XCTAssertEqual(try split.predict(s).energy, try shared("Mo").predict(s).energy, accuracy: 1e-12, s.source)
+        }
+    }
+
     func testPairsMustCoverEveryElementPair() {
         let missing = PairSplineTerm(
             inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": [0.1, 0.2], "Nb-Mo": [0.1, 0.2]])

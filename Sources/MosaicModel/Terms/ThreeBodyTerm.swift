@@ -1,66 +1,130 @@
 import MosaicCore
 
 /// Angular 3-body term: E_i = Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_{l=0}^{L} c_{nl} P_l(cos θ_jik),
-/// one radial channel g_n per entry of `channels`, Legendre polynomials P_l.
+/// one radial channel g_n per entry of `channels`, Legendre polynomials P_l. The angular coefficients
+/// c_nl are shared by all species, or given per element of the centre atom (`species: {Nb: [[...]],
+/// Mo: [[...]]}`, one row per channel each); the radial channels are shared.
 public struct ThreeBodyTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "three-body"
     public static let summary =
-        "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients,"
-        + " cutoff, width"
+        "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients"
+        + " (shared) or species {El: rows} (per centre element), cutoff, width"
 
     public var name: String
     public var cutoff: Double
     public var width: Double
     public var order: Int
     public var channels: [RadialFunction]
-    /// c_{nl}: one row of order+1 numbers per channel (zeros when omitted).
+    /// c_{nl}: one row of order+1 numbers per channel (zeros when omitted); empty when `species` is given.
     public var coefficients: [[Double]]
+    /// The rows of each centre element, by symbol; nil when shared.
+    public var species: [String: [[Double]]]?
 
     public init(
         name: String = "angular", cutoff: Double, width: Double = 1.0, order: Int, channels: [RadialFunction],
-        coefficients: [[Double]]? = nil
+        coefficients: [[Double]]? = nil, species: [String: [[Double]]]? = nil
     ) {
         self.name = name
         self.cutoff = cutoff
         self.width = width
         self.order = order
         self.channels = channels
+        self.species = species
         self.coefficients =
-            coefficients ?? Array(repeating: Array(repeating: 0, count: order + 1), count: channels.count)
+            species != nil
+            ? [] : coefficients ?? Array(repeating: Array(repeating: 0, count: order + 1), count: channels.count)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, cutoff, width, order, channels, coefficients }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, cutoff, width, order, channels, coefficients, species
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let species = try c.decodeIfPresent([String: [[Double]]].self, forKey: .species)
+        if species != nil, c.contains(.coefficients) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .species, in: c, debugDescription: "give either coefficients (shared) or species, not both")
+        }
         self.init(
             name: try c.decodeIfPresent(String.self, forKey: .name) ?? "angular",
             cutoff: try c.decode(Double.self, forKey: .cutoff),
             width: try c.decodeIfPresent(Double.self, forKey: .width) ?? 1.0,
             order: try c.decode(Int.self, forKey: .order),
             channels: try c.decode([RadialFunction].self, forKey: .channels),
-            coefficients: try c.decodeIfPresent([[Double]].self, forKey: .coefficients))
+            coefficients: try c.decodeIfPresent([[Double]].self, forKey: .coefficients), species: species)
     }
 
-    public var label: String { "\(name)(\(channels.count)ch,L\(order),\(String(format: "%.1f", cutoff))Å)" }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(cutoff, forKey: .cutoff)
+        try c.encode(width, forKey: .width)
+        try c.encode(order, forKey: .order)
+        try c.encode(channels, forKey: .channels)
+        if let species {
+            try c.encode(species, forKey: .species)
+        } else {
+            try c.encode(coefficients, forKey: .coefficients)
+        }
+    }
+
+    public var label: String {
+        let resolution = species == nil ? "" : ",per element"
+        return "\(name)(\(channels.count)ch,L\(order),\(String(format: "%.1f", cutoff))Å\(resolution))"
+    }
+
+    /// The coefficient rows' parameters, named with `prefix`.
+    func coefficientSpecs(_ rows: [[Double]], prefix: String, species: [String]) -> [ParameterSpec] {
+        rows.enumerated().flatMap { n, row in
+            row.enumerated().map { l, value in
+                ParameterSpec("\(prefix)c\(n)_\(l)", value, linear: true, channel: n, species: species)
+            }
+        }
+    }
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
-        zip(channels, coefficients).enumerated().flatMap { n, channel in
-            channel.0.parameterSpecs(prefix: "g\(n)", channel: n)
-                + channel.1.enumerated().map { l, value in ParameterSpec("c\(n)_\(l)", value, linear: true, channel: n)
-                }
+        guard let species else {
+            return zip(channels, coefficients).enumerated().flatMap { n, channel in
+                channel.0.parameterSpecs(prefix: "g\(n)", channel: n)
+                    + coefficientSpecs([channel.1], prefix: "", species: []).map {
+                        var spec = $0
+                        spec.local = "c\(n)_" + spec.local.split(separator: "_").last!
+                        spec.channel = n
+                        return spec
+                    }
+            }
         }
+        // Radial channels first (shared), then each element's rows.
+        return channels.enumerated().flatMap { n, g in g.parameterSpecs(prefix: "g\(n)", channel: n) }
+            + elements.flatMap { element in
+                coefficientSpecs(species[element.symbol] ?? [], prefix: "\(element.symbol).", species: [element.symbol])
+            }
     }
 
     public mutating func setParameters(_ values: ArraySlice<Double>, elements: [Element]) {
         var k = values.startIndex
+        guard species != nil else {
+            for n in channels.indices {
+                let m = channels[n].values.count
+                channels[n].values = Array(values[k..<k + m])
+                k += m
+                coefficients[n] = Array(values[k..<k + order + 1])
+                k += order + 1
+            }
+            return
+        }
         for n in channels.indices {
             let m = channels[n].values.count
             channels[n].values = Array(values[k..<k + m])
             k += m
-            coefficients[n] = Array(values[k..<k + order + 1])
-            k += order + 1
+        }
+        for element in elements where species![element.symbol] != nil {
+            species![element.symbol] = channels.indices.map { _ in
+                defer { k += order + 1 }
+                return Array(values[k..<k + order + 1])
+            }
         }
     }
 
@@ -73,39 +137,75 @@ public struct ThreeBodyTerm: TermType {
         guard !channels.isEmpty else {
             throw MosaicError(location: location, "no radial channels", fix: "add channels: [...]")
         }
-        guard coefficients.count == channels.count, coefficients.allSatisfy({ $0.count == order + 1 }) else {
-            throw MosaicError(
-                location: location, "coefficients must be one row of order+1 = \(order + 1) numbers per channel",
-                fix: "fix coefficients or omit them")
+        func checkRows(_ rows: [[Double]], _ place: String) throws {
+            guard rows.count == channels.count, rows.allSatisfy({ $0.count == order + 1 }) else {
+                throw MosaicError(
+                    location: location + place,
+                    "coefficients must be one row of order+1 = \(order + 1) numbers per channel",
+                    fix: "fix coefficients or omit them")
+            }
+        }
+        if let species {
+            let expected = Set(elements.map(\.symbol))
+            guard Set(species.keys) == expected else {
+                throw MosaicError(
+                    location: location,
+                    "species must list every element of the model once: missing "
+                        + "[\(expected.subtracting(species.keys).sorted().joined(separator: ", "))], unknown "
+                        + "[\(Set(species.keys).subtracting(expected).sorted().joined(separator: ", "))]",
+                    fix: "give the rows of each element: \(elements.map(\.symbol).joined(separator: ", "))")
+            }
+            for (symbol, rows) in species.sorted(by: { $0.key < $1.key }) { try checkRows(rows, " species \(symbol)") }
+        } else {
+            try checkRows(coefficients, "")
         }
         for (n, g) in channels.enumerated() { try g.validate(location: location + " channel \(n)") }
     }
 
     public func applying(_ change: TermChange) throws -> ThreeBodyTerm {
         var result = self
+        /// Applies a change of the rows to the shared rows or to every element's.
+        func eachRows(_ change: ([[Double]]) -> [[Double]]) {
+            if let species {
+                result.species = species.mapValues(change)
+            } else {
+                result.coefficients = change(coefficients)
+            }
+        }
         switch change {
         case .resize(let size):
-            result.coefficients = coefficients.map { row in (0...size).map { $0 < row.count ? row[$0] : 0 } }
+            eachRows { rows in rows.map { row in (0...size).map { $0 < row.count ? row[$0] : 0 } } }
             result.order = size
         case .addChannel(let channel):
             result.channels.append(channel)
-            result.coefficients.append(Array(repeating: 0, count: order + 1))
+            eachRows { $0 + [Array(repeating: 0, count: order + 1)] }
         case .removeChannel(let n) where channels.indices.contains(n) && channels.count > 1:
             result.channels.remove(at: n)
-            result.coefficients.remove(at: n)
+            eachRows { rows in rows.enumerated().filter { $0.offset != n }.map(\.element) }
         case .cutoff(let value):
             result.cutoff = value
+        case .splitBySpecies(let elements) where species == nil && elements.count > 1:
+            result.species = Dictionary(uniqueKeysWithValues: elements.map { ($0.symbol, coefficients) })
+            result.coefficients = []
+        case .fuseSpecies where species != nil:
+            let all = Array(species!.values)
+            result.coefficients = channels.indices.map { n in
+                (0...order).map { l in all.reduce(0) { $0 + $1[n][l] } / Double(all.count) }
+            }
+            result.species = nil
         default:
             throw MosaicError(
                 location: "term '\(name)' (\(Self.typeName))", "a three-body term does not support \(change)",
-                fix: "resize it, add or remove one of several channels, or change its cutoff")
+                fix: "resize it, add or remove one of several channels, change its cutoff, split its coefficients"
+                    + " by element or fuse them")
         }
         return result
     }
 
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] {
-        if channels.count > 1, let n = parameter.channel { return [.removeChannel(n)] }
-        return order > 2 ? [.resize(order - 1)] : []
+        let fuse: [TermChange] = species != nil && !parameter.species.isEmpty ? [.fuseSpecies] : []
+        if channels.count > 1, let n = parameter.channel { return fuse + [.removeChannel(n)] }
+        return fuse + (order > 2 ? [.resize(order - 1)] : [])
     }
 
     public func growProposals(room: Int, context: DesignContext) -> [TermChange] {
@@ -119,6 +219,10 @@ public struct ThreeBodyTerm: TermType {
         if room >= channels.count, order < 7 { changes.append(.resize(order + 1)) }
         // Longer reach, up to 1.68 nearest-neighbour distances (past the second shell of bcc and fcc).
         if cutoff < 1.68 * context.nearestNeighbour { changes.append(.cutoff(cutoff + 0.3)) }
+        let rows = channels.count * (order + 1)
+        if species == nil, context.elements.count > 1, room >= rows * (context.elements.count - 1) {
+            changes.append(.splitBySpecies(elements: context.elements))
+        }
         return changes
     }
 
@@ -132,26 +236,59 @@ public struct ThreeBodyTerm: TermType {
                 name: "angular-spline", cutoff: 4.5, width: 1.0, order: 2,
                 channels: [.spline(inner: 2.0, weights: [0.3, -0.2, 0.25, 0.1])],
                 coefficients: [[0.05, -0.1, 0.08]]),
+            // Coefficients per centre element, each different.
+            ThreeBodyTerm(
+                name: "angular-by-species", cutoff: 4.1, width: 1.1, order: 3,
+                channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
+                species: Dictionary(
+                    uniqueKeysWithValues: elements.enumerated().map { k, element in
+                        let scale = 1 + 0.5 * Double(k)
+                        return (
+                            element.symbol,
+                            [[0.12, -0.08, 0.15, 0.04], [-0.05, 0.11, -0.02, 0.07]].map {
+                                $0.map { $0 * scale }
+                            }
+                        )
+                    })),
         ]
     }
 
     public func makeKernel(elements: [Element]) -> Kernel {
         let fc = SmoothCutoff(cutoff: cutoff, width: width)
-        var offsets: [Int] = []
+        let stride = order + 1
+        var radial: [Int] = []
+        var coefficientOffsets = [Int](repeating: 0, count: elements.count * channels.count)
         var k = 0
-        for g in channels {
-            offsets.append(k)
-            k += g.values.count + order + 1
+        if species == nil {
+            for (n, g) in channels.enumerated() {
+                radial.append(k)
+                for s in elements.indices { coefficientOffsets[s * channels.count + n] = k + g.values.count }
+                k += g.values.count + stride
+            }
+        } else {
+            for g in channels {
+                radial.append(k)
+                k += g.values.count
+            }
+            for s in elements.indices {
+                for n in channels.indices {
+                    coefficientOffsets[s * channels.count + n] = k + (s * channels.count + n) * stride
+                }
+            }
         }
-        return Kernel(cutoff: cutoff, order: order, channels: channels.map { $0.shape(cutoff: fc) }, offsets: offsets)
+        return Kernel(
+            cutoff: cutoff, order: order, channels: channels.map { $0.shape(cutoff: fc) }, offsets: radial,
+            coefficientOffsets: coefficientOffsets)
     }
 
     public struct Kernel: TermKernel {
         let cutoff: Double
         let order: Int
         let channels: [RadialFunction.Shape]
-        /// Offset of channel n's radial parameters; its order+1 coefficients follow them.
+        /// Offset of channel n's radial parameters.
         let offsets: [Int]
+        /// Offset of the coefficient row of channel n for a centre of species s, at s · channels + n.
+        let coefficientOffsets: [Int]
 
         public var legendreOrder: Int { order }
 
@@ -179,11 +316,12 @@ public struct ThreeBodyTerm: TermType {
                     dg[n * m + a] = slope
                 }
             }
-            // Coefficients c_nl of all channels, contiguous (channel-major).
+            // Coefficients c_nl of all channels for the centre's species, contiguous (channel-major).
             let stride = order + 1
             let coefficients = dg + channelCount * m
+            let row = env.species * channelCount
             for n in 0..<channelCount {
-                let source = p + offsets[n] + channels[n].parameterCount
+                let source = p + coefficientOffsets[row + n]
                 for l in 0...order { coefficients[n * stride + l] = source[l] }
             }
             env.prepareLegendre(order: order)
