@@ -45,9 +45,15 @@ final class ExampleTests: XCTestCase {
     /// Runs examples/python/<script> with Debian's Python (which has the lammps module); fails on a
     /// non-zero exit and returns what it printed.
     func runPython(_ script: String, _ arguments: String...) throws -> String {
+        try runPython(arguments: [repositoryRoot + "/examples/python/" + script] + arguments)
+    }
+
+    /// Runs Debian's Python with `arguments` in `folder` (default: the current directory).
+    func runPython(arguments: [String], in folder: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repositoryRoot + "/examples/python/" + script] + arguments
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -64,6 +70,35 @@ final class ExampleTests: XCTestCase {
         let energy = text.components(separatedBy: "E = ").last.flatMap { Double($0.split(separator: " ").first ?? "") }
         let swift = try shipped.predict(bcc(cells: 3, a: 3.3226)).energy / 54
         XCTAssertEqual(energy ?? .nan, swift, accuracy: 2e-6, text)  // printed with 6 decimals
+    }
+
+    /// The ASE example as a module: importing it runs nothing and writes nothing, and its calculator
+    /// survives the repeated calculations of an ASE optimizer (keep_alive), lowering energy and forces.
+    func testASECalculatorRelaxes() throws {
+        let folder = LAMMPS.folder("ase-relax")
+        let code = """
+            import sys
+            sys.path.insert(0, "\(repositoryRoot)/examples/python")
+            import ase_mosaic
+            from ase.build import bulk
+            from ase.optimize import BFGS
+            atoms = bulk("Nb", "bcc", a=3.3226, cubic=True).repeat((2, 2, 2))
+            atoms.rattle(stdev=0.05, seed=1)
+            atoms.calc = ase_mosaic.mosaic_calculator()
+            e0 = atoms.get_potential_energy()
+            BFGS(atoms, logfile=None).run(fmax=0.01, steps=60)
+            print("RESULT", e0, atoms.get_potential_energy(), abs(atoms.get_forces()).max())
+            """
+        let text = try runPython(arguments: ["-c", code], in: folder)
+        let numbers =
+            text.split(separator: "\n").last { $0.hasPrefix("RESULT") }?.split(separator: " ").dropFirst()
+            .compactMap { Double($0) } ?? []
+        XCTAssertEqual(numbers.count, 3, text)
+        guard numbers.count == 3 else { return }
+        XCTAssertLessThan(numbers[1], numbers[0], "the relaxation lowers the energy")
+        XCTAssertLessThanOrEqual(numbers[2], 0.01, "forces below fmax")
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder)
+        XCTAssertFalse(written.contains("ase-mosaic.xyz"), "importing the example wrote its demo output")
     }
 
     /// examples/python/ase_mosaic.py: ASE's LAMMPSlib calculator with pair_style mosaic. The extended

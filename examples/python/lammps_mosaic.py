@@ -1,11 +1,13 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Use a Mosaic potential from Python through the LAMMPS Python module (Debian: python3-lammps).
 
 The LAMMPS instance is created through the LAMMPS C library API; mosaic_lammps_register()
 from libmosaic_lammps.so adds `pair_style mosaic` to it. ASE's LAMMPS calculators that wrap
 `lammps.lammps` (e.g. ase.calculators.lammpslib) can do the same before their first command.
 
-    python3 examples/python/lammps_mosaic.py [potentials/Nb.json] [build/lammps/libmosaic_lammps.so]
+    /usr/bin/python3 examples/python/lammps_mosaic.py [potentials/Nb.json] [build/lammps/libmosaic_lammps.so]
+
+Debian's /usr/bin/python3 has the `lammps` module (python3-lammps); another python3 on PATH may not.
 """
 import ctypes
 import os
@@ -28,18 +30,23 @@ def mosaic_lammps(*args):
     return lmp
 
 
-lmp = mosaic_lammps()
-lmp.commands_string(f"""
-units metal
-atom_style atomic
-lattice bcc 3.3226
-region box block 0 3 0 3 0 3
-create_box 1 box
-create_atoms 1 box
-pair_style mosaic
-pair_coeff * * {potential} Nb
-run 0
-""")
-energy = lmp.get_thermo("pe") / lmp.get_natoms()
-pressure = lmp.get_thermo("press") / 1e4  # bar -> GPa
-print(f"bcc Nb, a = 3.3226 A, {lmp.get_natoms()} atoms: E = {energy:.6f} eV/atom, P = {pressure:.4f} GPa")
+def main():
+    lmp = mosaic_lammps()
+    lmp.commands_string(f"""
+    units metal
+    atom_style atomic
+    lattice bcc 3.3226
+    region box block 0 3 0 3 0 3
+    create_box 1 box
+    create_atoms 1 box
+    pair_style mosaic
+    pair_coeff * * {potential} Nb
+    run 0
+    """)
+    energy = lmp.get_thermo("pe") / lmp.get_natoms()
+    pressure = lmp.get_thermo("press") / 1e4  # bar -> GPa
+    print(f"bcc Nb, a = 3.3226 A, {lmp.get_natoms()} atoms: E = {energy:.6f} eV/atom, P = {pressure:.4f} GPa")
+
+
+if __name__ == "__main__":
+    main()
