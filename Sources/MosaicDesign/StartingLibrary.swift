@@ -52,8 +52,10 @@ public enum StartingLibrary {
                 + zip(elements, mu).map { String(format: "%@ %.4f eV", $0.symbol, $1) }.joined(separator: ", "),
             String(
                 format:
-                    "terms: Born–Mayer (cutoff %.2f Å), pair spline 12 on [%.2f, %.2f] Å, √ embedding (cutoff %.2f Å),"
-                    + " three-body L4 with channels at %.2f and %.2f Å (cutoff %.2f Å)", short, 0.7 * r1, cutoff,
+                    "terms: Born–Mayer (cutoff %.2f Å), pair spline 12 on [%.2f, %.2f] Å,"
+                    + " √ embedding (cutoff %.2f Å), three-body L4 with channels at %.2f and %.2f Å"
+                    + " (cutoff %.2f Å)",
+                short, 0.7 * r1, cutoff,
                 cutoff, r1, 1.155 * r1, short),
         ]
         return (model, choices)

@@ -103,7 +103,8 @@ public struct CubicElasticConstants: Codable, Sendable, Equatable {
         }
         guard normal[0].count >= 2, shear.count >= 2 else {
             throw MosaicError(
-                "not enough strained cells with |ε| ≤ \(maxStrain) (normal: \(normal[0].count), shear: \(shear.count))",
+                "not enough strained cells with |ε| ≤ \(maxStrain) (normal: \(normal[0].count),"
+                    + " shear: \(shear.count))",
                 fix: "use a data set with uniaxial and shear strains, such as the *_Elastic sets")
         }
         let c11 = linearFit(normal[0].map(\.0), normal[0].map(\.1))

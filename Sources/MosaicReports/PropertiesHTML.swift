@@ -77,7 +77,8 @@ public struct PropertiesHTML {
                 escaped(entry.name), escaped(entry.unit), String(format: "%.4f", entry.model),
                 sigmas[entry.name].map { String(format: "± %.4f", $0) } ?? "–",
                 entry.reference.map { String(format: "%.4f", $0) } ?? "–",
-                entry.relativeError.map { String(format: "%+.1f%%", 100 * $0) } ?? "–", escaped(entry.referenceSource),
+                entry.relativeError.map { String(format: "%+.1f%%", 100 * $0) } ?? "–",
+                escaped(entry.referenceSource),
             ]
             return "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
         }.joined(separator: "\n")

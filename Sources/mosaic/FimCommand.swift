@@ -155,8 +155,8 @@ extension MosaicCommand {
                 }
                 print(
                     String(
-                        format: "  (σ from s² FIM⁺ over every mode above %.0e λ_max, sloppy ones included; \"poorly"
-                            + " determined\": half or more of the parameter in sloppy modes)",
+                        format: "  (σ from s² FIM⁺ over every mode above %.0e λ_max, sloppy ones included;"
+                            + " \"poorly determined\": half or more of the parameter in sloppy modes)",
                         FisherAnalysis.pseudoInverseFloor))
                 print("\npropagated uncertainty (first structure of each group)")
                 for u in uncertainty {
@@ -168,8 +168,8 @@ extension MosaicCommand {
                 }
                 if !properties.isEmpty {
                     print(
-                        "\nproperties ± propagated σ (s² FIM⁺; * poorly determined: half or more of its gradient in"
-                            + " sloppy modes)"
+                        "\nproperties ± propagated σ (s² FIM⁺; * poorly determined: half or more of its"
+                            + " gradient in sloppy modes)"
                     )
                     for u in properties {
                         print(

@@ -131,8 +131,8 @@ struct RecordedLoss {
             .joined(separator: ", ")
         if !groups.isEmpty { groups = ", group weights " + groups }
         return String(
-            format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa", weights.energyTolerance * 1000,
-            weights.forceTolerance, weights.stressTolerance) + groups
+            format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa",
+            weights.energyTolerance * 1000, weights.forceTolerance, weights.stressTolerance) + groups
             + (heldOut.isEmpty ? "" : "; held out (excluded): " + heldOut.joined(separator: ", "))
     }
 }

@@ -109,7 +109,8 @@ final class ExampleTests: XCTestCase {
         let structure = try XCTUnwrap(try ExtXYZ(requireForces: true).read(path: output).first)
         let swift = try shipped.predict(structure)
         XCTAssertEqual(structure.energy!, swift.energy, accuracy: 1e-9 * abs(swift.energy))
-        // ASE writes positions and forces with 8 decimals: position rounding moves forces by ~1e-8 Å × force constants.
+        // ASE writes positions and forces with 8 decimals: position rounding moves forces by ~1e-8 Å
+        // × force constants.
         for (a, b) in zip(structure.forces!, swift.forceVectors) { XCTAssertLessThan(norm(a - b), 2e-7) }
         let stress = swift.stress(volume: structure.volume)
         for v in 0..<6 {

@@ -1,8 +1,8 @@
 import MosaicCore
 
 /// Embedding (EAM / Finnis–Sinclair): E_i = F(ρ_i), ρ_i = Σ_j f(r_ij).
-/// - `sqrt`: F = −A (√(ρ + ε) − √ε) + Σ_{k≥2} b_k ρ^k, coefficients [A, b_2, b_3, …] (Finnis–Sinclair
-///   with optional higher-order corrections), A > 0, ε = 1e-4 keeps F′ ≤ 50 A at ρ = 0;
+/// - `sqrt`: F = −A (√(ρ + ε) − √ε) + Σ_{k≥2} b_k ρ^k, coefficients [A, b_2, b_3, …]
+///   (Finnis–Sinclair with optional higher-order corrections), A > 0, ε = 1e-4 keeps F′ ≤ 50 A at ρ = 0;
 /// - `polynomial`: F = Σ_{k≥1} a_k ρ^k, coefficients [a_1, a_2, …].
 /// Shared by all species, or resolved by element as in EAM/alloy (`species: {Nb: {coefficients,
 /// density}, Mo: {...}}`): F of the centre's element, and each neighbour contributes the density of its
