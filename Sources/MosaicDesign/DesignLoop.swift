@@ -286,7 +286,7 @@ public final class DesignLoop {
         // With several elements, whether the data tell the species apart is the first question: species
         // splits come before everything else.
         let splits = grow.filter {
-            if case .splitBySpecies = $0 { return true }
+            if case .reshape(_, .splitBySpecies) = $0 { return true }
             return false
         }
         return splits + shrink + grow.filter { !splits.contains($0) }

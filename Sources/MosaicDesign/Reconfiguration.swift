@@ -10,17 +10,9 @@ import MosaicNumerics
 public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertible {
     case add(Term)
     case remove(term: String)
-    /// Pair-spline basis size, three-body or angular-embedding Legendre order, or embedding coefficient
-    /// count (polynomial degree; for √ embeddings 1 + the number of ρ², ρ³, … corrections).
-    case resize(term: String, size: Int)
-    case addChannel(term: String, channel: RadialFunction)
-    case removeChannel(term: String, index: Int)
-    case cutoff(term: String, value: Double)
-    /// One copy of a shared term's parameters per species combination (element pairs for pair terms),
-    /// warm-started equal: predictions are unchanged at the split.
-    case splitBySpecies(term: String)
-    /// The inverse: one shared parameter set, the mean of the species blocks.
-    case fuseSpecies(term: String)
+    /// A change of one term's shape (`TermChange`): basis size, radial channels, cutoff, a split by
+    /// species or its fuse; the term warm-starts itself (`TermType.applying`).
+    case reshape(term: String, change: TermChange)
     /// Hold one parameter at its current value: for a parameter that only lives in sloppy FIM
     /// directions (e.g. one of two parameters related by an exact scale invariance).
     case fix(parameter: String)
@@ -33,15 +25,19 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .add(let t): return "add \(t.typeName) '\(t.name)'"
         case .remove(let name): return "remove '\(name)'"
-        case .resize(let name, let size): return "resize '\(name)' to \(size)"
-        case .addChannel(let name, let g):
-            return
-                "add channel to '\(name)' (\(g.family.rawValue)"
-                + " \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
-        case .removeChannel(let name, let index): return "remove channel \(index) of '\(name)'"
-        case .cutoff(let name, let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
-        case .splitBySpecies(let name): return "split '\(name)' by species"
-        case .fuseSpecies(let name): return "fuse the species blocks of '\(name)'"
+        case .reshape(let name, let change):
+            switch change {
+            case .remove: return "remove '\(name)'"
+            case .resize(let size): return "resize '\(name)' to \(size)"
+            case .addChannel(let g):
+                return
+                    "add channel to '\(name)' (\(g.family.rawValue)"
+                    + " \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
+            case .removeChannel(let index): return "remove channel \(index) of '\(name)'"
+            case .cutoff(let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
+            case .splitBySpecies: return "split '\(name)' by species"
+            case .fuseSpecies: return "fuse the species blocks of '\(name)'"
+            }
         case .fix(let parameter): return "fix '\(parameter)'"
         case .fuse(let parameters): return "fuse \(parameters.map { "'\($0)'" }.joined(separator: " = "))"
         }
@@ -63,24 +59,11 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             result.terms.append(term)
         case .remove(let name):
             result.terms.remove(at: try index(name))
-        case .resize(let name, let size):
+        case .reshape(let name, .remove):
+            result.terms.remove(at: try index(name))
+        case .reshape(let name, let change):
             let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.resize(size))
-        case .addChannel(let name, let channel):
-            let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.addChannel(channel))
-        case .removeChannel(let name, let channel):
-            let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.removeChannel(channel))
-        case .cutoff(let name, let value):
-            let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.cutoff(value))
-        case .splitBySpecies(let name):
-            let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.splitBySpecies(elements: model.elements))
-        case .fuseSpecies(let name):
-            let k = try index(name)
-            result.terms[k] = try model.terms[k].applying(.fuseSpecies)
+            result.terms[k] = try model.terms[k].applying(change)
         case .fix(let parameter):
             guard model.parameterNames.contains(parameter), !(model.fixed ?? []).contains(parameter) else {
                 throw MosaicError(location: description, "'\(parameter)' is not a free parameter of the model")
@@ -116,24 +99,15 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     var changedTerm: String? {
         switch self {
         case .add(let t): return t.name
-        case .remove(let name), .resize(let name, _), .addChannel(let name, _), .removeChannel(let name, _),
-            .cutoff(let name, _), .splitBySpecies(let name), .fuseSpecies(let name):
-            return name
+        case .remove(let name), .reshape(let name, _): return name
         case .fix, .fuse: return nil
         }
     }
 
     /// The model-level reconfiguration of a term's change.
     public static func change(_ change: TermChange, of term: String) -> Reconfiguration {
-        switch change {
-        case .remove: return .remove(term: term)
-        case .resize(let size): return .resize(term: term, size: size)
-        case .addChannel(let channel): return .addChannel(term: term, channel: channel)
-        case .removeChannel(let index): return .removeChannel(term: term, index: index)
-        case .cutoff(let value): return .cutoff(term: term, value: value)
-        case .splitBySpecies: return .splitBySpecies(term: term)
-        case .fuseSpecies: return .fuseSpecies(term: term)
-        }
+        if case .remove = change { return .remove(term: term) }
+        return .reshape(term: term, change: change)
     }
 
     /// What the sloppiest FIM mode suggests: hold its dominant parameter fixed; and, when its two

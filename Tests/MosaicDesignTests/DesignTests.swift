@@ -94,7 +94,7 @@ final class DesignTests: XCTestCase {
     func testReconfigurationsWarmStart() throws {
         let model = CompositeModel(elements: [nb], terms: [reference, pair, angular])
         // A finer spline represents the same function.
-        let finer = try Reconfiguration.resize(term: "pair", size: 12).apply(to: model)
+        let finer = try Reconfiguration.reshape(term: "pair", change: .resize(12)).apply(to: model)
         for r in stride(from: 2.2, to: 5.0, by: 0.37) {
             let dimer = Structure(
                 cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
@@ -104,7 +104,7 @@ final class DesignTests: XCTestCase {
             XCTAssertEqual(try refined.predict(dimer).energy, try single.predict(dimer).energy, accuracy: 2e-3)
         }
         // Higher Legendre order keeps the old coefficients and adds zeros: same energies.
-        let higher = try Reconfiguration.resize(term: "angular", size: 4).apply(to: model)
+        let higher = try Reconfiguration.reshape(term: "angular", change: .resize(4)).apply(to: model)
         let s = niobium["Nb_AIMD"]![5]
         XCTAssertEqual(try higher.predict(s).energy, try model.predict(s).energy, accuracy: 1e-9)
         XCTAssertEqual(higher.parameterCount, model.parameterCount + 2)
@@ -117,7 +117,7 @@ final class DesignTests: XCTestCase {
                     EmbeddingTerm(
                         cutoff: 5.0, form: .sqrt, coefficients: [0.8], density: .exponential(beta: 2.5, r0: 2.86))),
             ])
-        let corrected = try Reconfiguration.resize(term: "embedding", size: 2).apply(to: fs)
+        let corrected = try Reconfiguration.reshape(term: "embedding", change: .resize(2)).apply(to: fs)
         XCTAssertEqual(
             corrected.parameterNames.filter { $0.hasPrefix("embedding.") },
             ["embedding.A", "embedding.b2", "embedding.density.beta"])
@@ -182,7 +182,7 @@ final class FixedParameterTests: XCTestCase {
         XCTAssertLessThan(report.overall.energyRMSE, 1e-6)
 
         // Structural changes of the term free its parameters again; bad names are clear errors.
-        let resized = try Reconfiguration.resize(term: "embedding", size: 3).apply(to: fixed)
+        let resized = try Reconfiguration.reshape(term: "embedding", change: .resize(3)).apply(to: fixed)
         XCTAssertNil(resized.fixed)
         XCTAssertThrowsError(try Reconfiguration.fix(parameter: "embedding.nothing").apply(to: truth))
         XCTAssertThrowsError(try Reconfiguration.fix(parameter: name).apply(to: fixed), "already fixed")
@@ -285,6 +285,6 @@ final class FusedParameterTests: XCTestCase {
         XCTAssertTrue(mosaicError { try unknown.validate() }?.description.contains("angular.c9_0") ?? false)
         XCTAssertThrowsError(try Reconfiguration.fix(parameter: "angular.c1_0").apply(to: fused), "already fused")
         // Reshaping the term frees the pair again.
-        XCTAssertNil(try Reconfiguration.resize(term: "angular", size: 1).apply(to: fused).fused)
+        XCTAssertNil(try Reconfiguration.reshape(term: "angular", change: .resize(1)).apply(to: fused).fused)
     }
 }

@@ -40,7 +40,8 @@ final class SpeciesResolutionTests: XCTestCase {
     /// Splitting a shared term leaves every prediction unchanged; fusing the split gives it back.
     func testSplitKeepsPredictionsAndFuseInverts() throws {
         let before = model(shared)
-        let split = try Reconfiguration.splitBySpecies(term: "pair").apply(to: before)
+        let split = try Reconfiguration.reshape(term: "pair", change: .splitBySpecies(elements: [nb, mo])).apply(
+            to: before)
         let term = try XCTUnwrap(split.terms[2].as(PairSplineTerm.self))
         XCTAssertEqual(Set(term.pairs?.keys.map { $0 } ?? []), ["Mo-Mo", "Mo-Nb", "Nb-Nb"])
         XCTAssertEqual(split.freeParameterCount, before.freeParameterCount + 2 * 5)
@@ -51,7 +52,7 @@ final class SpeciesResolutionTests: XCTestCase {
             XCTAssertEqual(a.energy, b.energy, accuracy: 1e-12 * abs(a.energy), s.source)
             for i in 0..<s.count { XCTAssertLessThan(norm(a.forceVectors[i] - b.forceVectors[i]), 1e-12) }
         }
-        let fused = try Reconfiguration.fuseSpecies(term: "pair").apply(to: split)
+        let fused = try Reconfiguration.reshape(term: "pair", change: .fuseSpecies).apply(to: split)
         XCTAssertNil(fused.terms[2].as(PairSplineTerm.self)?.pairs)
         XCTAssertEqual(fused.parameterNames, before.parameterNames)
         for (a, b) in zip(fused.naturalParameters, before.naturalParameters) {
@@ -103,7 +104,8 @@ final class SpeciesResolutionTests: XCTestCase {
     /// takes geometric means.
     func testBornMayerPerPair() throws {
         let before = model(shared)
-        let split = try Reconfiguration.splitBySpecies(term: "repulsion").apply(to: before)
+        let split = try Reconfiguration.reshape(term: "repulsion", change: .splitBySpecies(elements: [nb, mo])).apply(
+            to: before)
         XCTAssertTrue(split.parameterNames.contains("repulsion.Mo-Nb.rho"))
         for s in mixedCells() {
             XCTAssertEqual(try split.predict(s).energy, try before.predict(s).energy, accuracy: 1e-12 * 600)
@@ -163,12 +165,13 @@ final class SpeciesResolutionTests: XCTestCase {
                         cutoff: 5.0, width: 1.0, form: .sqrt, coefficients: [1.8, 0.01],
                         density: .exponential(beta: 3.3, r0: 2.8)))
             ])
-        let split = try Reconfiguration.splitBySpecies(term: "embedding").apply(to: shared)
+        let split = try Reconfiguration.reshape(term: "embedding", change: .splitBySpecies(elements: [nb, mo])).apply(
+            to: shared)
         XCTAssertTrue(split.parameterNames.contains("embedding.Mo.density.beta"))
         for s in mixedCells() {
             XCTAssertEqual(try split.predict(s).energy, try shared.predict(s).energy, accuracy: 1e-12 * 100, s.source)
         }
-        let fused = try Reconfiguration.fuseSpecies(term: "embedding").apply(to: split)
+        let fused = try Reconfiguration.reshape(term: "embedding", change: .fuseSpecies).apply(to: split)
         for (x, y) in zip(fused.naturalParameters, shared.naturalParameters) {
             XCTAssertEqual(x, y, accuracy: 1e-14 * max(1, abs(y)))
         }
@@ -204,7 +207,8 @@ final class SpeciesResolutionTests: XCTestCase {
                 XCTAssertEqual(resolved[i], expected, accuracy: 1e-13, "\(s.source) atom \(i)")
             }
         }
-        let split = try Reconfiguration.splitBySpecies(term: "angular").apply(to: shared("Mo"))
+        let split = try Reconfiguration.reshape(term: "angular", change: .splitBySpecies(elements: [nb, mo])).apply(
+            to: shared("Mo"))
         XCTAssertTrue(split.parameterNames.contains("angular.Nb.c1_2"))
         for s in mixedCells() {
             XCTAssertEqual(try split.predict(s).energy, try shared("Mo").predict(s).energy, accuracy: 1e-12, s.source)
@@ -236,7 +240,8 @@ final class SpeciesResolutionTests: XCTestCase {
         trainer.settings.maxIterations = 60
         let start = model(shared)
         let sharedFit = try trainer.train(start, data: data).model
-        let split = try Reconfiguration.splitBySpecies(term: "pair").apply(to: sharedFit)
+        let split = try Reconfiguration.reshape(term: "pair", change: .splitBySpecies(elements: [nb, mo])).apply(
+            to: sharedFit)
         let splitFit = try trainer.train(split, data: data).model
         let prepared = try PreparedDataset(data, model: truth)
         let sharedError = EvaluationReport(model: sharedFit, data: prepared).overall.forceRMSE
