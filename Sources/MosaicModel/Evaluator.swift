@@ -127,12 +127,13 @@ public final class ModelEvaluator<T: ModelScalar> {
     }
 
     /// Loads atom `j` of species `s` at displacement d = r_j − r_i as neighbour `count` of a centre
-    /// of species `centre`, if it lies within their pair cutoff (then `count` grows by one).
-    @inline(__always) func load(
+    /// of species `centre`, if it lies within their pair cutoff (then `count` grows by one); returns
+    /// the squared distance.
+    @discardableResult @inline(__always) func load(
         _ count: inout Int, atom j: Int, species s: Int, displacement d: SIMD3<Double>, centre: Int
-    ) {
+    ) -> Double {
         let distance2 = (d * d).sum()
-        guard distance2 < pairCutoffSquared[centre * speciesCount + s] else { return }
+        guard distance2 < pairCutoffSquared[centre * speciesCount + s] else { return distance2 }
         let distance = distance2.squareRoot()
         let inverse = 1 / distance
         r[count] = distance
@@ -142,6 +143,7 @@ public final class ModelEvaluator<T: ModelScalar> {
         neighbourSpecies[count] = Int32(s)
         source[count] = j
         count += 1
+        return distance2
     }
 
     /// E_i of an atom of `species` whose `count` neighbours are loaded; leaves dE_i/d(r_k − r_i)

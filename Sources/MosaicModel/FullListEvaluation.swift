@@ -139,13 +139,13 @@ extension ModelEvaluator where T == Double {
                     let neighbourSpecies = try list.species(of: j)
                     if neighbourSpecies < 0 { continue }
                     let d = list.position(j) - xi
-                    if (d * d).sum() < Structure.overlapDistance * Structure.overlapDistance {
-                        let distance = String(format: "%.2e", norm(d))
+                    let distance2 = load(&loaded, atom: j, species: neighbourSpecies, displacement: d, centre: species)
+                    if distance2 < Structure.overlapDistance * Structure.overlapDistance {
+                        let distance = String(format: "%.2e", distance2.squareRoot())
                         throw MosaicError(
                             "atoms \(list.id(i)) and \(list.id(j)) overlap (\(distance) Å apart)",
                             fix: "no potential is defined there: check the data file, the time step or the velocities")
                     }
-                    load(&loaded, atom: j, species: neighbourSpecies, displacement: d, centre: species)
                 }
             }
             finishAtom(i, species: species, count: loaded, terms: allTerms, into: &sink)
