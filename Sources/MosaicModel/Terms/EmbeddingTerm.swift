@@ -163,15 +163,9 @@ public struct EmbeddingTerm: TermType {
     public func validate(elements: [Element], location: String) throws {
         try validateCutoff(location: location)
         if let species {
-            let expected = Set(elements.map(\.symbol))
-            guard Set(species.keys) == expected else {
-                throw MosaicError(
-                    location: location,
-                    "species must list every element of the model once: missing "
-                        + "[\(expected.subtracting(species.keys).sorted().joined(separator: ", "))], unknown "
-                        + "[\(Set(species.keys).subtracting(expected).sorted().joined(separator: ", "))]",
-                    fix: "give one entry per element: \(elements.map(\.symbol).joined(separator: ", "))")
-            }
+            try PairBlocks.validateKeys(
+                species.keys, expected: elements.map(\.symbol), what: "species", entry: "element", location: location,
+                fix: "give one entry per element: \(elements.map(\.symbol).joined(separator: ", "))")
             let first = species.values.first!
             for (symbol, entry) in species.sorted(by: { $0.key < $1.key }) {
                 guard entry.coefficients.count == first.coefficients.count,

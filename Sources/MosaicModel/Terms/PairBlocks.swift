@@ -17,15 +17,26 @@ enum PairBlocks {
 
     /// Throws unless `keys` are exactly the pair keys of `elements`, naming what is missing or unknown.
     static func validate(keys: some Collection<String>, elements: [Element], location: String) throws {
-        let expected = Set(elementPairs(elements).map { pairKey(elements[$0.0], elements[$0.1]) })
+        let expected = Self.keys(elements)
+        try validateKeys(
+            keys, expected: expected, what: "pairs", entry: "element pair", location: location,
+            fix: "key the pairs as \(expected.sorted().joined(separator: ", ")) (symbols in alphabetical order)")
+    }
+
+    /// Throws unless `keys` are exactly `expected` (each once), naming what is missing or unknown: the
+    /// check of every species-resolved block (pairs keyed by `pairKey`, elements by symbol).
+    static func validateKeys(
+        _ keys: some Collection<String>, expected: [String], what: String, entry: String, location: String, fix: String
+    ) throws {
+        let wanted = Set(expected)
         let given = Set(keys)
-        guard given == expected, given.count == keys.count else {
+        guard given == wanted, given.count == keys.count else {
             throw MosaicError(
                 location: location,
-                "pairs must list every element pair of the model once: missing "
-                    + "[\(expected.subtracting(given).sorted().joined(separator: ", "))], unknown "
-                    + "[\(given.subtracting(expected).sorted().joined(separator: ", "))]",
-                fix: "key the pairs as \(expected.sorted().joined(separator: ", ")) (symbols in alphabetical order)")
+                "\(what) must list every \(entry) of the model once: missing "
+                    + "[\(wanted.subtracting(given).sorted().joined(separator: ", "))], unknown "
+                    + "[\(given.subtracting(wanted).sorted().joined(separator: ", "))]",
+                fix: fix)
         }
     }
 

@@ -146,15 +146,9 @@ public struct ThreeBodyTerm: TermType {
             }
         }
         if let species {
-            let expected = Set(elements.map(\.symbol))
-            guard Set(species.keys) == expected else {
-                throw MosaicError(
-                    location: location,
-                    "species must list every element of the model once: missing "
-                        + "[\(expected.subtracting(species.keys).sorted().joined(separator: ", "))], unknown "
-                        + "[\(Set(species.keys).subtracting(expected).sorted().joined(separator: ", "))]",
-                    fix: "give the rows of each element: \(elements.map(\.symbol).joined(separator: ", "))")
-            }
+            try PairBlocks.validateKeys(
+                species.keys, expected: elements.map(\.symbol), what: "species", entry: "element", location: location,
+                fix: "give the rows of each element: \(elements.map(\.symbol).joined(separator: ", "))")
             for (symbol, rows) in species.sorted(by: { $0.key < $1.key }) { try checkRows(rows, " species \(symbol)") }
         } else {
             try checkRows(coefficients, "")
