@@ -97,3 +97,26 @@ public struct Dataset: Sendable {
         return shell.reduce(0, +) / Double(shell.count)
     }
 }
+
+extension Dataset {
+    /// The shortest distance of each unordered element pair in the data ("Mo-Nb", symbols in
+    /// alphabetical order), with the structure it occurs in; pairs closer than `within` Å only.
+    /// A core below these distances never touches a training structure.
+    public func shortestDistances(within: Double = 4.0) -> [String: (distance: Double, source: String)] {
+        var shortest: [String: (distance: Double, source: String)] = [:]
+        for s in structures {
+            let list = NeighbourList(s, cutoff: within)
+            for i in 0..<s.count {
+                for k in list.neighbours(of: i) {
+                    let j = Int(list.index[k])
+                    let a = s.elements[i].symbol
+                    let b = s.elements[j].symbol
+                    let key = a <= b ? "\(a)-\(b)" : "\(b)-\(a)"
+                    let d = norm(list.delta[k])
+                    if d < shortest[key]?.distance ?? .infinity { shortest[key] = (d, s.source) }
+                }
+            }
+        }
+        return shortest
+    }
+}

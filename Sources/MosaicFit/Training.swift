@@ -56,7 +56,9 @@ public struct Trainer {
         let prepared = try PreparedDataset(data, model: model)
         let referenceTerms = model.terms.indices.filter { model.terms[$0].isOnSite }
         if staged {
-            for t in model.terms.indices where !referenceTerms.contains(t) {
+            // Terms without parameters (a ZBL core) need no stage.
+            for t in model.terms.indices
+            where !referenceTerms.contains(t) && !model.terms[t].parameters(elements: model.elements).isEmpty {
                 // Sub-model: reference terms and terms up to t; free: reference + term t.
                 let kept = model.terms.indices.filter { referenceTerms.contains($0) || $0 <= t }
                 var sub = CompositeModel(elements: model.elements, terms: kept.map { model.terms[$0] })

@@ -24,6 +24,10 @@ public final class ModelEvaluator<T: ModelScalar> {
     let scratchPerNeighbour: Int
     let scratchFixed: Int
     let legendreCount: Int
+    /// The ZBL core's switch, if the model has a core: it screens the terms marked in `isScreened`.
+    let screening: CoreScreening?
+    /// Terms whose energy the core switches off at short range (all but `isKeptInsideCore` ones).
+    let isScreened: [Bool]
 
     private(set) var capacity = 0
     var r: UnsafeMutablePointer<Double>
@@ -38,6 +42,10 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// Which atom each loaded neighbour is.
     var source: UnsafeMutablePointer<Int>
     var legendre: UnsafeMutablePointer<Double>
+    /// Neighbours inside the core's outer radius: index, switch value and slope.
+    var screenedNeighbour: UnsafeMutablePointer<Int>
+    var screenedSwitch: UnsafeMutablePointer<Double>
+    var screenedSlope: UnsafeMutablePointer<Double>
 
     /// An evaluator for `model` at its own (natural) parameter values.
     public convenience init(model: CompositeModel) {
@@ -47,6 +55,9 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// An evaluator at internal parameters θ (as the optimiser sees them).
     public init(model: CompositeModel, internalParameters theta: [T]) {
         kernels = model.terms.map { $0.makeKernel(elements: model.elements) }
+        let core = model.terms.compactMap { $0.as(ZBLCoreTerm.self) }.first
+        screening = core?.screening(elements: model.elements)
+        isScreened = model.terms.map { core != nil && !$0.isKeptInsideCore }
         ranges = model.parameterRanges
         transforms = model.transforms
         cutoff = model.cutoff
@@ -74,6 +85,9 @@ public final class ModelEvaluator<T: ModelScalar> {
         scratch = .allocate(capacity: 0)
         selection = .allocate(capacity: 0)
         source = .allocate(capacity: 0)
+        screenedNeighbour = .allocate(capacity: 0)
+        screenedSwitch = .allocate(capacity: 0)
+        screenedSlope = .allocate(capacity: 0)
         setParameters(internal: theta)
         reserve(64)
     }
@@ -105,6 +119,9 @@ public final class ModelEvaluator<T: ModelScalar> {
         scratch.deallocate()
         selection.deallocate()
         source.deallocate()
+        screenedNeighbour.deallocate()
+        screenedSwitch.deallocate()
+        screenedSlope.deallocate()
     }
 
     /// Makes room for atoms with up to `neighbours` neighbours.
@@ -124,6 +141,9 @@ public final class ModelEvaluator<T: ModelScalar> {
         scratch.initialize(repeating: T(0), count: scratchCount)
         selection = .allocate(capacity: capacity)
         source = .allocate(capacity: capacity)
+        screenedNeighbour = .allocate(capacity: capacity)
+        screenedSwitch = .allocate(capacity: capacity)
+        screenedSlope = .allocate(capacity: capacity)
     }
 
     /// Loads atom `j` of species `s` at displacement d = r_j − r_i as neighbour `count` of a centre
@@ -154,10 +174,52 @@ public final class ModelEvaluator<T: ModelScalar> {
             count: count, species: species, neighbourSpecies: neighbourSpecies, r: r, u: u, inverseR: inverseR,
             selection: selection, legendre: legendre)
         var energy = T(0)
-        for t in terms {
+        guard let screening else {
+            for t in terms {
+                energy += T.atomEnergy(
+                    kernels[t], UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
+            }
+            return energy
+        }
+        for t in terms where isScreened[t] {
+            energy += T.atomEnergy(kernels[t], UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
+        }
+        screen(&energy, species: species, count: count, by: screening)
+        for t in terms where !isScreened[t] {
             energy += T.atomEnergy(kernels[t], UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
         }
         return energy
+    }
+
+    /// Multiplies the energy E (and its gradient) of the screened terms by S = Π_j s(r_j), the core's
+    /// switch over the neighbours inside its outer radius: gradient_k ← S gradient_k + E ∂S/∂d_k.
+    @inline(__always) func screen(_ energy: inout T, species: Int, count: Int, by screening: CoreScreening) {
+        var m = 0
+        var product = 1.0
+        for k in 0..<count where r[k] < screening.largestOuter {
+            let pair = screening.pair(species, Int(neighbourSpecies[k]))
+            guard r[k] < pair.outer else { continue }
+            let (s, ds) = pair.switch(r[k])
+            screenedNeighbour[m] = k
+            screenedSwitch[m] = s
+            screenedSlope[m] = ds
+            product *= s
+            m += 1
+        }
+        guard m > 0 else { return }
+        for k in 0..<count {
+            gradient[k].x = gradient[k].x * product
+            gradient[k].y = gradient[k].y * product
+            gradient[k].z = gradient[k].z * product
+        }
+        for a in 0..<m {
+            // ∂S/∂r_a = s′_a Π_{b≠a} s_b (no division: s_b may be 0).
+            var others = 1.0
+            for b in 0..<m where b != a { others *= screenedSwitch[b] }
+            let k = screenedNeighbour[a]
+            gradient[k].add(u[k], times: energy * (screenedSlope[a] * others))
+        }
+        energy = energy * product
     }
 
     /// The evaluation core: the energy of centre `i` from its loaded neighbours, and every pair

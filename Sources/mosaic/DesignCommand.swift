@@ -23,6 +23,8 @@ extension MosaicCommand {
                  lowers the score (RMS of scaled validation errors
                 and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
                 candidate (--state); running the same command again resumes. `make demo` runs the example below.
+                Every candidate carries a ZBL core below the data (as in `mosaic fit`), and the chosen potential
+                must pass the same repulsion check before it is written.
 
                 Example:
                   mosaic design --start examples/models/nb-library.yaml \\
@@ -88,7 +90,7 @@ extension MosaicCommand {
                 LinearAlgebra.useSerialBLAS()
                 let started = Date()
                 let data = try dataOptions.load()
-                let library: CompositeModel
+                var library: CompositeModel
                 if let start {
                     library = try CompositeModel.load(path: start)
                 } else {
@@ -97,6 +99,9 @@ extension MosaicCommand {
                     print("starting library from the data (give --start to use your own):")
                     for choice in made.choices { print("  " + choice) }
                 }
+                let coreNote: String
+                (library, coreNote) = try library.withCore(below: data)
+                print(coreNote)
                 var validationGroups = holdOut
                 if validationGroups.isEmpty {
                     guard let chosen = data.defaultValidationGroups() else {
@@ -187,6 +192,7 @@ extension MosaicCommand {
                     chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
                     print("refitted on training + validation data (\(rest.structures.count) structures)")
                 }
+                try checkRepulsion(chosen, data: data)
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))

@@ -21,6 +21,11 @@ extension MosaicCommand {
 
                 The loss weighs residuals by expected errors: a residual of one tolerance costs 1.
 
+                Short range: a ZBL core (term type zbl-core) is added below the data's shortest distance of each
+                element pair unless the model has one; it never touches a training structure. Before writing,
+                the fitted model must repel (dimers, bcc and B2 under compression); if it does not, nothing is
+                written and the error names the term.
+
                 Example (the hand-written 58-parameter composite shipped as Nb-handwritten.json):
                   mosaic fit --model examples/models/nb.yaml --hold-out Nb_AIMD/Md/1000K \\
                              --output potentials/Nb-handwritten.json
@@ -64,8 +69,9 @@ extension MosaicCommand {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
                 let started = Date()
-                let model = try loadModel(model)
                 let data = try dataOptions.load()
+                let (model, coreNote) = try loadModel(model).withCore(below: data)
+                print(coreNote)
                 let (train, heldOut) = try data.split(holdingOut: holdOut)
                 let weights = try weightOptions.weights()
                 try weights.checkGroupPatterns(against: data)
@@ -101,6 +107,7 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 let fitted = result.model
+                try checkRepulsion(fitted, data: data)
                 let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)
                 let trainReport = EvaluationReport(data: train, predictions: trainPredictions)

@@ -4,6 +4,7 @@ import MosaicCore
 import MosaicFiles
 import MosaicFit
 import MosaicModel
+import MosaicProperties
 import MosaicReports
 
 struct MosaicCommand: ParsableCommand {
@@ -80,6 +81,20 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as MosaicError {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(1)
+    }
+}
+
+/// Refuses a model that does not repel at short range (`RepulsionCheck`), naming where and which
+/// term; the dimer scans start at the data's shortest distance of each pair.
+func checkRepulsion(_ model: CompositeModel, data: Dataset) throws {
+    let failures = try RepulsionCheck(model: model).failures(
+        shortest: data.shortestDistances().mapValues(\.distance))
+    guard failures.isEmpty else {
+        throw MosaicError(
+            "the fitted model is not repulsive at short range, so it was not written:\n  "
+                + failures.map(\.description).joined(separator: "\n  "),
+            fix: "widen the ZBL core (a smaller inner radius in the zbl-core term), or give the named term less"
+                + " freedom at short range; see README, 'Short range'")
     }
 }
 

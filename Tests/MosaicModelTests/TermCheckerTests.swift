@@ -28,7 +28,11 @@ final class TermCheckerTests: XCTestCase {
             composite.terms = [reference] + model.terms.filter { !$0.is(ReferenceEnergyTerm.self) }
             return ("composite \(k)", composite)
         }
-        return single + composites
+        // Every kind of term under a ZBL core whose switch reaches into the first shell, so the
+        // screening of the other terms (S_i = Π_j s(r_ij)) enters every check.
+        var screened = composites[1].1
+        screened.terms.append(Term(ZBLCoreTerm.examples(elements: elements)[1]))
+        return single + composites + [("composite under a ZBL core", screened)]
     }
 
     /// A niobium AIMD frame, a niobium slab, and two cells mixing Nb and Mo (an AIMD frame with every

@@ -10,6 +10,8 @@ public struct BornMayerTerm: TermType {
         "short-range repulsion ½ Σ_j A e^{−(r−r0)/ρ} fc(r); keys: amplitude (eV), rho (Å) (shared) or pairs"
         + " {A-B: {amplitude, rho}}, r0, cutoff, width (Å)"
     public static let isBaseline = true
+    /// A > 0 and ρ > 0 make it repulsive at every distance, so the ZBL core keeps it.
+    public static let isKeptInsideCore = true
 
     public var name: String
     public var cutoff: Double

@@ -11,6 +11,7 @@ public enum TermRegistry {
         EmbeddingTerm.self,
         ThreeBodyTerm.self,
         AngularEmbeddingTerm.self,
+        ZBLCoreTerm.self,
     ]
 
     public static var typeNames: [String] { types.map { $0.typeName } }
@@ -78,6 +79,7 @@ public struct Term: Codable, Sendable, Equatable {
     public var isBaseline: Bool { type(of: base).isBaseline }
     public var isRegularised: Bool { type(of: base).isRegularised }
     public var isOnSite: Bool { type(of: base).isOnSite }
+    public var isKeptInsideCore: Bool { type(of: base).isKeptInsideCore }
     public var label: String { base.label }
     public func cutoff(between a: Element, _ b: Element) -> Double { base.cutoff(between: a, b) }
     public func parameters(elements: [Element]) -> [ParameterSpec] { base.parameters(elements: elements) }

@@ -102,6 +102,9 @@ public protocol TermType: Codable, Sendable, Equatable {
     /// Whether the ridge penalty applies to its linear parameters (not to reference energies, whose
     /// value is whatever the data say).
     static var isRegularised: Bool { get }
+    /// Stays on inside a ZBL core (`ZBLCoreTerm`): on-site terms and terms repulsive by construction
+    /// (Born–Mayer). Every other term is switched off where the core takes over.
+    static var isKeptInsideCore: Bool { get }
 
     /// Unique within a model; prefixes the parameter names.
     var name: String { get set }
@@ -141,6 +144,7 @@ extension TermType {
     public static var isBaseline: Bool { false }
     public static var isRegularised: Bool { true }
     public static var isOnSite: Bool { false }
+    public static var isKeptInsideCore: Bool { isOnSite }
     public func cutoff(between a: Element, _ b: Element) -> Double { cutoff }
     public func validate(elements: [Element], location: String) throws {}
     public var label: String { name }
