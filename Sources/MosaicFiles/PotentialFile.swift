@@ -10,8 +10,9 @@ import MosaicModel
 /// damaged or hand-edited file is detected when it is read.
 public struct PotentialFile: Codable, Sendable {
     public static let formatName = "mosaic-potential"
-    /// The major format version this Mosaic writes and the newest it reads.
-    public static let formatVersion = 1
+    /// The major format version this Mosaic writes and the newest it reads. Version 2 added the
+    /// `zbl-core` term and the `uncertainty` section; version 1 files still load (without grades).
+    public static let formatVersion = 2
     public static let mosaicVersion = "0.1.0"
 
     public struct ElementEntry: Codable, Sendable, Equatable {
@@ -27,9 +28,12 @@ public struct PotentialFile: Codable, Sendable {
     public var model: CompositeModel
     /// Free-form, JSON-encodable record of how the potential was made.
     public var provenance: JSONValue
+    /// Parameter covariance and training spans for per-atom σ and extrapolation grades; nil in files
+    /// written before format 2 or by hand.
+    public var uncertainty: UncertaintyData?
     public var sha256: String?
 
-    public init(model: CompositeModel, provenance: JSONValue) {
+    public init(model: CompositeModel, provenance: JSONValue, uncertainty: UncertaintyData? = nil) {
         format = Self.formatName
         version = Self.formatVersion
         units = "metal"
@@ -37,6 +41,7 @@ public struct PotentialFile: Codable, Sendable {
         cutoff = model.cutoff
         self.model = model
         self.provenance = provenance
+        self.uncertainty = uncertainty
         sha256 = nil
     }
 
@@ -133,6 +138,9 @@ public struct PotentialFile: Codable, Sendable {
         }
         do { try file.model.validate() } catch let error as MosaicError { throw error.inFile(name) }
         try file.checkHeader(name: name)
+        if let uncertainty = file.uncertainty {
+            do { try uncertainty.validate(for: file.model) } catch let error as MosaicError { throw error.inFile(name) }
+        }
         return file
     }
 

@@ -112,6 +112,42 @@ struct FullListSink: EvaluationSink {
     }
 }
 
+extension ModelEvaluator {
+    /// Loads the neighbours of atom i of a LAMMPS list (skipping types this style does not handle);
+    /// returns its species and neighbour count, or nil if the style does not handle atom i. Throws
+    /// (never traps) on an atom type outside 1...typeCount, an index out of range, or overlapping atoms.
+    @inline(__always) func loadAtom(_ i: Int, of list: FullNeighbourList) throws -> (species: Int, count: Int)? {
+        guard i >= 0, i < list.atomCount else {
+            throw MosaicError("atom index \(i) outside 0..<\(list.atomCount)", fix: "report this as a bug")
+        }
+        let species = try list.species(of: i)
+        if species < 0 { return nil }
+        let xi = list.position(i)
+        let count = Int(list.numneigh[i])
+        var loaded = 0
+        if count > 0, let neighbours = list.firstneigh[i] {
+            reserve(count)
+            for k in 0..<count {
+                let j = Int(neighbours[k] & list.neighbourMask)
+                guard j >= 0, j < list.atomCount else {
+                    throw MosaicError("neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug")
+                }
+                let neighbourSpecies = try list.species(of: j)
+                if neighbourSpecies < 0 { continue }
+                let d = list.position(j) - xi
+                let distance2 = load(&loaded, atom: j, species: neighbourSpecies, displacement: d, centre: species)
+                if distance2 < Structure.overlapDistance * Structure.overlapDistance {
+                    let distance = String(format: "%.2e", distance2.squareRoot())
+                    throw MosaicError(
+                        "atoms \(list.id(i)) and \(list.id(j)) overlap (\(distance) Å apart)",
+                        fix: "no potential is defined there: check the data file, the time step or the velocities")
+                }
+            }
+        }
+        return (species, loaded)
+    }
+}
+
 extension ModelEvaluator where T == Double {
     /// Adds energies, forces and virials of the atoms in `list` to `output`. Throws (never traps)
     /// on inconsistent input: an atom type outside 1...typeCount or a neighbour index out of range.
@@ -120,35 +156,8 @@ extension ModelEvaluator where T == Double {
         let allTerms = 0..<kernels.count
         for ii in 0..<list.inum {
             let i = Int(list.ilist[ii])
-            guard i >= 0, i < list.atomCount else {
-                throw MosaicError("atom index \(i) outside 0..<\(list.atomCount)", fix: "report this as a bug")
-            }
-            let species = try list.species(of: i)
-            if species < 0 { continue }
-            let xi = list.position(i)
-            let count = Int(list.numneigh[i])
-            var loaded = 0
-            if count > 0, let neighbours = list.firstneigh[i] {
-                reserve(count)
-                for k in 0..<count {
-                    let j = Int(neighbours[k] & list.neighbourMask)
-                    guard j >= 0, j < list.atomCount else {
-                        throw MosaicError(
-                            "neighbour index \(j) outside 0..<\(list.atomCount)", fix: "report this as a bug")
-                    }
-                    let neighbourSpecies = try list.species(of: j)
-                    if neighbourSpecies < 0 { continue }
-                    let d = list.position(j) - xi
-                    let distance2 = load(&loaded, atom: j, species: neighbourSpecies, displacement: d, centre: species)
-                    if distance2 < Structure.overlapDistance * Structure.overlapDistance {
-                        let distance = String(format: "%.2e", distance2.squareRoot())
-                        throw MosaicError(
-                            "atoms \(list.id(i)) and \(list.id(j)) overlap (\(distance) Å apart)",
-                            fix: "no potential is defined there: check the data file, the time step or the velocities")
-                    }
-                }
-            }
-            finishAtom(i, species: species, count: loaded, terms: allTerms, into: &sink)
+            guard let (species, count) = try loadAtom(i, of: list) else { continue }
+            finishAtom(i, species: species, count: count, terms: allTerms, into: &sink)
         }
         output.energy?.pointee += sink.energy
         if let out = output.virial {

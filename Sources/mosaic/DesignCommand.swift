@@ -3,6 +3,7 @@ import Foundation
 import MosaicCore
 import MosaicDesign
 import MosaicFiles
+import MosaicFisher
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
@@ -246,7 +247,9 @@ extension MosaicCommand {
                         validation: best.validation,
                         data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
                         refitOnValidation: refit ? true : nil))
-                try PotentialFile(model: chosen, provenance: provenance).write(to: output)
+                let uncertainty = try uncertaintyData(
+                    chosen, data: try PreparedDataset(refit ? rest : train, model: chosen), weights: settings.weights)
+                try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
                 try AtomicFile.write(
                     paretoSVG(result.candidates, chosen: bestID, title: "Design: parameters vs validation force error"),

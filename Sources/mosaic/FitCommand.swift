@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicFiles
+import MosaicFisher
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
@@ -125,7 +126,9 @@ extension MosaicCommand {
                         heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
                         staged: trainer.staged, stages: result.stages, parameterCount: fitted.freeParameterCount,
                         training: trainReport, validation: validationReport))
-                let file = PotentialFile(model: fitted, provenance: provenance)
+                let file = PotentialFile(
+                    model: fitted, provenance: provenance,
+                    uncertainty: try uncertaintyData(fitted, data: trainPrepared, weights: weights))
                 try file.write(to: output)
                 print("")
                 for stage in result.stages {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicFiles
+import MosaicFisher
 import MosaicFit
 import MosaicModel
 import MosaicProperties
@@ -96,6 +97,19 @@ func checkRepulsion(_ model: CompositeModel, data: Dataset) throws {
             fix: "widen the ZBL core (a smaller inner radius in the zbl-core term), or give the named term less"
                 + " freedom at short range; see README, 'Short range'")
     }
+}
+
+/// Parameter covariance and training spans for per-atom σ and grades (`UncertaintyData.fitted`), with a
+/// progress line.
+func uncertaintyData(_ model: CompositeModel, data: PreparedDataset, weights: FitWeights) throws -> UncertaintyData {
+    let started = Date()
+    let uncertainty = try UncertaintyData.fitted(model: model, data: data, weights: weights)
+    print(
+        String(
+            format: "uncertainty: covariance of %d fitted coordinates and the span of %d training atoms (%.1f s)",
+            uncertainty.coordinateCount, uncertainty.elements.values.reduce(0) { $0 + $1.atoms },
+            Date().timeIntervalSince(started)))
+    return uncertainty
 }
 
 /// A model from a potential file (JSON with format mosaic-potential) or a model description.

@@ -360,4 +360,35 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(lines.count, 14)
         XCTAssertTrue(lines[0].hasPrefix("source,group,atoms,predicted_energy_eV"))
     }
+
+    /// evaluate --uncertainty: per-structure max grade and σ_E in the JSON, equal to the library's; the
+    /// table in text mode; a clear error for a model description (no fitted covariance).
+    func testEvaluateUncertainty() throws {
+        let run = try mosaic(
+            "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--no-plots",
+            "--uncertainty")
+        XCTAssertEqual(run.status, 0, run.output)
+        let rows = try XCTUnwrap(try json(run.output)["uncertainty"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 13)
+        let file = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
+        let data = try XCTUnwrap(file.uncertainty)
+        let slab = niobium["Nb_Surface"]![0]
+        let atoms = AtomUncertainties(
+            gradients: AtomGradientEvaluator(model: file.model, coordinates: data.coordinates).gradients(
+                species: try file.model.speciesIndices(of: slab),
+                neighbours: NeighbourList(slab, cutoff: file.model.cutoff)),
+            symbols: slab.elements.map(\.symbol), data: data)
+        XCTAssertEqual(rows[0]["maxGrade"] as? Double ?? .nan, atoms.maximumGrade, accuracy: 1e-9 * atoms.maximumGrade)
+        let sigma = data.sigma(gradient: atoms.energyGradient)
+        XCTAssertEqual(rows[0]["sigmaEnergy"] as? Double ?? .nan, sigma, accuracy: 1e-9 * sigma)
+        let text = try mosaic(
+            "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--no-plots",
+            "--uncertainty")
+        XCTAssertTrue(text.output.contains("max γ") && text.output.contains("σ_E meV/at"), text.output)
+        let yaml = try mosaic(
+            "evaluate", "--model", "examples/models/nb.yaml", "--data", "data/nb/Nb_Elastic.json", "--no-plots",
+            "--uncertainty")
+        XCTAssertNotEqual(yaml.status, 0)
+        XCTAssertTrue(yaml.output.contains("--uncertainty needs a fitted potential file"), yaml.output)
+    }
 }

@@ -110,11 +110,12 @@ final class PotentialFileTests: XCTestCase {
 
     func testNewerVersionIsRefusedWithAClearMessage() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
-        text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2")
+        XCTAssertTrue(text.contains("\"version\" : 2"))
+        text = text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 3")
         let path = temporaryFile(text, name: "newer.json")
         let error = mosaicError { _ = try PotentialFile.read(path: path) }
         XCTAssertTrue(
-            error?.description.contains("format version 2 is newer than this Mosaic reads (up to 1)") ?? false,
+            error?.description.contains("format version 3 is newer than this Mosaic reads (up to 2)") ?? false,
             error?.description ?? "no error")
         XCTAssertTrue(error?.description.contains("update Mosaic") ?? false)
     }

@@ -1,0 +1,60 @@
+import Foundation
+import MosaicCore
+import MosaicFit
+import MosaicModel
+import MosaicNumerics
+
+extension UncertaintyData {
+    /// What a fitted model's potential file carries for per-atom σ and extrapolation grades
+    /// (`UncertaintyData`): the covariance s² FIM⁺ of the fit (fit coordinates, the loss `weights` on the
+    /// training `data`, the pseudo-inverse floor of `FisherAnalysis`) and, per element, the span of its
+    /// training atoms' energy gradients.
+    public static func fitted(model: CompositeModel, data: PreparedDataset, weights: FitWeights) throws
+        -> UncertaintyData
+    {
+        let fisher = try FisherAnalysis(model: model, data: data, weights: weights, coordinates: .fit)
+        let coordinates = fisher.parameterGroups
+        let p = coordinates.count
+        // Per-atom gradients of every training structure (all cores; one evaluator per structure).
+        let gradients = parallelMap(Array(0..<data.count)) { k in
+            AtomGradientEvaluator(model: model, coordinates: coordinates).gradients(
+                species: data.species[k], neighbours: data.neighbours[k])
+        }
+        var elements: [String: Span] = [:]
+        for (e, element) in model.elements.enumerated() {
+            var span = [Double](repeating: 0, count: p * p)
+            var rows: [[Double]] = []
+            for (k, species) in data.species.enumerated() {
+                for (i, s) in species.enumerated() where s == e {
+                    let g = Array(gradients[k][(i * p)..<((i + 1) * p)])
+                    rows.append(g)
+                    for a in 0..<p { for b in 0..<p { span[a * p + b] += g[a] * g[b] } }
+                }
+            }
+            guard !rows.isEmpty else { continue }
+            let inverse = try pseudoInverse(span, p)
+            let largest = rows.map { row in
+                row.withUnsafeBufferPointer { UncertaintyData.quadratic($0.baseAddress!, inverse, p) }
+            }.max()!
+            guard largest > 0 else { continue }
+            elements[element.symbol] = Span(inverse: inverse, largestLeverage: largest, atoms: rows.count)
+        }
+        return UncertaintyData(coordinates: coordinates, covariance: fisher.covariance, elements: elements)
+    }
+
+    /// The pseudo-inverse of a symmetric positive semi-definite matrix over the eigenvalues above
+    /// `FisherAnalysis.pseudoInverseFloor` λ_max.
+    static func pseudoInverse(_ a: [Double], _ p: Int) throws -> [Double] {
+        let (values, vectors) = try LinearAlgebra.symmetricEigen(a, n: p)
+        let floor = FisherAnalysis.pseudoInverseFloor * (values.last ?? 0)
+        var inverse = [Double](repeating: 0, count: p * p)
+        for k in 0..<p where values[k] > floor && values[k] > 0 {
+            let scale = 1 / values[k]
+            for a in 0..<p {
+                let va = vectors[k * p + a] * scale
+                for b in 0..<p { inverse[a * p + b] += va * vectors[k * p + b] }
+            }
+        }
+        return inverse
+    }
+}

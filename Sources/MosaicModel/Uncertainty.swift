@@ -1,0 +1,202 @@
+import Foundation
+import MosaicCore
+
+/// What a potential carries so that every atomic energy gets an uncertainty and an extrapolation
+/// grade. For atom i, g_i = ∂E_i/∂θ is the gradient of its energy with respect to the fitted
+/// coordinates (internal parameters θ; a fused group is one coordinate, fixed parameters none):
+///
+/// - σ_i = √(g_iᵀ C g_i), with C = s² FIM⁺ the parameter covariance of the fit (`covariance`);
+///   σ_E of a total energy uses Σ_i g_i in the same form;
+/// - γ_i = g_iᵀ A_e⁺ g_i / max_k (g_kᵀ A_e⁺ g_k), with A_e = Σ_k g_k g_kᵀ over the training atoms k of
+///   the same element e: a leverage, normalised so that the largest training atom has γ = 1. γ ≤ 1
+///   means "inside what the training atoms spanned"; γ ≫ 1 means extrapolation.
+public struct UncertaintyData: Codable, Sendable, Equatable {
+    /// Per fitted coordinate, the model parameters that take its value (one, or a fused group).
+    public var coordinates: [[Int]]
+    /// s² FIM⁺ over the coordinates (internal θ), row-major.
+    public var covariance: [Double]
+    /// Per element symbol: what its training atoms spanned.
+    public var elements: [String: Span]
+
+    public struct Span: Codable, Sendable, Equatable {
+        /// A_e⁺, row-major (pseudo-inverse below 1e-12 λ_max).
+        public var inverse: [Double]
+        /// The largest g_kᵀ A_e⁺ g_k over the training atoms of the element.
+        public var largestLeverage: Double
+        /// How many training atoms of the element span it.
+        public var atoms: Int
+
+        public init(inverse: [Double], largestLeverage: Double, atoms: Int) {
+            self.inverse = inverse
+            self.largestLeverage = largestLeverage
+            self.atoms = atoms
+        }
+    }
+
+    public init(coordinates: [[Int]], covariance: [Double], elements: [String: Span]) {
+        self.coordinates = coordinates
+        self.covariance = covariance
+        self.elements = elements
+    }
+
+    public var coordinateCount: Int { coordinates.count }
+
+    /// Checks sizes and finiteness against `model`; errors name the entry.
+    public func validate(for model: CompositeModel) throws {
+        let p = coordinates.count
+        guard coordinates.flatMap({ $0 }).allSatisfy({ $0 >= 0 && $0 < model.parameterCount }) else {
+            throw MosaicError(
+                location: "uncertainty.coordinates", "a parameter index is outside the model's \(model.parameterCount)",
+                fix: "export the potential again with mosaic fit")
+        }
+        guard covariance.count == p * p, covariance.allSatisfy(\.isFinite) else {
+            throw MosaicError(
+                location: "uncertainty.covariance", "expected \(p * p) finite numbers, found \(covariance.count)",
+                fix: "export the potential again with mosaic fit")
+        }
+        for (symbol, span) in elements {
+            guard span.inverse.count == p * p, span.inverse.allSatisfy(\.isFinite), span.largestLeverage > 0 else {
+                throw MosaicError(
+                    location: "uncertainty.elements.\(symbol)",
+                    "expected \(p * p) finite numbers and a positive largest leverage",
+                    fix: "export the potential again with mosaic fit")
+            }
+        }
+    }
+
+    /// gᵀ M g for a row-major p × p matrix.
+    @inline(__always) public static func quadratic(_ g: UnsafePointer<Double>, _ m: [Double], _ p: Int) -> Double {
+        var total = 0.0
+        m.withUnsafeBufferPointer { m in
+            for a in 0..<p {
+                var row = 0.0
+                for b in 0..<p { row += m[a * p + b] * g[b] }
+                total += g[a] * row
+            }
+        }
+        return total
+    }
+
+    /// σ of a prediction whose gradient over the coordinates is `g`.
+    public func sigma(gradient g: [Double]) -> Double {
+        g.withUnsafeBufferPointer { max(0, Self.quadratic($0.baseAddress!, covariance, coordinateCount)).squareRoot() }
+    }
+}
+
+/// Per-atom energy gradients over a model's fitted coordinates, by dual numbers (one chunk of
+/// `Dual.width` parameters of one term at a time), and the grades and σ they give.
+public final class AtomGradientEvaluator {
+    let model: CompositeModel
+    let duals: ModelEvaluator<Dual>
+    let theta: [Double]
+    let ranges: [Range<Int>]
+    /// Coordinate of each model parameter (−1: fixed).
+    let coordinateOf: [Int]
+    public let coordinateCount: Int
+
+    public init(model: CompositeModel, coordinates: [[Int]]) {
+        self.model = model
+        theta = model.internalParameters
+        duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
+        ranges = model.parameterRanges
+        var map = [Int](repeating: -1, count: model.parameterCount)
+        for (c, group) in coordinates.enumerated() { for q in group { map[q] = c } }
+        coordinateOf = map
+        coordinateCount = coordinates.count
+    }
+
+    /// Calls `energies(evaluator, terms)` once per chunk of parameters (the evaluator seeded for that
+    /// chunk, restricted to the chunk's term); it hands back (atom, E_i) pairs through `visit`, and the
+    /// tangents are scattered into `gradients` (atoms × coordinates, row-major, accumulated).
+    func accumulate(
+        atoms: Int, into gradients: inout [Double],
+        _ energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Void
+    ) rethrows {
+        let p = coordinateCount
+        for (t, range) in ranges.enumerated() where !range.isEmpty {
+            for chunkStart in stride(from: range.lowerBound, to: range.upperBound, by: Dual.width) {
+                let chunk = chunkStart..<min(chunkStart + Dual.width, range.upperBound)
+                guard chunk.contains(where: { coordinateOf[$0] >= 0 }) else { continue }
+                var seeded = theta.map { Dual($0) }
+                for q in chunk { seeded[q] = Dual.variable(theta[q], slot: q - chunkStart) }
+                duals.setParameters(internal: seeded)
+                try gradients.withUnsafeMutableBufferPointer { out in
+                    try energies(duals, t..<t + 1) { i, energy in
+                        for q in chunk where coordinateOf[q] >= 0 {
+                            out[i * p + coordinateOf[q]] += energy.tangent[q - chunkStart]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂E_i/∂θ_c of every atom of a structure (atoms × coordinates, row-major).
+    public func gradients(species: [Int], neighbours: NeighbourList) -> [Double] {
+        var gradients = [Double](repeating: 0, count: species.count * coordinateCount)
+        accumulate(atoms: species.count, into: &gradients) { evaluator, terms, visit in
+            let prediction = evaluator.evaluate(species: species, neighbours: neighbours, terms: terms)
+            for (i, e) in prediction.atomEnergies.enumerated() { visit(i, e) }
+        }
+        return gradients
+    }
+
+    /// ∂E_i/∂θ_c of the local atoms of a LAMMPS neighbour list (`list.inum` rows in `ilist` order;
+    /// atoms of types this potential does not handle get zero rows).
+    public func gradients(_ list: FullNeighbourList) throws -> [Double] {
+        var gradients = [Double](repeating: 0, count: list.inum * coordinateCount)
+        try accumulate(atoms: list.inum, into: &gradients) { evaluator, terms, visit in
+            try evaluator.forEachAtomEnergy(list, terms: terms, visit)
+        }
+        return gradients
+    }
+}
+
+/// Per-atom grades and σ of one structure or neighbour list.
+public struct AtomUncertainties: Sendable {
+    /// γ_i (+∞ for atoms of an element no training atom had; 0 for atoms not handled, symbol nil).
+    public var grades: [Double]
+    /// σ_i (eV).
+    public var sigmas: [Double]
+    /// Σ_i ∂E_i/∂θ: the gradient of the total energy, for σ_E.
+    public var energyGradient: [Double]
+
+    /// γ, σ and the summed gradient from per-atom gradients (`atoms` × p) and each atom's element symbol.
+    public init(gradients: [Double], symbols: [String?], data: UncertaintyData) {
+        let p = data.coordinateCount
+        let n = symbols.count
+        var grades = [Double](repeating: 0, count: n)
+        var sigmas = [Double](repeating: 0, count: n)
+        var total = [Double](repeating: 0, count: p)
+        gradients.withUnsafeBufferPointer { g in
+            for i in 0..<n {
+                guard let symbol = symbols[i] else { continue }
+                let row = g.baseAddress! + i * p
+                for c in 0..<p { total[c] += row[c] }
+                sigmas[i] = max(0, UncertaintyData.quadratic(row, data.covariance, p)).squareRoot()
+                guard let span = data.elements[symbol] else {
+                    grades[i] = .infinity
+                    continue
+                }
+                grades[i] = max(0, UncertaintyData.quadratic(row, span.inverse, p)) / span.largestLeverage
+            }
+        }
+        self.grades = grades
+        self.sigmas = sigmas
+        energyGradient = total
+    }
+
+    /// The largest grade (0 for no atoms).
+    public var maximumGrade: Double { grades.max() ?? 0 }
+}
+
+extension ModelEvaluator where T == Dual {
+    /// E_i of each local atom of a LAMMPS neighbour list (forces are not collected), in `ilist` order:
+    /// `visit(ii, E_i)`. Throws on inconsistent input, as `evaluate(_:into:)` does.
+    func forEachAtomEnergy(_ list: FullNeighbourList, terms: Range<Int>, _ visit: (Int, Dual) -> Void) throws {
+        for ii in 0..<list.inum {
+            guard let (species, count) = try loadAtom(Int(list.ilist[ii]), of: list) else { continue }
+            visit(ii, atomEnergy(species: species, count: count, terms: terms))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import MosaicCore
+import MosaicFiles
+import MosaicFisher
+import MosaicFit
+import MosaicModel
+import MosaicTestSupport
+import XCTest
+
+/// Per-atom energy gradients, extrapolation grades and σ (`UncertaintyData`, `AtomGradientEvaluator`).
+final class AtomUncertaintyTests: XCTestCase {
+    /// The shipped potential: fixed parameters, a ZBL core and every kind of coordinate.
+    let model = try! PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+
+    /// A small training set: the 300 K AIMD block (every fourth frame) and the strained cells.
+    var training: Dataset {
+        Dataset(
+            niobium["Nb_AIMD"]!.filter { $0.group == "Nb_AIMD/Md/300K" }.enumerated().filter { $0.offset % 4 == 0 }
+                .map(\.element) + niobium["Nb_Elastic"]!)
+    }
+
+    /// ∂E_i/∂θ_c (dual numbers) against central differences of the atomic energies, with fused groups
+    /// moved together and fixed parameters left out.
+    func testAtomGradientsMatchFiniteDifferences() throws {
+        let s = niobium["Nb_AIMD"]![77]
+        let species = try model.speciesIndices(of: s)
+        let list = NeighbourList(s, cutoff: model.cutoff)
+        let coordinates = model.fittedParameterGroups
+        XCTAssertLessThan(coordinates.count, model.parameterCount, "Nb.json has fixed parameters")
+        let g = AtomGradientEvaluator(model: model, coordinates: coordinates).gradients(
+            species: species, neighbours: list)
+        let p = coordinates.count
+        let theta = model.internalParameters
+        let evaluator = ModelEvaluator<Double>(model: model)
+        for (c, group) in coordinates.enumerated() {
+            let h = 1e-5 * max(1, abs(theta[group[0]]))
+            func atomEnergies(_ shift: Double) -> [Double] {
+                var moved = theta
+                for q in group { moved[q] += shift }
+                evaluator.setParameters(internal: moved)
+                return evaluator.evaluate(species: species, neighbours: list).atomEnergies
+            }
+            let plus = atomEnergies(h)
+            let minus = atomEnergies(-h)
+            for i in [0, 17, s.count - 1] {
+                let numeric = (plus[i] - minus[i]) / (2 * h)
+                XCTAssertEqual(
+                    g[i * p + c], numeric, accuracy: 1e-6 * max(1, abs(numeric)),
+                    "atom \(i), \(model.parameterNames[group[0]])")
+            }
+        }
+    }
+
+    /// Training atoms all have γ ≤ 1 and the largest is exactly 1; σ_E of a structure equals the FIM's
+    /// prediction σ of its total energy (computed from the structure Jacobian, another path); atoms of
+    /// a surface (not in the training set) and of a strongly compressed cell extrapolate (γ > 1).
+    func testGradesAndSigmas() throws {
+        let weights = FitWeights()
+        let prepared = try PreparedDataset(training, model: model)
+        let data = try UncertaintyData.fitted(model: model, data: prepared, weights: weights)
+        XCTAssertEqual(data.elements["Nb"]?.atoms, training.atomCount)
+        let evaluator = AtomGradientEvaluator(model: model, coordinates: data.coordinates)
+        func uncertainties(_ s: Structure) throws -> AtomUncertainties {
+            AtomUncertainties(
+                gradients: evaluator.gradients(
+                    species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff)),
+                symbols: s.elements.map(\.symbol), data: data)
+        }
+        let trainingGrades = try training.structures.flatMap { try uncertainties($0).grades }
+        XCTAssertEqual(trainingGrades.max()!, 1, accuracy: 1e-9)
+        XCTAssertGreaterThan(trainingGrades.min()!, 0)
+
+        let fisher = try FisherAnalysis(model: model, data: prepared, weights: weights, coordinates: .fit)
+        let jacobian = JacobianEvaluator(model: model)
+        for s in [niobium["Nb_AIMD"]![150], niobium["Nb_Surface"]![2]] {
+            let u = try uncertainties(s)
+            let j = jacobian.jacobian(
+                species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
+            let expected = fisher.predictionSigma(fisher.analysisGradient { j.energy[$0] })
+            XCTAssertEqual(data.sigma(gradient: u.energyGradient), expected, accuracy: 1e-9 * expected, s.source)
+            // σ_i ≥ 0 and the per-atom gradients sum to the total energy's.
+            XCTAssertTrue(u.sigmas.allSatisfy { $0 > 0 })
+            let total = fisher.analysisGradient { j.energy[$0] }
+            for c in total.indices {
+                XCTAssertEqual(u.energyGradient[c], total[c], accuracy: 1e-9 * max(1, abs(total[c])))
+            }
+        }
+        XCTAssertGreaterThan(
+            try uncertainties(niobium["Nb_Surface"]![2]).maximumGrade, 1.5, "surface atoms extrapolate")
+        let nb = Element(symbol: "Nb")!
+        let compressed = Structure(
+            cell: Matrix3.diagonal(Vec3(repeating: 2.9)), positions: [Vec3(0, 0, 0), Vec3(1.45, 1.45, 1.45)],
+            elements: [nb, nb])
+        XCTAssertGreaterThan(try uncertainties(compressed).maximumGrade, 10, "bcc at a = 2.9 Å extrapolates")
+    }
+
+    /// Format 2 files carry the section and read back exactly; format 1 files (no section) still load.
+    func testFileRoundTripAndOldFiles() throws {
+        let prepared = try PreparedDataset(Dataset(Array(niobium["Nb_Elastic"]!.prefix(20))), model: model)
+        let data = try UncertaintyData.fitted(model: model, data: prepared, weights: FitWeights())
+        let path = NSTemporaryDirectory() + "mosaic-uncertainty-\(getpid()).json"
+        try PotentialFile(model: model, provenance: .null, uncertainty: data).write(to: path)
+        let read = try PotentialFile.read(path: path)
+        XCTAssertEqual(read.version, 2)
+        XCTAssertEqual(read.uncertainty, data)
+        var old = PotentialFile(model: model, provenance: .null)
+        old.version = 1
+        let oldRead = try PotentialFile.parse(try old.encoded(), name: "old.json")
+        XCTAssertNil(oldRead.uncertainty)
+        // A damaged section names itself.
+        var damaged = PotentialFile(model: model, provenance: .null, uncertainty: data)
+        damaged.uncertainty!.covariance.removeLast()
+        XCTAssertThrowsError(try PotentialFile.parse(try damaged.encoded(), name: "damaged.json")) { error in
+            XCTAssertTrue("\(error)".contains("uncertainty.covariance"), "\(error)")
+        }
+    }
+}
