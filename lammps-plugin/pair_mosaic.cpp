@@ -150,6 +150,7 @@ static_assert(sizeof(tagint) == sizeof(int), "pair_style mosaic needs LAMMPS bui
 
 void PairMosaic::compute(int eflag, int vflag)
 {
+  evaluations++;
   ev_init(eflag, vflag);
   const int nall = atom->nlocal + atom->nghost;
   double energy = 0.0;
@@ -164,4 +165,29 @@ void PairMosaic::compute(int eflag, int vflag)
   if (eflag_global) eng_vdwl += energy;
   if (vflag_global)
     for (int k = 0; k < 6; k++) virial[k] += global_virial[k];
+}
+
+const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit)
+{
+  if (cached_evaluation == evaluations && cached_group == groupbit) return cache;
+  if (!list) error->all(FLERR, "compute mosaic: pair_style mosaic has not computed forces yet (run 0 first)");
+  const int nlocal = atom->nlocal;
+  const int nall = atom->nlocal + atom->nghost;
+  cache.grade.assign(std::max(nlocal, 1), 0.0);
+  cache.sigma.assign(std::max(nlocal, 1), 0.0);
+  cache.energy_gradient.assign(std::max(mosaic_potential_uncertainty_size(potential), 1), 0.0);
+  group_ilist.clear();
+  for (int ii = 0; ii < list->inum; ii++) {
+    const int i = list->ilist[ii];
+    if (i < nlocal && (atom->mask[i] & groupbit)) group_ilist.push_back(i);
+  }
+  char message[2048];
+  const int status = mosaic_compute_uncertainty(
+      potential, (int) group_ilist.size(), group_ilist.data(), list->numneigh, list->firstneigh, NEIGHMASK, nall,
+      nall > 0 ? &atom->x[0][0] : nullptr, atom->type, species_of_type.data(), atom->ntypes, atom->tag,
+      cache.grade.data(), cache.sigma.data(), cache.energy_gradient.data(), message, sizeof(message));
+  if (status != MOSAIC_OK) error->one(FLERR, std::string("compute mosaic: ") + message);
+  cached_evaluation = evaluations;
+  cached_group = groupbit;
+  return cache;
 }

@@ -31,11 +31,30 @@ class PairMosaic : public Pair {
   /// Factory used by every way of registering the style.
   static Pair *creator(class LAMMPS *lmp) { return new PairMosaic(lmp); }
 
+  /// For the mosaic/grade and mosaic/sigma computes: the potential, the file it came from, and the
+  /// element index of each atom type (index 0..ntypes, -1 = NULL).
+  mosaic_potential *handle() const { return potential; }
+  const std::string &file_name() const { return file; }
+  const std::vector<int> &species() const { return species_of_type; }
+
+  /// Per-atom grades and sigmas (indexed by local atom, 0 outside the group) and the summed energy
+  /// gradient of the atoms in `groupbit`, for the forces of the last compute(): evaluated once per
+  /// force evaluation and group, so mosaic/grade and mosaic/sigma invoked on one step share the work.
+  struct Uncertainty {
+    std::vector<double> grade, sigma, energy_gradient;
+  };
+  const Uncertainty &uncertainty(int groupbit);
+
  private:
   mosaic_potential *potential = nullptr;
   std::string file;
   double cutoff = 0.0;
   std::vector<int> species_of_type;  // index 0..ntypes, -1 = NULL
+  long evaluations = 0;               // compute() calls so far
+  long cached_evaluation = -1;        // the evaluation `cache` belongs to
+  int cached_group = 0;
+  Uncertainty cache;
+  std::vector<int> group_ilist;
   void allocate();
 };
 

@@ -9,12 +9,19 @@ import MosaicModel
 /// What a `mosaic_potential *` points to.
 final class PotentialHandle {
     let file: PotentialFile
+    /// The file name it was read from (for messages).
+    let name: String
     let evaluator: ModelEvaluator<Double>
+    /// Per-atom energy gradients for grades and σ, made on first use (nil: the file has no uncertainty).
+    lazy var gradients: AtomGradientEvaluator? = file.uncertainty.map {
+        AtomGradientEvaluator(model: file.model, coordinates: $0.coordinates)
+    }
     /// NUL-terminated symbols, kept alive for the C side.
     let symbols: [UnsafeMutablePointer<CChar>]
 
-    init(file: PotentialFile) {
+    init(file: PotentialFile, name: String) {
         self.file = file
+        self.name = name
         evaluator = ModelEvaluator<Double>(model: file.model)
         symbols = file.model.elements.map { strdup($0.symbol)! }
     }
@@ -47,7 +54,7 @@ enum Status {
 }
 
 @_cdecl("mosaic_abi_version")
-public func mosaic_abi_version() -> Int32 { 2 }
+public func mosaic_abi_version() -> Int32 { 3 }
 
 @_cdecl("mosaic_version")
 public func mosaic_version() -> UnsafePointer<CChar> { UnsafePointer(versionString) }
@@ -65,7 +72,7 @@ public func mosaic_potential_create(
     do {
         let data = Data(bytes: bytes, count: size)
         let file = try PotentialFile.parse(data, name: label)
-        let object = PotentialHandle(file: file)
+        let object = PotentialHandle(file: file, name: label)
         return OpaquePointer(Unmanaged.passRetained(object).toOpaque())
     } catch {
         writeError("\(error)", errorBuffer, errorSize)
@@ -151,6 +158,22 @@ public func mosaic_potential_pair_cutoff(_ pointer: OpaquePointer?, _ i: Int32, 
     return h.file.model.cutoff(between: elements[Int(i)], elements[Int(j)])
 }
 
+/// The neighbour list of a call in LAMMPS's layout, or nil if a required array is missing or a count is
+/// not positive.
+func fullList(
+    _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
+    _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
+    _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
+    _ ntypes: Int32, _ tag: UnsafePointer<Int32>?
+) -> FullNeighbourList? {
+    guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, inum > 0, natoms > 0, ntypes > 0
+    else { return nil }
+    return FullNeighbourList(
+        inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
+        atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes),
+        tags: tag)
+}
+
 @_cdecl("mosaic_compute")
 public func mosaic_compute(
     _ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
@@ -166,21 +189,83 @@ public func mosaic_compute(
         return Status.input
     }
     if inum == 0 { return Status.ok }
-    guard let ilist, let numneigh, let firstneigh, let x, let type, let speciesOfType, let f, inum > 0, natoms > 0,
-        ntypes > 0
+    guard let f,
+        let list = fullList(
+            inum, ilist, numneigh, firstneigh, neighbourMask, natoms, x, type, speciesOfType, ntypes, tag)
     else {
         writeError("mosaic_compute: missing neighbour list, positions, types or forces", errorBuffer, errorSize)
         return Status.input
     }
-    let list = FullNeighbourList(
-        inum: Int(inum), ilist: ilist, numneigh: numneigh, firstneigh: firstneigh, neighbourMask: neighbourMask,
-        atomCount: Int(natoms), positions: x, types: type, speciesOfType: speciesOfType, typeCount: Int(ntypes),
-        tags: tag)
     do {
         try h.evaluator.evaluate(
             list,
             into: FullListOutput(
                 forces: f, energy: energy, atomEnergies: atomEnergy, virial: virial, atomVirials: atomVirial))
+        return Status.ok
+    } catch {
+        writeError("\(error)", errorBuffer, errorSize)
+        return Status.input
+    }
+}
+
+@_cdecl("mosaic_potential_uncertainty_size")
+public func mosaic_potential_uncertainty_size(_ pointer: OpaquePointer?) -> Int32 {
+    guard let h = handle(pointer), let uncertainty = h.file.uncertainty else { return 0 }
+    return Int32(uncertainty.coordinateCount)
+}
+
+@_cdecl("mosaic_potential_sigma")
+public func mosaic_potential_sigma(_ pointer: OpaquePointer?, _ gradient: UnsafePointer<Double>?) -> Double {
+    guard let h = handle(pointer), let uncertainty = h.file.uncertainty, let gradient else { return .nan }
+    return uncertainty.sigma(gradient: Array(UnsafeBufferPointer(start: gradient, count: uncertainty.coordinateCount)))
+}
+
+@_cdecl("mosaic_compute_uncertainty")
+public func mosaic_compute_uncertainty(
+    _ pointer: OpaquePointer?, _ inum: Int32, _ ilist: UnsafePointer<Int32>?, _ numneigh: UnsafePointer<Int32>?,
+    _ firstneigh: UnsafePointer<UnsafeMutablePointer<Int32>?>?, _ neighbourMask: Int32, _ natoms: Int32,
+    _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
+    _ ntypes: Int32, _ tag: UnsafePointer<Int32>?, _ grade: UnsafeMutablePointer<Double>?,
+    _ sigma: UnsafeMutablePointer<Double>?, _ energyGradient: UnsafeMutablePointer<Double>?,
+    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> Int32 {
+    guard let h = handle(pointer) else {
+        writeError("mosaic_compute_uncertainty: no potential (NULL handle)", errorBuffer, errorSize)
+        return Status.input
+    }
+    guard let uncertainty = h.file.uncertainty, let evaluator = h.gradients else {
+        writeError(
+            "potential \(h.name) has no uncertainty section (format \(h.file.version)): refit it with mosaic fit to get"
+                + " grades and sigma", errorBuffer, errorSize)
+        return Status.file
+    }
+    if inum == 0 { return Status.ok }
+    guard
+        let list = fullList(
+            inum, ilist, numneigh, firstneigh, neighbourMask, natoms, x, type, speciesOfType, ntypes, tag),
+        let type, let ilist, let speciesOfType
+    else {
+        writeError("mosaic_compute_uncertainty: missing neighbour list, positions or types", errorBuffer, errorSize)
+        return Status.input
+    }
+    do {
+        let gradients = try evaluator.gradients(list)
+        let elements = h.file.model.elements
+        let symbols = (0..<Int(inum)).map { ii -> String? in
+            let t = Int(type[Int(ilist[ii])])
+            guard t >= 1, t <= Int(ntypes) else { return nil }
+            let s = Int(speciesOfType[t])
+            return s >= 0 && s < elements.count ? elements[s].symbol : nil
+        }
+        let result = AtomUncertainties(gradients: gradients, symbols: symbols, data: uncertainty)
+        for ii in 0..<Int(inum) {
+            let i = Int(ilist[ii])
+            grade?[i] = result.grades[ii]
+            sigma?[i] = result.sigmas[ii]
+        }
+        if let energyGradient {
+            for c in 0..<uncertainty.coordinateCount { energyGradient[c] += result.energyGradient[c] }
+        }
         return Status.ok
     } catch {
         writeError("\(error)", errorBuffer, errorSize)

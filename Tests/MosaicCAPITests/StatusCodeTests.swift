@@ -62,6 +62,33 @@ final class StatusCodeTests: XCTestCase {
         XCTAssertTrue(String(cString: message).contains("NULL handle"))
     }
 
+    /// Uncertainty entries: the shipped potential has a section of one coordinate per fitted parameter; a
+    /// format-1 file (no section) reports size 0, and asking it for grades is a file error that says to
+    /// refit; a NULL handle is an input error.
+    func testUncertaintyEntries() throws {
+        let (_, potential, _) = open(try shippedPotential())
+        defer { mosaic_potential_destroy(potential) }
+        let file = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
+        XCTAssertEqual(Int(mosaic_potential_uncertainty_size(potential)), file.model.freeParameterCount)
+        var old = file
+        old.uncertainty = nil
+        old.version = 1
+        let (status, oldPotential, _) = open(Array(try old.encoded()), name: "old.json")
+        XCTAssertEqual(status, ok)
+        defer { mosaic_potential_destroy(oldPotential) }
+        XCTAssertEqual(mosaic_potential_uncertainty_size(oldPotential), 0)
+        XCTAssertTrue(mosaic_potential_sigma(oldPotential, [1.0]).isNaN)
+        var message = [CChar](repeating: 0, count: 512)
+        let missing = mosaic_compute_uncertainty(
+            oldPotential, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, &message, 512)
+        XCTAssertEqual(missing, fileError)
+        XCTAssertTrue(
+            String(cString: message).contains("old.json has no uncertainty section"), String(cString: message))
+        let null = mosaic_compute_uncertainty(
+            nil, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, &message, 512)
+        XCTAssertEqual(null, inputError)
+    }
+
     /// Per-pair cutoffs: a two-element model whose terms reach 5.5 Å; the potential's pair cutoff
     /// equals the model's, and out-of-range indices give 0.
     func testPairCutoff() throws {

@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes; compare with mosaic_abi_version() at run time. */
-#define MOSAIC_ABI_VERSION 2
+#define MOSAIC_ABI_VERSION 3
 
 /** Status codes. */
 #define MOSAIC_OK 0
@@ -78,6 +78,27 @@ int mosaic_compute(mosaic_potential *potential, int inum, const int *ilist, cons
                    const int *type, const int *species_of_type, int ntypes, double *f,
                    double *energy, double *atom_energy, double *virial, double *atom_virial,
                    const int *tag, char *error, int error_size);
+
+/** Uncertainty (ABI 3). Number of fitted coordinates the potential's uncertainty section covers (the
+ *  length of the energy gradient below), or 0 if the file has none (format 1, hand-written). */
+int mosaic_potential_uncertainty_size(const mosaic_potential *potential);
+
+/** Per-atom extrapolation grade and energy sigma of the local atoms of a full neighbour list (same
+ *  arguments as mosaic_compute): for i = ilist[ii], grade[i] and sigma[i] (eV) are WRITTEN (0 for
+ *  types not handled, +inf grade for an element without training atoms); energy_gradient[0..size-1]
+ *  gets sum_i dE_i/dtheta ADDED (for the sigma of the total energy, after summing over ranks).
+ *  grade, sigma, energy_gradient may be NULL. Returns MOSAIC_OK, MOSAIC_ERROR_FILE (no uncertainty
+ *  section) or MOSAIC_ERROR_INPUT, with a message in `error`. */
+int mosaic_compute_uncertainty(mosaic_potential *potential, int inum, const int *ilist, const int *numneigh,
+                               int *const *firstneigh, int neighbour_mask, int natoms, const double *x,
+                               const int *type, const int *species_of_type, int ntypes, const int *tag,
+                               double *grade, double *sigma, double *energy_gradient, char *error,
+                               int error_size);
+
+/** sigma (eV for an energy) of a prediction whose gradient over the fitted coordinates is `gradient`
+ *  (mosaic_potential_uncertainty_size entries): sqrt(g^T C g), C the fit's parameter covariance.
+ *  NaN without an uncertainty section. */
+double mosaic_potential_sigma(const mosaic_potential *potential, const double *gradient);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,118 @@
+import Foundation
+import MosaicCore
+import MosaicFiles
+import MosaicModel
+import MosaicTestSupport
+import XCTest
+
+/// compute mosaic/grade and mosaic/sigma in LAMMPS against the Swift numbers, on real snapshots, in
+/// both LAMMPS builds and on 1 and 2 MPI ranks; fix halt stops a run on the grade.
+final class UncertaintyComputeTests: XCTestCase {
+    let potential = repositoryRoot + "/potentials/Nb.json"
+
+    func input(thermo extra: String = "") -> String {
+        """
+        units metal
+        atom_style atomic
+        boundary p p p
+        box tilt large
+        read_data data.lmp
+        pair_style mosaic
+        pair_coeff * * \(potential) Nb
+        compute grade all mosaic/grade
+        compute sigma all mosaic/sigma
+        thermo_style custom step pe c_grade c_sigma
+        dump atoms all custom 1 atoms.dump id c_grade c_sigma
+        dump_modify atoms sort id format float %.17g
+        \(extra)
+        run 0
+        print "RESULT $(c_grade:%.17g) $(c_sigma:%.17g)"
+        """
+    }
+
+    func testComputesEqualSwiftOnRealSnapshots() throws {
+        let file = try PotentialFile.read(path: potential)
+        let data = try XCTUnwrap(file.uncertainty, "the shipped potential carries an uncertainty section")
+        let model = file.model
+        let evaluator = AtomGradientEvaluator(model: model, coordinates: data.coordinates)
+        let snapshots = [niobium["Nb_AIMD"]![130], niobium["Nb_Surface"]![4], niobium["Nb_Elastic"]![33]]
+        for (k, s) in snapshots.enumerated() {
+            let swift = AtomUncertainties(
+                gradients: evaluator.gradients(
+                    species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff)),
+                symbols: s.elements.map(\.symbol), data: data)
+            let sigmaE = data.sigma(gradient: swift.energyGradient)
+            for (host, ranks) in [(LAMMPS.Host.launcher, 0), (.launcher, 2), (.pluginLoad, 0)] {
+                let folder = LAMMPS.folder("uncertainty-\(k)-\(host)-\(ranks)")
+                try LAMMPSData(s).text(elements: model.elements).write(
+                    toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+                let out = try LAMMPS.run(input(), folder: folder, ranks: ranks, host: host)
+                XCTAssertEqual(out.status, 0, out.text)
+                let r = LAMMPS.results(out)
+                XCTAssertEqual(r.count, 2, out.text)
+                guard r.count == 2 else { continue }
+                let label = "\(s.source), \(host), \(ranks) ranks"
+                XCTAssertEqual(r[0], swift.maximumGrade, accuracy: 1e-9 * swift.maximumGrade, "max grade, \(label)")
+                XCTAssertEqual(r[1], sigmaE, accuracy: 1e-9 * sigmaE, "σ of the energy, \(label)")
+                let rows = try LAMMPS.dump(folder + "/atoms.dump")
+                XCTAssertEqual(rows.count, s.count, label)
+                for (i, row) in rows.enumerated() where row.count == 3 {
+                    XCTAssertEqual(
+                        row[1], swift.grades[i], accuracy: 1e-9 * max(1, swift.grades[i]), "γ \(i), \(label)")
+                    XCTAssertEqual(row[2], swift.sigmas[i], accuracy: 1e-9 * swift.sigmas[i], "σ \(i), \(label)")
+                }
+            }
+            print(
+                String(
+                    format: "%@: max grade %.3f, σ_E %.4f eV (LAMMPS = Swift)", s.source as NSString,
+                    swift.maximumGrade, sigmaE))
+        }
+    }
+
+    /// `fix halt` on the largest grade, as a user would guard MD (checked every 5 steps): a threshold of 25
+    /// lets 100 steps of 3000 K MD in an AIMD cell run through; a threshold below every grade stops the
+    /// run at the first check.
+    func testFixHaltStopsOnTheGrade() throws {
+        let s = niobium["Nb_AIMD"]![60]
+        for (threshold, lastStep) in [(25.0, 100.0), (1e-6, 5.0)] {
+            let folder = LAMMPS.folder("uncertainty-halt-\(threshold)")
+            try LAMMPSData(s).text(elements: [Element(symbol: "Nb")!]).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let text = """
+                units metal
+                atom_style atomic
+                read_data data.lmp
+                pair_style mosaic
+                pair_coeff * * \(potential) Nb
+                velocity all create 3000 1 loop geom
+                compute grade all mosaic/grade
+                variable gmax equal c_grade
+                fix md all nve
+                fix stop all halt 5 v_gmax > \(threshold) error continue
+                thermo_style custom step pe c_grade
+                thermo 5
+                run 100
+                print "RESULT $(step)"
+                """
+            let out = try LAMMPS.run(text, folder: folder)
+            XCTAssertEqual(out.status, 0, out.text)
+            XCTAssertEqual(out.text.contains("Fix halt condition"), lastStep < 100, out.text)
+            XCTAssertEqual(LAMMPS.results(out).first, lastStep, out.text)
+        }
+    }
+
+    /// A format-1 potential (no uncertainty section) gives a LAMMPS error naming the file and the fix.
+    func testPotentialWithoutUncertaintyIsAnError() throws {
+        var file = try PotentialFile.read(path: potential)
+        file.uncertainty = nil
+        let folder = LAMMPS.folder("uncertainty-missing")
+        try file.write(to: folder + "/old.json")
+        let s = niobium["Nb_Elastic"]![3]
+        try LAMMPSData(s).text(elements: file.model.elements).write(
+            toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+        let text = input().replacingOccurrences(of: potential, with: folder + "/old.json")
+        let out = try LAMMPS.run(text, folder: folder)
+        XCTAssertNotEqual(out.status, 0, out.text)
+        XCTAssertTrue(out.text.contains("has no uncertainty section") && out.text.contains("old.json"), out.text)
+    }
+}

@@ -1,0 +1,91 @@
+/* compute mosaic/grade and compute mosaic/sigma (see compute_mosaic.h).
+ *
+ * Part of Mosaic. This compute is a derived work of LAMMPS and is distributed under the GNU General
+ * Public License, version 2 (see LICENSE in this folder).
+ *
+ * The Swift core differentiates every atomic energy with respect to the fitted parameters (dual
+ * numbers) on the pair style's own full neighbour list, which is current whenever LAMMPS invokes a
+ * compute (after the forces of the step). Nothing is computed on steps where no one asks, and the pair
+ * style evaluates once per step for both computes (PairMosaic::uncertainty).
+ */
+#include "compute_mosaic.h"
+
+#include "atom.h"
+#include "comm.h"
+#include "error.h"
+#include "force.h"
+#include "memory.h"
+#include "neigh_list.h"
+#include "neighbor.h"
+#include "pair_mosaic.h"
+#include "update.h"
+#include "mosaic_capi.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+using namespace LAMMPS_NS;
+
+ComputeMosaic::ComputeMosaic(LAMMPS *lmp, int narg, char **arg, Quantity what) :
+    Compute(lmp, narg, arg), quantity(what)
+{
+  const std::string style = what == Quantity::grade ? "mosaic/grade" : "mosaic/sigma";
+  if (narg != 3) error->all(FLERR, "compute " + style + " takes no arguments: compute ID group " + style);
+  peratom_flag = 1;
+  size_peratom_cols = 0;
+  scalar_flag = 1;
+  extscalar = 0;
+}
+
+ComputeMosaic::~ComputeMosaic()
+{
+  memory->destroy(values);
+}
+
+void ComputeMosaic::init()
+{
+  const std::string style = quantity == Quantity::grade ? "mosaic/grade" : "mosaic/sigma";
+  pair = dynamic_cast<PairMosaic *>(force->pair_match("mosaic", 0));
+  if (!pair || !pair->handle())
+    error->all(FLERR, "compute " + style + " needs pair_style mosaic with a potential (pair_coeff * * FILE ...)");
+  const int size = mosaic_potential_uncertainty_size(pair->handle());
+  if (size <= 0)
+    error->all(FLERR, "compute " + style + ": potential " + pair->file_name() +
+                      " has no uncertainty section (fix: refit it with this Mosaic, mosaic fit, to get grades and sigma)");
+}
+
+void ComputeMosaic::compute_peratom()
+{
+  invoked_peratom = update->ntimestep;
+  if (atom->nmax > nmax) {
+    memory->destroy(values);
+    nmax = atom->nmax;
+    memory->create(values, nmax, "mosaic:values");
+  }
+  vector_atom = values;
+  const auto &result = pair->uncertainty(groupbit);
+  const auto &source = quantity == Quantity::grade ? result.grade : result.sigma;
+  std::copy(source.begin(), source.begin() + atom->nlocal, values);
+}
+
+double ComputeMosaic::compute_scalar()
+{
+  invoked_scalar = update->ntimestep;
+  const auto &result = pair->uncertainty(groupbit);
+  if (quantity == Quantity::grade) {
+    double local = 0.0;
+    for (int i = 0; i < atom->nlocal; i++) local = std::max(local, result.grade[i]);
+    MPI_Allreduce(&local, &scalar, 1, MPI_DOUBLE, MPI_MAX, world);
+  } else {
+    std::vector<double> total(result.energy_gradient.size(), 0.0);
+    MPI_Allreduce(result.energy_gradient.data(), total.data(), (int) total.size(), MPI_DOUBLE, MPI_SUM, world);
+    scalar = mosaic_potential_sigma(pair->handle(), total.data());
+  }
+  return scalar;
+}
+
+double ComputeMosaic::memory_usage()
+{
+  return (double) nmax * sizeof(double);
+}
