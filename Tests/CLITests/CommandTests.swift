@@ -391,4 +391,40 @@ final class CommandTests: XCTestCase {
         XCTAssertNotEqual(yaml.status, 0)
         XCTAssertTrue(yaml.output.contains("--uncertainty needs a fitted potential file"), yaml.output)
     }
+
+    /// select refuses what it cannot do before any work: a model description, a dump without element
+    /// names, a count below 1; nothing is written.
+    func testSelectRefusals() throws {
+        let output = NSTemporaryDirectory() + "mosaic-select-\(getpid()).extxyz"
+        let dump = NSTemporaryDirectory() + "mosaic-select-\(getpid()).dump"
+        try """
+        ITEM: TIMESTEP
+        0
+        ITEM: NUMBER OF ATOMS
+        1
+        ITEM: BOX BOUNDS pp pp pp
+        0 3.3
+        0 3.3
+        0 3.3
+        ITEM: ATOMS id type x y z
+        1 1 0 0 0
+        """.write(toFile: dump, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["--model", "examples/models/nb.yaml", "--from", dump], "needs a fitted potential file"),
+            (["--model", "potentials/Nb.json", "--from", dump], "--elements"),
+            (["--model", "potentials/Nb.json", "--from", dump, "--elements", "Nb", "--count", "0"], "at least 1"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try mosaic(["select"] + arguments + ["--output", output])
+            XCTAssertNotEqual(run.status, 0, run.output)
+            XCTAssertTrue(run.output.contains(expected), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        }
+        let run = try mosaic([
+            "select", "--model", "potentials/Nb.json", "--from", dump, "--elements", "Nb", "--count",
+            "1", "--output", output,
+        ])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual(try ExtXYZ().read(path: output).count, 1)
+    }
 }

@@ -181,4 +181,53 @@ final class ExampleTests: XCTestCase {
         XCTAssertTrue(vacancy.converged)
         XCTAssertEqual(vacancyLAMMPS, vacancy.energy, accuracy: 1e-4 * vacancy.energy)
     }
+
+    /// examples/active-learning/run.sh end to end: MD at 0.75 V0 and 2000 K with the grade watching, then
+    /// mosaic select. Without halting, the frames extrapolate (γ > 1) and two picks are written as
+    /// extended XYZ that reads back; the second pick, given the first, has a much lower grade. With a
+    /// halt threshold of 1.2, fix halt stops the MD and the dumped frames are still selectable.
+    func testActiveLearningExample() throws {
+        let mosaic = repositoryRoot + "/.build/release/mosaic"
+        for (halt, halts) in [("25", false), ("1.2", true)] {
+            let folder = LAMMPS.folder("active-learning-\(halt)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [
+                repositoryRoot + "/examples/active-learning/run.sh", "-var", "steps", "100", "-var", "halt", halt,
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LMP"] = LAMMPS.launcher
+            environment["MOSAIC"] = mosaic
+            environment["OUT"] = folder
+            environment["COUNT"] = "2"
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            XCTAssertEqual(text.contains("Fix halt condition"), halts, text)
+            let picked = try ExtXYZ().read(path: folder + "/candidates.extxyz")
+            XCTAssertEqual(picked.count, 2, text)
+            XCTAssertTrue(picked.allSatisfy { $0.count == 128 && $0.isPeriodic }, text)
+            // The pick table: grades above 1, and the second pick's grade given the first is lower.
+            let lines = text.split(separator: "\n")
+            let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("pick ") }, text)
+            let rows = lines[(header + 1)...].prefix(2).map { $0.split(separator: " ").compactMap { Double($0) } }
+            XCTAssertEqual(rows.count, 2, text)
+            guard rows.count == 2, rows.allSatisfy({ $0.count >= 5 }) else { continue }
+            // Last three numbers of a row: max γ, γ given the earlier picks, gain.
+            let first = Array(rows[0].suffix(3))
+            let second = Array(rows[1].suffix(3))
+            XCTAssertGreaterThan(first[0], 1, text)
+            XCTAssertEqual(first[1], first[0], accuracy: 1e-2, text)
+            XCTAssertLessThan(second[1], second[0], text)
+            XCTAssertGreaterThan(first[2], second[2], "the first pick gains most")
+            // The dump reads back: a frame every 20 steps until the run ended.
+            let frames = try LAMMPSDump().read(path: folder + "/md.dump")
+            XCTAssertGreaterThanOrEqual(frames.count, halts ? 1 : 6)
+        }
+    }
 }

@@ -238,4 +238,47 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(Element(symbol: "Pu")!.atomicNumber, 94)
         XCTAssertEqual(Element(symbol: "Pu")!.mass, 244.0)
     }
+
+    /// LAMMPS text dumps: a triclinic box given by its bounding box and tilts reads back as the cell
+    /// LAMMPS had; atoms are sorted by id; types map to --elements; no element names is a located error.
+    func testLAMMPSDump() throws {
+        let (lx, ly, lz, xy, xz, yz) = (10.0, 9.0, 8.0, 1.5, -0.7, 0.4)
+        let xlo = 2.0
+        let ylo = -1.0
+        let zlo = 0.5
+        let bounds = [
+            (xlo + min(0, xy, xz, xy + xz), xlo + lx + max(0, xy, xz, xy + xz), xy),
+            (ylo + min(0, yz), ylo + ly + max(0, yz), xz), (zlo, zlo + lz, yz),
+        ]
+        let text = """
+            ITEM: TIMESTEP
+            40
+            ITEM: NUMBER OF ATOMS
+            2
+            ITEM: BOX BOUNDS xy xz yz pp pp pp
+            \(bounds.map { "\($0.0) \($0.1) \($0.2)" }.joined(separator: "\n"))
+            ITEM: ATOMS id type x y z c_grade
+            2 2 5.0 4.0 3.0 0.7
+            1 1 2.5 -0.5 1.0 0.2
+
+            """
+        let nb = Element(symbol: "Nb")!
+        let mo = Element(symbol: "Mo")!
+        let frames = try LAMMPSDump(elements: [nb, mo]).parse(text, name: "md.dump")
+        XCTAssertEqual(frames.count, 1)
+        let s = frames[0]
+        XCTAssertEqual(s.cell.a, Vec3(lx, 0, 0))
+        XCTAssertEqual(s.cell.b, Vec3(xy, ly, 0))
+        XCTAssertEqual(s.cell.c, Vec3(xz, yz, lz))
+        XCTAssertEqual(s.elements, [nb, mo])
+        XCTAssertEqual(s.positions[0], Vec3(2.5 - xlo, -0.5 - ylo, 1.0 - zlo))
+        XCTAssertEqual(s.source, "md.dump step 40")
+        XCTAssertThrowsError(try LAMMPSDump().parse(text, name: "md.dump")) { error in
+            XCTAssertTrue("\(error)".contains("md.dump, line 9") && "\(error)".contains("--elements"), "\(error)")
+        }
+        let truncated = text.split(separator: "\n").dropLast().joined(separator: "\n")
+        XCTAssertThrowsError(try LAMMPSDump(elements: [nb, mo]).parse(truncated, name: "cut.dump")) { error in
+            XCTAssertTrue("\(error)".contains("cut.dump"), "\(error)")
+        }
+    }
 }

@@ -114,4 +114,39 @@ final class AtomUncertaintyTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("uncertainty.covariance"), "\(error)")
         }
     }
+
+    /// mosaic select's choice: the pool is the candidates above the threshold; a frame that repeats an
+    /// earlier pick is not picked again (its gain given the first is zero), and the first pick's grade
+    /// given no earlier picks equals its grade.
+    func testSelectionDoesNotPickDuplicates() throws {
+        let weights = FitWeights()
+        let data = try UncertaintyData.fitted(
+            model: model, data: try PreparedDataset(training, model: model), weights: weights)
+        let nb = Element(symbol: "Nb")!
+        func compressed(_ a: Double, shift: Double) -> Structure {
+            var s = Structure(
+                cell: Matrix3.diagonal(Vec3(repeating: 2 * a)),
+                positions: (0..<16).map { k in
+                    let corner = Vec3(Double(k & 1), Double((k >> 1) & 1), Double((k >> 2) & 1)) * a
+                    return k < 8 ? corner : corner + Vec3(0.5, 0.5, 0.5) * a
+                }, elements: Array(repeating: nb, count: 16))
+            s.positions[3] += Vec3(shift, -shift, 0.5 * shift)
+            s.source = "a = \(a), shift \(shift)"
+            return s
+        }
+        let candidates = [
+            compressed(3.0, shift: 0.1), compressed(3.0, shift: 0.1), compressed(2.95, shift: -0.15),
+            training.structures[2],
+        ]
+        let selection = try ActiveSelection(candidates: candidates, model: model, data: data, count: 2, threshold: 1)
+        XCTAssertGreaterThan(selection.grades[0], 1)
+        XCTAssertEqual(selection.grades[0], selection.grades[1], accuracy: 1e-12)
+        XCTAssertLessThan(selection.grades[3], 1, "a training frame is not a candidate")
+        let picked = Set(selection.picks.map(\.index))
+        XCTAssertEqual(picked.count, 2)
+        XCTAssertFalse(picked.isSuperset(of: [0, 1]), "the duplicate is not picked twice: \(selection.picks)")
+        XCTAssertFalse(picked.contains(3))
+        XCTAssertEqual(selection.picks[0].maxGradeAfterEarlierPicks, selection.picks[0].maxGrade, accuracy: 1e-9)
+        XCTAssertLessThan(selection.picks[1].gain, selection.picks[0].gain)
+    }
 }
