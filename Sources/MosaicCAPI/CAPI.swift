@@ -272,3 +272,74 @@ public func mosaic_compute_uncertainty(
         return Status.input
     }
 }
+
+@_cdecl("mosaic_compute_structure")
+public func mosaic_compute_structure(
+    _ pointer: OpaquePointer?, _ n: Int32, _ cell: UnsafePointer<Double>?, _ pbc: UnsafePointer<Int32>?,
+    _ positions: UnsafePointer<Double>?, _ species: UnsafePointer<Int32>?, _ energy: UnsafeMutablePointer<Double>?,
+    _ forces: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
+    _ atomEnergy: UnsafeMutablePointer<Double>?, _ grade: UnsafeMutablePointer<Double>?,
+    _ sigma: UnsafeMutablePointer<Double>?, _ sigmaEnergy: UnsafeMutablePointer<Double>?,
+    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+) -> Int32 {
+    guard let h = handle(pointer) else {
+        writeError("mosaic_compute_structure: no potential (NULL handle)", errorBuffer, errorSize)
+        return Status.input
+    }
+    guard n > 0, let cell, let pbc, let positions, let species else {
+        writeError("mosaic_compute_structure: missing atoms, cell, pbc, positions or species", errorBuffer, errorSize)
+        return Status.input
+    }
+    let elements = h.file.model.elements
+    var atoms: [Element] = []
+    for i in 0..<Int(n) {
+        guard elements.indices.contains(Int(species[i])) else {
+            writeError(
+                "atom \(i) has element index \(species[i]), outside 0..<\(elements.count) ("
+                    + elements.map(\.symbol).joined(separator: " ") + ")", errorBuffer, errorSize)
+            return Status.element
+        }
+        atoms.append(elements[Int(species[i])])
+    }
+    let wantsUncertainty = grade != nil || sigma != nil || sigmaEnergy != nil
+    if wantsUncertainty, h.file.uncertainty == nil {
+        writeError(
+            "potential \(h.name) has no uncertainty section (format \(h.file.version)): refit it with mosaic fit to get"
+                + " grades and sigma", errorBuffer, errorSize)
+        return Status.file
+    }
+    let structure = Structure(
+        cell: Matrix3(
+            Vec3(cell[0], cell[1], cell[2]), Vec3(cell[3], cell[4], cell[5]), Vec3(cell[6], cell[7], cell[8])),
+        pbc: (0..<3).map { pbc[$0] != 0 },
+        positions: (0..<Int(n)).map { Vec3(positions[3 * $0], positions[3 * $0 + 1], positions[3 * $0 + 2]) },
+        elements: atoms, source: "structure passed to mosaic_compute_structure")
+    do {
+        try structure.validate()
+        let indices = atoms.map { a in elements.firstIndex(of: a)! }
+        let list = NeighbourList(structure, cutoff: h.file.model.cutoff)
+        let prediction = h.evaluator.evaluate(species: indices, neighbours: list)
+        energy?.pointee = prediction.energy
+        for (i, f) in prediction.forceVectors.enumerated() {
+            forces?[3 * i] = f.x
+            forces?[3 * i + 1] = f.y
+            forces?[3 * i + 2] = f.z
+            atomEnergy?[i] = prediction.atomEnergies[i]
+        }
+        for v in 0..<6 { virial?[v] = prediction.virial[v] }
+        if wantsUncertainty, let uncertainty = h.file.uncertainty, let evaluator = h.gradients {
+            let result = AtomUncertainties(
+                gradients: evaluator.gradients(species: indices, neighbours: list), symbols: atoms.map(\.symbol),
+                data: uncertainty)
+            for i in 0..<Int(n) {
+                grade?[i] = result.grades[i]
+                sigma?[i] = result.sigmas[i]
+            }
+            sigmaEnergy?.pointee = uncertainty.sigma(gradient: result.energyGradient)
+        }
+        return Status.ok
+    } catch {
+        writeError("\(error)", errorBuffer, errorSize)
+        return Status.input
+    }
+}

@@ -70,6 +70,13 @@ final class ExampleTests: XCTestCase {
         let energy = text.components(separatedBy: "E = ").last.flatMap { Double($0.split(separator: " ").first ?? "") }
         let swift = try shipped.predict(bcc(cells: 3, a: 3.3226)).energy / 54
         XCTAssertEqual(energy ?? .nan, swift, accuracy: 2e-6, text)  // printed with 6 decimals
+        // The computes are registered too: the perfect lattice lies well inside the training span.
+        let grade = text.components(separatedBy: "largest extrapolation grade ").last.flatMap {
+            Double($0.split(separator: " ").first ?? "")
+        }
+        XCTAssertNotNil(grade, text)
+        XCTAssertLessThan(grade ?? .nan, 1, text)
+        XCTAssertGreaterThan(grade ?? .nan, 0, text)
     }
 
     /// The ASE example as a module: importing it runs nothing and writes nothing, and its calculator
@@ -229,5 +236,88 @@ final class ExampleTests: XCTestCase {
             let frames = try LAMMPSDump().read(path: folder + "/md.dump")
             XCTAssertGreaterThanOrEqual(frames.count, halts ? 1 : 6)
         }
+    }
+
+    /// `import mosaic` (examples/python/mosaic): the ASE calculator without LAMMPS equals the Swift core
+    /// (energy, forces, stress, per-atom energies, grades), its forces and stress equal finite differences
+    /// of its energy, an ASE optimizer relaxes with it, a cluster (no periodicity) works, and an element
+    /// the potential lacks is a clear error.
+    func testImportMosaicASECalculator() throws {
+        let folder = LAMMPS.folder("import-mosaic")
+        let code = """
+            import sys
+            sys.path.insert(0, "\(repositoryRoot)/examples/python")
+            import numpy as np
+            import mosaic
+            from ase import Atoms
+            from ase.build import bulk
+            from ase.calculators.test import numeric_force
+            from ase.optimize import BFGS
+            atoms = bulk("Nb", "bcc", a=3.32, cubic=True) * (3, 3, 3)
+            atoms.rattle(0.05, seed=1)
+            atoms.calc = mosaic.MosaicCalculator("\(repositoryRoot)/potentials/Nb.json", uncertainty=True)
+            atoms.get_potential_energy()
+            np.savetxt("positions.txt", atoms.positions, fmt="%.17g")
+            np.savetxt("results.txt", np.column_stack([atoms.get_forces(), atoms.calc.results["energies"],
+                       atoms.calc.results["grades"]]))
+            np.savetxt("stress.txt", atoms.get_stress())
+            force_error = max(abs(atoms.get_forces()[i][k] - numeric_force(atoms, i, k, 1e-5))
+                              for i in (0, 7) for k in range(3))
+            stress_error = abs(atoms.calc.calculate_numerical_stress(atoms, d=1e-6) - atoms.get_stress()).max()
+            print(f"FD force {force_error:.3e} stress {stress_error:.3e}")
+            BFGS(atoms, logfile=None).run(fmax=0.01)
+            print(f"relaxed fmax {abs(atoms.get_forces()).max():.4f}")
+            cluster = Atoms("Nb3", positions=[[0, 0, 0], [2.8, 0, 0], [1.4, 2.4, 0]])
+            cluster.calc = mosaic.MosaicCalculator("\(repositoryRoot)/potentials/Nb.json")
+            print(f"cluster {cluster.get_potential_energy():.10f}")
+            try:
+                mosaic.Potential("\(repositoryRoot)/potentials/Nb.json").compute(np.eye(3) * 5, [True] * 3,
+                                                                              [[0, 0, 0]], ["W"])
+            except mosaic.MosaicError as error:
+                print("error:", error)
+            """
+        try code.write(toFile: folder + "/check.py", atomically: true, encoding: .utf8)
+        let text = try runPython(arguments: ["check.py"], in: folder)
+        let model = try shipped
+        // The rattled cell (positions to full precision), evaluated by the Swift core.
+        let positions = try String(contentsOfFile: folder + "/positions.txt", encoding: .utf8).split(separator: "\n")
+            .map { line -> Vec3 in
+                let v = line.split(separator: " ").compactMap { Double($0) }
+                return Vec3(v[0], v[1], v[2])
+            }
+        let s = Structure(
+            cell: Matrix3.diagonal(Vec3(repeating: 9.96)), positions: positions,
+            elements: Array(repeating: Element(symbol: "Nb")!, count: positions.count))
+        let swift = try model.predict(s)
+        let rows = try String(contentsOfFile: folder + "/results.txt", encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: " ").compactMap { Double($0) }
+        }
+        XCTAssertEqual(rows.count, s.count)
+        for (i, row) in rows.enumerated() where row.count == 5 {
+            for k in 0..<3 { XCTAssertEqual(row[k], swift.forceVectors[i][k], accuracy: 1e-12, "force \(i)") }
+            XCTAssertEqual(row[3], swift.atomEnergies[i], accuracy: 1e-12, "energy \(i)")
+            XCTAssertTrue(row[4] > 0 && row[4] < 1, "grade \(i): \(row[4])")
+        }
+        let stress = try String(contentsOfFile: folder + "/stress.txt", encoding: .utf8).split(separator: "\n")
+            .compactMap { Double($0) }
+        let expected = swift.stress(volume: s.volume).voigt
+        XCTAssertEqual(stress.count, 6)
+        for (a, b) in zip(stress, expected) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        let fdLine = text.split(separator: "\n").first { $0.hasPrefix("FD force ") } ?? ""
+        let fd = fdLine.split(separator: " ").compactMap { Double($0) }
+        XCTAssertEqual(fd.count, 2, text)
+        XCTAssertLessThan(fd.first ?? 1, 1e-6, text)
+        XCTAssertLessThan(fd.last ?? 1, 1e-8, text)
+        XCTAssertTrue(text.contains("relaxed fmax 0.00"), text)
+        let nb = Element(symbol: "Nb")!
+        let cluster = Structure(
+            cell: .identity, pbc: [false, false, false],
+            positions: [Vec3(0, 0, 0), Vec3(2.8, 0, 0), Vec3(1.4, 2.4, 0)],
+            elements: [nb, nb, nb])
+        let clusterEnergy = text.components(separatedBy: "cluster ").last.flatMap {
+            Double($0.split(separator: "\n").first ?? "")
+        }
+        XCTAssertEqual(clusterEnergy ?? .nan, try model.predict(cluster).energy, accuracy: 1e-9, text)
+        XCTAssertTrue(text.contains("error:") && text.contains("elements W are not in the potential"), text)
     }
 }

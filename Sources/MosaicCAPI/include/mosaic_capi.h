@@ -100,6 +100,20 @@ int mosaic_compute_uncertainty(mosaic_potential *potential, int inum, const int 
  *  NaN without an uncertainty section. */
 double mosaic_potential_sigma(const mosaic_potential *potential, const double *gradient);
 
+/** One structure without LAMMPS (ASE, Python, other codes): the neighbour list is built inside.
+ *  cell: the lattice vectors a, b, c as rows (9 doubles, Angstrom); pbc: 3 flags (0/1); positions:
+ *  natoms x 3 (Angstrom); species: natoms element indices (mosaic_potential_element_index).
+ *  Outputs are WRITTEN (not added); any may be NULL: energy (eV), forces natoms x 3 (eV/Angstrom),
+ *  virial 6 (eV, Voigt order xx yy zz yz xz xy; stress = -virial / volume), atom_energy natoms (eV),
+ *  grade and sigma natoms (extrapolation grade, eV), sigma_energy (eV; needs an uncertainty section).
+ *  Returns MOSAIC_OK, MOSAIC_ERROR_ELEMENT (species index out of range), MOSAIC_ERROR_FILE (grades
+ *  asked of a potential without uncertainty section) or MOSAIC_ERROR_INPUT (overlapping atoms, a
+ *  singular periodic cell, NULL arrays), with a message in `error`. */
+int mosaic_compute_structure(mosaic_potential *potential, int natoms, const double *cell, const int *pbc,
+                             const double *positions, const int *species, double *energy, double *forces,
+                             double *virial, double *atom_energy, double *grade, double *sigma,
+                             double *sigma_energy, char *error, int error_size);
+
 #ifdef __cplusplus
 }
 #endif
