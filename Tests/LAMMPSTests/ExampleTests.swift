@@ -72,7 +72,7 @@ final class ExampleTests: XCTestCase {
         XCTAssertEqual(energy ?? .nan, swift, accuracy: 2e-6, text)  // printed with 6 decimals
         // The computes are registered too: the perfect lattice lies well inside the training span.
         let grade = text.components(separatedBy: "largest extrapolation grade ").last.flatMap {
-            Double($0.split(separator: " ").first ?? "")
+            Double($0.split(separator: ",").first ?? "")
         }
         XCTAssertNotNil(grade, text)
         XCTAssertLessThan(grade ?? .nan, 1, text)
