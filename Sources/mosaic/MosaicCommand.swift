@@ -31,7 +31,9 @@ struct MosaicCommand: ParsableCommand {
             """) + "\n" + TermRegistry.help,
         version: "mosaic \(PotentialFile.mosaicVersion) (potential file format \(PotentialFile.formatVersion),"
             + " C ABI 2)",
-        subcommands: [Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Select.self, Benchmark.self])
+        subcommands: [
+            Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Select.self, Export.self, Benchmark.self,
+        ])
 }
 
 /// Help text written with hard line breaks, re-flowed for the terminal: lines of one paragraph are

@@ -12,6 +12,7 @@ public struct BornMayerTerm: TermType {
     public static let isBaseline = true
     /// A > 0 and ρ > 0 make it repulsive at every distance, so the ZBL core keeps it.
     public static let isKeptInsideCore = true
+    public static let isPairwise = true
 
     public var name: String
     public var cutoff: Double

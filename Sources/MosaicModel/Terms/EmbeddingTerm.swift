@@ -307,33 +307,9 @@ public struct EmbeddingTerm: TermType {
     }
 
     public struct Kernel: TermKernel {
-        /// The density of each species (the same shape for all when shared).
-        let densities: [RadialFunction.Shape]
-        let isSqrt: Bool
-        let coefficientCount: Int
-        /// Parameter offset of each species' block (F coefficients, then density parameters); zeros when shared.
-        let offsets: [Int]
-        let cutoff: Double
-
-        public func scratchCount(neighbours count: Int) -> Int { count }
-
+        /// F(ρ) and F′(ρ) for the coefficients at `c` (the centre's block).
         @inline(__always)
-        public func atomEnergy<T: ModelScalar>(
-            _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>,
-            _ scratch: UnsafeMutablePointer<T>
-        ) -> T {
-            var rho = T(0)
-            for k in 0..<env.count {
-                if env.r[k] < cutoff {
-                    let s = Int(env.neighbourSpecies[k])
-                    let (f, df) = densities[s].evaluate(env.r[k], p + offsets[s] + coefficientCount)
-                    rho += f
-                    scratch[k] = df
-                } else {
-                    scratch[k] = T(0)
-                }
-            }
-            let c = p + offsets[env.species]
+        func embedding<T: ModelScalar>(_ rho: T, _ c: UnsafePointer<T>) -> (T, T) {
             var energy: T
             var slope: T
             if isSqrt {
@@ -362,6 +338,46 @@ public struct EmbeddingTerm: TermType {
                 slope = slope * rho + energy
                 energy = energy * rho
             }
+            return (energy, slope)
+        }
+
+        /// F of a centre of `species` at density ρ (natural parameters `p` of the term): for tabulation.
+        public func embeddingEnergy(_ rho: Double, species: Int, _ p: UnsafePointer<Double>) -> Double {
+            embedding(rho, p + offsets[species]).0
+        }
+
+        /// The density a neighbour of `species` at distance r contributes (cutoff function included).
+        public func density(_ r: Double, species: Int, _ p: UnsafePointer<Double>) -> Double {
+            r < cutoff ? densities[species].evaluate(r, p + offsets[species] + coefficientCount).0 : 0
+        }
+
+        /// The density of each species (the same shape for all when shared).
+        let densities: [RadialFunction.Shape]
+        let isSqrt: Bool
+        let coefficientCount: Int
+        /// Parameter offset of each species' block (F coefficients, then density parameters); zeros when shared.
+        let offsets: [Int]
+        let cutoff: Double
+
+        public func scratchCount(neighbours count: Int) -> Int { count }
+
+        @inline(__always)
+        public func atomEnergy<T: ModelScalar>(
+            _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>,
+            _ scratch: UnsafeMutablePointer<T>
+        ) -> T {
+            var rho = T(0)
+            for k in 0..<env.count {
+                if env.r[k] < cutoff {
+                    let s = Int(env.neighbourSpecies[k])
+                    let (f, df) = densities[s].evaluate(env.r[k], p + offsets[s] + coefficientCount)
+                    rho += f
+                    scratch[k] = df
+                } else {
+                    scratch[k] = T(0)
+                }
+            }
+            let (energy, slope) = embedding(rho, p + offsets[env.species])
             for k in 0..<env.count where env.r[k] < cutoff {
                 gradient[k].add(env.u[k], times: slope * scratch[k])
             }

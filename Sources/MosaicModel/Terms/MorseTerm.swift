@@ -4,6 +4,7 @@ import MosaicCore
 public struct MorseTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "morse"
+    public static let isPairwise = true
     public static let summary =
         "Morse pair potential ½ Σ_j D[e^{−2α(r−r0)} − 2e^{−α(r−r0)}] fc(r); keys: depth (eV),"
         + " alpha (1/Å), r0, cutoff, width (Å)"

@@ -7,6 +7,7 @@ import MosaicNumerics
 public struct PairSplineTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "pair-spline"
+    public static let isPairwise = true
     public static let summary =
         "pair potential ½ Σ_j Σ_k c_k B_k(r_ij), cubic B-splines on [inner, cutoff]; keys: inner, cutoff (Å),"
         + " size or coefficients (shared), or pairs {A-B: [...]} (one set per element pair)"

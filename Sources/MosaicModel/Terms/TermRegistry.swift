@@ -80,6 +80,7 @@ public struct Term: Codable, Sendable, Equatable {
     public var isRegularised: Bool { type(of: base).isRegularised }
     public var isOnSite: Bool { type(of: base).isOnSite }
     public var isKeptInsideCore: Bool { type(of: base).isKeptInsideCore }
+    public var isPairwise: Bool { type(of: base).isPairwise }
     public var label: String { base.label }
     public func cutoff(between a: Element, _ b: Element) -> Double { base.cutoff(between: a, b) }
     public func parameters(elements: [Element]) -> [ParameterSpec] { base.parameters(elements: elements) }

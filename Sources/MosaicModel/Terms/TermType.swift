@@ -105,6 +105,9 @@ public protocol TermType: Codable, Sendable, Equatable {
     /// Stays on inside a ZBL core (`ZBLCoreTerm`): on-site terms and terms repulsive by construction
     /// (Born–Mayer). Every other term is switched off where the core takes over.
     static var isKeptInsideCore: Bool { get }
+    /// A sum of pair functions ½ Σ_j φ(r_ij) (pair splines, Morse, Born–Mayer): tabulated as the pair
+    /// part of an EAM export.
+    static var isPairwise: Bool { get }
 
     /// Unique within a model; prefixes the parameter names.
     var name: String { get set }
@@ -145,6 +148,7 @@ extension TermType {
     public static var isRegularised: Bool { true }
     public static var isOnSite: Bool { false }
     public static var isKeptInsideCore: Bool { isOnSite }
+    public static var isPairwise: Bool { false }
     public func cutoff(between a: Element, _ b: Element) -> Double { cutoff }
     public func validate(elements: [Element], location: String) throws {}
     public var label: String { name }
