@@ -51,11 +51,11 @@ public struct EAMTables {
         let core = model.terms.lazy.compactMap { $0.as(ZBLCoreTerm.self) }.first
         let screening = core?.screening(elements: elements)
 
-        // Pair functions from dimers evaluated term by term (pairwise terms and the core only).
-        let pairTerms = model.terms.indices.filter {
-            model.terms[$0].isPairwise || model.terms[$0].is(ZBLCoreTerm.self)
-        }
-        let evaluator = ModelEvaluator<Double>(model: model)
+        // Pair functions from dimers of the pairwise terms and the core alone (the core switches the
+        // pairwise terms it does not keep, as in the full model).
+        let pairModel = CompositeModel(
+            elements: elements,
+            terms: model.terms.filter { $0.isPairwise || $0.is(ZBLCoreTerm.self) })
         var pair: [[Double]] = []
         let rStep = self.rStep
         for i in 0..<n {
@@ -66,10 +66,7 @@ public struct EAMTables {
                     let dimer = Structure(
                         cell: .identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(r, 0, 0)],
                         elements: [elements[i], elements[j]])
-                    let list = NeighbourList(dimer, cutoff: model.cutoff)
-                    let phi = pairTerms.reduce(0.0) { sum, t in
-                        sum + evaluator.evaluate(species: [i, j], neighbours: list, terms: t..<t + 1).energy
-                    }
+                    let phi = try pairModel.predict(dimer).energy
                     column[k] = r * phi
                 }
                 // r·φ at r = 0: the screened-Coulomb limit Z_a Z_b e² with a core, else the next value.
