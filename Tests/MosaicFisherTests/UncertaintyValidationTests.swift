@@ -85,8 +85,9 @@ final class UncertaintyValidationTests: XCTestCase {
         print(
             String(
                 format: "held-out 1000 K block (40 frames): Spearman(max γ, |E err|) %.2f,"
-                    + " Spearman(σ_E, |E err|) %.2f, Spearman(max γ, F RMSE) %.2f; max γ in-domain %.3f, at 0.8 V0 %.2f–%.2f, at 1.25 V0"
-                    + " %.2f–%.2f; ROC AUC 0.8 V0 %.3f, 1.25 V0 %.3f; |E err| within 1σ %d/40, within 2σ %d/40",
+                    + " Spearman(σ_E, |E err|) %.2f, Spearman(max γ, F RMSE) %.2f; max γ in-domain %.3f,"
+                    + " at 0.8 V0 %.2f–%.2f, at 1.25 V0 %.2f–%.2f; ROC AUC 0.8 V0 %.3f, 1.25 V0 %.3f;"
+                    + " |E err| within 1σ %d/40, within 2σ %d/40",
                 spearmanGradeEnergy, spearmanSigmaEnergy, spearmanGradeForce, inDomain.map(\.maxGrade).max()!,
                 squeezed.map(\.maxGrade).min()!, squeezed.map(\.maxGrade).max()!, stretched.map(\.maxGrade).min()!,
                 stretched.map(\.maxGrade).max()!, aucSqueezed, aucStretched, within1, within2))
