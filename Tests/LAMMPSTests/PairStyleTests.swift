@@ -204,18 +204,23 @@ final class PairStyleTests: XCTestCase {
             displace_atoms all random 0.05 0.05 0.05 4821
             pair_style mosaic
             pair_coeff * * \(potential) Nb
+            compute grade all mosaic/grade
+            thermo_style custom step pe c_grade
             run 0
-            print "RESULT $(pe:%.17g)"
+            print "RESULT $(pe:%.17g) $(c_grade:%.17g)"
             """
+        // The computes Mosaic adds survive `clear` too.
         let input = [block, "clear", block, "clear", block].joined(separator: "\n")
         for host in [LAMMPS.Host.launcher, .pluginLoad] {
             let out = try LAMMPS.run(input, folder: LAMMPS.folder("clear-\(host)"), host: host)
             XCTAssertEqual(out.status, 0, out.text)
-            let energies = out.text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }.compactMap {
-                Double($0.dropFirst(7))
+            let results = out.text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }.map {
+                $0.split(separator: " ").dropFirst().compactMap { Double($0) }
             }
-            XCTAssertEqual(energies.count, 3, out.text)
-            XCTAssertEqual(Set(energies).count, 1, "\(host): \(energies)")
+            XCTAssertEqual(results.count, 3, out.text)
+            XCTAssertEqual(Set(results).count, 1, "\(host): \(results)")
+            let energies = results.compactMap(\.first)
+            XCTAssertTrue(results.allSatisfy { $0.count == 2 && $0[1] > 0 && $0[1] < 1 }, "grades: \(results)")
             XCTAssertLessThan(energies.first ?? 0, -9 * 54, "54 bound Nb atoms (about -10 eV each)")
         }
     }
