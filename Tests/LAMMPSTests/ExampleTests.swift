@@ -320,4 +320,70 @@ final class ExampleTests: XCTestCase {
         XCTAssertEqual(clusterEnergy ?? .nan, try model.predict(cluster).energy, accuracy: 1e-9, text)
         XCTAssertTrue(text.contains("error:") && text.contains("elements W are not in the potential"), text)
     }
+
+    /// `from mosaic.ase import MosaicCalculator` with ASE's tools: a triclinic snapshot equals the Swift core,
+    /// ASE's EquationOfState gives the Swift lattice constant, a cell filter relaxes the box (ExpCellFilter:
+    /// Debian's ASE 3.22 predates FrechetCellFilter), and velocity-Verlet MD conserves energy.
+    func testASEToolsWithTheCalculator() throws {
+        let folder = LAMMPS.folder("mosaic-ase-tools")
+        var sheared = niobium["Nb_Elastic"]!.first {
+            abs($0.cell.a.y) + abs($0.cell.b.x) + abs($0.cell.c.x) + abs($0.cell.c.y) > 1e-6
+        }!
+        sheared = sheared.supercell(2, 2, 2)
+        let cell = [sheared.cell.a, sheared.cell.b, sheared.cell.c].map { "[\($0.x), \($0.y), \($0.z)]" }
+        let positions = sheared.positions.map { "[\($0.x), \($0.y), \($0.z)]" }
+        let code = """
+            import sys
+            sys.path.insert(0, "\(repositoryRoot)/examples/python")
+            import numpy as np
+            from mosaic.ase import MosaicCalculator
+            from ase import Atoms, units
+            from ase.build import bulk
+            from ase.constraints import ExpCellFilter
+            from ase.eos import EquationOfState
+            from ase.md.verlet import VelocityVerlet
+            from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+            from ase.optimize import BFGS
+            potential = "\(repositoryRoot)/potentials/Nb.json"
+            tri = Atoms("Nb\(sheared.count)", positions=[\(positions.joined(separator: ", "))],
+                        cell=[\(cell.joined(separator: ", "))], pbc=True)
+            tri.calc = MosaicCalculator(potential)
+            print(f"triclinic {tri.get_potential_energy():.12f}")
+            volumes, energies = [], []
+            for a in np.linspace(3.25, 3.40, 7):
+                atoms = bulk("Nb", "bcc", a=a, cubic=True)
+                atoms.calc = MosaicCalculator(potential)
+                volumes.append(atoms.get_volume())
+                energies.append(atoms.get_potential_energy())
+            v0, e0, b = EquationOfState(volumes, energies).fit()
+            print(f"eos a0 {(2 * v0 / 2) ** (1 / 3):.6f}")
+            box = bulk("Nb", "bcc", a=3.25, cubic=True) * (2, 2, 2)
+            box.calc = MosaicCalculator(potential)
+            BFGS(ExpCellFilter(box), logfile=None).run(fmax=1e-4, steps=200)
+            print(f"relaxed a {box.cell[0][0] / 2:.6f}")
+            md = bulk("Nb", "bcc", a=3.31, cubic=True) * (3, 3, 3)
+            md.calc = MosaicCalculator(potential)
+            MaxwellBoltzmannDistribution(md, temperature_K=600, rng=np.random.default_rng(3))
+            start = md.get_total_energy()
+            dyn = VelocityVerlet(md, 1.0 * units.fs)
+            drift = 0.0
+            for _ in range(10):
+                dyn.run(10)
+                drift = max(drift, abs(md.get_total_energy() - start))
+            print(f"md drift {drift:.3e}")
+            """
+        try code.write(toFile: folder + "/tools.py", atomically: true, encoding: .utf8)
+        let text = try runPython(arguments: ["tools.py"], in: folder)
+        func number(_ label: String) -> Double {
+            text.split(separator: "\n").first { $0.hasPrefix(label + " ") }.flatMap {
+                Double($0.dropFirst(label.count + 1))
+            } ?? .nan
+        }
+        let model = try shipped
+        XCTAssertEqual(number("triclinic"), try model.predict(sheared).energy, accuracy: 1e-9, text)
+        let a0 = try PropertyCalculator(model: model).latticeConstant(guess: 3.3)
+        XCTAssertEqual(number("eos a0"), a0, accuracy: 2e-3, text)
+        XCTAssertEqual(number("relaxed a"), a0, accuracy: 1e-4, text)
+        XCTAssertLessThan(number("md drift"), 1e-3, text)
+    }
 }
