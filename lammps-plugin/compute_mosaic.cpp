@@ -12,6 +12,7 @@
 
 #include "atom.h"
 #include "comm.h"
+#include "domain.h"
 #include "error.h"
 #include "force.h"
 #include "memory.h"
@@ -36,10 +37,17 @@ ComputeMosaic::ComputeMosaic(LAMMPS *lmp, int narg, char **arg, Quantity what) :
   size_peratom_cols = 0;
   scalar_flag = 1;
   extscalar = 0;
+  if (what == Quantity::sigma) {
+    vector_flag = 1;
+    size_vector = 2;
+    extvector = 0;
+    vector = new double[2];
+  }
 }
 
 ComputeMosaic::~ComputeMosaic()
 {
+  delete[] vector;
   memory->destroy(values);
 }
 
@@ -83,6 +91,21 @@ double ComputeMosaic::compute_scalar()
     scalar = mosaic_potential_sigma(pair->handle(), total.data());
   }
   return scalar;
+}
+
+void ComputeMosaic::compute_vector()
+{
+  invoked_vector = update->ntimestep;
+  const auto &result = pair->uncertainty(groupbit);
+  const int size = (int) result.energy_gradient.size();
+  std::vector<double> local(2 * size), total(2 * size);
+  std::copy(result.energy_gradient.begin(), result.energy_gradient.end(), local.begin());
+  std::copy(result.virial_trace_gradient.begin(), result.virial_trace_gradient.end(), local.begin() + size);
+  MPI_Allreduce(local.data(), total.data(), 2 * size, MPI_DOUBLE, MPI_SUM, world);
+  vector[0] = mosaic_potential_sigma(pair->handle(), total.data());
+  // Virial pressure P = tr W / (3V): sigma_P = sigma(tr W) / (3V), in the style's pressure units.
+  const double volume = domain->dimension == 3 ? domain->xprd * domain->yprd * domain->zprd : domain->xprd * domain->yprd;
+  vector[1] = mosaic_potential_sigma(pair->handle(), total.data() + size) / (domain->dimension * volume) * force->nktv2p;
 }
 
 double ComputeMosaic::memory_usage()

@@ -16,7 +16,8 @@ namespace LAMMPS_NS {
 /// compute ID group mosaic/grade: per-atom extrapolation grade gamma_i (<= 1 inside what the training
 ///   atoms spanned); global scalar: the largest gamma over the group and all ranks.
 /// compute ID group mosaic/sigma: per-atom sigma_i of E_i (eV); global scalar: sigma of the group's
-///   total potential energy (eV), from the summed energy gradient over all ranks.
+///   total potential energy (eV), from the summed energy gradient over all ranks; global vector
+///   [sigma of the energy (eV), sigma of the virial pressure (pressure units)] (group all: the system's).
 /// Both need pair_style mosaic with a potential file that has an uncertainty section (format 2).
 class ComputeMosaic : public Compute {
  public:
@@ -26,6 +27,7 @@ class ComputeMosaic : public Compute {
   void init() override;
   void compute_peratom() override;
   double compute_scalar() override;
+  void compute_vector() override;
   double memory_usage() override;
 
   static Compute *grade_creator(class LAMMPS *lmp, int narg, char **arg)

@@ -176,6 +176,7 @@ const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit)
   cache.grade.assign(std::max(nlocal, 1), 0.0);
   cache.sigma.assign(std::max(nlocal, 1), 0.0);
   cache.energy_gradient.assign(std::max(mosaic_potential_uncertainty_size(potential), 1), 0.0);
+  cache.virial_trace_gradient.assign(cache.energy_gradient.size(), 0.0);
   group_ilist.clear();
   for (int ii = 0; ii < list->inum; ii++) {
     const int i = list->ilist[ii];
@@ -185,7 +186,8 @@ const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit)
   const int status = mosaic_compute_uncertainty(
       potential, (int) group_ilist.size(), group_ilist.data(), list->numneigh, list->firstneigh, NEIGHMASK, nall,
       nall > 0 ? &atom->x[0][0] : nullptr, atom->type, species_of_type.data(), atom->ntypes, atom->tag,
-      cache.grade.data(), cache.sigma.data(), cache.energy_gradient.data(), message, sizeof(message));
+      cache.grade.data(), cache.sigma.data(), cache.energy_gradient.data(), cache.virial_trace_gradient.data(), message,
+      sizeof(message));
   if (status != MOSAIC_OK) error->one(FLERR, std::string("compute mosaic: ") + message);
   cached_evaluation = evaluations;
   cached_group = groupbit;

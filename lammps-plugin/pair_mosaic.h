@@ -37,11 +37,11 @@ class PairMosaic : public Pair {
   const std::string &file_name() const { return file; }
   const std::vector<int> &species() const { return species_of_type; }
 
-  /// Per-atom grades and sigmas (indexed by local atom, 0 outside the group) and the summed energy
-  /// gradient of the atoms in `groupbit`, for the forces of the last compute(): evaluated once per
+  /// Per-atom grades and sigmas (indexed by local atom, 0 outside the group), the summed energy gradient
+  /// and the gradient of the virial trace of the atoms in `groupbit`, for the forces of the last compute(): evaluated once per
   /// force evaluation and group, so mosaic/grade and mosaic/sigma invoked on one step share the work.
   struct Uncertainty {
-    std::vector<double> grade, sigma, energy_gradient;
+    std::vector<double> grade, sigma, energy_gradient, virial_trace_gradient;
   };
   const Uncertainty &uncertainty(int groupbit);
 

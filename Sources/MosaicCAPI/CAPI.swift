@@ -227,7 +227,8 @@ public func mosaic_compute_uncertainty(
     _ x: UnsafePointer<Double>?, _ type: UnsafePointer<Int32>?, _ speciesOfType: UnsafePointer<Int32>?,
     _ ntypes: Int32, _ tag: UnsafePointer<Int32>?, _ grade: UnsafeMutablePointer<Double>?,
     _ sigma: UnsafeMutablePointer<Double>?, _ energyGradient: UnsafeMutablePointer<Double>?,
-    _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorSize: Int32
+    _ virialTraceGradient: UnsafeMutablePointer<Double>?, _ errorBuffer: UnsafeMutablePointer<CChar>?,
+    _ errorSize: Int32
 ) -> Int32 {
     guard let h = handle(pointer) else {
         writeError("mosaic_compute_uncertainty: no potential (NULL handle)", errorBuffer, errorSize)
@@ -265,6 +266,9 @@ public func mosaic_compute_uncertainty(
         }
         if let energyGradient {
             for c in 0..<uncertainty.coordinateCount { energyGradient[c] += result.energyGradient[c] }
+        }
+        if let virialTraceGradient {
+            for c in 0..<uncertainty.coordinateCount { virialTraceGradient[c] += evaluator.virialTraceGradient[c] }
         }
         return Status.ok
     } catch {

@@ -93,6 +93,9 @@ public final class AtomGradientEvaluator {
     /// Coordinate of each model parameter (−1: fixed).
     let coordinateOf: [Int]
     public let coordinateCount: Int
+    /// ∂(W_xx + W_yy + W_zz)/∂θ_c of the last `gradients` call, summed over its atoms (W the virial, eV):
+    /// the virial pressure is P = tr W / (3V), so its gradient is this over 3V.
+    public private(set) var virialTraceGradient: [Double] = []
 
     public init(model: CompositeModel, coordinates: [[Int]]) {
         self.model = model
@@ -106,13 +109,15 @@ public final class AtomGradientEvaluator {
     }
 
     /// Calls `energies(evaluator, terms)` once per chunk of parameters (the evaluator seeded for that
-    /// chunk, restricted to the chunk's term); it hands back (atom, E_i) pairs through `visit`, and the
-    /// tangents are scattered into `gradients` (atoms × coordinates, row-major, accumulated).
+    /// chunk, restricted to the chunk's term); it hands back (atom, E_i) pairs through `visit` and returns
+    /// the virial trace; the tangents are scattered into `gradients` (atoms × coordinates, row-major,
+    /// accumulated) and `virialTraceGradient`.
     func accumulate(
         atoms: Int, into gradients: inout [Double],
-        _ energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Void
+        _ energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Dual
     ) rethrows {
         let p = coordinateCount
+        virialTraceGradient = [Double](repeating: 0, count: p)
         for (t, range) in ranges.enumerated() where !range.isEmpty {
             for chunkStart in stride(from: range.lowerBound, to: range.upperBound, by: Dual.width) {
                 let chunk = chunkStart..<min(chunkStart + Dual.width, range.upperBound)
@@ -120,12 +125,15 @@ public final class AtomGradientEvaluator {
                 var seeded = theta.map { Dual($0) }
                 for q in chunk { seeded[q] = Dual.variable(theta[q], slot: q - chunkStart) }
                 duals.setParameters(internal: seeded)
-                try gradients.withUnsafeMutableBufferPointer { out in
+                let trace = try gradients.withUnsafeMutableBufferPointer { out in
                     try energies(duals, t..<t + 1) { i, energy in
                         for q in chunk where coordinateOf[q] >= 0 {
                             out[i * p + coordinateOf[q]] += energy.tangent[q - chunkStart]
                         }
                     }
+                }
+                for q in chunk where coordinateOf[q] >= 0 {
+                    virialTraceGradient[coordinateOf[q]] += trace.tangent[q - chunkStart]
                 }
             }
         }
@@ -137,6 +145,7 @@ public final class AtomGradientEvaluator {
         accumulate(atoms: species.count, into: &gradients) { evaluator, terms, visit in
             let prediction = evaluator.evaluate(species: species, neighbours: neighbours, terms: terms)
             for (i, e) in prediction.atomEnergies.enumerated() { visit(i, e) }
+            return prediction.virial[0] + prediction.virial[1] + prediction.virial[2]
         }
         return gradients
     }
@@ -191,12 +200,31 @@ public struct AtomUncertainties: Sendable {
 }
 
 extension ModelEvaluator where T == Dual {
-    /// E_i of each local atom of a LAMMPS neighbour list (forces are not collected), in `ilist` order:
-    /// `visit(ii, E_i)`. Throws on inconsistent input, as `evaluate(_:into:)` does.
-    func forEachAtomEnergy(_ list: FullNeighbourList, terms: Range<Int>, _ visit: (Int, Dual) -> Void) throws {
+    /// E_i of each local atom of a LAMMPS neighbour list, in `ilist` order: `visit(ii, E_i)`; returns the
+    /// trace of the virial of those atoms' pairs (forces are not collected). Throws on inconsistent input,
+    /// as `evaluate(_:into:)` does.
+    func forEachAtomEnergy(_ list: FullNeighbourList, terms: Range<Int>, _ visit: (Int, Dual) -> Void) throws -> Dual {
+        var sink = VirialTraceSink()
         for ii in 0..<list.inum {
-            guard let (species, count) = try loadAtom(Int(list.ilist[ii]), of: list) else { continue }
-            visit(ii, atomEnergy(species: species, count: count, terms: terms))
+            let i = Int(list.ilist[ii])
+            guard let (species, count) = try loadAtom(i, of: list) else { continue }
+            finishAtom(i, species: species, count: count, terms: terms, into: &sink)
+            visit(ii, sink.lastEnergy)
         }
+        return sink.trace
+    }
+}
+
+/// Keeps the last atom's energy and sums the virial trace W_xx + W_yy + W_zz = −Σ d·g over pairs.
+struct VirialTraceSink: EvaluationSink {
+    var lastEnergy = Dual(0)
+    var trace = Dual(0)
+
+    @inline(__always) mutating func addEnergy(_ energy: Dual, atom i: Int) { lastEnergy = energy }
+
+    @inline(__always) mutating func addPair(
+        _ i: Int, _ j: Int, gradient g: Vector3<Dual>, displacement d: SIMD3<Double>
+    ) {
+        trace = trace - (g.x * d.x + g.y * d.y + g.z * d.z)
     }
 }

@@ -21,12 +21,12 @@ final class UncertaintyComputeTests: XCTestCase {
         pair_coeff * * \(potential) Nb
         compute grade all mosaic/grade
         compute sigma all mosaic/sigma
-        thermo_style custom step pe c_grade c_sigma
+        thermo_style custom step pe c_grade c_sigma c_sigma[2]
         dump atoms all custom 1 atoms.dump id c_grade c_sigma
         dump_modify atoms sort id format float %.17g
         \(extra)
         run 0
-        print "RESULT $(c_grade:%.17g) $(c_sigma:%.17g)"
+        print "RESULT $(c_grade:%.17g) $(c_sigma:%.17g) $(c_sigma[2]:%.17g)"
         """
     }
 
@@ -42,6 +42,8 @@ final class UncertaintyComputeTests: XCTestCase {
                     species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff)),
                 symbols: s.elements.map(\.symbol), data: data)
             let sigmaE = data.sigma(gradient: swift.energyGradient)
+            // σ of the virial pressure (bar): σ(tr W) / 3V.
+            let sigmaP = data.sigma(gradient: evaluator.virialTraceGradient) / (3 * s.volume) * LAMMPS.nktv2p
             for (host, ranks) in [(LAMMPS.Host.launcher, 0), (.launcher, 2), (.pluginLoad, 0)] {
                 let folder = LAMMPS.folder("uncertainty-\(k)-\(host)-\(ranks)")
                 try LAMMPSData(s).text(elements: model.elements).write(
@@ -49,11 +51,12 @@ final class UncertaintyComputeTests: XCTestCase {
                 let out = try LAMMPS.run(input(), folder: folder, ranks: ranks, host: host)
                 XCTAssertEqual(out.status, 0, out.text)
                 let r = LAMMPS.results(out)
-                XCTAssertEqual(r.count, 2, out.text)
-                guard r.count == 2 else { continue }
+                XCTAssertEqual(r.count, 3, out.text)
+                guard r.count == 3 else { continue }
                 let label = "\(s.source), \(host), \(ranks) ranks"
                 XCTAssertEqual(r[0], swift.maximumGrade, accuracy: 1e-9 * swift.maximumGrade, "max grade, \(label)")
                 XCTAssertEqual(r[1], sigmaE, accuracy: 1e-9 * sigmaE, "σ of the energy, \(label)")
+                XCTAssertEqual(r[2], sigmaP, accuracy: 1e-9 * sigmaP, "σ of the pressure, \(label)")
                 let rows = try LAMMPS.dump(folder + "/atoms.dump")
                 XCTAssertEqual(rows.count, s.count, label)
                 for (i, row) in rows.enumerated() where row.count == 3 {
@@ -64,8 +67,8 @@ final class UncertaintyComputeTests: XCTestCase {
             }
             print(
                 String(
-                    format: "%@: max grade %.3f, σ_E %.4f eV (LAMMPS = Swift)", s.source as NSString,
-                    swift.maximumGrade, sigmaE))
+                    format: "%@: max grade %.3f, σ_E %.4f eV, σ_P %.3f bar (LAMMPS = Swift)", s.source as NSString,
+                    swift.maximumGrade, sigmaE, sigmaP))
         }
     }
 

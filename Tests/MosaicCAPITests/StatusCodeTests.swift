@@ -80,12 +80,12 @@ final class StatusCodeTests: XCTestCase {
         XCTAssertTrue(mosaic_potential_sigma(oldPotential, [1.0]).isNaN)
         var message = [CChar](repeating: 0, count: 512)
         let missing = mosaic_compute_uncertainty(
-            oldPotential, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, &message, 512)
+            oldPotential, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, nil, &message, 512)
         XCTAssertEqual(missing, fileError)
         XCTAssertTrue(
             String(cString: message).contains("old.json has no uncertainty section"), String(cString: message))
         let null = mosaic_compute_uncertainty(
-            nil, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, &message, 512)
+            nil, 1, nil, nil, nil, 0, 1, nil, nil, nil, 1, nil, nil, nil, nil, nil, &message, 512)
         XCTAssertEqual(null, inputError)
     }
 

@@ -78,6 +78,13 @@ final class AtomUncertaintyTests: XCTestCase {
                 species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff))
             let expected = fisher.predictionSigma(fisher.analysisGradient { j.energy[$0] })
             XCTAssertEqual(data.sigma(gradient: u.energyGradient), expected, accuracy: 1e-9 * expected, s.source)
+            // The virial trace's gradient equals the structure Jacobian's dW/dθ (another path).
+            let trace = fisher.analysisGradient {
+                j.virial[$0] + j.virial[j.parameterCount + $0] + j.virial[2 * j.parameterCount + $0]
+            }
+            for c in trace.indices {
+                XCTAssertEqual(evaluator.virialTraceGradient[c], trace[c], accuracy: 1e-9 * max(1, abs(trace[c])))
+            }
             // σ_i ≥ 0 and the per-atom gradients sum to the total energy's.
             XCTAssertTrue(u.sigmas.allSatisfy { $0 > 0 })
             let total = fisher.analysisGradient { j.energy[$0] }

@@ -86,14 +86,16 @@ int mosaic_potential_uncertainty_size(const mosaic_potential *potential);
 /** Per-atom extrapolation grade and energy sigma of the local atoms of a full neighbour list (same
  *  arguments as mosaic_compute): for i = ilist[ii], grade[i] and sigma[i] (eV) are WRITTEN (0 for
  *  types not handled, +inf grade for an element without training atoms); energy_gradient[0..size-1]
- *  gets sum_i dE_i/dtheta ADDED (for the sigma of the total energy, after summing over ranks).
- *  grade, sigma, energy_gradient may be NULL. Returns MOSAIC_OK, MOSAIC_ERROR_FILE (no uncertainty
+ *  gets sum_i dE_i/dtheta ADDED (for the sigma of the total energy, after summing over ranks), and
+ *  virial_trace_gradient[0..size-1] gets d(Wxx + Wyy + Wzz)/dtheta of those atoms' pairs ADDED (eV; the
+ *  virial pressure is tr W / 3V, so sigma_P = mosaic_potential_sigma of it / 3V).
+ *  grade, sigma, energy_gradient, virial_trace_gradient may be NULL. Returns MOSAIC_OK, MOSAIC_ERROR_FILE (no uncertainty
  *  section) or MOSAIC_ERROR_INPUT, with a message in `error`. */
 int mosaic_compute_uncertainty(mosaic_potential *potential, int inum, const int *ilist, const int *numneigh,
                                int *const *firstneigh, int neighbour_mask, int natoms, const double *x,
                                const int *type, const int *species_of_type, int ntypes, const int *tag,
-                               double *grade, double *sigma, double *energy_gradient, char *error,
-                               int error_size);
+                               double *grade, double *sigma, double *energy_gradient,
+                               double *virial_trace_gradient, char *error, int error_size);
 
 /** sigma (eV for an energy) of a prediction whose gradient over the fitted coordinates is `gradient`
  *  (mosaic_potential_uncertainty_size entries): sqrt(g^T C g), C the fit's parameter covariance.
