@@ -100,6 +100,10 @@ extension MosaicCommand {
                     return
                 }
                 print(properties.table(sigmas: sigmas, flagged: Set(poorlyDetermined)))
+                print(
+                    "C11, C12, C44: secant slopes of stress against strain over the data's strained cells (|ε| ≤ 2%,"
+                        + " around the DFT cell), for model and DFT alike — not the tangent moduli at the model's own"
+                        + " lattice constant that examples/lammps/in.elastic prints")
                 if !poorlyDetermined.isEmpty {
                     print(
                         "* poorly determined: half or more of the property's parameter gradient lies in"
