@@ -104,7 +104,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicProperties", "MosaicTestSupport",
+                "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicProperties", "MosaicReports",
+                "MosaicTestSupport",
             ]),
         .testTarget(
             name: "LAMMPSTests",

@@ -2,23 +2,68 @@ import Foundation
 import MosaicCore
 import MosaicModel
 
-/// Minimal SVG scatter plots (no dependencies): predicted vs reference, coloured by group.
+/// SVG parity plots (no dependencies): predicted against reference, coloured by group, with round tick
+/// values, the legend inside the frame, RMSE and MAE of every group and of all points, held-out groups
+/// (labels ending in "(held out)") drawn as open circles, and the largest groups drawn first so that
+/// small ones stay visible.
 public struct ParityPlot {
     public struct Series {
         public var label: String
         public var points: [(x: Double, y: Double)]
+        /// RMSE and MAE of y − x over the series' full data (the points may be thinned); from the points
+        /// when nil.
+        public var rmse: Double?
+        public var mae: Double?
+
+        public init(label: String, points: [(x: Double, y: Double)], rmse: Double? = nil, mae: Double? = nil) {
+            self.label = label
+            self.points = points
+            self.rmse = rmse
+            self.mae = mae
+        }
+
+        /// (RMSE, MAE, count) of y − x.
+        static func errors(_ points: [(x: Double, y: Double)]) -> (rmse: Double, mae: Double) {
+            let d = points.map { $0.y - $0.x }.filter(\.isFinite)
+            guard !d.isEmpty else { return (.nan, .nan) }
+            let n = Double(d.count)
+            return ((d.reduce(0) { $0 + $1 * $1 } / n).squareRoot(), d.reduce(0) { $0 + abs($1) } / n)
+        }
+
+        var statistics: (rmse: Double, mae: Double) {
+            if let rmse, let mae { return (rmse, mae) }
+            return Series.errors(points)
+        }
+
+        var isHeldOut: Bool { label.hasSuffix("(held out)") }
     }
     public var title: String
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
+    /// RMSE and MAE over every point of every series (full data); from the series when nil.
+    public var overall: (rmse: Double, mae: Double)?
 
     static let palette = [
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 
-    /// The plot as an SVG document.
-    public func svg(size: Double = 520) -> String {
+    /// Tick values at a round step (1, 2 or 5 × 10^k) inside [low, high], about `count` of them.
+    static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+        let raw = (high - low) / Double(count)
+        let magnitude = Foundation.pow(10, (Foundation.log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let first = (low / step).rounded(.up) * step
+        return Swift.stride(from: first, through: high + 1e-9 * step, by: step).map { abs($0) < 1e-12 * step ? 0 : $0 }
+    }
+
+    static func format(_ v: Double, digits: Int = 6) -> String {
+        let text = String(format: "%.\(digits)g", v)
+        return text == "-0" ? "0" : text
+    }
+
+    /// The plot as an SVG document of `size` × `size` pixels (everything drawn inside it).
+    public func svg(size: Double = 560) -> String {
         let all = series.flatMap(\.points)
         let values = all.flatMap { [$0.x, $0.y] }.filter(\.isFinite)
         var low = values.min() ?? 0
@@ -30,49 +75,87 @@ public struct ParityPlot {
         let pad = 0.04 * (high - low)
         low -= pad
         high += pad
-        let margin = 64.0
+        let margin = 70.0
+        let top = 28.0
         let plot = size - margin - 16
         func px(_ v: Double) -> Double { margin + (v - low) / (high - low) * plot }
-        func py(_ v: Double) -> Double { 16 + plot - (v - low) / (high - low) * plot }
-        let legendHeight = Double(series.count) * 18 + 8
+        func py(_ v: Double) -> Double { top + plot - (v - low) / (high - low) * plot }
+        let height = top + plot + 44
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size + 230))"\
-             height="\(Int(max(size + 30, legendHeight + 40)))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size))" height="\(Int(height))"\
+             viewBox="0 0 \(Int(size)) \(Int(height))" font-family="sans-serif" font-size="12">
             <title>\(escaped(title))</title>
             <rect x="0" y="0" width="100%" height="100%" fill="white"/>
-            <text x="\(margin)" y="12" font-size="13" font-weight="bold">\(escaped(title))</text>
-            <rect x="\(margin)" y="16" width="\(plot)" height="\(plot)" fill="none" stroke="#333"/>
+            <text x="\(margin)" y="18" font-size="13" font-weight="bold">\(escaped(title))</text>
+            <rect x="\(margin)" y="\(top)" width="\(plot)" height="\(plot)" fill="none" stroke="#333"/>
             <line x1="\(px(low))" y1="\(py(low))" x2="\(px(high))" y2="\(py(high))" stroke="#999" stroke-dasharray="4\
              3"/>
 
             """
-        for k in 0...4 {
-            let v = low + Double(k) / 4 * (high - low)
+        for v in Self.ticks(low, high) {
             out +=
-                "<text x=\"\(px(v))\" y=\"\(16 + plot + 16)\""
-                + " text-anchor=\"middle\">\(String(format: "%.3g", v))</text>\n"
+                "<line x1=\"\(px(v))\" y1=\"\(top + plot)\" x2=\"\(px(v))\" y2=\"\(top + plot + 4)\" stroke=\"#333\"/>"
+                + "<text x=\"\(px(v))\" y=\"\(top + plot + 17)\" text-anchor=\"middle\">\(Self.format(v))</text>\n"
             out +=
-                "<text x=\"\(margin - 6)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(String(format: "%.3g", v))</text>\n"
+                "<line x1=\"\(margin - 4)\" y1=\"\(py(v))\" x2=\"\(margin)\" y2=\"\(py(v))\" stroke=\"#333\"/>"
+                + "<text x=\"\(margin - 6)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(Self.format(v))</text>\n"
         }
         out +=
-            "<text x=\"\(margin + plot / 2)\" y=\"\(16 + plot + 34)\" text-anchor=\"middle\">"
+            "<text x=\"\(margin + plot / 2)\" y=\"\(top + plot + 36)\" text-anchor=\"middle\">"
             + "\(escaped(xLabel))</text>\n"
         out +=
-            "<text x=\"14\" y=\"\(16 + plot / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 14"
-            + " \(16 + plot / 2))\">\(escaped(yLabel))</text>\n"
-        for (k, s) in series.enumerated() {
+            "<text x=\"14\" y=\"\(top + plot / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 14"
+            + " \(top + plot / 2))\">\(escaped(yLabel))</text>\n"
+        // Largest groups first, so small ones are drawn on top.
+        let order = series.indices.sorted { series[$0].points.count > series[$1].points.count }
+        for k in order {
+            let s = series[k]
             let colour = Self.palette[k % Self.palette.count]
-            out += "<g fill=\"\(colour)\" fill-opacity=\"0.6\">\n"
+            out +=
+                s.isHeldOut
+                ? "<g fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1\">\n"
+                : "<g fill=\"\(colour)\" fill-opacity=\"0.55\">\n"
             for p in s.points where p.x.isFinite && p.y.isFinite {
                 out +=
                     "<circle cx=\"\(String(format: "%.1f", px(p.x)))\" cy=\"\(String(format: "%.1f", py(p.y)))\""
-                    + " r=\"2\"/>\n"
+                    + " r=\"\(s.isHeldOut ? 2.5 : 2)\"/>\n"
             }
             out += "</g>\n"
-            let y = 28 + Double(k) * 18
+        }
+        // Legend inside the frame, top left, with the errors of each group and of all points.
+        let total = overall ?? Series.errors(all)
+        let lines =
+            series.enumerated().map { k, s -> (String, Int?, Bool) in
+                let e = s.statistics
+                return (
+                    "\(s.label) (\(s.points.count)): RMSE \(Self.format(e.rmse, digits: 4)),"
+                        + " MAE \(Self.format(e.mae, digits: 4))",
+                    k,
+                    s.isHeldOut
+                )
+            } + [
+                (
+                    "all: RMSE \(Self.format(total.rmse, digits: 4)), MAE \(Self.format(total.mae, digits: 4))", nil,
+                    false
+                )
+            ]
+        let legendWidth = min(plot - 12, 7.0 * Double(lines.map(\.0.count).max() ?? 10) + 24)
+        out +=
+            "<rect x=\"\(margin + 6)\" y=\"\(top + 6)\" width=\"\(legendWidth)\""
+            + " height=\"\(Double(lines.count) * 16 + 8)\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+        for (n, line) in lines.enumerated() {
+            let y = top + 20 + Double(n) * 16
+            if let k = line.1 {
+                let colour = Self.palette[k % Self.palette.count]
+                out +=
+                    line.2
+                    ? "<circle cx=\"\(margin + 16)\" cy=\"\(y - 4)\" r=\"4\" fill=\"none\" stroke=\"\(colour)\"/>"
+                    : "<circle cx=\"\(margin + 16)\" cy=\"\(y - 4)\" r=\"4\" fill=\"\(colour)\"/>"
+            }
             out +=
-                "<circle cx=\"\(size + 10)\" cy=\"\(y - 4)\" r=\"5\" fill=\"\(colour)\"/><text"
-                + " x=\"\(size + 20)\" y=\"\(y)\">\(escaped(s.label)) (\(s.points.count))</text>\n"
+                "<text x=\"\(margin + 26)\" y=\"\(y)\" font-size=\"11\""
+                + " textLength=\"\(min(legendWidth - 28, 6.2 * Double(line.0.count)))\""
+                + " lengthAdjust=\"spacingAndGlyphs\">\(escaped(line.0))</text>\n"
         }
         out += "</svg>\n"
         return out
@@ -102,13 +185,18 @@ public struct ParityPlot {
             let stride = max(1, (points.count + maxForcePoints - 1) / maxForcePoints)
             return Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
         }
+        let forceSeries = groups.compactMap { g -> Series? in
+            guard let points = forces[g] else { return nil }
+            let e = Series.errors(points)
+            return Series(label: g, points: thin(points), rmse: e.rmse, mae: e.mae)
+        }
         return (
             ParityPlot(
                 title: "\(title): energy", xLabel: "DFT energy (eV/atom)", yLabel: "model energy (eV/atom)",
                 series: groups.compactMap { g in energy[g].map { Series(label: g, points: $0) } }),
             ParityPlot(
                 title: "\(title): force components", xLabel: "DFT force (eV/Å)", yLabel: "model force (eV/Å)",
-                series: groups.compactMap { g in forces[g].map { Series(label: g, points: thin($0)) } })
+                series: forceSeries, overall: Series.errors(groups.flatMap { forces[$0] ?? [] }))
         )
     }
 }

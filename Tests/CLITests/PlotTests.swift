@@ -1,0 +1,78 @@
+import Foundation
+import FoundationXML
+import MosaicCore
+import MosaicFiles
+import MosaicFit
+import MosaicModel
+import MosaicReports
+import MosaicTestSupport
+import XCTest
+
+/// Parity plots a person can put in a paper: well-formed SVG, every text inside the view box, round tick
+/// values, the legend's RMSE equal to the evaluation's, held-out groups drawn as open circles.
+final class PlotTests: XCTestCase {
+    /// The attributes of every element of an SVG document (fails on malformed XML).
+    final class Collector: NSObject, XMLParserDelegate {
+        var elements: [(name: String, attributes: [String: String])] = []
+        var texts: [String] = []
+        var current = ""
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            elements.append((name, attributes))
+            current = ""
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            if name == "text" { texts.append(current) }
+        }
+    }
+
+    func testParityPlots() throws {
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        var structures = niobium["Nb_AIMD"]!.enumerated().filter { $0.offset % 5 == 0 }.map(\.element)
+        structures += niobium["Nb_Surface"]!.map { s -> Structure in
+            var t = s
+            t.group += " (held out)"
+            return t
+        }
+        let data = Dataset(structures)
+        let predictions = try structures.map { try model.predict($0) }
+        let plots = ParityPlot.energyAndForces(data: data, predictions: predictions, title: "Nb.json")
+        let report = EvaluationReport(data: data, predictions: predictions)
+        for (plot, expectedRMSE) in [
+            (plots.energy, report.overall.energyRMSE), (plots.forces, report.overall.forceRMSE),
+        ] {
+            let svg = plot.svg()
+            let parser = XMLParser(data: Data(svg.utf8))
+            let collector = Collector()
+            parser.delegate = collector
+            XCTAssertTrue(parser.parse(), "well-formed SVG: \(parser.parserError.map { "\($0)" } ?? "")")
+            let root = try XCTUnwrap(collector.elements.first)
+            let width = try XCTUnwrap(Double(root.attributes["width"] ?? ""))
+            let height = try XCTUnwrap(Double(root.attributes["height"] ?? ""))
+            // Every text starts inside the view box (the rotated axis label is placed by its transform).
+            for element in collector.elements where element.name == "text" && element.attributes["transform"] == nil {
+                let x = Double(element.attributes["x"] ?? "") ?? -1
+                let y = Double(element.attributes["y"] ?? "") ?? -1
+                XCTAssertTrue(x >= 0 && x <= width && y >= 0 && y <= height, "text at (\(x), \(y)) outside")
+                if let length = element.attributes["textLength"].flatMap(Double.init) {
+                    XCTAssertLessThanOrEqual(x + length, width, "legend text runs past the right edge")
+                }
+            }
+            // Tick labels are round: consecutive values differ by 1, 2 or 5 × 10^k.
+            let ticks = collector.texts.compactMap { Double($0) }
+            XCTAssertGreaterThanOrEqual(ticks.count, 6)
+            let step = abs(ticks[2] - ticks[0])  // labels alternate x and y
+            let mantissa = step / Foundation.pow(10, Foundation.log10(step).rounded(.down))
+            XCTAssertTrue([1.0, 2, 5, 10].contains { abs($0 - mantissa) < 1e-6 }, "tick step \(step)")
+            // The legend's overall RMSE is the evaluation's (energies per atom; force components).
+            let all = try XCTUnwrap(collector.texts.first { $0.hasPrefix("all: RMSE ") })
+            let rmse = try XCTUnwrap(Double(all.dropFirst("all: RMSE ".count).split(separator: ",")[0]))
+            XCTAssertEqual(rmse, expectedRMSE, accuracy: 1e-3 * expectedRMSE)  // printed with 4 digits
+            // Held-out groups: open circles.
+            XCTAssertTrue(svg.contains("<g fill=\"none\" stroke="), "held-out group drawn open")
+        }
+    }
+}
