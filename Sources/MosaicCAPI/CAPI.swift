@@ -25,6 +25,12 @@ final class PotentialHandle {
         evaluator = ModelEvaluator<Double>(model: file.model)
         symbols = file.model.elements.map { strdup($0.symbol)! }
     }
+    /// The message for grades asked of a potential without an uncertainty section.
+    var missingUncertainty: String {
+        "potential \(name) has no uncertainty section (format \(file.version)): refit it with mosaic fit to get grades"
+            + " and sigma"
+    }
+
     deinit {
         for symbol in symbols { free(symbol) }
     }
@@ -235,9 +241,7 @@ public func mosaic_compute_uncertainty(
         return Status.input
     }
     guard let uncertainty = h.file.uncertainty, let evaluator = h.gradients else {
-        writeError(
-            "potential \(h.name) has no uncertainty section (format \(h.file.version)): refit it with mosaic fit to get"
-                + " grades and sigma", errorBuffer, errorSize)
+        writeError(h.missingUncertainty, errorBuffer, errorSize)
         return Status.file
     }
     if inum == 0 { return Status.ok }
@@ -307,9 +311,7 @@ public func mosaic_compute_structure(
     }
     let wantsUncertainty = grade != nil || sigma != nil || sigmaEnergy != nil
     if wantsUncertainty, h.file.uncertainty == nil {
-        writeError(
-            "potential \(h.name) has no uncertainty section (format \(h.file.version)): refit it with mosaic fit to get"
-                + " grades and sigma", errorBuffer, errorSize)
+        writeError(h.missingUncertainty, errorBuffer, errorSize)
         return Status.file
     }
     let structure = Structure(

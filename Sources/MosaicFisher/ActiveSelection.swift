@@ -67,7 +67,7 @@ public struct ActiveSelection {
         if pool.count < count { pool = Array(ranked.prefix(min(count, ranked.count))) }
 
         // Spans A_e (from their stored pseudo-inverses) and each pool member's G_eᵀG_e per element.
-        var spans = try data.elements.mapValues { try Self.pseudoInverse($0.inverse, p) }
+        var spans = try data.elements.mapValues { try UncertaintyData.pseudoInverse($0.inverse, p) }
         var grams: [Int: [String: [Double]]] = [:]
         for k in pool {
             var byElement: [String: [Double]] = [:]
@@ -105,7 +105,7 @@ public struct ActiveSelection {
                     maxGradeAfterEarlierPicks: maxGrade(k, inverses: inverses), gain: best!.gain))
             for (symbol, gram) in grams[k]! {
                 spans[symbol] = zip(spans[symbol] ?? [Double](repeating: 0, count: p * p), gram).map(+)
-                inverses[symbol] = try Self.pseudoInverse(spans[symbol]!, p)
+                inverses[symbol] = try UncertaintyData.pseudoInverse(spans[symbol]!, p)
             }
         }
         self.picks = picks
@@ -119,5 +119,4 @@ public struct ActiveSelection {
         return values.filter { $0 > floor && $0 > 0 }.reduce(0) { $0 + Foundation.log($1) }
     }
 
-    static func pseudoInverse(_ a: [Double], _ p: Int) throws -> [Double] { try UncertaintyData.pseudoInverse(a, p) }
 }

@@ -8,7 +8,13 @@ extension CompositeModel {
     /// has one. Either way no training structure has a pair inside the core, so the fit is unchanged.
     /// Returns the model and a line saying what was done.
     public func withCore(below data: Dataset) throws -> (model: CompositeModel, note: String) {
-        let shortest = data.shortestDistances()
+        try withCore(shortest: data.shortestDistances())
+    }
+
+    /// The same, from the data's shortest distances (`Dataset.shortestDistances`) when the caller has them.
+    public func withCore(shortest: [String: (distance: Double, source: String)]) throws
+        -> (model: CompositeModel, note: String)
+    {
         if let index = terms.firstIndex(where: { $0.is(ZBLCoreTerm.self) }) {
             let core = terms[index].as(ZBLCoreTerm.self)!
             for (i, j) in elementPairs(elements) {

@@ -101,7 +101,8 @@ extension MosaicCommand {
                     for choice in made.choices { print("  " + choice) }
                 }
                 let coreNote: String
-                (library, coreNote) = try library.withCore(below: data)
+                let shortest = data.shortestDistances()
+                (library, coreNote) = try library.withCore(shortest: shortest)
                 print(coreNote)
                 var validationGroups = holdOut
                 if validationGroups.isEmpty {
@@ -193,7 +194,7 @@ extension MosaicCommand {
                     chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
                     print("refitted on training + validation data (\(rest.structures.count) structures)")
                 }
-                try checkRepulsion(chosen, data: data)
+                try checkRepulsion(chosen, shortest: shortest)
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))

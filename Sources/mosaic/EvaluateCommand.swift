@@ -157,17 +157,7 @@ struct StructureUncertainty: Encodable {
 /// Grades and σ of every structure of `data` (all cores) with the potential file at `path`; an error if it
 /// has no uncertainty section.
 func structureUncertainties(_ data: PreparedDataset, path: String) throws -> [StructureUncertainty] {
-    guard isPotentialFile(path) else {
-        throw MosaicError(
-            file: path, "--uncertainty needs a fitted potential file, not a model description",
-            fix: "fit the model first (mosaic fit) and pass the potential file")
-    }
-    let file = try PotentialFile.read(path: path)
-    guard let uncertainty = file.uncertainty else {
-        throw MosaicError(
-            file: path, "the potential has no uncertainty section (format \(file.version); grades need format 2)",
-            fix: "refit it with this Mosaic: mosaic fit --model \(path) --data ... --output new.json")
-    }
+    let (file, uncertainty) = try potentialWithUncertainty(path, for: "--uncertainty")
     let model = file.model
     return parallelMap(Array(0..<data.count)) { k in
         let structure = data.dataset.structures[k]

@@ -71,7 +71,8 @@ extension MosaicCommand {
                 LinearAlgebra.useSerialBLAS()
                 let started = Date()
                 let data = try dataOptions.load()
-                let (model, coreNote) = try loadModel(model).withCore(below: data)
+                let shortest = data.shortestDistances()
+                let (model, coreNote) = try loadModel(model).withCore(shortest: shortest)
                 print(coreNote)
                 let (train, heldOut) = try data.split(holdingOut: holdOut)
                 let weights = try weightOptions.weights()
@@ -108,7 +109,7 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 let fitted = result.model
-                try checkRepulsion(fitted, data: data)
+                try checkRepulsion(fitted, shortest: shortest)
                 let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)
                 let trainReport = EvaluationReport(data: train, predictions: trainPredictions)

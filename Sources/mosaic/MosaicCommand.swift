@@ -88,10 +88,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 /// Refuses a model that does not repel at short range (`RepulsionCheck`), naming where and which
-/// term; the dimer scans start at the data's shortest distance of each pair.
-func checkRepulsion(_ model: CompositeModel, data: Dataset) throws {
-    let failures = try RepulsionCheck(model: model).failures(
-        shortest: data.shortestDistances().mapValues(\.distance))
+/// term; the dimer scans start at the data's shortest distance of each pair (`Dataset.shortestDistances`).
+func checkRepulsion(_ model: CompositeModel, shortest: [String: (distance: Double, source: String)]) throws {
+    let failures = try RepulsionCheck(model: model).failures(shortest: shortest.mapValues(\.distance))
     guard failures.isEmpty else {
         throw MosaicError(
             "the fitted model is not repulsive at short range, so it was not written:\n  "
@@ -112,6 +111,23 @@ func uncertaintyData(_ model: CompositeModel, data: PreparedDataset, weights: Fi
             uncertainty.coordinateCount, uncertainty.elements.values.reduce(0) { $0 + $1.atoms },
             Date().timeIntervalSince(started)))
     return uncertainty
+}
+
+/// A potential file and its uncertainty section, for commands that need grades (`what` names the command
+/// or option in the errors): a model description or a file without the section is a clear error.
+func potentialWithUncertainty(_ path: String, for what: String) throws -> (PotentialFile, UncertaintyData) {
+    guard isPotentialFile(path) else {
+        throw MosaicError(
+            file: path, "\(what) needs a fitted potential file, not a model description",
+            fix: "fit the model first (mosaic fit) and pass the potential file")
+    }
+    let file = try PotentialFile.read(path: path)
+    guard let uncertainty = file.uncertainty else {
+        throw MosaicError(
+            file: path, "the potential has no uncertainty section (format \(file.version); grades need format 2)",
+            fix: "refit it with this Mosaic: mosaic fit --model \(path) --data ... --output new.json")
+    }
+    return (file, uncertainty)
 }
 
 /// A model from a potential file (JSON with format mosaic-potential) or a model description.

@@ -54,17 +54,7 @@ extension MosaicCommand {
 
         func run() throws {
             try reportingErrors {
-                guard isPotentialFile(model) else {
-                    throw MosaicError(
-                        file: model, "select needs a fitted potential file, not a model description",
-                        fix: "fit the model first (mosaic fit) and pass the potential file")
-                }
-                let file = try PotentialFile.read(path: model)
-                guard let uncertainty = file.uncertainty else {
-                    throw MosaicError(
-                        file: model, "the potential has no uncertainty section (format \(file.version))",
-                        fix: "refit it with this Mosaic (mosaic fit) to get grades")
-                }
+                let (file, uncertainty) = try potentialWithUncertainty(model, for: "select")
                 let dump = LAMMPSDump(elements: elements.compactMap { Element(symbol: $0) })
                 var candidates: [Structure] = []
                 for path in from {
