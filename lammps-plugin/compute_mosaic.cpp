@@ -86,9 +86,9 @@ double ComputeMosaic::compute_scalar()
     for (int i = 0; i < atom->nlocal; i++) local = std::max(local, result.grade[i]);
     MPI_Allreduce(&local, &scalar, 1, MPI_DOUBLE, MPI_MAX, world);
   } else {
-    std::vector<double> total(result.energy_gradient.size(), 0.0);
-    MPI_Allreduce(result.energy_gradient.data(), total.data(), (int) total.size(), MPI_DOUBLE, MPI_SUM, world);
-    scalar = mosaic_potential_sigma(pair->handle(), total.data());
+    // sigma of the energy: the first entry of the vector (one reduction serves both).
+    compute_vector();
+    scalar = vector[0];
   }
   return scalar;
 }
