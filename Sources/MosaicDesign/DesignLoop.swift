@@ -23,6 +23,10 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     public var tolerance = 0.02
     /// Include property errors (elastic constants, lattice constant, surface energies) in the score.
     public var useProperties = true
+    /// Block cross-validation: the folds (empty: score on a held-out validation set instead) and the
+    /// Levenberg–Marquardt steps of each fold's refit (warm-started from the candidate's fit).
+    public var folds: [Fold] = []
+    public var foldIterations = 6
     /// A sloppy mode with λ below this fraction of λ_max is an (almost) exact redundancy: fixing its
     /// dominant parameter is proposed first.
     public var redundancyThreshold = 1e-10
@@ -45,7 +49,11 @@ public struct CandidateRecord: Codable, Sendable {
     public var change: String
     public var terms: String
     public var parameters: Int
+    /// Validation errors: on the held-out set, or combined over the cross-validation folds
+    /// (`CrossValidation.combined`).
     public var validation: ErrorMetrics
+    /// Each fold's errors (cross-validation only).
+    public var folds: [FoldResult]?
     public var propertyScore: Double?
     /// RMS of scaled validation and property errors: lower is better.
     public var score: Double
@@ -67,7 +75,8 @@ public struct DesignState: Codable, Sendable {
 /// The adaptive design loop: train single-term models, combine them, train the composite, then
 /// repeatedly reconfigure the best composite (prune terms and basis functions that live in sloppy
 /// FIM directions, grow capacity where the budget allows), keeping a change only when it lowers the
-/// validation + property score (or keeps it while saving parameters).
+/// validation + property score (or keeps it while saving parameters). Validation is block
+/// cross-validation over `settings.folds` of the training data, or, with no folds, a held-out set.
 public final class DesignLoop {
     public let settings: DesignSettings
     let train: Dataset
@@ -87,6 +96,10 @@ public final class DesignLoop {
         self.settings = settings
         self.train = train
         self.validation = validation
+        guard !settings.folds.isEmpty || !validation.structures.isEmpty else {
+            throw MosaicError(
+                "the design loop needs cross-validation folds or a validation set", fix: "hold out a group")
+        }
         self.elastic = elastic
         self.surfaces = surfaces
         guard let distance = train.nearestNeighbourDistance() else {
@@ -208,11 +221,21 @@ public final class DesignLoop {
     {
         let clock = Date()
         let model = try settings.trainer(staged: staged).train(start, data: train).model
+        let prepared = try PreparedDataset(train, model: model)
+        var folds: [FoldResult]? = nil
+        let validationErrors: ErrorMetrics
+        if settings.folds.isEmpty {
+            validationErrors =
+                EvaluationReport(model: model, data: try PreparedDataset(validation, model: model)).overall
+        } else {
+            let results = CrossValidation(
+                folds: settings.folds, weights: settings.weights, iterations: settings.foldIterations
+            ).evaluate(model, data: prepared)
+            folds = results
+            validationErrors = CrossValidation.combined(results)
+        }
         let seconds = Date().timeIntervalSince(clock)
-        let validationReport = EvaluationReport(model: model, data: try PreparedDataset(validation, model: model))
-        let fim = try FisherAnalysis(
-            model: model, data: try PreparedDataset(train, model: model), weights: settings.weights,
-            coordinates: .relative)
+        let fim = try FisherAnalysis(model: model, data: prepared, weights: settings.weights, coordinates: .relative)
         var properties: PropertyReport? = nil
         if settings.useProperties, !elastic.isEmpty {
             properties = try? PropertyReport.compute(
@@ -222,12 +245,12 @@ public final class DesignLoop {
         // A model without a stable, zero-pressure bcc lattice cannot be chosen.
         let total =
             settings.useProperties && !elastic.isEmpty && properties == nil
-            ? .infinity : scorer.score(properties: properties, errors: validationReport.overall).score
+            ? .infinity : scorer.score(properties: properties, errors: validationErrors).score
         let propertyOnly = properties.map { scorer.score(properties: $0, errors: nil).score }
         return CandidateRecord(
             id: id, parent: parent, change: change, terms: DesignLoop.summary(model),
             parameters: model.freeParameterCount,
-            validation: validationReport.overall, propertyScore: propertyOnly,
+            validation: validationErrors, folds: folds, propertyScore: propertyOnly,
             score: total.isFinite ? total : .infinity,
             conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
             accepted: false, model: model)
@@ -303,6 +326,17 @@ public final class DesignLoop {
             c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score,
             c.validation.forceRMSE,
             c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds)
+            + (c.folds.map { "\n     folds (E meV/at, bias, F eV/Å): " + DesignLoop.foldSummary($0) } ?? "")
+    }
+
+    /// "300K 3.4 +3.3 0.075 | Nb_Elastic 3.5 -1.7 –": each fold's energy RMSE, bias and force RMSE.
+    public static func foldSummary(_ folds: [FoldResult]) -> String {
+        folds.map { f in
+            let m = f.errors
+            return String(
+                format: "%@ %.1f %+.1f %@", f.fold as NSString, m.energyRMSE * 1000, (m.energyMeanError ?? .nan) * 1000,
+                (m.forceComponents > 0 ? String(format: "%.3f", m.forceRMSE) : "–") as NSString)
+        }.joined(separator: " | ")
     }
 
     /// "pair(16) embedding angular(3ch, L6)".

@@ -13,7 +13,8 @@ import MosaicNumerics
 /// - Born–Mayer repulsion: r0 = 0.875 r1, cutoff 1.4 r1, A = 0.5 eV, ρ = 0.105 r1;
 /// - pair spline: 12 functions on [0.7 r1, 1.92 r1];
 /// - √ embedding of an exponential density (β = 3, r0 = r1), cutoff 1.92 r1, switching width 1.5 Å;
-/// - three-body: Legendre order 4, Gaussian channels at r1 and 1.155 r1 (width 0.35 Å), cutoff 1.4 r1.
+/// - three-body: Legendre order 4, Gaussian channels at r1 and 1.155 r1 (width 0.35 Å), cutoff 1.4 r1;
+/// - MEAM-like angular embedding: order 4, zero weights, Gaussian density at r1 (width 0.175 r1), cutoff 1.4 r1.
 public enum StartingLibrary {
     public static func make(for data: Dataset) throws -> (model: CompositeModel, choices: [String]) {
         var elements: [Element] = []
@@ -43,7 +44,10 @@ public enum StartingLibrary {
                     ]
                 )),
         ]
-        let model = CompositeModel(elements: elements, terms: terms)
+        var meam = AngularEmbeddingTerm.starter(nearestNeighbour: round(r1), cutoff: short)!
+        meam.name = "meam"
+        meam.density = .gaussian(center: round(r1), width: round(0.175 * r1))
+        let model = CompositeModel(elements: elements, terms: terms + [Term(meam)])
         try model.validate()
         let choices = [
             "elements \(elements.map(\.symbol).joined(separator: " ")) (from the data)",
@@ -54,9 +58,9 @@ public enum StartingLibrary {
                 format:
                     "terms: Born–Mayer (cutoff %.2f Å), pair spline 12 on [%.2f, %.2f] Å,"
                     + " √ embedding (cutoff %.2f Å), three-body L4 with channels at %.2f and %.2f Å"
-                    + " (cutoff %.2f Å)",
+                    + " (cutoff %.2f Å), angular embedding L4 of a Gaussian density at %.2f Å (cutoff %.2f Å)",
                 short, 0.7 * r1, cutoff,
-                cutoff, r1, 1.155 * r1, short),
+                cutoff, r1, 1.155 * r1, short, r1, short),
         ]
         return (model, choices)
     }
@@ -82,26 +86,5 @@ public enum StartingLibrary {
                 "cannot estimate reference energies: the data have no energies", fix: "give labelled data")
         }
         return mu
-    }
-}
-
-extension Dataset {
-    /// The validation block the design loop holds out when none is named: for each element's AIMD
-    /// file in the Materials Virtual Lab naming (groups "<El>_AIMD/Md/<T>K" at the equilibrium
-    /// volume), the block at the middle temperature, an interpolation between the trained ones. Nil
-    /// when the data have no such blocks.
-    public func defaultValidationGroups() -> [String]? {
-        var byFile: [String: [(temperature: Int, group: String)]] = [:]
-        for group in groups {
-            let parts = group.split(separator: "/")
-            guard parts.count == 3, parts[1] == "Md", parts[2].hasSuffix("K"), let t = Int(parts[2].dropLast())
-            else { continue }
-            byFile[String(parts[0]), default: []].append((t, group))
-        }
-        let chosen = byFile.keys.sorted().compactMap { file -> String? in
-            let blocks = byFile[file]!.sorted { $0.temperature < $1.temperature }
-            return blocks.count >= 3 ? blocks[blocks.count / 2].group : nil
-        }
-        return chosen.isEmpty ? nil : chosen
     }
 }

@@ -8,6 +8,11 @@ import MosaicNumerics
 /// residual of one tolerance costs 1: energy per atom (eV/atom), force components (eV/Å),
 /// stress components (GPa). `groups` multiplies the weight of every residual of matching groups
 /// (longest matching pattern wins), as FitSNAP users set per-group weights.
+///
+/// With `balanceKinds`, each kind of row (energies, force components, stress components) gets the
+/// same share R/K of the total weight, R rows of K kinds: the loss is then, up to the constant R/K,
+/// (E RMSE/tol_E)² + (F RMSE/tol_F)² + (σ RMSE/tol_σ)² over the training data, so that a 54-atom
+/// cell's 162 force rows do not drown its one energy row. Without it every row counts once.
 public struct FitWeights: Codable, Sendable, Equatable {
     public var energyTolerance = 0.002
     public var forceTolerance = 0.1
@@ -15,6 +20,9 @@ public struct FitWeights: Codable, Sendable, Equatable {
     public var groups: [String: Double] = [:]
     /// Ridge penalty on linear coefficients (identity-transform parameters except reference energies).
     public var ridge = 1e-6
+    /// Give each kind of row an equal share of the weight (see above). Nil in files written before
+    /// the option existed: those were fitted row by row.
+    public var balanceKinds: Bool? = true
 
     public init() {}
 
@@ -53,6 +61,8 @@ public final class LeastSquaresProblem {
     let ridgeMask: [Bool]
     /// Fixed block partition of the structures, so that sums are reproducible bit for bit.
     let blocks: [Range<Int>]
+    /// Multipliers of energy, force and stress rows that balance the kinds (1 without balancing).
+    public let kindBalance: ResidualRows.Scales
 
     public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, free: [Int]? = nil) {
         self.model = model
@@ -71,6 +81,7 @@ public final class LeastSquaresProblem {
         let referenceRange = model.terms.indices.filter { !model.terms[$0].isRegularised }.map { ranges[$0] }
         let transforms = model.transforms
         ridgeMask = free.map { q in transforms[q] == .identity && !referenceRange.contains { $0.contains(q) } }
+        kindBalance = LeastSquaresProblem.kindBalance(data.dataset, balance: weights.balanceKinds ?? false)
         let blockSize = max(1, (data.count + 63) / 64)
         blocks = stride(from: 0, to: data.count, by: blockSize).map { $0..<min($0 + blockSize, data.count) }
     }
@@ -94,8 +105,27 @@ public final class LeastSquaresProblem {
     func scales(_ s: Structure) -> ResidualRows.Scales {
         let m = weights.multiplier(for: s.group)
         return ResidualRows.Scales(
-            energy: m / (weights.energyTolerance * Double(s.count)), force: m / weights.forceTolerance,
-            stress: m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
+            energy: kindBalance.energy * m / (weights.energyTolerance * Double(s.count)),
+            force: kindBalance.force * m / weights.forceTolerance,
+            stress: kindBalance.stress * m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
+    }
+
+    /// √(R / (K·N_kind)) for each kind present (N_kind rows of it, R rows in all, K kinds present); 1
+    /// without balancing or for an absent kind.
+    public static func kindBalance(_ data: Dataset, balance: Bool) -> ResidualRows.Scales {
+        var counts = (energy: 0, force: 0, stress: 0)
+        for s in data.structures {
+            let rows = ResidualRows(s)
+            if rows.hasEnergy { counts.energy += 1 }
+            if rows.hasForces { counts.force += 3 * rows.atoms }
+            if rows.hasStress { counts.stress += 6 }
+        }
+        let all = [counts.energy, counts.force, counts.stress]
+        let total = Double(all.reduce(0, +))
+        let kinds = Double(all.filter { $0 > 0 }.count)
+        func factor(_ n: Int) -> Double { balance && n > 0 ? (total / (kinds * Double(n))).squareRoot() : 1 }
+        return ResidualRows.Scales(
+            energy: factor(counts.energy), force: factor(counts.force), stress: factor(counts.stress))
     }
 
     /// Weighted residuals of one structure from its prediction (rows as `ResidualRows` defines them).

@@ -24,12 +24,21 @@ extension MosaicCommand {
                  lowers the score (RMS of scaled validation errors
                 and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
                 candidate (--state); running the same command again resumes. `make demo` runs the example below.
+
+                Validation is block cross-validation by default: every group of the training data (each AIMD
+                block, the strained cells, the slabs) is a fold; each candidate, fitted on all training data, is
+                refitted without each fold in turn (--fold-iterations Levenberg–Marquardt steps from its fit) and
+                scored on the fold it did not see. Each fold counts once: the validation errors are the RMS over
+                folds of each fold's RMSE, so a block that sits off as a whole (its "E bias") raises the score.
+                --fold names your own folds; --hold-out scores on one held-out set instead (the old protocol).
+                The loop chooses on these errors, so they are not a test: name an untouched block with --test,
+                which is left out of training and of every choice and evaluated once at the end.
                 Every candidate carries a ZBL core below the data (as in `mosaic fit`), and the chosen potential
                 must pass the same repulsion check before it is written.
 
                 Example:
                   mosaic design --start examples/models/nb-library.yaml \\
-                                --hold-out Nb_AIMD/Md/1000K --budget-params 75 \\
+                                --test Nb_AIMD/Md/1000K --budget-params 75 \\
                                 --max-candidates 40 --output potentials/Nb.json
                 """))
 
@@ -42,9 +51,19 @@ extension MosaicCommand {
         @Option(
             name: .customLong("hold-out"),
             help: ArgumentHelp(
-                "Validation group (or prefix) the loop chooses on; repeatable. Default: each element's AIMD block at"
-                    + " the middle temperature of the equilibrium volume (<El>_AIMD/Md/<T>K)."))
+                "Score on this held-out group (or prefix) instead of cross-validation; repeatable. The group is"
+                    + " not trained on (unless --refit) and the loop chooses on it."))
         var holdOut: [String] = []
+        @Option(
+            name: .customLong("fold"),
+            help: ArgumentHelp(
+                "A cross-validation fold: comma-separated groups (or prefixes) left out together; repeatable."
+                    + " Default: every group of the training data is its own fold."))
+        var fold: [String] = []
+        @Option(
+            name: .customLong("fold-iterations"),
+            help: "Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
+        var foldIterations = 6
         @Option(
             name: .customLong("test"),
             help: ArgumentHelp(
@@ -54,8 +73,9 @@ extension MosaicCommand {
         var test: [String] = []
         @Flag(
             help: ArgumentHelp(
-                "Retrain the chosen model on the training and validation data together (warm start, --max-iterations"
-                    + " steps) and write that; with --test, the test errors are the retrained model's.")
+                "With --hold-out: retrain the chosen model on the training and validation data together (warm start,"
+                    + " --max-iterations steps) and write that; with --test, the test errors are the retrained model's."
+                    + " (With cross-validation the chosen model is already fitted on all training data.)")
         )
         var refit = false
         @Option(name: .customLong("budget-params"), help: "Largest number of parameters a candidate may have.")
@@ -81,9 +101,43 @@ extension MosaicCommand {
 
         func validate() throws {
             try checkWritable(output, option: "--output")
-            guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1 else {
-                throw ValidationError("--budget-params, --max-candidates and --max-iterations must be at least 1")
+            guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1, foldIterations >= 1 else {
+                throw ValidationError(
+                    "--budget-params, --max-candidates, --max-iterations and --fold-iterations must be at least 1")
             }
+            guard holdOut.isEmpty || fold.isEmpty else {
+                throw ValidationError("--hold-out and --fold are two protocols: give one of them")
+            }
+            guard !refit || !holdOut.isEmpty else {
+                throw ValidationError(
+                    "--refit needs --hold-out: with cross-validation the chosen model is already fitted on all"
+                        + " training data")
+            }
+        }
+
+        /// The cross-validation folds over the training data: none with --hold-out, the --fold options,
+        /// or every group on its own.
+        func crossValidationFolds(train: Dataset) throws -> [Fold] {
+            guard holdOut.isEmpty else { return [] }
+            let folds =
+                fold.isEmpty
+                ? CrossValidation.defaultFolds(for: train)
+                : fold.map { Fold(name: $0, patterns: $0.split(separator: ",").map(String.init)) }
+            for f in folds {
+                for pattern in f.patterns
+                where !train.structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
+                    throw MosaicError(
+                        location: "--fold \(f.name)", "'\(pattern)' matches no group of the training data",
+                        fix: "use groups of: \(train.groups.joined(separator: ", ")) (the --test groups are left out)")
+                }
+            }
+            guard folds.count >= 2 else {
+                throw MosaicError(
+                    location: "cross-validation",
+                    "the training data have \(folds.count) fold(s); choosing needs at least two blocks to leave out",
+                    fix: "give more data, name folds with --fold, or hold out a group with --hold-out")
+            }
+            return folds
         }
 
         func run() throws {
@@ -104,23 +158,15 @@ extension MosaicCommand {
                 let shortest = data.shortestDistances()
                 (library, coreNote) = try library.withCore(shortest: shortest)
                 print(coreNote)
-                var validationGroups = holdOut
-                if validationGroups.isEmpty {
-                    guard let chosen = data.defaultValidationGroups() else {
-                        throw MosaicError(
-                            location: "--hold-out", "the data have no AIMD blocks to choose a validation block from",
-                            fix: "name one or more whole groups to hold out; the data have: "
-                                + data.groups.joined(separator: ", "))
-                    }
-                    validationGroups = chosen
-                    print("validation (held out, default rule): " + chosen.joined(separator: ", "))
-                }
+                let validationGroups = holdOut
                 let (rest, testSet) = try data.split(holdingOut: test)
                 let (train, validation) = try rest.split(holdingOut: validationGroups)
-                guard !validation.structures.isEmpty else {
-                    throw MosaicError(
-                        location: "--hold-out", "the design loop needs a validation split",
-                        fix: "e.g. --hold-out Nb_AIMD/Md/1000K")
+                let folds = try crossValidationFolds(train: train)
+                if !folds.isEmpty {
+                    print(
+                        "validation: cross-validation over \(folds.count) folds of whole groups"
+                            + (fold.isEmpty ? " (default: every group)" : "") + ": "
+                            + folds.map(\.name).joined(separator: "; "))
                 }
                 // Property references: the given files, or the data's own strained cells and slabs (one element).
                 let elements = Set(data.structures.flatMap(\.elements))
@@ -143,6 +189,8 @@ extension MosaicCommand {
                 settings.maxCandidates = maxCandidates
                 settings.trainingIterations = iterations
                 settings.useProperties = !elasticCells.isEmpty
+                settings.folds = folds
+                settings.foldIterations = foldIterations
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
                 guard library.freeParameterCount <= budgetParams else {
@@ -155,7 +203,9 @@ extension MosaicCommand {
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"
                 print(
                     "design: library \(start ?? "from the data") (\(library.terms.count) terms), budget"
-                        + " \(budgetParams) parameters, validation \(validationGroups.joined(separator: ", "))"
+                        + " \(budgetParams) parameters, validation "
+                        + (folds.isEmpty
+                            ? validationGroups.joined(separator: ", ") : "\(folds.count)-fold cross-validation")
                         + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
@@ -189,6 +239,12 @@ extension MosaicCommand {
                                 ], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
+                if let folds = best.folds {
+                    print(
+                        foldTable(folds)
+                            + "\neach fold: the chosen model refitted without it (up to \(foldIterations) LM steps from"
+                            + " its fit), evaluated on it; the loop chose on these errors, they are not a test")
+                }
                 var chosen = best.model
                 if refit {
                     chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
@@ -231,6 +287,7 @@ extension MosaicCommand {
                     var test: [String]?
                     var testErrors: ErrorMetrics?
                     var refitOnValidation: Bool?
+                    var crossValidation: [FoldResult]?
                 }
                 let provenance = try JSONValue.from(
                     Provenance(
@@ -247,7 +304,7 @@ extension MosaicCommand {
                         settings: settings,
                         validation: best.validation,
                         data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
-                        refitOnValidation: refit ? true : nil))
+                        refitOnValidation: refit ? true : nil, crossValidation: best.folds))
                 let uncertainty = try uncertaintyData(
                     chosen, data: try PreparedDataset(refit ? rest : train, model: chosen), weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
@@ -260,4 +317,36 @@ extension MosaicCommand {
             }
         }
     }
+}
+
+/// The cross-validation errors of one candidate, a row per fold.
+func foldTable(_ folds: [FoldResult]) -> String {
+    let width = max(24, (folds.map(\.fold.count).max() ?? 0) + 1)
+    let widths = [6, 10, 10, 10, 8]
+    var lines = [
+        TextTable.pad("cross-validation fold", width)
+            + TextTable.right(["cells", "E meV/at", "E bias", "F eV/Å", "σ GPa"], widths)
+    ]
+    for f in folds {
+        let m = f.errors
+        lines.append(
+            TextTable.pad(f.fold, width)
+                + TextTable.right(
+                    [
+                        "\(m.structures)", String(format: "%.2f", m.energyRMSE * 1000),
+                        String(format: "%+.2f", (m.energyMeanError ?? .nan) * 1000),
+                        m.forceComponents > 0 ? String(format: "%.4f", m.forceRMSE) : "–",
+                        m.stressComponents > 0 ? String(format: "%.3f", m.stressRMSE) : "–",
+                    ], widths))
+    }
+    let all = CrossValidation.combined(folds)
+    lines.append(
+        TextTable.pad("RMS over folds", width)
+            + TextTable.right(
+                [
+                    "\(all.structures)", String(format: "%.2f", all.energyRMSE * 1000),
+                    String(format: "%.2f", (all.energyMeanError ?? .nan) * 1000),
+                    String(format: "%.4f", all.forceRMSE), String(format: "%.3f", all.stressRMSE),
+                ], widths))
+    return lines.joined(separator: "\n")
 }

@@ -210,6 +210,14 @@ struct WeightOptions: ParsableArguments {
     var groupWeights: [String] = []
     @Option(help: "Ridge penalty on linear coefficients.")
     var ridge = FitWeights().ridge
+    @Option(
+        name: .customLong("balance"),
+        help: ArgumentHelp(
+            "kinds: energies, force components and stress components each get an equal share of the loss (the"
+                + " loss is Σ (RMSE/tolerance)² over the three kinds); rows: every residual row counts once, so"
+                + " forces (3 rows per atom) outweigh energies (1 row per cell).",
+            valueName: "kinds|rows"))
+    var balance = "kinds"
 
     /// Checked before any work: tolerances finite and positive, ridge finite and not negative, group
     /// weights well formed.
@@ -219,6 +227,9 @@ struct WeightOptions: ParsableArguments {
             ("--stress-tolerance", stressTolerance),
         ] where !(value.isFinite && value > 0) {
             throw ValidationError("\(name) must be a finite positive number (an expected error), not \(value)")
+        }
+        guard balance == "kinds" || balance == "rows" else {
+            throw ValidationError("--balance must be 'kinds' or 'rows', not '\(balance)'")
         }
         guard ridge.isFinite, ridge >= 0 else {
             throw ValidationError("--ridge must be a finite number ≥ 0, not \(ridge)")
@@ -245,6 +256,7 @@ struct WeightOptions: ParsableArguments {
         weights.forceTolerance = forceTolerance
         weights.stressTolerance = stressTolerance
         weights.ridge = ridge
+        weights.balanceKinds = balance == "kinds"
         weights.groups = try groupWeightTable()
         return weights
     }

@@ -32,7 +32,8 @@ struct MosaicCommand: ParsableCommand {
         version: "mosaic \(PotentialFile.mosaicVersion) (potential file format \(PotentialFile.formatVersion),"
             + " C ABI 2)",
         subcommands: [
-            Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Select.self, Export.self, Benchmark.self,
+            Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Tradeoff.self, Select.self, Export.self,
+            Benchmark.self,
         ])
 }
 
@@ -179,7 +180,8 @@ struct RecordedLoss {
         if !groups.isEmpty { groups = ", group weights " + groups }
         return String(
             format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa",
-            weights.energyTolerance * 1000, weights.forceTolerance, weights.stressTolerance) + groups
+            weights.energyTolerance * 1000, weights.forceTolerance, weights.stressTolerance)
+            + ((weights.balanceKinds ?? false) ? " (each kind an equal share)" : " (every row counts once)") + groups
             + (heldOut.isEmpty ? "" : "; held out (excluded): " + heldOut.joined(separator: ", "))
     }
 }

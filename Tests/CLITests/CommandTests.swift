@@ -11,7 +11,9 @@ import XCTest
 final class CommandTests: XCTestCase {
     func mosaic(_ arguments: String...) throws -> (status: Int32, output: String) { try mosaic(arguments) }
 
-    func mosaic(_ arguments: [String], in folder: String? = nil) throws -> (status: Int32, output: String) {
+    func mosaic(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]) throws -> (
+        status: Int32, output: String
+    ) {
         let binary = repositoryRoot + "/.build/release/mosaic"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MosaicError(file: binary, "the mosaic tool is not built", fix: "run make test")
@@ -20,6 +22,9 @@ final class CommandTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder ?? repositoryRoot)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -231,7 +236,7 @@ final class CommandTests: XCTestCase {
                     "design", "--start", "examples/models/nb-library.yaml", "--hold-out", "Nb_AIMD/Md/1000K",
                     "--output",
                     output, "--budget-params", "3",
-                ], "already has 31 fitted parameters"
+                ], "already has 38 fitted parameters"
             ),
             (["fim", "potentials/Nb.json", "--data", empty], "hold no structures"),
         ]

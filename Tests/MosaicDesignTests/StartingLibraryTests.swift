@@ -8,21 +8,31 @@ import XCTest
 /// The defaults a design takes from the data when the user names none.
 final class StartingLibraryTests: XCTestCase {
     /// On the Nb data the rules give back the hand-made library (distances within 1%), and the
-    /// validation block is the middle temperature at V0.
+    /// cross-validation folds are the seven whole groups.
     func testNiobiumDefaultsMatchTheHandMadeLibrary() throws {
         let data = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Elastic"]! + niobium["Nb_Surface"]!)
-        XCTAssertEqual(data.defaultValidationGroups(), ["Nb_AIMD/Md/1000K"])
+        XCTAssertEqual(
+            CrossValidation.defaultFolds(for: data).map(\.patterns),
+            [
+                ["Nb_AIMD/Md/300K"], ["Nb_AIMD/Md/1000K"], ["Nb_AIMD/Md/3000K"], ["Nb_AIMD/Md_90/300K"],
+                ["Nb_AIMD/Md_110/300K"], ["Nb_Elastic"], ["Nb_Surface"],
+            ])
         let (library, choices) = try StartingLibrary.make(for: data)
         XCTAssertEqual(library.elements.map(\.symbol), ["Nb"])
         XCTAssertEqual(choices.count, 4)
         let made = library.terms.map(\.typeName)
-        XCTAssertEqual(made, ["reference", "born-mayer", "pair-spline", "embedding", "three-body"])
+        XCTAssertEqual(
+            made, ["reference", "born-mayer", "pair-spline", "embedding", "three-body", "angular-embedding"])
         let pair = try XCTUnwrap(library.terms[2].as(PairSplineTerm.self))
         XCTAssertEqual(pair.inner, 2.0, accuracy: 0.02)
         XCTAssertEqual(pair.cutoff, 5.5, accuracy: 0.055)
         let angular = try XCTUnwrap(library.terms[4].as(ThreeBodyTerm.self))
         XCTAssertEqual(angular.cutoff, 4.0, accuracy: 0.04)
         XCTAssertEqual(angular.channels[1].values[0], 3.30, accuracy: 0.033)
+        let meam = try XCTUnwrap(library.terms[5].as(AngularEmbeddingTerm.self))
+        XCTAssertEqual(meam.cutoff, 4.0, accuracy: 0.04)
+        XCTAssertEqual(meam.density.values[0], 2.86, accuracy: 0.03)
+        XCTAssertEqual(meam.density.values[1], 0.5, accuracy: 0.01)
         // One element: least squares of E_s ≈ n_s μ gives μ = Σ n_s E_s / Σ n_s².
         let numerator = data.structures.reduce(0) { $0 + Double($1.count) * $1.energy! }
         let denominator = data.structures.reduce(0) { $0 + Double($1.count * $1.count) }
@@ -46,6 +56,5 @@ final class StartingLibraryTests: XCTestCase {
         let energies = try XCTUnwrap(library.terms[0].as(ReferenceEnergyTerm.self)?.energies)
         XCTAssertEqual(energies["Nb"] ?? 0, -10.1, accuracy: 1e-6)
         XCTAssertEqual(energies["Mo"] ?? 0, -10.9, accuracy: 1e-6)
-        XCTAssertNil(Dataset(structures).defaultValidationGroups(), "no AIMD blocks: the user must name a split")
     }
 }

@@ -86,7 +86,9 @@ final class TrainingTests: XCTestCase {
         let noise = 0.02
         let data = try syntheticData(truth, forceNoise: noise, seed: 5)
         var trainer = Trainer()
-        trainer.settings.maxIterations = 80
+        // The default loss gives the 16 exact energies as much weight as the ~400 noisy force rows: a
+        // stiffer problem than row-by-row weighting (170 unified iterations here, against under 80).
+        trainer.settings.maxIterations = 250
         let result = try trainer.train(perturbed(truth), data: data)
         let prepared = try PreparedDataset(data, model: result.model)
         let report = EvaluationReport(model: result.model, data: prepared)
@@ -164,5 +166,45 @@ final class AdmissibilityTests: XCTestCase {
         XCTAssertFalse(problem.isAdmissible(theta))
         theta[2] = .nan
         XCTAssertFalse(problem.isAdmissible(theta))
+    }
+}
+
+extension TrainingTests {
+    /// With balancing, cost = ½ (R/K) Σ_kinds (RMSE/tolerance)² (no ridge), the RMSEs computed by the
+    /// metrics (a separate code path), and the row-by-row cost is the plain sum of squares.
+    func testBalancedCostIsTheSumOfScaledSquaredRMSEs() throws {
+        let model = truthModel()
+        var structures = Array(niobium["Nb_Elastic"]!.prefix(5)) + [niobium["Nb_AIMD"]![30], niobium["Nb_AIMD"]![150]]
+        structures.append(niobium["Nb_Surface"]![2])
+        let data = Dataset(structures)
+        let prepared = try PreparedDataset(data, model: model)
+        var weights = FitWeights()
+        weights.ridge = 0
+        weights.energyTolerance = 0.003
+        weights.forceTolerance = 0.2
+        weights.stressTolerance = 0.7
+        XCTAssertEqual(weights.balanceKinds, true, "balancing is the default")
+        let m = EvaluationReport(model: model, data: prepared).overall
+        let rows = data.structures.map { ResidualRows($0).count }.reduce(0, +)
+        XCTAssertEqual(rows, m.structures + m.forceComponents + m.stressComponents)
+        let balanced = LeastSquaresProblem(model: model, data: prepared, weights: weights)
+        let energyTerm: Double = pow(m.energyRMSE / 0.003, 2)
+        let forceTerm: Double = pow(m.forceRMSE / 0.2, 2)
+        let stressTerm: Double = pow(m.stressRMSE / 0.7, 2)
+        let expected = 0.5 * Double(rows) / 3 * (energyTerm + forceTerm + stressTerm)
+        XCTAssertEqual(balanced.cost(model.internalParameters), expected, accuracy: 1e-10 * expected)
+        weights.balanceKinds = false
+        let plain = LeastSquaresProblem(model: model, data: prepared, weights: weights)
+        let energyRows = Double(m.structures) * energyTerm
+        let forceRows = Double(m.forceComponents) * forceTerm
+        let stressRows = Double(m.stressComponents) * stressTerm
+        let sum = 0.5 * (energyRows + forceRows + stressRows)
+        XCTAssertEqual(plain.cost(model.internalParameters), sum, accuracy: 1e-10 * sum)
+        // Files written before the option existed read as row-by-row.
+        let old = try JSONDecoder().decode(
+            FitWeights.self,
+            from: Data(
+                #"{"energyTolerance":0.002,"forceTolerance":0.1,"stressTolerance":0.5,"groups":{},"ridge":0}"#.utf8))
+        XCTAssertNil(old.balanceKinds)
     }
 }

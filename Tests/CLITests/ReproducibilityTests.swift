@@ -1,0 +1,40 @@
+import Foundation
+import MosaicFiles
+import MosaicTestSupport
+import XCTest
+
+/// What "reproducible" means for a fit: bit for bit on one machine; across machines, OpenBLAS picks a
+/// different kernel for the CPU (summation order changes), and the parameters agree to 1e-8 relative.
+/// OPENBLAS_CORETYPE makes this machine run the kernels of other CPUs.
+extension CommandTests {
+    func fit(kernel: String?, output: String) throws -> [Double] {
+        let run = try mosaic(
+            [
+                "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_AIMD.json", "data/nb/Nb_Elastic.json",
+                "--hold-out", "Nb_AIMD/Md/1000K", "--no-stages", "--max-iterations", "12", "--no-plots",
+                "--energy-tolerance", "0.003", "--output", output,
+            ], environment: kernel.map { ["OPENBLAS_CORETYPE": $0] } ?? [:])
+        XCTAssertEqual(run.status, 0, run.output)
+        return try PotentialFile.read(path: output).model.naturalParameters
+    }
+
+    func testFitAgreesAcrossBLASKernelsToTheStatedTolerance() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-repro-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let native = try fit(kernel: nil, output: folder + "/native.json")
+        let again = try fit(kernel: nil, output: folder + "/again.json")
+        XCTAssertEqual(native, again, "the same machine and kernel give the same bits")
+        // Prescott: SSE3 kernels; Haswell: AVX2 + FMA (when this CPU has them).
+        var kernels = ["Prescott"]
+        if flags.contains(" avx2") && flags.contains(" fma") { kernels.append("Haswell") }
+        var largest = 0.0
+        for kernel in kernels {
+            let other = try fit(kernel: kernel, output: folder + "/\(kernel).json")
+            for (a, b) in zip(native, other) { largest = max(largest, abs(a - b) / max(abs(a), 1e-3)) }
+        }
+        XCTAssertLessThan(largest, 1e-8, "largest relative parameter difference across kernels \(kernels)")
+        print("largest relative parameter difference across kernels \(kernels): \(largest)")
+    }
+}

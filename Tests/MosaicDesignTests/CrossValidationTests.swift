@@ -1,0 +1,136 @@
+import MosaicCore
+import MosaicDesign
+import MosaicFit
+import MosaicModel
+import MosaicTestSupport
+import XCTest
+
+/// Block cross-validation of the design loop: each fold's refit equals a fit that never saw the fold,
+/// and each fold counts once in the combined errors.
+final class CrossValidationTests: XCTestCase {
+    let nb = Element(symbol: "Nb")!
+
+    /// Real Nb geometries in three groups, labelled by a model with an embedding (which the fitted pair
+    /// model cannot represent) plus energy noise, so that leaving a group out changes the fit.
+    func data() throws -> Dataset {
+        let truth = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.2],
+                        density: .exponential(beta: 2.8, r0: 2.86))),
+            ])
+        var rng = SeededGenerator(seed: 11)
+        let blocks: [(String, [Structure])] = [
+            ("strained", Array(niobium["Nb_Elastic"]!.prefix(16))),
+            ("slabs", Array(niobium["Nb_Surface"]!.prefix(3))),
+            ("md", [niobium["Nb_AIMD"]![10], niobium["Nb_AIMD"]![90], niobium["Nb_AIMD"]![170]]),
+        ]
+        var structures: [Structure] = []
+        for (group, geometries) in blocks {
+            for g in geometries {
+                var s = g
+                let p = try truth.predict(s)
+                s.energy = p.energy + Double(s.count) * Double.random(in: -0.004...0.004, using: &rng)
+                s.forces = p.forceVectors
+                s.stress = p.stress(volume: s.volume)
+                s.group = group
+                structures.append(s)
+            }
+        }
+        return Dataset(structures)
+    }
+
+    var pairModel: CompositeModel {
+        CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 6)),
+            ])
+    }
+
+    /// For a model linear in its parameters, the warm-started fold refit (a few LM steps from the fit
+    /// on all data) gives the same fold errors as a fit from scratch without the fold.
+    func testFoldRefitEqualsAFitThatNeverSawTheFold() throws {
+        let data = try data()
+        var weights = FitWeights()
+        weights.ridge = 0
+        var trainer = Trainer(weights: weights)
+        trainer.staged = false
+        trainer.settings.maxIterations = 200
+        let full = try trainer.train(pairModel, data: data).model
+        let folds = CrossValidation.defaultFolds(for: data)
+        XCTAssertEqual(folds.map(\.name), ["md", "slabs", "strained"])
+        let results = CrossValidation(folds: folds, weights: weights, iterations: 6)
+            .evaluate(full, data: try PreparedDataset(data, model: full))
+        for (fold, result) in zip(folds, results) {
+            let (kept, left) = try data.split(holdingOut: fold.patterns)
+            let alone = try trainer.train(pairModel, data: kept).model
+            let direct = EvaluationReport(model: alone, data: try PreparedDataset(left, model: alone)).overall
+            XCTAssertEqual(result.errors.structures, left.structures.count)
+            XCTAssertEqual(result.errors.energyRMSE, direct.energyRMSE, accuracy: 1e-5 * direct.energyRMSE, fold.name)
+            XCTAssertEqual(
+                result.errors.energyMeanError ?? .nan, direct.energyMeanError ?? .nan,
+                accuracy: 1e-5 * direct.energyRMSE, fold.name)
+            if fold.name == "strained" {
+                // Forces zero by symmetry: no force error rather than a perfect one.
+                XCTAssertEqual(result.errors.forceComponents, 0)
+                XCTAssertTrue(result.errors.forceRMSE.isNaN)
+            } else {
+                XCTAssertEqual(result.errors.forceRMSE, direct.forceRMSE, accuracy: 1e-5 * direct.forceRMSE, fold.name)
+            }
+            // Leaving the fold out must matter (otherwise the test proves nothing).
+            let fullOnFold = EvaluationReport(model: full, data: try PreparedDataset(left, model: full)).overall
+            XCTAssertGreaterThan(abs(fullOnFold.energyRMSE - direct.energyRMSE), 1e-3 * direct.energyRMSE, fold.name)
+        }
+    }
+
+    /// Each fold counts once whatever its size; folds without a label are skipped; the bias is the
+    /// RMS of the folds' mean signed errors.
+    func testCombinedErrorsCountEachFoldOnce() {
+        var big = ErrorMetrics()
+        big.structures = 100
+        big.energyRMSE = 0.003
+        big.energyMeanError = -0.003
+        big.forceRMSE = 0.2
+        big.forceComponents = 3000
+        big.stressRMSE = 1
+        big.stressComponents = 600
+        var small = ErrorMetrics()
+        small.structures = 2
+        small.energyRMSE = 0.001
+        small.energyMeanError = 0.0005
+        small.forceRMSE = .nan
+        small.stressRMSE = 0.5
+        small.stressComponents = 12
+        let combined = CrossValidation.combined([
+            FoldResult(fold: "big", errors: big), FoldResult(fold: "small", errors: small),
+        ])
+        XCTAssertEqual(combined.structures, 102)
+        XCTAssertEqual(combined.energyRMSE, ((9e-6 + 1e-6) / 2).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(combined.energyMeanError ?? .nan, ((9e-6 + 0.25e-6) / 2).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(combined.forceRMSE, 0.2, accuracy: 1e-15)
+        XCTAssertEqual(combined.stressRMSE, ((1 + 0.25) / 2).squareRoot(), accuracy: 1e-15)
+    }
+
+    /// The loop scores a candidate by its folds: the record's validation errors are the combined fold
+    /// errors, one result per fold.
+    func testDesignLoopScoresOnFolds() throws {
+        let data = try data()
+        var settings = DesignSettings()
+        settings.maxCandidates = 1
+        settings.useProperties = false
+        settings.folds = CrossValidation.defaultFolds(for: data)
+        let loop = try DesignLoop(
+            settings: settings, train: data, validation: Dataset([]), elastic: [], surfaces: [], statePath: nil)
+        let state = try loop.run(library: pairModel)
+        let record = try XCTUnwrap(state.candidates.first)
+        let folds = try XCTUnwrap(record.folds)
+        XCTAssertEqual(folds.map(\.fold), ["md", "slabs", "strained"])
+        XCTAssertEqual(record.validation, CrossValidation.combined(folds))
+    }
+}
