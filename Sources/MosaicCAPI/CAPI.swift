@@ -60,7 +60,7 @@ enum Status {
 }
 
 @_cdecl("mosaic_abi_version")
-public func mosaic_abi_version() -> Int32 { 3 }
+public func mosaic_abi_version() -> Int32 { PotentialFile.cABIVersion }
 
 @_cdecl("mosaic_version")
 public func mosaic_version() -> UnsafePointer<CChar> { UnsafePointer(versionString) }

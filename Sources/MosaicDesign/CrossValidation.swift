@@ -20,17 +20,20 @@ public struct Fold: Codable, Sendable, Equatable {
 public struct FoldResult: Codable, Sendable, Equatable {
     public var fold: String
     public var errors: ErrorMetrics
+    /// Accepted Levenberg–Marquardt steps of the refit (0: the refit could not move the model).
+    public var steps: Int
 
-    public init(fold: String, errors: ErrorMetrics) {
+    public init(fold: String, errors: ErrorMetrics, steps: Int) {
         self.fold = fold
         self.errors = errors
+        self.steps = steps
     }
 }
 
 /// Leave-one-block-out cross-validation of a fitted candidate. Each fold's model starts from the
 /// candidate's fit on all training data and is refitted without the fold by up to `iterations`
-/// Levenberg–Marquardt steps (the first is the Gauss–Newton step that removes the fold's pull,
-/// exact for the linear coefficients); it is then evaluated on the fold it never saw.
+/// accepted Levenberg–Marquardt steps (the first tries the Gauss–Newton step that removes the fold's
+/// pull, exact for the linear coefficients); it is then evaluated on the fold it never saw.
 public struct CrossValidation: Sendable {
     public var folds: [Fold]
     public var weights: FitWeights
@@ -42,31 +45,58 @@ public struct CrossValidation: Sendable {
         self.iterations = iterations
     }
 
-    /// The default folds: every group of the data on its own (each AIMD block of each volume and
-    /// temperature, the strained cells, the slabs, each alloy's cells) — the smallest blocks that are
-    /// whole trajectories or whole kinds of structure.
+    /// The default folds: each group of snapshots in motion — DFT forces with an RMS above
+    /// `movingForce` (0.05 eV/Å), as in every AIMD block of one volume and temperature — on its own. Static
+    /// groups (strained cells and relaxed slabs, forces ≈ 0) stay in the training of every fold: they pin
+    /// the static energies and surfaces, which the design loop scores as properties, and without them a
+    /// fold would measure only how far a model extrapolates from bulk to surfaces. With fewer than two
+    /// moving groups, every group is a fold.
     public static func defaultFolds(for data: Dataset) -> [Fold] {
-        data.groups.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.map {
-            Fold(name: $0, patterns: [$0])
+        let groups = data.groups.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        let moving = groups.filter { group in
+            var squares = 0.0
+            var count = 0
+            for s in data.structures where s.group == group {
+                for f in s.forces ?? [] {
+                    squares += dot(f, f)
+                    count += 3
+                }
+            }
+            return count > 0 && (squares / Double(count)).squareRoot() > movingForce
         }
+        return (moving.count >= 2 ? moving : groups).map { Fold(name: $0, patterns: [$0]) }
+    }
+
+    /// RMS DFT force (eV/Å) above which a group counts as snapshots in motion.
+    public static let movingForce = 0.05
+
+    /// `model` (fitted on all of `data`) refitted without `fold`, and the number of accepted steps.
+    public func refit(_ model: CompositeModel, without fold: Fold, data: PreparedDataset) -> (
+        model: CompositeModel, steps: Int
+    ) {
+        let kept = data.subset { !fold.contains($0) }
+        guard iterations > 0, kept.count > 0 else { return (model, 0) }
+        let problem = LeastSquaresProblem(model: model, data: kept, weights: weights)
+        var settings = LevenbergMarquardt.Settings()
+        // Start at (almost) the Gauss–Newton step: it is exact for linear coefficients, also along the
+        // sloppy directions that leaving a block out opens. Where a non-linear parameter makes it overshoot,
+        // damping grows until a step is accepted: rejected steps (a cost evaluation each) do not count
+        // against the `iterations` accepted ones.
+        settings.initialDamping = 1e-10
+        settings.maxAcceptedSteps = iterations
+        settings.maxIterations = 20 * iterations
+        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters)
+        guard result.theta.allSatisfy(\.isFinite) else { return (model, 0) }
+        var refitted = model
+        refitted.internalParameters = result.theta
+        return (refitted, result.costHistory.count - 1)
     }
 
     /// Errors of `model` (fitted on all of `data`) on each fold, after refitting without it.
     public func evaluate(_ model: CompositeModel, data: PreparedDataset) -> [FoldResult] {
         folds.map { fold in
-            let kept = data.subset { !fold.contains($0) }
             let left = data.subset { fold.contains($0) }
-            var refitted = model
-            if iterations > 0, kept.count > 0 {
-                let problem = LeastSquaresProblem(model: model, data: kept, weights: weights)
-                var settings = LevenbergMarquardt.Settings()
-                settings.maxIterations = iterations
-                // Start at (almost) the Gauss–Newton step: it is exact for linear coefficients, also along
-                // the sloppy directions that leaving a block out opens; damping grows if a step fails.
-                settings.initialDamping = 1e-10
-                let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters)
-                if result.theta.allSatisfy(\.isFinite) { refitted.internalParameters = result.theta }
-            }
+            let (refitted, steps) = refit(model, without: fold, data: data)
             var errors = EvaluationReport(model: refitted, data: left).overall
             // Forces that are zero by symmetry (strained 2-atom cells; all below 1 meV/Å) say nothing about a
             // model: such a fold has no force error, rather than a perfect one.
@@ -76,7 +106,7 @@ public struct CrossValidation: Sendable {
                 errors.forceMAE = .nan
                 errors.forceComponents = 0
             }
-            return FoldResult(fold: fold.name, errors: errors)
+            return FoldResult(fold: fold.name, errors: errors, steps: steps)
         }
     }
 

@@ -24,7 +24,7 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// Include property errors (elastic constants, lattice constant, surface energies) in the score.
     public var useProperties = true
     /// Block cross-validation: the folds (empty: score on a held-out validation set instead) and the
-    /// Levenberg–Marquardt steps of each fold's refit (warm-started from the candidate's fit).
+    /// accepted Levenberg–Marquardt steps of each fold's refit (warm-started from the candidate's fit).
     public var folds: [Fold] = []
     public var foldIterations = 6
     /// A sloppy mode with λ below this fraction of λ_max is an (almost) exact redundancy: fixing its
@@ -59,7 +59,9 @@ public struct CandidateRecord: Codable, Sendable {
     public var score: Double
     public var conditionNumber: Double
     public var sloppyModes: Int
+    /// Seconds of the fit, and of the cross-validation refits (nil: held-out validation).
     public var fitSeconds: Double
+    public var validationSeconds: Double?
     public var accepted: Bool
     public var model: CompositeModel
 }
@@ -221,20 +223,23 @@ public final class DesignLoop {
     {
         let clock = Date()
         let model = try settings.trainer(staged: staged).train(start, data: train).model
+        let seconds = Date().timeIntervalSince(clock)
         let prepared = try PreparedDataset(train, model: model)
         var folds: [FoldResult]? = nil
         let validationErrors: ErrorMetrics
+        var validationSeconds: Double? = nil
         if settings.folds.isEmpty {
             validationErrors =
                 EvaluationReport(model: model, data: try PreparedDataset(validation, model: model)).overall
         } else {
+            let started = Date()
             let results = CrossValidation(
                 folds: settings.folds, weights: settings.weights, iterations: settings.foldIterations
             ).evaluate(model, data: prepared)
             folds = results
             validationErrors = CrossValidation.combined(results)
+            validationSeconds = Date().timeIntervalSince(started)
         }
-        let seconds = Date().timeIntervalSince(clock)
         let fim = try FisherAnalysis(model: model, data: prepared, weights: settings.weights, coordinates: .relative)
         var properties: PropertyReport? = nil
         if settings.useProperties, !elastic.isEmpty {
@@ -253,6 +258,7 @@ public final class DesignLoop {
             validation: validationErrors, folds: folds, propertyScore: propertyOnly,
             score: total.isFinite ? total : .infinity,
             conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
+            validationSeconds: validationSeconds,
             accepted: false, model: model)
     }
 
@@ -322,10 +328,12 @@ public final class DesignLoop {
 
     func line(_ c: CandidateRecord, resumed: Bool) -> String {
         String(
-            format: "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s",
+            format:
+                "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s%@",
             c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score,
             c.validation.forceRMSE,
-            c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds)
+            c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds,
+            (c.validationSeconds.map { String(format: " + %.1f s folds", $0) } ?? "") as NSString)
             + (c.folds.map { "\n     folds (E meV/at, bias, F eV/Å): " + DesignLoop.foldSummary($0) } ?? "")
     }
 

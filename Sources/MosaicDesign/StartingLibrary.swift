@@ -6,7 +6,7 @@ import MosaicNumerics
 /// The library the design loop starts from when the user gives none, built from the data by
 /// documented rules (each choice is returned as a line to print), with distances in units of the
 /// data's nearest-neighbour distance r1 (for bcc Nb, r1 = 2.86 Å, these reproduce
-/// examples/models/nb-library.yaml):
+/// examples/models/nb-library-meam.yaml):
 /// - elements: those of the data, in order of appearance;
 /// - reference energies: least squares of the total energies on the element counts (per-element
 ///   chemical potentials of the data);
@@ -14,7 +14,8 @@ import MosaicNumerics
 /// - pair spline: 12 functions on [0.7 r1, 1.92 r1];
 /// - √ embedding of an exponential density (β = 3, r0 = r1), cutoff 1.92 r1, switching width 1.5 Å;
 /// - three-body: Legendre order 4, Gaussian channels at r1 and 1.155 r1 (width 0.35 Å), cutoff 1.4 r1;
-/// - MEAM-like angular embedding: order 4, zero weights, Gaussian density at r1 (width 0.175 r1), cutoff 1.4 r1.
+/// - MEAM-like angular embedding: A = 1 eV, order 4, zero weights, Gaussian density at r1 (width 0.175 r1),
+///   cutoff 1.4 r1.
 public enum StartingLibrary {
     public static func make(for data: Dataset) throws -> (model: CompositeModel, choices: [String]) {
         var elements: [Element] = []
@@ -44,9 +45,9 @@ public enum StartingLibrary {
                     ]
                 )),
         ]
-        var meam = AngularEmbeddingTerm.starter(nearestNeighbour: round(r1), cutoff: short)!
-        meam.name = "meam"
-        meam.density = .gaussian(center: round(r1), width: round(0.175 * r1))
+        let meam = AngularEmbeddingTerm(
+            name: "meam", cutoff: short, width: 1.0, amplitude: 1.0, weights: [0, 0, 0, 0],
+            density: .gaussian(center: round(r1), width: round(0.175 * r1)))
         let model = CompositeModel(elements: elements, terms: terms + [Term(meam)])
         try model.validate()
         let choices = [

@@ -14,6 +14,8 @@ public struct PotentialFile: Codable, Sendable {
     /// `zbl-core` term and the `uncertainty` section; version 1 files still load (without grades).
     public static let formatVersion = 2
     public static let mosaicVersion = "0.1.0"
+    /// The version of the C ABI (`mosaic_abi_version`, MOSAIC_ABI_VERSION in include/mosaic_capi.h).
+    public static let cABIVersion: Int32 = 3
 
     public struct ElementEntry: Codable, Sendable, Equatable {
         public var symbol: String

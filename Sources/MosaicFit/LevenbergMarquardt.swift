@@ -8,6 +8,9 @@ import MosaicNumerics
 public struct LevenbergMarquardt {
     public struct Settings: Codable, Sendable, Equatable {
         public var maxIterations = 100
+        /// Stop after this many accepted steps (each costs a Jacobian; a rejected step only a cost
+        /// evaluation). Nil: only `maxIterations` counts.
+        public var maxAcceptedSteps: Int? = nil
         /// Stop when three accepted steps in a row each lower the cost by less than this fraction
         /// (one small step under heavy damping is not convergence).
         public var relativeCostTolerance = 1e-7
@@ -67,7 +70,7 @@ public struct LevenbergMarquardt {
         var iteration = 0
         var smallSteps = 0
         while true {
-            if iteration >= settings.maxIterations {
+            if iteration >= settings.maxIterations || history.count > (settings.maxAcceptedSteps ?? .max) {
                 return Result(
                     theta: current, cost: cost, iterations: iteration, stop: .iterations, costHistory: history)
             }

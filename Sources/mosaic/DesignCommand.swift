@@ -25,11 +25,14 @@ extension MosaicCommand {
                 and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
                 candidate (--state); running the same command again resumes. `make demo` runs the example below.
 
-                Validation is block cross-validation by default: every group of the training data (each AIMD
-                block, the strained cells, the slabs) is a fold; each candidate, fitted on all training data, is
-                refitted without each fold in turn (--fold-iterations Levenberg–Marquardt steps from its fit) and
-                scored on the fold it did not see. Each fold counts once: the validation errors are the RMS over
-                folds of each fold's RMSE, so a block that sits off as a whole (its "E bias") raises the score.
+                Validation is block cross-validation by default: every group of snapshots in motion (DFT force RMS
+                above 0.05 eV/Å: each AIMD block of one volume and temperature) is a fold, while static groups
+                (strained cells, relaxed slabs) stay in every fold's training and are scored as properties (with
+                fewer than two moving groups, every group is a fold); each candidate, fitted on all training data,
+                is refitted without each fold in turn (at most --fold-iterations accepted Levenberg–Marquardt steps
+                from its fit) and scored on the fold it did not see. Each fold counts once: the validation errors
+                are the RMS over folds of each fold's RMSE, so a block that sits off as a whole (its "E bias")
+                raises the score.
                 --fold names your own folds; --hold-out scores on one held-out set instead (the old protocol).
                 The loop chooses on these errors, so they are not a test: name an untouched block with --test,
                 which is left out of training and of every choice and evaluated once at the end.
@@ -58,11 +61,11 @@ extension MosaicCommand {
             name: .customLong("fold"),
             help: ArgumentHelp(
                 "A cross-validation fold: comma-separated groups (or prefixes) left out together; repeatable."
-                    + " Default: every group of the training data is its own fold."))
+                    + " Default: every group of snapshots in motion (each AIMD block) is its own fold."))
         var fold: [String] = []
         @Option(
             name: .customLong("fold-iterations"),
-            help: "Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
+            help: "Accepted Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
         var foldIterations = 6
         @Option(
             name: .customLong("test"),
@@ -165,7 +168,7 @@ extension MosaicCommand {
                 if !folds.isEmpty {
                     print(
                         "validation: cross-validation over \(folds.count) folds of whole groups"
-                            + (fold.isEmpty ? " (default: every group)" : "") + ": "
+                            + (fold.isEmpty ? " (default: each group of snapshots in motion)" : "") + ": "
                             + folds.map(\.name).joined(separator: "; "))
                 }
                 // Property references: the given files, or the data's own strained cells and slabs (one element).
@@ -242,8 +245,8 @@ extension MosaicCommand {
                 if let folds = best.folds {
                     print(
                         foldTable(folds)
-                            + "\neach fold: the chosen model refitted without it (up to \(foldIterations) LM steps from"
-                            + " its fit), evaluated on it; the loop chose on these errors, they are not a test")
+                            + "\neach fold: the chosen model refitted without it (LM steps from its fit, at most"
+                            + " \(foldIterations)), evaluated on it; the loop chose on these errors, not a test")
                 }
                 var chosen = best.model
                 if refit {
@@ -322,10 +325,10 @@ extension MosaicCommand {
 /// The cross-validation errors of one candidate, a row per fold.
 func foldTable(_ folds: [FoldResult]) -> String {
     let width = max(24, (folds.map(\.fold.count).max() ?? 0) + 1)
-    let widths = [6, 10, 10, 10, 8]
+    let widths = [6, 10, 10, 10, 8, 7]
     var lines = [
         TextTable.pad("cross-validation fold", width)
-            + TextTable.right(["cells", "E meV/at", "E bias", "F eV/Å", "σ GPa"], widths)
+            + TextTable.right(["cells", "E meV/at", "E bias", "F eV/Å", "σ GPa", "steps"], widths)
     ]
     for f in folds {
         let m = f.errors
@@ -336,7 +339,7 @@ func foldTable(_ folds: [FoldResult]) -> String {
                         "\(m.structures)", String(format: "%.2f", m.energyRMSE * 1000),
                         String(format: "%+.2f", (m.energyMeanError ?? .nan) * 1000),
                         m.forceComponents > 0 ? String(format: "%.4f", m.forceRMSE) : "–",
-                        m.stressComponents > 0 ? String(format: "%.3f", m.stressRMSE) : "–",
+                        m.stressComponents > 0 ? String(format: "%.3f", m.stressRMSE) : "–", "\(f.steps)",
                     ], widths))
     }
     let all = CrossValidation.combined(folds)
@@ -346,7 +349,7 @@ func foldTable(_ folds: [FoldResult]) -> String {
                 [
                     "\(all.structures)", String(format: "%.2f", all.energyRMSE * 1000),
                     String(format: "%.2f", (all.energyMeanError ?? .nan) * 1000),
-                    String(format: "%.4f", all.forceRMSE), String(format: "%.3f", all.stressRMSE),
+                    String(format: "%.4f", all.forceRMSE), String(format: "%.3f", all.stressRMSE), "",
                 ], widths))
     return lines.joined(separator: "\n")
 }

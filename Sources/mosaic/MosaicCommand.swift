@@ -19,7 +19,7 @@ struct MosaicCommand: ParsableCommand {
 
             Typical session (niobium, the shipped data):
               mosaic design --start examples/models/nb-library.yaml \\
-                            --hold-out Nb_AIMD/Md/1000K --output potentials/X.json
+                            --test Nb_AIMD/Md/1000K --output potentials/X.json
               mosaic fit --model examples/models/nb.yaml \\
                          --hold-out Nb_AIMD/Md/1000K --output potentials/Y.json
               mosaic evaluate --model potentials/X.json
@@ -30,7 +30,7 @@ struct MosaicCommand: ParsableCommand {
             Term types of model files (type: ...):
             """) + "\n" + TermRegistry.help,
         version: "mosaic \(PotentialFile.mosaicVersion) (potential file format \(PotentialFile.formatVersion),"
-            + " C ABI 2)",
+            + " C ABI \(PotentialFile.cABIVersion))",
         subcommands: [
             Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Tradeoff.self, Select.self, Export.self,
             Benchmark.self,

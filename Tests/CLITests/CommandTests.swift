@@ -236,7 +236,7 @@ final class CommandTests: XCTestCase {
                     "design", "--start", "examples/models/nb-library.yaml", "--hold-out", "Nb_AIMD/Md/1000K",
                     "--output",
                     output, "--budget-params", "3",
-                ], "already has 38 fitted parameters"
+                ], "already has 31 fitted parameters"
             ),
             (["fim", "potentials/Nb.json", "--data", empty], "hold no structures"),
         ]

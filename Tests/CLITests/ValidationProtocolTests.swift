@@ -18,7 +18,7 @@ extension CommandTests {
           - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.0, size: 6}
         """
 
-    /// Without --hold-out the loop chooses on folds of whole training groups (never the --test block),
+    /// Without --hold-out the loop chooses on folds of whole AIMD blocks (never the --test block),
     /// prints each fold's errors and records them; the recorded validation errors are their RMS.
     func testDesignCrossValidatesOverWholeBlocksByDefault() throws {
         let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-cv"

@@ -24,6 +24,14 @@ final class StatusCodeTests: XCTestCase {
         return (status, potential, String(cString: message))
     }
 
+    /// The run-time ABI version is the one the header names (and `mosaic --version` prints).
+    func testABIVersionMatchesTheHeader() throws {
+        let header = try String(
+            contentsOfFile: repositoryRoot + "/Sources/MosaicCAPI/include/mosaic_capi.h", encoding: .utf8)
+        let line = try XCTUnwrap(header.split(separator: "\n").first { $0.hasPrefix("#define MOSAIC_ABI_VERSION") })
+        XCTAssertEqual(mosaic_abi_version(), Int32(line.split(separator: " ").last ?? ""))
+    }
+
     func shippedPotential() throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/potentials/Nb.json")))
     }

@@ -99,14 +99,6 @@ public struct AngularEmbeddingTerm: TermType {
         room >= 1 && order < 6 ? [.resize(order + 1)] : []
     }
 
-    /// The design loop's starter: order 4 with zero weights (a Finnis–Sinclair embedding of a Gaussian
-    /// first-shell density until the weights move), cut off between the first two bcc shells.
-    public static func starter(nearestNeighbour r1: Double, cutoff: Double) -> AngularEmbeddingTerm? {
-        AngularEmbeddingTerm(
-            cutoff: min(cutoff, 1.4 * r1), width: 1.0, amplitude: 0.1, weights: [0, 0, 0, 0],
-            density: .gaussian(center: r1, width: 0.175 * r1))
-    }
-
     public static func examples(elements: [Element]) -> [AngularEmbeddingTerm] {
         [
             AngularEmbeddingTerm(
