@@ -77,19 +77,28 @@ public struct CrossValidation: Sendable {
         let kept = data.subset { !fold.contains($0) }
         guard iterations > 0, kept.count > 0 else { return (model, 0) }
         let problem = LeastSquaresProblem(model: model, data: kept, weights: weights)
-        var settings = LevenbergMarquardt.Settings()
-        // Start at (almost) the Gauss–Newton step: it is exact for linear coefficients, also along the
-        // sloppy directions that leaving a block out opens. Where a non-linear parameter makes it overshoot,
-        // damping grows until a step is accepted: rejected steps (a cost evaluation each) do not count
-        // against the `iterations` accepted ones.
-        settings.initialDamping = 1e-10
-        settings.maxAcceptedSteps = iterations
-        settings.maxIterations = 20 * iterations
-        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters)
-        guard result.theta.allSatisfy(\.isFinite) else { return (model, 0) }
+        // First from (almost) the Gauss–Newton step: it is exact for linear coefficients, also along the
+        // sloppy directions that leaving a block out opens. Where a non-linear parameter makes it
+        // overshoot, the damping of that run climbs past useful values within a few rejections and it
+        // stops on a tiny step; a second run with the usual damping then goes on from where it stopped.
+        // Rejected steps (a cost evaluation each) do not count against the accepted ones.
+        var theta = model.internalParameters
+        var steps = 0
+        for damping in [1e-10, LevenbergMarquardt.Settings().initialDamping] {
+            var settings = LevenbergMarquardt.Settings()
+            settings.initialDamping = damping
+            settings.maxAcceptedSteps = iterations
+            settings.maxIterations = 20 * iterations
+            let result = LevenbergMarquardt(settings: settings).minimize(problem, from: theta)
+            guard result.theta.allSatisfy(\.isFinite) else { break }
+            theta = result.theta
+            steps += result.costHistory.count - 1
+            // Converged or out of steps: done. Stalled on a tiny or no step: the usual damping goes on.
+            guard result.stop == .step || result.stop == .damping else { break }
+        }
         var refitted = model
-        refitted.internalParameters = result.theta
-        return (refitted, result.costHistory.count - 1)
+        refitted.internalParameters = theta
+        return (refitted, steps)
     }
 
     /// Errors of `model` (fitted on all of `data`) on each fold, after refitting without it.

@@ -14,7 +14,7 @@ import MosaicNumerics
 /// - pair spline: 12 functions on [0.7 r1, 1.92 r1];
 /// - √ embedding of an exponential density (β = 3, r0 = r1), cutoff 1.92 r1, switching width 1.5 Å;
 /// - three-body: Legendre order 4, Gaussian channels at r1 and 1.155 r1 (width 0.35 Å), cutoff 1.4 r1;
-/// - MEAM-like angular embedding: A = 1 eV, order 4, zero weights, Gaussian density at r1 (width 0.175 r1),
+/// - MEAM-like angular embedding: A = 0.1 eV, order 4, zero weights, Gaussian density at r1 (width 0.175 r1),
 ///   cutoff 1.4 r1.
 public enum StartingLibrary {
     public static func make(for data: Dataset) throws -> (model: CompositeModel, choices: [String]) {
@@ -46,7 +46,7 @@ public enum StartingLibrary {
                 )),
         ]
         let meam = AngularEmbeddingTerm(
-            name: "meam", cutoff: short, width: 1.0, amplitude: 1.0, weights: [0, 0, 0, 0],
+            name: "meam", cutoff: short, width: 1.0, amplitude: 0.1, weights: [0, 0, 0, 0],
             density: .gaussian(center: round(r1), width: round(0.175 * r1)))
         let model = CompositeModel(elements: elements, terms: terms + [Term(meam)])
         try model.validate()

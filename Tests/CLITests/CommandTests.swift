@@ -319,8 +319,8 @@ final class CommandTests: XCTestCase {
     }
 
     /// A new user with only the Mo files: no library, no split, no property files named. The design
-    /// picks its library, validation block and property references from the data, prints them, and
-    /// writes a Mo potential.
+    /// picks its library, cross-validation folds (the AIMD blocks) and property references from the data,
+    /// prints them, and writes a Mo potential.
     func testDesignFromTheDataAlone() throws {
         let folder = NSTemporaryDirectory() + "mosaic-mo-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
@@ -332,7 +332,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.output)
         for expected in [
             "elements Mo (from the data)", "reference energies",
-            "validation (held out, default rule): Mo_AIMD/Md/1000K",
+            "cross-validation over 5 folds of whole groups (default: each group of snapshots in motion)",
             "properties: 121 strained cells and 11 slabs of the data", "wrote Mo.json",
         ] {
             XCTAssertTrue(run.output.contains(expected), "'\(expected)' missing from:\n\(run.output)")

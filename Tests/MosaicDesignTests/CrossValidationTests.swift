@@ -1,5 +1,6 @@
 import MosaicCore
 import MosaicDesign
+import MosaicFiles
 import MosaicFit
 import MosaicModel
 import MosaicTestSupport
@@ -181,5 +182,33 @@ final class CrossValidationTests: XCTestCase {
         let folds = try XCTUnwrap(record.folds)
         XCTAssertEqual(folds.map(\.fold), ["md", "slabs", "strained"])
         XCTAssertEqual(record.validation, CrossValidation.combined(folds))
+    }
+}
+
+extension CrossValidationTests {
+    /// On real data with the shipped architecture (non-linear Born–Mayer, embedding density and 3-body
+    /// channels), first converged on a subset of the AIMD blocks, every fold's refit changes the fold's
+    /// errors: a refit whose first Gauss–Newton step overshoots must not stall at the full fit.
+    func testEveryFoldMovesOnRealDataWithTheShippedArchitecture() throws {
+        let file = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
+        let weights = try XCTUnwrap(file.lossWeights)
+        let frames = niobium["Nb_AIMD"]!.enumerated().filter { $0.offset % 5 == 0 }.map(\.element)
+        let data = Dataset(frames + Array(niobium["Nb_Elastic"]!.prefix(20)))
+        var trainer = Trainer(weights: weights)
+        trainer.staged = false
+        trainer.settings.maxIterations = 60
+        let converged = try trainer.train(file.model, data: data).model
+        let prepared = try PreparedDataset(data, model: converged)
+        let validation = CrossValidation(
+            folds: CrossValidation.defaultFolds(for: data), weights: weights, iterations: 3)
+        XCTAssertEqual(validation.folds.count, 5)
+        for (fold, result) in zip(validation.folds, validation.evaluate(converged, data: prepared)) {
+            let left = prepared.subset { fold.contains($0) }
+            let before = EvaluationReport(model: converged, data: left).overall
+            XCTAssertGreaterThan(result.steps, 0, fold.name)
+            XCTAssertGreaterThan(
+                abs(result.errors.energyRMSE - before.energyRMSE), 0.01 * before.energyRMSE,
+                "\(fold.name): the refit must move (\(before.energyRMSE) → \(result.errors.energyRMSE))")
+        }
     }
 }
