@@ -1,17 +1,19 @@
 import MosaicCore
 
 /// MEAM-like angular embedding: E_i = −A (√(ρ̄_i + ε) − √(√ε + ε)) (zero for an isolated atom) with the
-/// angular density ρ̄_i = √(S_0 + Σ_{l=1}^{L} t_l S_l + ε), S_l = Σ_j Σ_k g(r_ij) g(r_ik) P_l(cos θ_jik)
-/// (j = k included). Every S_l ≥ 0 (addition theorem: a sum of |Σ_j g_j Y_lm(r̂_ij)|²) and
-/// S_0 = (Σ_j g_j)², so with all t_l = 0 this is the Finnis–Sinclair embedding of density g; the t_l
-/// weigh the angular character of the neighbourhood (S_1, S_2, S_3 vanish on a perfect bcc site, S_4
-/// does not). A negative sum is clamped at 0. Parameters: A > 0, t_1 … t_L, and g's.
+/// angular density ρ̄_i = √(S_0 e^Γ + ε), Γ = Σ_{l=1}^{L} t_l S_l / S_0 (Baskes' exponential form), and
+/// S_l = Σ_j Σ_k g(r_ij) g(r_ik) P_l(cos θ_jik) (j = k included). Every S_l lies in [0, S_0] (addition
+/// theorem: a sum of |Σ_j g_j Y_lm(r̂_ij)|², and |P_l| ≤ 1), S_0 = (Σ_j g_j)², so with all t_l = 0 this is
+/// the Finnis–Sinclair embedding of density g; the t_l weigh the angular character of the neighbourhood
+/// (S_1, S_2, S_3 vanish on a perfect bcc site, S_4 does not). The density stays positive and smooth for
+/// any t_l (the form before 27 Nov 2026, √(S_0 + Σ t_l S_l), went negative for negative t_l and was
+/// clamped, a kink fits got stuck on). Parameters: A > 0, t_1 … t_L, and g's.
 public struct AngularEmbeddingTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let typeName = "angular-embedding"
     public static let summary =
-        "MEAM-like −A √(√(S_0 + Σ_l t_l S_l)) of angular densities S_l; keys: amplitude (eV), weights [t1…tL],"
-        + " density, cutoff, width"
+        "MEAM-like −A √(√(S_0 exp(Σ_l t_l S_l / S_0))) of angular densities S_l; keys: amplitude (eV), weights"
+        + " [t1…tL], density, cutoff, width"
 
     public var name: String
     public var cutoff: Double
@@ -150,20 +152,25 @@ public struct AngularEmbeddingTerm: TermType {
                     for l in 0...order { sums[l] += gg * env.legendre[l] }
                 }
             }
-            var x = sums[0]
-            for l in 1...order { x += p[l] * sums[l] }
-            let clamped = x.value < 0
-            let rho = T.sqrt((clamped ? T(0) : x) + EmbeddingTerm.epsilon)
+            // No density: the isolated atom's energy, zero.
+            guard m > 0, sums[0].value > 0 else { return T(0) }
+            // x = S_0 e^Γ, Γ = Σ t_l S_l / S_0.
+            var weighted = T(0)
+            for l in 1...order { weighted += p[l] * sums[l] }
+            let gamma = weighted / sums[0]
+            let growth = T.exp(gamma)
+            let x = sums[0] * growth
+            let rho = T.sqrt(x + EmbeddingTerm.epsilon)
             let s = T.sqrt(rho + EmbeddingTerm.epsilon)
             let energy = -(p[0] * (s - AngularEmbeddingTerm.isolatedRoot))
-            guard m > 0, !clamped else { return energy }
-            // dE/dS_l = dE/dx · t_l (t_0 = 1); the pair sum enters S_l twice.
+            // dE/dS_0 = dE/dx · e^Γ (1 − Γ), dE/dS_l = dE/dx · e^Γ t_l; the pair sum enters S_l twice.
             let dEdx = -(p[0] * 0.25 / (s * rho))
-            var diagonalWeight = dEdx
-            coefficients[0] = dEdx * 2
+            var diagonalWeight = dEdx * growth * (T(1) - gamma)
+            coefficients[0] = diagonalWeight * 2
             for l in 1...order {
-                coefficients[l] = dEdx * p[l] * 2
-                diagonalWeight += dEdx * p[l]
+                let weight = dEdx * growth * p[l]
+                coefficients[l] = weight * 2
+                diagonalWeight += weight
             }
             for a in 0..<m {
                 gradient[env.selection[a]].add(env.u[env.selection[a]], times: diagonalWeight * 2 * g[a] * dg[a])
