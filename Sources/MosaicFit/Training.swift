@@ -42,7 +42,14 @@ public struct Trainer {
     public typealias Progress = (_ stage: String, _ iteration: LevenbergMarquardt.Iteration, _ metrics: ErrorMetrics?)
         -> Void
 
-    public func train(_ model: CompositeModel, data: Dataset, progress: Progress = { _, _, _ in }) throws -> Result {
+    public func train(_ model: CompositeModel, data: Dataset, progress: Progress? = nil) throws -> Result {
+        try train(model, prepared: try PreparedDataset(data, model: model), progress: progress)
+    }
+
+    /// The same, on structures whose neighbour lists are already built at the model's cutoff (the
+    /// single-term stages build their own at each sub-model's cutoff).
+    public func train(_ model: CompositeModel, prepared: PreparedDataset, progress: Progress? = nil) throws -> Result {
+        let data = prepared.dataset
         var model = model
         var stages: [Stage] = []
         guard data.structures.contains(where: { ResidualRows($0).count > 0 }) else {
@@ -53,7 +60,6 @@ public struct Trainer {
         guard model.freeParameterCount > 0 else {
             throw MosaicError("the model has no free parameters", fix: "remove some names from 'fixed'")
         }
-        let prepared = try PreparedDataset(data, model: model)
         let referenceTerms = model.terms.indices.filter { model.terms[$0].isOnSite }
         if staged {
             // Terms without parameters (a ZBL core) need no stage.
@@ -86,7 +92,7 @@ public struct Trainer {
                     let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: subset)
                     if problem.free.isEmpty { continue }
                     let step = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: theta) { iteration in
-                        progress(name, iteration, nil)
+                        progress?(name, iteration, nil)
                     }
                     if initialCost.isNaN { initialCost = step.costHistory.first ?? .nan }
                     theta = step.theta
@@ -107,6 +113,8 @@ public struct Trainer {
         let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)
         let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters) {
             [model] iteration in
+            // The training errors of an accepted step cost a full evaluation: only for a progress display.
+            guard let progress else { return }
             var metrics: ErrorMetrics? = nil
             if iteration.accepted {
                 var current = model

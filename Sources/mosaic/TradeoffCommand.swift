@@ -70,15 +70,11 @@ extension MosaicCommand {
                         + (test.isEmpty ? "none" : test.joined(separator: ", ")))
                 var points: [TradeoffPoint] = []
                 for tolerance in try tolerances() {
-                    var weights = base
-                    weights.energyTolerance = tolerance
-                    var settings = LevenbergMarquardt.Settings()
-                    settings.maxIterations = maxIterations
-                    let problem = LeastSquaresProblem(model: start, data: prepared, weights: weights)
-                    let result = LevenbergMarquardt(settings: settings).minimize(
-                        problem, from: start.internalParameters)
-                    var fitted = start
-                    fitted.internalParameters = result.theta
+                    var trainer = Trainer(weights: base)
+                    trainer.weights.energyTolerance = tolerance
+                    trainer.settings.maxIterations = maxIterations
+                    trainer.staged = false
+                    let fitted = try trainer.train(start, prepared: prepared).model
                     let point = TradeoffPoint(
                         energyTolerance: tolerance, training: EvaluationReport(model: fitted, data: prepared).overall,
                         test: testSet.structures.isEmpty
