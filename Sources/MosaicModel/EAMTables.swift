@@ -1,7 +1,7 @@
 import Foundation
 import MosaicCore
 
-/// A model of EAM form tabulated for LAMMPS's `eam/alloy` (setfl): per element the embedding energy
+/// A model of EAM form tabulated for LAMMPS's `eam/alloy` or `eam/fs` (setfl): per element the embedding energy
 /// F_a(ρ) on ρ = k·Δρ and the density f_b(r) a neighbour contributes on r = k·Δr, and per element pair
 /// r·φ_ab(r). Models of reference energies, pair terms (`isPairwise`), at most one embedding and a ZBL
 /// core have this form; three-body and angular terms do not.
@@ -126,8 +126,17 @@ public struct EAMTables {
         self.embedding = embedding
     }
 
-    /// The setfl text (LAMMPS `pair_style eam/alloy`); `comments` are the first three lines.
-    public func setfl(comments: [String]) -> String {
+    /// The two setfl dialects LAMMPS reads.
+    public enum Format: String, CaseIterable, Sendable {
+        /// `pair_style eam/alloy`: per element F(ρ) and the density it contributes to any neighbour.
+        case eamAlloy = "eam/alloy"
+        /// `pair_style eam/fs`: per element F(ρ) and one density per pair of elements. Mosaic's densities depend
+        /// on the neighbour's element only, so each element's columns repeat its own density.
+        case eamFS = "eam/fs"
+    }
+
+    /// The setfl text for LAMMPS `pair_style eam/alloy` or `eam/fs`; `comments` are the first three lines.
+    public func setfl(comments: [String], format: Format = .eamAlloy) -> String {
         var out =
             (comments + ["", "", ""]).prefix(3).map { $0.replacingOccurrences(of: "\n", with: " ") }
             .joined(separator: "\n") + "\n"
@@ -143,7 +152,12 @@ public struct EAMTables {
         for (e, element) in elements.enumerated() {
             out += "\(element.atomicNumber) \(element.mass) 0.0 unknown\n"
             out += values(embedding[e])
-            out += values(density[e])
+            switch format {
+            case .eamAlloy: out += values(density[e])
+            // LAMMPS sums, for a centre of element a, the block of each neighbour's element b at column a
+            // (pair_eam_fs.cpp: type2rhor[j][i] = b·N + a); Mosaic's density of b does not depend on a.
+            case .eamFS: for _ in elements.indices { out += values(density[e]) }
+            }
         }
         for column in pair { out += values(column) }
         return out

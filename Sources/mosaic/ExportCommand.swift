@@ -7,12 +7,13 @@ import MosaicModel
 extension MosaicCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a potential as tables for MD codes without the Mosaic plug-in (setfl, eam/alloy).",
+            abstract: "Write a potential as tables for MD codes without the Mosaic plug-in (setfl: eam/alloy, eam/fs).",
             discussion: prose(
                 """
                 Tabulates a potential of EAM form — reference energies, pair terms (pair-spline, morse,
                 born-mayer), one embedding term and the ZBL core — as a setfl file for LAMMPS's pair_style
-                eam/alloy (also read by GPUMD, ASAP, ASE's EAM calculator). Exact to the tables' interpolation
+                eam/alloy or eam/fs (also read by GPUMD, ASAP, ASE's EAM calculator). The eam/fs file repeats
+                each element's density for every centre element (Mosaic's densities depend on the neighbour). Exact to the tables' interpolation
                 wherever no pair is closer than the core's outer radius (every training structure); inside the
                 core the tables blend pair by pair (see README). Three-body and angular terms have no EAM form:
                 such potentials are refused with the term named.
@@ -21,19 +22,19 @@ extension MosaicCommand {
                   mosaic export --model potentials/NbEAM.json --output NbEAM.eam.alloy
                   # LAMMPS: pair_style eam/alloy
                   #         pair_coeff * * NbEAM.eam.alloy Nb
+                  mosaic export --model potentials/NbEAM.json --format eam/fs --output NbEAM.eam.fs
                 """))
 
         @Option(help: "A potential file (or model description).")
         var model: String
-        @Option(help: "Table format: eam/alloy.")
-        var format = "eam/alloy"
+        @Option(help: "Table format: eam/alloy or eam/fs.")
+        var format: EAMTables.Format = .eamAlloy
         @Option(help: "Points of the r and ρ grids.")
         var points = 10000
         @Option(help: "Where to write the table.")
         var output: String
 
         func validate() throws {
-            guard format == "eam/alloy" else { throw ValidationError("--format must be eam/alloy") }
             guard points >= 100 else { throw ValidationError("--points must be at least 100") }
             try checkWritable(output, option: "--output")
         }
@@ -43,17 +44,20 @@ extension MosaicCommand {
                 let potential = try loadModel(model)
                 let tables = try EAMTables(model: potential, rCount: points, rhoCount: points)
                 try AtomicFile.write(
-                    tables.setfl(comments: [
-                        "Mosaic \(PotentialFile.mosaicVersion): \((model as NSString).lastPathComponent) as eam/alloy",
-                        "metal units; exact beyond the ZBL core's outer radius; see the Mosaic README",
-                        "made with: mosaic export --model \(model) --points \(points)",
-                    ]), to: output)
+                    tables.setfl(
+                        comments: [
+                            "Mosaic \(PotentialFile.mosaicVersion): \((model as NSString).lastPathComponent) as \(format.rawValue)",
+                            "metal units; exact beyond the ZBL core's outer radius; see the Mosaic README",
+                            "made with: mosaic export --model \(model) --format \(format.rawValue) --points \(points)",
+                        ], format: format), to: output)
                 print(
-                    "wrote \(output): \(format) for \(potential.elements.map(\.symbol).joined(separator: " ")),"
+                    "wrote \(output): \(format.rawValue) for \(potential.elements.map(\.symbol).joined(separator: " ")),"
                         + " cutoff \(potential.cutoff) Å, \(points) points"
-                        + "\nLAMMPS: pair_style eam/alloy / pair_coeff * * \(output) "
+                        + "\nLAMMPS: pair_style \(format.rawValue) / pair_coeff * * \(output) "
                         + potential.elements.map(\.symbol).joined(separator: " "))
             }
         }
     }
 }
+
+extension EAMTables.Format: ExpressibleByArgument {}

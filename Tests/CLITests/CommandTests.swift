@@ -300,6 +300,51 @@ final class CommandTests: XCTestCase {
         }
     }
 
+    /// `mosaic export` writes both setfl dialects with the layout LAMMPS reads (eam/fs: one density column per
+    /// element pair), names the term that prevents export and refuses unknown formats.
+    func testExportFormats() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-export-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try """
+        elements: [Nb, Mo]
+        terms:
+          - {type: reference, energies: {Nb: -10.0, Mo: -10.5}}
+          - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.0, size: 6}
+          - type: embedding
+            name: embedding
+            cutoff: 5.0
+            width: 1.5
+            form: sqrt
+            coefficients: [2.0]
+            density: {family: exponential, r0: 2.86, values: [3.0]}
+        """.write(toFile: folder + "/eam.yaml", atomically: true, encoding: .utf8)
+        let points = 200
+        for (format, densityColumns) in [("eam/alloy", 1), ("eam/fs", 2)] {
+            let output = folder + "/model.setfl"
+            let run = try mosaic(
+                [
+                    "export", "--model", "eam.yaml", "--format", format, "--points", "\(points)", "--output", output,
+                ], in: folder)
+            XCTAssertEqual(run.status, 0, run.output)
+            XCTAssertTrue(run.output.contains("pair_style \(format)"), run.output)
+            let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").dropFirst(3)
+            XCTAssertEqual(lines.first, "2 Nb Mo")
+            let numbers = lines.dropFirst(2).flatMap { $0.split(separator: " ") }.count
+            // Per element a header of 4 words, F and its density columns; then three pair columns.
+            XCTAssertEqual(numbers, 2 * (4 + points + densityColumns * points) + 3 * points, format)
+        }
+        let angular = try mosaic([
+            "export", "--model", repositoryRoot + "/potentials/Nb.json", "--output", folder + "/nb.setfl",
+        ])
+        XCTAssertNotEqual(angular.status, 0)
+        XCTAssertTrue(angular.output.contains("has no EAM (setfl) form"), angular.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/nb.setfl"))
+        let unknown = try mosaic(["export", "--model", "eam.yaml", "--format", "eam/xyz", "--output", "x"], in: folder)
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.output.contains("eam/fs"), unknown.output)
+    }
+
     /// Run from another folder: the shipped data are still the default, reports go to the working
     /// directory (never next to the potential), and --version answers.
     func testDefaultsDoNotDependOnTheWorkingDirectory() throws {

@@ -25,7 +25,7 @@ final class SetflExportTests: XCTestCase {
         return CompositeModel(elements: elements, terms: terms)
     }
 
-    func testEAMAlloyTablesEqualTheSwiftCore() throws {
+    func testSetflTablesEqualTheSwiftCore() throws {
         var mixed = niobium["Nb_AIMD"]![150]
         for i in stride(from: 0, to: mixed.count, by: 3) { mixed.elements[i] = mo }
         let cases: [([Element], [Structure])] = [
@@ -37,39 +37,49 @@ final class SetflExportTests: XCTestCase {
             let potential = folder + "/model.json"
             try PotentialFile(model: model, provenance: .null).write(to: potential)
             let tables = try EAMTables(model: model)
-            try tables.setfl(comments: ["test"]).write(
-                toFile: folder + "/model.eam.alloy", atomically: true, encoding: .utf8)
             let symbols = elements.map(\.symbol).joined(separator: " ")
-            for s in snapshots {
-                try LAMMPSData(s).text(elements: elements).write(
-                    toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-                let out = try LAMMPS.run(
-                    LAMMPS.singlePointInput(
-                        potential: "", elements: symbols,
-                        pairStyle: "pair_style eam/alloy\npair_coeff * * model.eam.alloy \(symbols)"),
-                    folder: folder)
-                XCTAssertEqual(out.status, 0, out.text)
-                let r = LAMMPS.results(out)
-                guard r.count == 14 else {
-                    XCTFail(out.text)
-                    continue
-                }
-                let swift = try model.predict(s)
-                let energyError = abs(r[0] - swift.energy) / Double(s.count)
-                let rows = try LAMMPS.dump(folder + "/forces.dump")
-                let rotation = try LAMMPSData(s).rotation
-                var forceError = 0.0
-                for (i, row) in rows.enumerated() where row.count == 5 {
-                    let f = rotation.leftMultiply(swift.forceVectors[i])
-                    for a in 0..<3 { forceError = max(forceError, abs(row[1 + a] - f[a])) }
-                }
-                print(
-                    String(
-                        format: "eam/alloy export vs Swift, %@: energy %.2e eV/atom, force %.2e eV/Å",
-                        s.source as NSString, energyError, forceError))
-                XCTAssertLessThan(energyError, 1e-6, s.source)
-                XCTAssertLessThan(forceError, 1e-5, s.source)
+            for format in EAMTables.Format.allCases {
+                try tables.setfl(comments: ["test"], format: format).write(
+                    toFile: folder + "/model.setfl", atomically: true, encoding: .utf8)
+                try compare(model, snapshots, folder: folder, symbols: symbols, style: format.rawValue)
             }
+        }
+    }
+
+    /// LAMMPS with `pair_style STYLE` on `folder/model.setfl` against the Swift core, snapshot by snapshot.
+    func compare(_ model: CompositeModel, _ snapshots: [Structure], folder: String, symbols: String, style: String)
+        throws
+    {
+        let elements = model.elements
+        for s in snapshots {
+            try LAMMPSData(s).text(elements: elements).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(
+                LAMMPS.singlePointInput(
+                    potential: "", elements: symbols,
+                    pairStyle: "pair_style \(style)\npair_coeff * * model.setfl \(symbols)"),
+                folder: folder)
+            XCTAssertEqual(out.status, 0, out.text)
+            let r = LAMMPS.results(out)
+            guard r.count == 14 else {
+                XCTFail(out.text)
+                continue
+            }
+            let swift = try model.predict(s)
+            let energyError = abs(r[0] - swift.energy) / Double(s.count)
+            let rows = try LAMMPS.dump(folder + "/forces.dump")
+            let rotation = try LAMMPSData(s).rotation
+            var forceError = 0.0
+            for (i, row) in rows.enumerated() where row.count == 5 {
+                let f = rotation.leftMultiply(swift.forceVectors[i])
+                for a in 0..<3 { forceError = max(forceError, abs(row[1 + a] - f[a])) }
+            }
+            print(
+                String(
+                    format: "%@ export vs Swift, %@: energy %.2e eV/atom, force %.2e eV/Å",
+                    style as NSString, s.source as NSString, energyError, forceError))
+            XCTAssertLessThan(energyError, 1e-6, s.source)
+            XCTAssertLessThan(forceError, 1e-5, s.source)
         }
     }
 
