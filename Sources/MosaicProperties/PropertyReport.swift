@@ -23,6 +23,12 @@ public struct PropertyReport: Codable, Sendable {
     /// The relaxed slabs and vacancy cell behind the relaxed entries, by entry name (not saved):
     /// `PropertyGradients` differentiates at these geometries instead of relaxing again.
     public var relaxedStructures: [String: Structure] = [:]
+    /// The strained DFT cells behind the elastic constants: volume (Å³/atom), DFT and model energy (eV/atom)
+    /// (not saved; drawn beside the equation of state).
+    public var strainedCells: [(volume: Double, dft: Double, model: Double)] = []
+    /// The model's bcc E(V) over the volumes of the equation of state and of the strained cells, for plots
+    /// (not saved).
+    public var energyVolumeCurve: [(volume: Double, energy: Double)] = []
 
     enum CodingKeys: String, CodingKey { case entries, eosVolumes, eosEnergies, referenceVolume, referenceEnergy }
 
@@ -152,6 +158,18 @@ public struct PropertyReport: Codable, Sendable {
             entries: entries, eosVolumes: eos.volumes, eosEnergies: eos.energies,
             referenceVolume: aDFT * aDFT * aDFT / 2, referenceEnergy: eBulkDFT)
         report.relaxedStructures = relaxedStructures
+        report.strainedCells = try elastic.compactMap { cell in
+            guard let energy = cell.energy else { return nil }
+            let n = Double(cell.count)
+            return (cell.volume / n, energy / n, try model.predict(cell).energy / n)
+        }
+        let volumes = eos.volumes + report.strainedCells.map(\.volume)
+        if let low = volumes.min(), let high = volumes.max() {
+            report.energyVolumeCurve = try (0...40).map { k in
+                let v = low + (high - low) * Double(k) / 40
+                return (v, try calculator.bccEnergy(a: pow(2 * v, 1.0 / 3)))
+            }
+        }
         return report
     }
 

@@ -48,38 +48,17 @@ public struct ParityPlot {
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 
-    /// Tick values at a round step (1, 2 or 5 × 10^k) inside [low, high], about `count` of them.
-    static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
-        let raw = (high - low) / Double(count)
-        let magnitude = Foundation.pow(10, (Foundation.log10(raw)).rounded(.down))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let first = (low / step).rounded(.up) * step
-        return Swift.stride(from: first, through: high + 1e-9 * step, by: step).map { abs($0) < 1e-12 * step ? 0 : $0 }
-    }
-
-    static func format(_ v: Double, digits: Int = 6) -> String {
-        let text = String(format: "%.\(digits)g", v)
-        return text == "-0" ? "0" : text
-    }
-
     /// The plot as an SVG document of `size` × `size` pixels (everything drawn inside it).
     public func svg(size: Double = 560) -> String {
         let all = series.flatMap(\.points)
-        let values = all.flatMap { [$0.x, $0.y] }.filter(\.isFinite)
-        var low = values.min() ?? 0
-        var high = values.max() ?? 1
-        if high - low < 1e-12 {
-            low -= 1
-            high += 1
-        }
-        let pad = 0.04 * (high - low)
-        low -= pad
-        high += pad
+        let range = paddedRange(all.flatMap { [$0.x, $0.y] }, padding: 0.04)
+        let (low, high) = (range.lowerBound, range.upperBound)
         let margin = 70.0
         let top = 28.0
         let plot = size - margin - 16
-        func px(_ v: Double) -> Double { margin + (v - low) / (high - low) * plot }
-        func py(_ v: Double) -> Double { top + plot - (v - low) / (high - low) * plot }
+        let frame = PlotFrame(left: margin, top: top, width: plot, height: plot, x: range, y: range)
+        func px(_ v: Double) -> Double { frame.px(v) }
+        func py(_ v: Double) -> Double { frame.py(v) }
         let height = top + plot + 44
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(size))" height="\(Int(height))"\
@@ -87,25 +66,11 @@ public struct ParityPlot {
             <title>\(escaped(title))</title>
             <rect x="0" y="0" width="100%" height="100%" fill="white"/>
             <text x="\(margin)" y="18" font-size="13" font-weight="bold">\(escaped(title))</text>
-            <rect x="\(margin)" y="\(top)" width="\(plot)" height="\(plot)" fill="none" stroke="#333"/>
             <line x1="\(px(low))" y1="\(py(low))" x2="\(px(high))" y2="\(py(high))" stroke="#999" stroke-dasharray="4\
              3"/>
 
             """
-        for v in Self.ticks(low, high) {
-            out +=
-                "<line x1=\"\(px(v))\" y1=\"\(top + plot)\" x2=\"\(px(v))\" y2=\"\(top + plot + 4)\" stroke=\"#333\"/>"
-                + "<text x=\"\(px(v))\" y=\"\(top + plot + 17)\" text-anchor=\"middle\">\(Self.format(v))</text>\n"
-            out +=
-                "<line x1=\"\(margin - 4)\" y1=\"\(py(v))\" x2=\"\(margin)\" y2=\"\(py(v))\" stroke=\"#333\"/>"
-                + "<text x=\"\(margin - 6)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(Self.format(v))</text>\n"
-        }
-        out +=
-            "<text x=\"\(margin + plot / 2)\" y=\"\(top + plot + 36)\" text-anchor=\"middle\">"
-            + "\(escaped(xLabel))</text>\n"
-        out +=
-            "<text x=\"14\" y=\"\(top + plot / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 14"
-            + " \(top + plot / 2))\">\(escaped(yLabel))</text>\n"
+        out += frame.axes(xLabel: xLabel, yLabel: yLabel)
         // Largest groups first, so small ones are drawn on top.
         let order = series.indices.sorted { series[$0].points.count > series[$1].points.count }
         for k in order {
@@ -128,14 +93,14 @@ public struct ParityPlot {
             series.enumerated().map { k, s -> (String, Int?, Bool) in
                 let e = s.statistics
                 return (
-                    "\(s.label) (\(s.points.count)): RMSE \(Self.format(e.rmse, digits: 4)),"
-                        + " MAE \(Self.format(e.mae, digits: 4))",
+                    "\(s.label) (\(s.points.count)): RMSE \(numberLabel(e.rmse, digits: 4)),"
+                        + " MAE \(numberLabel(e.mae, digits: 4))",
                     k,
                     s.isHeldOut
                 )
             } + [
                 (
-                    "all: RMSE \(Self.format(total.rmse, digits: 4)), MAE \(Self.format(total.mae, digits: 4))", nil,
+                    "all: RMSE \(numberLabel(total.rmse, digits: 4)), MAE \(numberLabel(total.mae, digits: 4))", nil,
                     false
                 )
             ]

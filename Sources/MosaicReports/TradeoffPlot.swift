@@ -27,36 +27,22 @@ public func tradeoffSVG(
     let xHigh = x1 + 0.08 * (x1 - x0 + 1e-9)
     let yLow = max(0, y0 - 0.08 * (y1 - y0 + 1e-9))
     let yHigh = y1 + 0.08 * (y1 - y0 + 1e-9)
-    func px(_ e: Double) -> Double { left + (e * 1000 - xLow) / (xHigh - xLow) * (width - left - right) }
-    func py(_ f: Double) -> Double { height - bottom - (f - yLow) / (yHigh - yLow) * (height - bottom - top) }
+    let frame = PlotFrame(
+        left: left, top: top, width: width - left - right, height: height - top - bottom, x: xLow...xHigh,
+        y: yLow...yHigh)
+    func px(_ e: Double) -> Double { frame.px(e * 1000) }
+    func py(_ f: Double) -> Double { frame.py(f) }
     var out = svgHeader(width: width, height: height, title: title)
-    out += """
-        <rect x="\(left)" y="\(top)" width="\(width - left - right)" height="\(height - top - bottom)" fill="none"\
-         stroke="#333"/>
-        <text x="\((left + width - right) / 2)" y="\(height - 12)" text-anchor="middle">energy RMSE (meV/atom)</text>
-        <text x="18" y="\((top + height - bottom) / 2)" text-anchor="middle" transform="rotate(-90 18\
-         \((top + height - bottom) / 2))">force RMSE (eV/Å)</text>
-
-        """
-    for t in ParityPlot.ticks(xLow, xHigh) {
-        let x = px(t / 1000)
-        out += "<line x1=\"\(x)\" y1=\"\(height - bottom)\" x2=\"\(x)\" y2=\"\(height - bottom + 5)\""
-        out += " stroke=\"#333\"/><text x=\"\(px(t / 1000))\" y=\"\(height - bottom + 18)\" text-anchor=\"middle\">"
-        out += "\(ParityPlot.format(t))</text>\n"
-    }
-    for t in ParityPlot.ticks(yLow, yHigh) {
-        out += "<line x1=\"\(left - 5)\" y1=\"\(py(t))\" x2=\"\(left)\" y2=\"\(py(t))\" stroke=\"#333\"/>"
-        out += "<text x=\"\(left - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(ParityPlot.format(t))</text>\n"
-    }
+    out += frame.axes(xLabel: "energy RMSE (meV/atom)", yLabel: "force RMSE (eV/Å)")
     func curve(_ metrics: [(Double, ErrorMetrics)], colour: String, filled: Bool, label: String) -> String {
         var s = "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\""
         s += metrics.map { "\(px($0.1.energyRMSE)),\(py($0.1.forceRMSE))" }.joined(separator: " ") + "\"/>\n"
         for (tolerance, m) in metrics {
             s += "<circle cx=\"\(px(m.energyRMSE))\" cy=\"\(py(m.forceRMSE))\" r=\"4\" stroke=\"\(colour)\""
             s += " fill=\"\(filled ? colour : "white")\"><title>\(escaped(label)), energy tolerance"
-            s += " \(ParityPlot.format(tolerance * 1000)) meV/atom</title></circle>\n"
+            s += " \(numberLabel(tolerance * 1000)) meV/atom</title></circle>\n"
             s += "<text x=\"\(px(m.energyRMSE) + 6)\" y=\"\(py(m.forceRMSE) - 6)\" font-size=\"10\""
-            s += " fill=\"\(colour)\">\(ParityPlot.format(tolerance * 1000))</text>\n"
+            s += " fill=\"\(colour)\">\(numberLabel(tolerance * 1000))</text>\n"
         }
         return s
     }

@@ -210,3 +210,15 @@ func shippedData(_ names: [String]) -> [String] {
 func defaultOutput(for potential: String, suffix: String) -> String {
     ((potential as NSString).lastPathComponent as NSString).deletingPathExtension + suffix
 }
+
+/// `path`, or the first of `stem-2.ext`, `stem-3.ext`, … that does not exist yet: default report names that
+/// never overwrite an earlier run's report.
+func unusedPath(_ path: String) -> String {
+    guard FileManager.default.fileExists(atPath: path) else { return path }
+    let url = URL(fileURLWithPath: path)
+    let stem = (path as NSString).deletingPathExtension
+    let suffix = url.pathExtension.isEmpty ? "" : "." + url.pathExtension
+    var n = 2
+    while FileManager.default.fileExists(atPath: "\(stem)-\(n)\(suffix)") { n += 1 }
+    return "\(stem)-\(n)\(suffix)"
+}

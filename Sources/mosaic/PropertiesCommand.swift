@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MosaicCore
 import MosaicDesign
+import MosaicFiles
 import MosaicFisher
 import MosaicFit
 import MosaicModel
@@ -35,7 +36,11 @@ extension MosaicCommand {
         @Option(help: "Relaxed DFT slabs of the same element (empty: skip the surfaces).")
         var surfaces = shippedData(["Nb_Surface.json"])[0]
         @OptionGroup var dataOptions: DataOptions
-        @Option(help: "Where to write the HTML report (default: <name>-properties.html in the working directory).")
+        @Option(
+            help: ArgumentHelp(
+                "Where to write the HTML report (overwritten if it exists).",
+                discussion: "Default: <name>-properties.html in the working directory, or <name>-properties-2.html,"
+                    + " -3, … when that exists: a second run never overwrites the first one's report."))
         var report: String?
         @Flag(name: .customLong("no-uncertainty"), help: "Skip the propagated uncertainties (σ column).")
         var noUncertainty = false
@@ -74,12 +79,13 @@ extension MosaicCommand {
                 let parity = ParityPlot.energyAndForces(
                     data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
-                let path = report ?? defaultOutput(for: potential, suffix: "-properties.html")
+                let path = report ?? unusedPath(defaultOutput(for: potential, suffix: "-properties.html"))
                 try AtomicFile.write(
                     PropertiesHTML(
                         potential: potential, properties: properties, sigmas: sigmas, evaluation: evaluation,
                         scaledErrors: components, score: score,
-                        parityPlots: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)]
+                        parityPlots: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)],
+                        provenance: try provenanceRows(loss: loss, reportData: [elastic, surfaces] + dataOptions.data)
                     ).html(), to: path)
                 if json {
                     struct Output: Encodable {
@@ -118,6 +124,50 @@ extension MosaicCommand {
                 )
                 print("report: \(path)")
             }
+        }
+
+        /// The report's provenance: the potential and its hash, how it was fitted (Mosaic version, data, split
+        /// and loss as its file records them), the data this report used with their hashes, and this Mosaic.
+        func provenanceRows(loss: RecordedLoss, reportData: [String]) throws -> [(String, String)] {
+            var rows = [("potential", "\(potential) (sha256 \(try sha256(ofFile: potential)))")]
+            if isPotentialFile(potential) {
+                let record = try PotentialFile.read(path: potential).provenance
+                func strings(_ key: String) -> [String] {
+                    guard case .object(let fields) = record, case .array(let values)? = fields[key] else { return [] }
+                    return values.compactMap { value in
+                        switch value {
+                        case .string(let text): return text
+                        case .object(let entry):
+                            guard case .string(let file)? = entry["file"] else { return nil }
+                            if case .string(let hash)? = entry["sha256"] { return "\(file) (sha256 \(hash))" }
+                            return file
+                        default: return nil
+                        }
+                    }
+                }
+                var version = "unknown"
+                if case .object(let fields) = record, case .string(let text)? = fields["mosaicVersion"] {
+                    version = text
+                }
+                rows.append(("fitted by", "Mosaic \(version) on " + strings("data").joined(separator: ", ")))
+                var folds = 0
+                if case .object(let fields) = record, case .array(let values)? = fields["crossValidation"] {
+                    folds = values.count
+                }
+                if folds > 0 { rows.append(("chosen by", "cross-validation over \(folds) held-out blocks")) }
+                let test = strings("test")
+                if !test.isEmpty { rows.append(("untouched test", test.joined(separator: ", "))) }
+            } else {
+                rows.append(("fitted by", "not fitted: a model description at its own parameter values"))
+            }
+            rows.append(("loss and split", loss.description))
+            var seen = Set<String>()
+            for file in reportData where !file.isEmpty && seen.insert(file).inserted {
+                rows.append(("data of this report", "\(file) (sha256 \(try sha256(ofFile: file)))"))
+            }
+            let date = ISO8601DateFormatter().string(from: Date())
+            rows.append(("report by", "Mosaic \(PotentialFile.mosaicVersion), \(date): mosaic properties \(potential)"))
+            return rows
         }
     }
 }

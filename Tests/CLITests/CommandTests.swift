@@ -75,6 +75,62 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(entries.filter { $0["reference"] != nil }.count, 19)  // 6 bulk properties + 13 facets
         let page = try String(contentsOfFile: html, encoding: .utf8)
         XCTAssertTrue(page.contains("Equation of state") && page.components(separatedBy: "<svg").count >= 5)
+        try checkReport(page, elasticCells: niobium["Nb_Elastic"]!.count)
+    }
+
+    /// The HTML report a person can read: every plot well-formed with its text inside the view box; the
+    /// equation of state with axis ticks and one DFT point per strained cell; the scaled errors with an axis
+    /// and each bar's value; "±" never wrapping onto its own line; provenance with the data files' SHA-256
+    /// (computed here by sha256sum) and the Mosaic version.
+    func checkReport(_ page: String, elasticCells: Int) throws {
+        var svgs: [String] = []
+        var rest = page[...]
+        while let start = rest.range(of: "<svg"),
+            let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex)
+        {
+            svgs.append(String(rest[start.lowerBound..<end.upperBound]))
+            rest = rest[end.upperBound...]
+        }
+        XCTAssertEqual(svgs.count, 4, "EOS, scaled errors, two parity plots")
+        let collectors = try svgs.map { try PlotTests.checkedSVG($0) }
+        let eos = collectors[0]
+        let dftPoints = eos.elements.filter {
+            $0.name == "circle" && $0.attributes["fill"] == "#d62728" && $0.attributes["cx"] != nil
+        }
+        XCTAssertEqual(dftPoints.count, elasticCells, "one DFT point per strained cell")
+        XCTAssertGreaterThanOrEqual(eos.texts.compactMap(Double.init).count, 6, "EOS tick labels")
+        let bars = collectors[1]
+        XCTAssertTrue(bars.texts.contains("0") && bars.texts.contains("2"), "scaled-error axis ticks: \(bars.texts)")
+        let barValues = bars.elements.filter { $0.name == "rect" && $0.attributes["height"] == "12" }.count
+        XCTAssertEqual(barValues, 10, "one bar per score component")
+        XCTAssertTrue(page.contains("white-space:nowrap") && page.contains("±&nbsp;"), "± stays with its number")
+        XCTAssertFalse(page.contains("± "), "no breakable space after ±")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [repositoryRoot + "/data/nb/Nb_Elastic.json"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let hash = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: " ")[0]
+        XCTAssertTrue(page.contains("Nb_Elastic.json (sha256 \(hash))"), "data hash in the provenance")
+        XCTAssertTrue(page.contains("report by</th><td>Mosaic \(PotentialFile.mosaicVersion)"))
+        XCTAssertTrue(page.contains("held out (excluded): Nb_AIMD/Md/1000K"), "the split of the fit")
+    }
+
+    /// A second run without --report writes a new report instead of overwriting the first.
+    func testReportsAreNotOverwritten() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-reports-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let arguments = ["properties", repositoryRoot + "/potentials/Nb.json", "--no-uncertainty"]
+        for expected in ["Nb-properties.html", "Nb-properties-2.html", "Nb-properties-3.html"] {
+            let run = try mosaic(arguments, in: folder)
+            XCTAssertEqual(run.status, 0, run.output)
+            XCTAssertTrue(run.output.contains("report: \(expected)"), run.output)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + expected))
+        }
     }
 
     /// fim uses the loss recorded in the potential: its weights, and its held-out block left out of the data

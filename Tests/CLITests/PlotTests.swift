@@ -29,6 +29,29 @@ final class PlotTests: XCTestCase {
         }
     }
 
+    /// Parses `svg` (fails on malformed XML) and checks that every text starts inside the view box (rotated
+    /// axis titles are placed by their transform) and that texts of known length end inside it.
+    static func checkedSVG(_ svg: String, file: StaticString = #filePath, line: UInt = #line) throws -> Collector {
+        let parser = XMLParser(data: Data(svg.utf8))
+        let collector = Collector()
+        parser.delegate = collector
+        XCTAssertTrue(
+            parser.parse(), "well-formed SVG: \(parser.parserError.map { "\($0)" } ?? "")", file: file, line: line)
+        let root = try XCTUnwrap(collector.elements.first, file: file, line: line)
+        let width = try XCTUnwrap(Double(root.attributes["width"] ?? ""), file: file, line: line)
+        let height = try XCTUnwrap(Double(root.attributes["height"] ?? ""), file: file, line: line)
+        for element in collector.elements where element.name == "text" && element.attributes["transform"] == nil {
+            let x = Double(element.attributes["x"] ?? "") ?? -1
+            let y = Double(element.attributes["y"] ?? "") ?? -1
+            XCTAssertTrue(
+                x >= 0 && x <= width && y >= 0 && y <= height, "text at (\(x), \(y)) outside", file: file, line: line)
+            if let length = element.attributes["textLength"].flatMap(Double.init) {
+                XCTAssertLessThanOrEqual(x + length, width, "text runs past the right edge", file: file, line: line)
+            }
+        }
+        return collector
+    }
+
     func testParityPlots() throws {
         let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
         var structures = niobium["Nb_AIMD"]!.enumerated().filter { $0.offset % 5 == 0 }.map(\.element)
@@ -45,26 +68,11 @@ final class PlotTests: XCTestCase {
             (plots.energy, report.overall.energyRMSE), (plots.forces, report.overall.forceRMSE),
         ] {
             let svg = plot.svg()
-            let parser = XMLParser(data: Data(svg.utf8))
-            let collector = Collector()
-            parser.delegate = collector
-            XCTAssertTrue(parser.parse(), "well-formed SVG: \(parser.parserError.map { "\($0)" } ?? "")")
-            let root = try XCTUnwrap(collector.elements.first)
-            let width = try XCTUnwrap(Double(root.attributes["width"] ?? ""))
-            let height = try XCTUnwrap(Double(root.attributes["height"] ?? ""))
-            // Every text starts inside the view box (the rotated axis label is placed by its transform).
-            for element in collector.elements where element.name == "text" && element.attributes["transform"] == nil {
-                let x = Double(element.attributes["x"] ?? "") ?? -1
-                let y = Double(element.attributes["y"] ?? "") ?? -1
-                XCTAssertTrue(x >= 0 && x <= width && y >= 0 && y <= height, "text at (\(x), \(y)) outside")
-                if let length = element.attributes["textLength"].flatMap(Double.init) {
-                    XCTAssertLessThanOrEqual(x + length, width, "legend text runs past the right edge")
-                }
-            }
+            let collector = try Self.checkedSVG(svg)
             // Tick labels are round: consecutive values differ by 1, 2 or 5 × 10^k.
             let ticks = collector.texts.compactMap { Double($0) }
             XCTAssertGreaterThanOrEqual(ticks.count, 6)
-            let step = abs(ticks[2] - ticks[0])  // labels alternate x and y
+            let step = abs(ticks[1] - ticks[0])  // the x labels come first
             let mantissa = step / Foundation.pow(10, Foundation.log10(step).rounded(.down))
             XCTAssertTrue([1.0, 2, 5, 10].contains { abs($0 - mantissa) < 1e-6 }, "tick step \(step)")
             // The legend's overall RMSE is the evaluation's (energies per atom; force components).

@@ -125,10 +125,7 @@ extension CommandTests {
             XCTAssertGreaterThanOrEqual(rest[k], rest[k - 1] * (1 - 1e-3), run.output)
         }
         XCTAssertLessThan(rows[3][1], 0.8 * rows[0][1], "the scan spans a real trade-off\n" + run.output)
-        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: plot)))
-        let collector = PlotTests.Collector()
-        parser.delegate = collector
-        XCTAssertTrue(parser.parse(), "well-formed SVG")
+        let collector = try PlotTests.checkedSVG(try String(contentsOfFile: plot, encoding: .utf8))
         let filled = collector.elements.filter { $0.name == "circle" && $0.attributes["fill"] == "#1f77b4" }
         XCTAssertEqual(filled.count, 4)
     }
