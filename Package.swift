@@ -105,6 +105,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicProperties", "MosaicReports",
+                "MosaicDesign",
                 "MosaicTestSupport",
             ]),
         .testTarget(

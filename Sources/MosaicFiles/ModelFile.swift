@@ -18,7 +18,8 @@ extension CompositeModel {
             throw error.inFile(path)
         } catch let error as DecodingError {
             throw MosaicError(
-                file: path, describeDecodingError(error), fix: "see examples/models/*.yaml for the keys each term takes"
+                file: path, describeDecodingError(error),
+                fix: "mosaic keys lists every key with its unit and default; examples in examples/models/*.yaml"
             )
         } catch {
             throw MosaicError(file: path, "not valid YAML/JSON: \(error)", fix: "check indentation and brackets")

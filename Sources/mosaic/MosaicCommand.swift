@@ -27,13 +27,13 @@ struct MosaicCommand: ParsableCommand {
               mosaic fim potentials/X.json
             Then in LAMMPS: pair_style mosaic / pair_coeff * * potentials/X.json Nb
 
-            Term types of model files (type: ...):
+            Term types of model files (type: ...; `mosaic keys` gives every key with unit and default):
             """) + "\n" + TermRegistry.help,
         version: "mosaic \(PotentialFile.mosaicVersion) (potential file format \(PotentialFile.formatVersion),"
             + " C ABI \(PotentialFile.cABIVersion))",
         subcommands: [
             Fit.self, Evaluate.self, Properties.self, Fim.self, Design.self, Tradeoff.self, Select.self, Export.self,
-            Benchmark.self,
+            Benchmark.self, Keys.self,
         ])
 }
 

@@ -79,6 +79,7 @@ extension MosaicCommand {
                 let parity = ParityPlot.energyAndForces(
                     data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
+                let propertyScore = PropertyScore().score(properties: properties, errors: nil).score
                 let path = report ?? unusedPath(defaultOutput(for: potential, suffix: "-properties.html"))
                 try AtomicFile.write(
                     PropertiesHTML(
@@ -95,12 +96,14 @@ extension MosaicCommand {
                         var poorlyDetermined: [String]
                         var errors: EvaluationReport
                         var score: Double
+                        /// The properties alone (the design table's "props" column).
+                        var propertyScore: Double
                         var scaledErrors: [String: Double]
                     }
                     let encoder = JSONEncoder.mosaic
                     let output = Output(
                         properties: properties.entries, sigmas: sigmas, poorlyDetermined: poorlyDetermined,
-                        errors: evaluation, score: score,
+                        errors: evaluation, score: score, propertyScore: propertyScore,
                         scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }))
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
@@ -122,6 +125,10 @@ extension MosaicCommand {
                     String(
                         format: "\ncombined score (RMS of scaled errors, %d components): %.3f", components.count, score)
                 )
+                print(
+                    String(
+                        format: "property score (RMS of the scaled property errors alone, the design table's props"
+                            + " column): %.3f", propertyScore))
                 print("report: \(path)")
             }
         }

@@ -1,21 +1,24 @@
 import Foundation
 import MosaicCore
+import MosaicDesign
 import MosaicFiles
 import MosaicFit
 import MosaicModel
+import MosaicProperties
 import MosaicTestSupport
 import XCTest
 
-/// The README's table of the shipped potential's errors is what the code computes: every row
-/// ("held out: G" or "training, G"; "all groups" for the whole training split) equals an evaluation
-/// of potentials/Nb.json on that data to the README's rounding.
+/// What the README and benchmarks/RESULTS.md state is what the code computes: the table of the shipped
+/// potential's errors (every row "held out: G" or "training, G"; "all groups" for the whole training split)
+/// equals an evaluation of potentials/Nb.json on that data to the stated rounding, and the README's
+/// model-file reference is the output of `mosaic keys`.
 final class ReadmeClaimsTests: XCTestCase {
     func testErrorTableOfTheShippedPotential() throws {
-        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
-        let rows = readme.split(separator: "\n").map(String.init).filter {
+        let results = try String(contentsOfFile: repositoryRoot + "/benchmarks/RESULTS.md", encoding: .utf8)
+        let rows = results.split(separator: "\n").map(String.init).filter {
             $0.hasPrefix("| held out: ") || $0.hasPrefix("| training, ")
         }
-        XCTAssertGreaterThanOrEqual(rows.count, 6, "the README's error table")
+        XCTAssertGreaterThanOrEqual(rows.count, 6, "the error table of benchmarks/RESULTS.md")
         let model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
         let all = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Elastic"]! + niobium["Nb_Surface"]!)
         let (training, _) = try all.split(holdingOut: ["Nb_AIMD/Md/1000K"])
@@ -34,6 +37,65 @@ final class ReadmeClaimsTests: XCTestCase {
             check(cells[1], m.energyRMSE * 1000, "energy")
             check(cells[2], m.forceRMSE, "force")
             check(cells[3], m.stressRMSE, "stress")
+        }
+    }
+
+    func testKeyReferenceIsGenerated() throws {
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let begin = try XCTUnwrap(readme.range(of: "<!-- mosaic keys: begin -->\n"))
+        let end = try XCTUnwrap(
+            readme.range(of: "<!-- mosaic keys: end -->", range: begin.upperBound..<readme.endIndex))
+        XCTAssertEqual(
+            String(readme[begin.upperBound..<end.lowerBound]), KeyReference.markdown(),
+            "README's model-file reference is stale: replace it with the output of mosaic keys")
+    }
+
+    /// Every key a term type, the model and a radial function accept is documented once with a unit and a
+    /// meaning, and nothing else is (the model's and radial functions' keys as the reader lists them).
+    func testEveryKeyIsDocumented() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-keys-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let cases = [
+            (KeyReference.model, "elements: [Nb]\nterms: []\nbogus: 1\n"),
+            (
+                KeyReference.radial,
+                "elements: [Nb]\nterms:\n  - {type: embedding, cutoff: 5, form: sqrt, coefficients: [1],"
+                    + " density: {family: gaussian, values: [1, 1], bogus: 1}}\n"
+            ),
+        ]
+        for (docs, yaml) in cases {
+            try yaml.write(toFile: folder + "/model.yaml", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try CompositeModel.load(path: folder + "/model.yaml")) { error in
+                let message = "\(error)"
+                let known = message.components(separatedBy: "known keys: ").last?.components(separatedBy: " (fix")[0]
+                XCTAssertEqual(
+                    known?.components(separatedBy: ", ").sorted(), docs.map(\.key).sorted(), message)
+                XCTAssertTrue(message.contains("mosaic keys"), message)
+            }
+        }
+        for type in TermRegistry.types {
+            let documented = type.keyDocs.map(\.key)
+            XCTAssertEqual(documented.sorted(), type.keys.sorted(), type.typeName)
+            XCTAssertEqual(Set(documented).count, documented.count, "\(type.typeName): a key documented twice")
+            for doc in type.keyDocs {
+                XCTAssertFalse(doc.unit.isEmpty || doc.meaning.isEmpty, "\(type.typeName).\(doc.key)")
+            }
+        }
+    }
+
+    /// benchmarks/RESULTS.md's property scores of the shipped potentials are what `mosaic properties` computes.
+    func testPropertyScoresOfTheShippedPotentials() throws {
+        let results = try String(contentsOfFile: repositoryRoot + "/benchmarks/RESULTS.md", encoding: .utf8)
+        let sentence = try XCTUnwrap(results.components(separatedBy: "Property score (the RMS").dropFirst().first)
+        let numbers = sentence.components(separatedBy: "): ")[1].components(separatedBy: "(its C11")[0]
+            .components(separatedBy: CharacterSet(charactersIn: " ;")).compactMap { Double($0) }
+        XCTAssertEqual(numbers.count, 2, sentence)
+        for (file, stated) in zip(["Nb.json", "Nb-handwritten.json"], numbers) {
+            let model = try PotentialFile.read(path: repositoryRoot + "/potentials/" + file).model
+            let report = try PropertyReport.compute(
+                model: model, elastic: niobium["Nb_Elastic"]!, surfaces: niobium["Nb_Surface"]!)
+            let score = PropertyScore().score(properties: report, errors: nil).score
+            XCTAssertEqual(score, stated, accuracy: 5e-4, file)
         }
     }
 }

@@ -48,10 +48,18 @@ final class ExampleTests: XCTestCase {
         try runPython(arguments: [repositoryRoot + "/examples/python/" + script] + arguments)
     }
 
-    /// Runs Debian's Python with `arguments` in `folder` (default: the current directory).
-    func runPython(arguments: [String], in folder: String? = nil) throws -> String {
+    /// The virtual environment `make test` builds over Debian's Python: Debian's numpy and lammps module plus
+    /// a current ASE from PyPI (Debian's 3.22 predates FrechetCellFilter).
+    static let currentASEPython = repositoryRoot + "/build/venv/bin/python"
+
+    /// Runs `python` (default Debian's) with `arguments` in `folder` (default: the current directory).
+    func runPython(arguments: [String], in folder: String? = nil, python: String = "/usr/bin/python3") throws -> String
+    {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw MosaicError(file: python, "no such Python", fix: "run make test, which builds build/venv")
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let pipe = Pipe()
@@ -322,8 +330,8 @@ final class ExampleTests: XCTestCase {
     }
 
     /// `from mosaic.ase import MosaicCalculator` with ASE's tools: a triclinic snapshot equals the Swift core,
-    /// ASE's EquationOfState gives the Swift lattice constant, a cell filter relaxes the box (ExpCellFilter:
-    /// Debian's ASE 3.22 predates FrechetCellFilter), and velocity-Verlet MD conserves energy.
+    /// ASE's EquationOfState gives the Swift lattice constant, FrechetCellFilter relaxes the box to it (run with
+    /// a current ASE: Debian's 3.22 predates that filter), and velocity-Verlet MD conserves energy.
     func testASEToolsWithTheCalculator() throws {
         let folder = LAMMPS.folder("mosaic-ase-tools")
         var sheared = niobium["Nb_Elastic"]!.first {
@@ -339,7 +347,7 @@ final class ExampleTests: XCTestCase {
             from mosaic.ase import MosaicCalculator
             from ase import Atoms, units
             from ase.build import bulk
-            from ase.constraints import ExpCellFilter
+            from ase.filters import FrechetCellFilter
             from ase.eos import EquationOfState
             from ase.md.verlet import VelocityVerlet
             from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
@@ -359,7 +367,7 @@ final class ExampleTests: XCTestCase {
             print(f"eos a0 {(2 * v0 / 2) ** (1 / 3):.6f}")
             box = bulk("Nb", "bcc", a=3.25, cubic=True) * (2, 2, 2)
             box.calc = MosaicCalculator(potential)
-            BFGS(ExpCellFilter(box), logfile=None).run(fmax=1e-4, steps=200)
+            BFGS(FrechetCellFilter(box), logfile=None).run(fmax=1e-4, steps=200)
             print(f"relaxed a {box.cell[0][0] / 2:.6f}")
             md = bulk("Nb", "bcc", a=3.31, cubic=True) * (3, 3, 3)
             md.calc = MosaicCalculator(potential)
@@ -373,7 +381,7 @@ final class ExampleTests: XCTestCase {
             print(f"md drift {drift:.3e}")
             """
         try code.write(toFile: folder + "/tools.py", atomically: true, encoding: .utf8)
-        let text = try runPython(arguments: ["tools.py"], in: folder)
+        let text = try runPython(arguments: ["tools.py"], in: folder, python: Self.currentASEPython)
         func number(_ label: String) -> Double {
             text.split(separator: "\n").first { $0.hasPrefix(label + " ") }.flatMap {
                 Double($0.dropFirst(label.count + 1))

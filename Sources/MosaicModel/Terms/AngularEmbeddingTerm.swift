@@ -10,6 +10,12 @@ import MosaicCore
 /// clamped, a kink fits got stuck on). Parameters: A > 0, t_1 … t_L, and g's.
 public struct AngularEmbeddingTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("angular-embedding"), .cutoff, .width,
+        KeyDoc("amplitude", unit: "eV", "A > 0; fitted"),
+        KeyDoc("weights", "[t_1 … t_L]: weights of the angular densities S_l; their count is L; fitted"),
+        KeyDoc("density", "radial function g(r) of the angular densities S_l; fitted"),
+    ]
     public static let typeName = "angular-embedding"
     public static let summary =
         "MEAM-like −A √(√(S_0 exp(Σ_l t_l S_l / S_0))) of angular densities S_l; keys: amplitude (eV), weights"

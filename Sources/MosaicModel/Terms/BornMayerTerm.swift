@@ -5,6 +5,15 @@ import MosaicCore
 /// for all element pairs, or one per unordered pair (`pairs: {Mo-Nb: {amplitude: 0.5, rho: 0.3}}`).
 public struct BornMayerTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("repulsion"), .cutoff, .width,
+        KeyDoc("r0", unit: "Å", "reference distance (fixed): A is the pair energy there"),
+        KeyDoc("amplitude", unit: "eV", default: "required unless `pairs`", "A > 0, shared by every pair; fitted"),
+        KeyDoc("rho", unit: "Å", default: "required unless `pairs`", "decay length ρ > 0, shared; fitted"),
+        KeyDoc(
+            "pairs", unit: "eV, Å", default: "shared",
+            "`{A-B: {amplitude, rho}}` per unordered element pair, keys alphabetical; instead of amplitude and rho"),
+    ]
     public static let typeName = "born-mayer"
     public static let summary =
         "short-range repulsion ½ Σ_j A e^{−(r−r0)/ρ} fc(r); keys: amplitude (eV), rho (Å) (shared) or pairs"

@@ -9,6 +9,21 @@ import MosaicCore
 /// own element, E_i = F_{s_i}(Σ_j f_{s_j}(r_ij)).
 public struct EmbeddingTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("embedding"), .cutoff, .width,
+        KeyDoc(
+            "form",
+            "`sqrt`: F = −A(√(ρ + ε) − √ε) + Σ_k≥2 b_k ρ^k (Finnis–Sinclair);"
+                + " `polynomial`: F = Σ_k≥1 a_k ρ^k"),
+        KeyDoc(
+            "coefficients", unit: "eV", default: "required unless `species`",
+            "sqrt: [A, b_2, b_3, …] (A > 0); polynomial: [a_1, a_2, …]; ρ is dimensionless; fitted"),
+        KeyDoc("density", default: "required unless `species`", "radial function f(r): ρ_i = Σ_j f(r_ij)"),
+        KeyDoc(
+            "species", default: "shared",
+            "`{El: {coefficients, density}}` per element (EAM/alloy: F of the centre's element, each neighbour adds"
+                + " its own element's density); instead of coefficients and density"),
+    ]
     public static let typeName = "embedding"
     public static let summary =
         "embedding F(ρ_i) of the density ρ_i = Σ_j f(r_ij); keys: form (sqrt|polynomial), coefficients, density"

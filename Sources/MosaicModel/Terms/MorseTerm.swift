@@ -3,6 +3,12 @@ import MosaicCore
 /// Morse pair potential: E_i = ½ Σ_j D [e^{−2α(r−r0)} − 2 e^{−α(r−r0)}] fc(r).
 public struct MorseTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("morse"), .cutoff, .width,
+        KeyDoc("depth", unit: "eV", "well depth D; fitted"),
+        KeyDoc("alpha", unit: "1/Å", "stiffness α; fitted"),
+        KeyDoc("r0", unit: "Å", "equilibrium distance; fitted"),
+    ]
     public static let typeName = "morse"
     public static let isPairwise = true
     public static let summary =

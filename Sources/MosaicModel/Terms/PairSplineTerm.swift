@@ -6,6 +6,18 @@ import MosaicNumerics
 /// (`pairs: {Mo-Mo: [...], Mo-Nb: [...], Nb-Nb: [...]}`).
 public struct PairSplineTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("pair"),
+        KeyDoc("inner", unit: "Å", "inner end of the B-spline basis: the term is exactly zero below it"),
+        KeyDoc("cutoff", unit: "Å", "outer end of the basis: the functions and two derivatives vanish there"),
+        KeyDoc(
+            "size", default: "length of `coefficients`", "number of B-splines when no coefficients are given (zeros)"),
+        KeyDoc("coefficients", unit: "eV", default: "zeros", "c_k, shared by every element pair; fitted (linear)"),
+        KeyDoc(
+            "pairs", unit: "eV", default: "shared",
+            "one coefficient list per unordered element pair, keys alphabetical (`{Mo-Nb: [...], Nb-Nb: [...]}`);"
+                + " instead of `coefficients`"),
+    ]
     public static let typeName = "pair-spline"
     public static let isPairwise = true
     public static let summary =

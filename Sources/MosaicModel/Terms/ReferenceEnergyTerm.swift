@@ -3,6 +3,12 @@ import MosaicCore
 /// Per-element reference energies: E_i += e[element of i] (eV).
 public struct ReferenceEnergyTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("reference"),
+        KeyDoc(
+            "energies", unit: "eV", default: "0 per element",
+            "energy of an atom of each element, e.g. `{Nb: -10.2}`; fitted (linear), not regularised"),
+    ]
     public static let typeName = "reference"
     public static let summary = "per-element reference energy e[Z] (eV); keys: energies {Nb: -10.2}"
     public static let isBaseline = true

@@ -93,6 +93,8 @@ public protocol TermType: Codable, Sendable, Equatable {
     static var summary: String { get }
     /// The keys a model file may give for a term of this type (besides `type`); others are refused.
     static var keys: [String] { get }
+    /// Unit, default and meaning of each of `keys`, for the generated model-file reference.
+    static var keyDocs: [KeyDoc] { get }
     /// Kept in every candidate of the design loop and never removed by it (reference energies,
     /// short-range repulsion).
     static var isBaseline: Bool { get }

@@ -6,6 +6,17 @@ import MosaicCore
 /// Mo: [[...]]}`, one row per channel each); the radial channels are shared.
 public struct ThreeBodyTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("angular"), .cutoff, .width,
+        KeyDoc("order", "highest Legendre order L (≤ 7)"),
+        KeyDoc("channels", "list of radial functions g_n(r), one per channel; fitted"),
+        KeyDoc(
+            "coefficients", unit: "eV", default: "zeros",
+            "c_nl: one row of L + 1 numbers per channel, shared by every centre element; fitted (linear)"),
+        KeyDoc(
+            "species", unit: "eV", default: "shared",
+            "`{El: rows}`: the rows of each centre element (channels stay shared); instead of coefficients"),
+    ]
     public static let typeName = "three-body"
     public static let summary =
         "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients"

@@ -12,6 +12,16 @@ import MosaicCore
 /// structure S_i = 1, the core adds nothing and the fit is unchanged. No fitted parameters.
 public struct ZBLCoreTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static let keyDocs: [KeyDoc] = [
+        .name("core"),
+        KeyDoc("inner", unit: "Å", default: "required unless `pairs`", "pure ZBL below this distance"),
+        KeyDoc(
+            "outer", unit: "Å", default: "required unless `pairs`",
+            "the fitted terms alone above it; at most the data's shortest distance (refused otherwise)"),
+        KeyDoc(
+            "pairs", unit: "Å", default: "shared",
+            "`{A-B: {inner, outer}}` per unordered element pair, keys alphabetical"),
+    ]
     public static let typeName = "zbl-core"
     public static let summary =
         "screened-Coulomb (ZBL) core below the data, other terms switched off there; keys: inner, outer (Å)"

@@ -8,8 +8,9 @@
     atoms.calc.results["grades"]        # per-atom extrapolation grade (<= 1: inside the training span)
 
 The library is libMosaicCAPI.so (the C ABI of include/mosaic_capi.h), found through $MOSAIC_LIBRARY,
-this checkout's .build/release, or /usr/local/lib/mosaic (make install). `make install` also puts this
-package on the path of Debian's /usr/bin/python3; elsewhere add examples/python to PYTHONPATH.
+this checkout's .build/release, or /usr/local/lib/mosaic (make install). `make install` (and `make python`)
+also puts this package on the path of Debian's /usr/bin/python3 and of the python3 first on PATH; for any
+other interpreter add examples/python to PYTHONPATH.
 Needs numpy; `MosaicCalculator` needs ASE.
 """
 import ctypes
