@@ -30,11 +30,11 @@ extension MosaicCommand {
                 let listTime = Date().timeIntervalSince(clock)
                 let neighbours = prepared.neighbours.reduce(0) { $0 + $1.index.count }
                 print(
-                    String(
-                        format:
-                            "model: %d parameters, cutoff %.2f Å; data: %d structures, %d atoms, %.1f neighbours/atom",
-                        model.parameterCount, model.cutoff, prepared.count, data.atomCount,
-                        Double(neighbours) / Double(data.atomCount)))
+                    "model: \(model.describedParameterCount), "
+                        + String(
+                            format: "cutoff %.2f Å; data: %d structures, %d atoms, %.1f neighbours/atom",
+                            model.cutoff, prepared.count, data.atomCount,
+                            Double(neighbours) / Double(data.atomCount)))
                 print(String(format: "neighbour lists (all cores):      %8.3f s", listTime))
                 let evaluator = ModelEvaluator<Double>(model: model)
                 var best = Double.infinity
@@ -57,8 +57,8 @@ extension MosaicCommand {
                 let jacobianTime = Date().timeIntervalSince(clock)
                 print(
                     String(
-                        format: "full Jacobian + JᵀJ (all cores):  %8.3f s  (%d residual rows x %d parameters)",
-                        jacobianTime, problem.residualCount, model.parameterCount))
+                        format: "full Jacobian + JᵀJ (all cores):  %8.3f s  (%d residual rows x %d fitted params)",
+                        jacobianTime, problem.residualCount, model.freeParameterCount))
                 clock = Date()
                 let cost2 = problem.cost(model.internalParameters)
                 print(String(format: "cost only (all cores):            %8.3f s", Date().timeIntervalSince(clock)))

@@ -394,4 +394,57 @@ final class ExampleTests: XCTestCase {
         XCTAssertEqual(number("relaxed a"), a0, accuracy: 1e-4, text)
         XCTAssertLessThan(number("md drift"), 1e-3, text)
     }
+
+    /// The ASE calculator (C ABI, neighbour list in Swift) and LAMMPS's pair_style mosaic give the same energy,
+    /// forces and per-atom energies on real snapshots: an AIMD frame, a slab and a sheared (triclinic) cell.
+    func testASECalculatorEqualsLAMMPS() throws {
+        let folder = LAMMPS.folder("ase-vs-lammps")
+        let sheared = niobium["Nb_Elastic"]!.first {
+            abs($0.cell.a.y) + abs($0.cell.b.x) + abs($0.cell.c.x) + abs($0.cell.c.y) > 1e-6
+        }!.supercell(2, 2, 2)
+        for (k, s) in [niobium["Nb_AIMD"]![120], niobium["Nb_Surface"]![5], sheared].enumerated() {
+            try ExtXYZ.format([s]).write(toFile: folder + "/frame.extxyz", atomically: true, encoding: .utf8)
+            let code = """
+                import sys
+                sys.path.insert(0, "\(repositoryRoot)/examples/python")
+                import numpy as np
+                from ase.io import read
+                from mosaic import MosaicCalculator
+                atoms = read("frame.extxyz")
+                atoms.calc = MosaicCalculator("\(repositoryRoot)/potentials/Nb.json")
+                table = np.column_stack([atoms.get_forces(), atoms.calc.results["energies"]])
+                np.savetxt("ase.txt", table, fmt="%.17g")
+                print(f"energy {atoms.get_potential_energy():.17g}")
+                """
+            try code.write(toFile: folder + "/calculate.py", atomically: true, encoding: .utf8)
+            let text = try runPython(arguments: ["calculate.py"], in: folder)
+            let energy = try XCTUnwrap(
+                text.split(separator: "\n").first { $0.hasPrefix("energy ") }.flatMap { Double($0.dropFirst(7)) }, text)
+            let ase = try String(contentsOfFile: folder + "/ase.txt", encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: " ").compactMap { Double($0) }
+            }
+            try LAMMPSData(s).text(elements: [Element(symbol: "Nb")!]).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(
+                LAMMPS.singlePointInput(potential: repositoryRoot + "/potentials/Nb.json", elements: "Nb"),
+                folder: folder)
+            XCTAssertEqual(out.status, 0, out.text)
+            let lammpsEnergy = try XCTUnwrap(LAMMPS.results(out).first, out.text)
+            XCTAssertEqual(energy, lammpsEnergy, accuracy: 1e-10 * abs(lammpsEnergy), "snapshot \(k)")
+            let rows = try LAMMPS.dump(folder + "/forces.dump")
+            let rotation = try LAMMPSData(s).rotation
+            XCTAssertEqual(rows.count, s.count)
+            var largest = 0.0
+            for (i, row) in rows.enumerated() where row.count == 5 && ase[i].count == 4 {
+                let f = rotation.leftMultiply(Vec3(ase[i][0], ase[i][1], ase[i][2]))
+                for a in 0..<3 { largest = max(largest, abs(row[1 + a] - f[a])) }
+                largest = max(largest, abs(row[4] - ase[i][3]))
+            }
+            print(
+                String(
+                    format: "ASE calculator vs LAMMPS, snapshot %d: energy %.1e eV, largest force/atom-energy"
+                        + " difference %.1e", k, abs(energy - lammpsEnergy), largest))
+            XCTAssertLessThan(largest, 1e-9, "snapshot \(k)")
+        }
+    }
 }
