@@ -14,6 +14,9 @@ void dgemv_(const char *trans, const int *m, const int *n, const double *alpha,
 /// Cholesky solve of a symmetric positive definite system.
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);
+/// LU solve of a general square system (partial pivoting).
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb,
+            int *info);
 /// Symmetric eigen-decomposition (eigenvalues ascending).
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
             double *w, double *work, const int *lwork, int *info);

@@ -11,8 +11,10 @@ import MosaicModel
 public struct PotentialFile: Codable, Sendable {
     public static let formatName = "mosaic-potential"
     /// The major format version this Mosaic writes and the newest it reads. Version 2 added the
-    /// `zbl-core` term and the `uncertainty` section; version 1 files still load (without grades).
-    public static let formatVersion = 2
+    /// `zbl-core` term and the `uncertainty` section; version 3 the active sets of the extrapolation grade
+    /// (`UncertaintyData.Span.activeSet`). Version 2 files load with their older grade (the normalised
+    /// leverage), version 1 files without grades.
+    public static let formatVersion = 3
     public static let mosaicVersion = "0.1.0"
     /// The version of the C ABI (`mosaic_abi_version`, MOSAIC_ABI_VERSION in include/mosaic_capi.h).
     public static let cABIVersion: Int32 = 3

@@ -21,7 +21,8 @@ public struct ActiveSelection {
         public var atoms: Int
         /// Largest γ against the training span.
         public var maxGrade: Double
-        /// Largest γ against the training span grown by the earlier picks (same normalisation).
+        /// Largest γ once the earlier picks are in the training span: each atom's γ scaled by √(its leverage
+        /// against the grown span / against the training span).
         public var maxGradeAfterEarlierPicks: Double
         /// Gain in log det of the span (nats).
         public var gain: Double
@@ -44,6 +45,9 @@ public struct ActiveSelection {
             AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
                 species: prepared[k].0, neighbours: prepared[k].1)
         }
+        let original = data.elements.mapValues(\.inverse)
+        /// The largest γ of candidate k; with a span grown by earlier picks (`inverses`), each atom's γ
+        /// scaled by √(its leverage against the grown span / against the training span).
         func maxGrade(_ k: Int, inverses: [String: [Double]]) -> Double {
             var largest = 0.0
             gradients[k].withUnsafeBufferPointer { g in
@@ -53,13 +57,18 @@ public struct ActiveSelection {
                         largest = .infinity
                         return
                     }
-                    let leverage = UncertaintyData.quadratic(g.baseAddress! + i * p, inverse, p)
-                    largest = max(largest, leverage / span.largestLeverage)
+                    let row = g.baseAddress! + i * p
+                    var grade = span.grade(row, p)
+                    if inverse != span.inverse {
+                        let before = UncertaintyData.quadratic(row, span.inverse, p)
+                        let after = UncertaintyData.quadratic(row, inverse, p)
+                        grade *= before > 0 ? max(0, after / before).squareRoot() : 1
+                    }
+                    largest = max(largest, grade)
                 }
             }
             return largest
         }
-        let original = data.elements.mapValues(\.inverse)
         let grades = candidates.indices.map { maxGrade($0, inverses: original) }
         self.grades = grades
         let ranked = candidates.indices.sorted { grades[$0] > grades[$1] }

@@ -37,7 +37,10 @@ extension UncertaintyData {
                 row.withUnsafeBufferPointer { UncertaintyData.quadratic($0.baseAddress!, inverse, p) }
             }.max()!
             guard largest > 0 else { continue }
-            elements[element.symbol] = Span(inverse: inverse, largestLeverage: largest, atoms: rows.count)
+            let active = try ActiveSetGrade.projection(rows: rows.flatMap { $0 }, count: rows.count, p: p)
+            elements[element.symbol] = Span(
+                inverse: inverse, largestLeverage: largest, atoms: rows.count,
+                activeSet: active.rank > 0 ? active.projection : nil)
         }
         return UncertaintyData(coordinates: coordinates, covariance: fisher.covariance, elements: elements)
     }

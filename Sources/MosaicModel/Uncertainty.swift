@@ -7,9 +7,11 @@ import MosaicCore
 ///
 /// - σ_i = √(g_iᵀ C g_i), with C = s² FIM⁺ the parameter covariance of the fit (`covariance`);
 ///   σ_E of a total energy uses Σ_i g_i in the same form;
-/// - γ_i = g_iᵀ A_e⁺ g_i / max_k (g_kᵀ A_e⁺ g_k), with A_e = Σ_k g_k g_kᵀ over the training atoms k of
-///   the same element e: a leverage, normalised so that the largest training atom has γ = 1. γ ≤ 1
-///   means "inside what the training atoms spanned"; γ ≫ 1 means extrapolation.
+/// - γ_i = max_j |c_j|, the largest coefficient of g_i in the basis of the D-optimal active set of the
+///   training atoms of the same element (maxvol, as pacemaker's `pace/extrapolation`; `ActiveSetGrade`),
+///   normalised so that every training atom has γ ≤ 1: γ ≤ 1 means "a combination of training atoms" and
+///   γ > 1 extrapolation. Format-2 files carry the older grade, the leverage g_iᵀ A_e⁺ g_i normalised by its
+///   training maximum (A_e = Σ_k g_k g_kᵀ), which is still used for them.
 public struct UncertaintyData: Codable, Sendable, Equatable {
     /// Per fitted coordinate, the model parameters that take its value (one, or a fused group).
     public var coordinates: [[Int]]
@@ -25,11 +27,32 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         public var largestLeverage: Double
         /// How many training atoms of the element span it.
         public var atoms: Int
+        /// M (rows × p, row-major) of the element's D-optimal active set and unspanned directions (format 3;
+        /// `ActiveSetGrade`): the grade is max_j |(M g)_j|. Nil in format-2 files, whose grade is the
+        /// normalised leverage.
+        public var activeSet: [Double]?
 
-        public init(inverse: [Double], largestLeverage: Double, atoms: Int) {
+        public init(inverse: [Double], largestLeverage: Double, atoms: Int, activeSet: [Double]? = nil) {
             self.inverse = inverse
             self.largestLeverage = largestLeverage
             self.atoms = atoms
+            self.activeSet = activeSet
+        }
+
+        /// γ of an atom of this element with energy gradient `g` (p coordinates).
+        @inline(__always) public func grade(_ g: UnsafePointer<Double>, _ p: Int) -> Double {
+            guard let m = activeSet, !m.isEmpty else {
+                return max(0, UncertaintyData.quadratic(g, inverse, p)) / largestLeverage
+            }
+            var largest = 0.0
+            m.withUnsafeBufferPointer { m in
+                for j in 0..<(m.count / p) {
+                    var c = 0.0
+                    for b in 0..<p { c += m[j * p + b] * g[b] }
+                    largest = Swift.max(largest, abs(c))
+                }
+            }
+            return largest
         }
     }
 
@@ -60,6 +83,14 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
                     location: "uncertainty.elements.\(symbol)",
                     "expected \(p * p) finite numbers and a positive largest leverage",
                     fix: "export the potential again with mosaic fit")
+            }
+            if let m = span.activeSet {
+                guard m.count % max(p, 1) == 0, m.count <= p * p, m.allSatisfy(\.isFinite) else {
+                    throw MosaicError(
+                        location: "uncertainty.elements.\(symbol).activeSet",
+                        "expected r × \(p) finite numbers (r ≤ \(p)), found \(m.count)",
+                        fix: "export the potential again with mosaic fit")
+                }
             }
         }
     }
@@ -187,7 +218,7 @@ public struct AtomUncertainties: Sendable {
                     grades[i] = .infinity
                     continue
                 }
-                grades[i] = max(0, UncertaintyData.quadratic(row, span.inverse, p)) / span.largestLeverage
+                grades[i] = span.grade(row, p)
             }
         }
         self.grades = grades

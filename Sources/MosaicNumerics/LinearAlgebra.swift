@@ -67,6 +67,24 @@ public enum LinearAlgebra {
         return info == 0 ? x : nil
     }
 
+    /// The inverse of a general square matrix (row-major, n × n) by LU with partial pivoting (LAPACK dgesv);
+    /// nil when it is singular.
+    public static func inverse(_ a: [Double], n: Int) -> [Double]? {
+        // Row-major A is column-major Aᵀ: solving Aᵀ Y = I gives Y = A⁻ᵀ, whose column-major storage is A⁻¹
+        // read row-major.
+        var matrix = a
+        var identity = [Double](repeating: 0, count: n * n)
+        for k in 0..<n { identity[k * n + k] = 1 }
+        var pivots = [Int32](repeating: 0, count: n)
+        var nn = Int32(n)
+        var lda = Int32(n)
+        var ldb = Int32(n)
+        var info = Int32(0)
+        dgesv_(&nn, &nn, &matrix, &lda, &pivots, &identity, &ldb, &info)
+        guard info == 0 else { return nil }
+        return identity
+    }
+
     /// Eigenvalues (ascending) and eigenvectors (row k of `vectors` is the k-th eigenvector) of a symmetric matrix.
     public static func symmetricEigen(_ a: [Double], n: Int) throws -> (values: [Double], vectors: [Double]) {
         var matrix = a

@@ -66,6 +66,8 @@ final class AtomUncertaintyTests: XCTestCase {
                     species: try model.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: model.cutoff)),
                 symbols: s.elements.map(\.symbol), data: data)
         }
+        // Every training atom is a combination of the active set's with coefficients ≤ 1 (after the
+        // normalisation by the largest), the largest exactly 1.
         let trainingGrades = try training.structures.flatMap { try uncertainties($0).grades }
         XCTAssertEqual(trainingGrades.max()!, 1, accuracy: 1e-9)
         XCTAssertGreaterThan(trainingGrades.min()!, 0)
@@ -101,14 +103,45 @@ final class AtomUncertaintyTests: XCTestCase {
         XCTAssertGreaterThan(try uncertainties(compressed).maximumGrade, 10, "bcc at a = 2.9 Å extrapolates")
     }
 
-    /// Format 2 files carry the section and read back exactly; format 1 files (no section) still load.
+    /// The active-set grade on gradients whose answer is known: training rows (±1, ±1) and an interior point
+    /// in two dimensions. Maxvol picks two corners (|det| = 2, the largest), and in any such basis (3, 3) has
+    /// γ = 3, (0, 3) γ = 1.5, (−2, 0) γ = 1 (minus the sum of two corners), (0.5, 0.2) γ = 0.35, the origin 0;
+    /// scaling every gradient changes nothing.
+    func testActiveSetGradeOnAKnownCase() throws {
+        let rows: [Double] = [1, 1, 1, -1, -1, 1, -1, -1, 0.5, 0.2]
+        for scale in [1.0, 1e-3] {
+            let active = try ActiveSetGrade.projection(rows: rows.map { $0 * scale }, count: 5, p: 2)
+            XCTAssertEqual(active.rank, 2)
+            XCTAssertEqual(active.largestTrainingGrade, 1, accuracy: 1e-12)
+            let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
+            func grade(_ g: [Double]) -> Double {
+                g.map { $0 * scale }.withUnsafeBufferPointer { span.grade($0.baseAddress!, 2) }
+            }
+            XCTAssertEqual(grade([3, 3]), 3, accuracy: 1e-12)
+            XCTAssertEqual(grade([0, 0]), 0, accuracy: 1e-12)
+            XCTAssertEqual(grade([0, 3]), 1.5, accuracy: 1e-12)
+            XCTAssertEqual(grade([0.5, 0.2]), 0.35, accuracy: 1e-12)
+            XCTAssertEqual(grade([-2, 0]), 1, accuracy: 1e-12)
+        }
+        // A third coordinate no training row moves: within the plane nothing changes; a component along it
+        // of 1e-3 (training variance there: 0) is far outside.
+        let flat: [Double] = stride(from: 0, to: rows.count, by: 2).flatMap { [rows[$0], rows[$0 + 1], 0.0] }
+        let active = try ActiveSetGrade.projection(rows: flat, count: 5, p: 3)
+        XCTAssertEqual(active.rank, 2)
+        let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
+        XCTAssertEqual([3.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 3, accuracy: 1e-9)
+        XCTAssertGreaterThan([0.0, 0, 1e-3].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 10)
+    }
+
+    /// Format 3 files carry the section and read back exactly; format 1 files (no section) still load.
     func testFileRoundTripAndOldFiles() throws {
         let prepared = try PreparedDataset(Dataset(Array(niobium["Nb_Elastic"]!.prefix(20))), model: model)
         let data = try UncertaintyData.fitted(model: model, data: prepared, weights: FitWeights())
         let path = NSTemporaryDirectory() + "mosaic-uncertainty-\(getpid()).json"
         try PotentialFile(model: model, provenance: .null, uncertainty: data).write(to: path)
         let read = try PotentialFile.read(path: path)
-        XCTAssertEqual(read.version, 2)
+        XCTAssertEqual(read.version, 3)
+        XCTAssertNotNil(read.uncertainty?.elements["Nb"]?.activeSet)
         XCTAssertEqual(read.uncertainty, data)
         var old = PotentialFile(model: model, provenance: .null)
         old.version = 1
@@ -148,7 +181,7 @@ final class AtomUncertaintyTests: XCTestCase {
         let selection = try ActiveSelection(candidates: candidates, model: model, data: data, count: 2, threshold: 1)
         XCTAssertGreaterThan(selection.grades[0], 1)
         XCTAssertEqual(selection.grades[0], selection.grades[1], accuracy: 1e-12)
-        XCTAssertLessThan(selection.grades[3], 1, "a training frame is not a candidate")
+        XCTAssertLessThanOrEqual(selection.grades[3], 1 + 1e-9, "a training frame is inside the active set's span")
         let picked = Set(selection.picks.map(\.index))
         XCTAssertEqual(picked.count, 2)
         XCTAssertFalse(picked.isSuperset(of: [0, 1]), "the duplicate is not picked twice: \(selection.picks)")

@@ -110,12 +110,12 @@ final class PotentialFileTests: XCTestCase {
 
     func testNewerVersionIsRefusedWithAClearMessage() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
-        XCTAssertTrue(text.contains("\"version\" : 2"))
-        text = text.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 3")
+        XCTAssertTrue(text.contains("\"version\" : 3"))
+        text = text.replacingOccurrences(of: "\"version\" : 3", with: "\"version\" : 4")
         let path = temporaryFile(text, name: "newer.json")
         let error = mosaicError { _ = try PotentialFile.read(path: path) }
         XCTAssertTrue(
-            error?.description.contains("format version 3 is newer than this Mosaic reads (up to 2)") ?? false,
+            error?.description.contains("format version 4 is newer than this Mosaic reads (up to 3)") ?? false,
             error?.description ?? "no error")
         XCTAssertTrue(error?.description.contains("update Mosaic") ?? false)
     }
