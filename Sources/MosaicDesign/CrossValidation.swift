@@ -3,17 +3,41 @@ import MosaicCore
 import MosaicFit
 import MosaicModel
 
-/// One fold of block cross-validation: the whole groups matching `patterns` are left out together.
+/// One fold of block cross-validation: the whole groups matching `patterns` are left out together, or,
+/// with `composition`, the cells of those groups whose composition lies in a range (whole compositions of
+/// an alloy data set).
 public struct Fold: Codable, Sendable, Equatable {
     public var name: String
     public var patterns: [String]
+    public var composition: CompositionRange?
 
-    public init(name: String, patterns: [String]) {
-        self.name = name
-        self.patterns = patterns
+    /// Cells whose atom fraction of `element` lies in [low, high) (high = 1 includes 1).
+    public struct CompositionRange: Codable, Sendable, Equatable {
+        public var element: String
+        public var low: Double
+        public var high: Double
+
+        public init(element: String, low: Double, high: Double) {
+            self.element = element
+            self.low = low
+            self.high = high
+        }
+
+        public func contains(_ s: Structure) -> Bool {
+            let x = Double(s.elements.filter { $0.symbol == element }.count) / Double(max(s.count, 1))
+            return x >= low && (x < high || (high >= 1 && x <= 1))
+        }
     }
 
-    public func contains(_ s: Structure) -> Bool { patterns.contains { Dataset.group(s.group, matches: $0) } }
+    public init(name: String, patterns: [String], composition: CompositionRange? = nil) {
+        self.name = name
+        self.patterns = patterns
+        self.composition = composition
+    }
+
+    public func contains(_ s: Structure) -> Bool {
+        patterns.contains { Dataset.group(s.group, matches: $0) } && (composition?.contains(s) ?? true)
+    }
 }
 
 /// A fold's errors: the candidate refitted without the fold, evaluated on it.
@@ -50,7 +74,10 @@ public struct CrossValidation: Sendable {
     /// groups (strained cells and relaxed slabs, forces ≈ 0) stay in the training of every fold: they pin
     /// the static energies and surfaces, which the design loop scores as properties, and without them a
     /// fold would measure only how far a model extrapolates from bulk to surfaces. With fewer than two
-    /// moving groups, every group is a fold.
+    /// moving groups, every group is a fold. A group of alloy cells of many compositions (more than
+    /// `compositionBins`, e.g. the binary solid solutions) gives whole-composition folds instead: its cells
+    /// binned by the atom fraction of its alphabetically first element into `compositionBins` equal ranges,
+    /// each bin one fold (every cell of a composition in the same fold).
     public static func defaultFolds(for data: Dataset) -> [Fold] {
         let groups = data.groups.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
         let moving = groups.filter { group in
@@ -64,7 +91,31 @@ public struct CrossValidation: Sendable {
             }
             return count > 0 && (squares / Double(count)).squareRoot() > movingForce
         }
-        return (moving.count >= 2 ? moving : groups).map { Fold(name: $0, patterns: [$0]) }
+        return (moving.count >= 2 ? moving : groups).flatMap { group in
+            compositionFolds(group: group, data: data) ?? [Fold(name: group, patterns: [group])]
+        }
+    }
+
+    /// Composition bins of the default folds.
+    public static let compositionBins = 3
+
+    /// Whole-composition folds of `group`, or nil when its cells are not alloys of more than
+    /// `compositionBins` compositions.
+    static func compositionFolds(group: String, data: Dataset) -> [Fold]? {
+        let cells = data.structures.filter { $0.group == group }
+        let symbols = Set(cells.flatMap { $0.elements.map(\.symbol) }).sorted()
+        guard symbols.count >= 2, let first = symbols.first else { return nil }
+        let fractions = Set(cells.map { s in Double(s.elements.filter { $0.symbol == first }.count) / Double(s.count) })
+        guard fractions.count > compositionBins else { return nil }
+        let n = compositionBins
+        return (0..<n).compactMap { k in
+            let range = Fold.CompositionRange(
+                element: first, low: Double(k) / Double(n), high: Double(k + 1) / Double(n))
+            guard cells.contains(where: range.contains) else { return nil }
+            return Fold(
+                name: "\(group) x(\(first)) " + String(format: "%.2f–%.2f", range.low, range.high), patterns: [group],
+                composition: range)
+        }
     }
 
     /// RMS DFT force (eV/Å) above which a group counts as snapshots in motion.

@@ -128,3 +128,24 @@ public func mosaicError(_ body: () throws -> Void) -> MosaicError? {
     do { try body() } catch let error as MosaicError { return error } catch { return nil }
     return nil
 }
+
+/// Runs `executable` with `arguments` in `folder` (default: the current directory), with `environment`
+/// added to the inherited one; returns its exit status and what it printed (standard output and error).
+public func runProcess(
+    _ executable: String, _ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}

@@ -168,7 +168,9 @@ extension MosaicCommand {
                 if !folds.isEmpty {
                     print(
                         "validation: cross-validation over \(folds.count) folds of whole groups"
-                            + (fold.isEmpty ? " (default: each group of snapshots in motion)" : "") + ": "
+                            + (fold.isEmpty
+                                ? " (default: each group of snapshots in motion; alloy groups of many compositions"
+                                    + " in \(CrossValidation.compositionBins) bins of whole compositions)" : "") + ": "
                             + folds.map(\.name).joined(separator: "; "))
                 }
                 // Property references: the given files, or the data's own strained cells and slabs (one element).

@@ -105,14 +105,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(barValues, 10, "one bar per score component")
         XCTAssertTrue(page.contains("white-space:nowrap") && page.contains("±&nbsp;"), "± stays with its number")
         XCTAssertFalse(page.contains("± "), "no breakable space after ±")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [repositoryRoot + "/data/nb/Nb_Elastic.json"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let hash = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let hash = try runProcess("/usr/bin/sha256sum", [repositoryRoot + "/data/nb/Nb_Elastic.json"]).output
             .split(separator: " ")[0]
         XCTAssertTrue(page.contains("Nb_Elastic.json (sha256 \(hash))"), "data hash in the provenance")
         XCTAssertTrue(page.contains("report by</th><td>Mosaic \(PotentialFile.mosaicVersion)"))

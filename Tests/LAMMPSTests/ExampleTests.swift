@@ -58,18 +58,9 @@ final class ExampleTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw MosaicError(file: python, "no such Python", fix: "run make test, which builds build/venv")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, text)
-        return text
+        let run = try runProcess(python, arguments, in: folder)
+        XCTAssertEqual(run.status, 0, run.output)
+        return run.output
     }
 
     /// examples/python/lammps_mosaic.py: Debian's python3-lammps with the style registered through the C API.
@@ -205,24 +196,11 @@ final class ExampleTests: XCTestCase {
         let mosaic = repositoryRoot + "/.build/release/mosaic"
         for (halt, halts) in [("25", false), ("1.2", true)] {
             let folder = LAMMPS.folder("active-learning-\(halt)")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [
-                repositoryRoot + "/examples/active-learning/run.sh", "-var", "steps", "100", "-var", "halt", halt,
-            ]
-            var environment = ProcessInfo.processInfo.environment
-            environment["LMP"] = LAMMPS.launcher
-            environment["MOSAIC"] = mosaic
-            environment["OUT"] = folder
-            environment["COUNT"] = "2"
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, text)
+            let (status, text) = try runProcess(
+                "/bin/bash",
+                [repositoryRoot + "/examples/active-learning/run.sh", "-var", "steps", "100", "-var", "halt", halt],
+                environment: ["LMP": LAMMPS.launcher, "MOSAIC": mosaic, "OUT": folder, "COUNT": "2"])
+            XCTAssertEqual(status, 0, text)
             XCTAssertEqual(text.contains("Fix halt condition"), halts, text)
             let picked = try ExtXYZ().read(path: folder + "/candidates.extxyz")
             XCTAssertEqual(picked.count, 2, text)

@@ -55,22 +55,14 @@ final class QuickStartTests: XCTestCase {
         try FileManager.default.createSymbolicLink(atPath: bin + "/lmp_mosaic", withDestinationPath: LAMMPS.launcher)
         let script = "set -euo pipefail\n" + (try quickStartCommands()) + "\n"
         try script.write(toFile: folder + "/quick-start.sh", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["quick-start.sh"]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = bin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["PYTHONPATH"] = repositoryRoot + "/examples/python"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, text) = try runProcess(
+            "/bin/bash", ["quick-start.sh"], in: folder,
+            environment: [
+                "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                "PYTHONPATH": repositoryRoot + "/examples/python",
+            ])
         print(text.split(separator: "\n").suffix(40).joined(separator: "\n"))
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertEqual(status, 0, text)
         // The design kept the 1000 K block out and wrote a potential that the evaluation read.
         let potential = try PotentialFile.read(path: folder + "/my.json")
         XCTAssertEqual(potential.model.elements.map(\.symbol), ["Nb"])

@@ -211,4 +211,39 @@ extension CrossValidationTests {
                 "\(fold.name): the refit must move (\(before.energyRMSE) → \(result.errors.energyRMSE))")
         }
     }
+
+    /// Default folds of elemental AIMD blocks plus a binary solid-solution set: each AIMD block alone, the
+    /// strained cells in no fold, and the Nb–Mo cells in three folds of whole compositions (by the Mo
+    /// fraction), relaxed and unrelaxed cells of one composition always together.
+    func testAlloyCellsFoldByWholeCompositions() throws {
+        let binary = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json")
+        let data = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Elastic"]! + binary)
+        let folds = CrossValidation.defaultFolds(for: data)
+        XCTAssertEqual(
+            folds.filter { $0.composition == nil }.map(\.name).sorted(),
+            niobium["Nb_AIMD"]!.map(\.group).uniqued().sorted())
+        let compositionFolds = folds.filter { $0.composition != nil }
+        XCTAssertEqual(compositionFolds.count, 3, folds.map(\.name).joined(separator: "; "))
+        XCTAssertTrue(compositionFolds.allSatisfy { $0.composition?.element == "Mo" })
+        var foldOfComposition: [Int: Int] = [:]
+        for s in binary {
+            let owners = folds.indices.filter { folds[$0].contains(s) }
+            XCTAssertEqual(owners.count, 1, "every Nb–Mo cell in exactly one fold")
+            let mo = s.elements.filter { $0.symbol == "Mo" }.count
+            if let owner = owners.first {
+                XCTAssertEqual(foldOfComposition[mo, default: owner], owner, "composition \(mo)/16 split across folds")
+                foldOfComposition[mo] = owner
+            }
+        }
+        XCTAssertEqual(Set(foldOfComposition.values).count, 3)
+        XCTAssertFalse(niobium["Nb_Elastic"]!.contains { s in folds.contains { $0.contains(s) } })
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The distinct elements in first-seen order.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
 }
