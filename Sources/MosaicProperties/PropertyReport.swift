@@ -64,8 +64,9 @@ public struct PropertyReport: Codable, Sendable {
         model: CompositeModel, elastic: [Structure], surfaces: [Structure],
         vacancyCells: Int = 4, progress: (String) -> Void = { _ in }
     ) throws -> PropertyReport {
-        let calculator = PropertyCalculator(model: model)
         let unstrained = try unstrainedCell(elastic)
+        // The element of the strained cells (a multi-element model's first element need not be it).
+        let calculator = PropertyCalculator(model: model, element: unstrained.elements[0])
         guard let referenceEnergyTotal = unstrained.energy else {
             throw MosaicError(
                 location: unstrained.source, "the unstrained cell has no DFT energy", fix: "use data with energies")

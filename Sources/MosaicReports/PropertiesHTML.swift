@@ -18,10 +18,13 @@ public struct PropertiesHTML {
     /// Where the potential and the numbers come from: (what, value) rows, e.g. file hashes, split, loss,
     /// Mosaic version.
     public var provenance: [(String, String)]
+    /// The formation energies of alloy cells against composition (SVG), when computed.
+    public var mixingPlot: String?
 
     public init(
         potential: String, properties: PropertyReport, sigmas: [String: Double], evaluation: EvaluationReport,
-        scaledErrors: [(String, Double)], score: Double, parityPlots: [String], provenance: [(String, String)] = []
+        scaledErrors: [(String, Double)], score: Double, parityPlots: [String], mixingPlot: String? = nil,
+        provenance: [(String, String)] = []
     ) {
         self.potential = potential
         self.properties = properties
@@ -31,6 +34,7 @@ public struct PropertiesHTML {
         self.score = score
         self.parityPlots = parityPlots
         self.provenance = provenance
+        self.mixingPlot = mixingPlot
     }
 
     public func html() -> String {
@@ -68,6 +72,7 @@ public struct PropertiesHTML {
             \(rows)</table>
             <h2>Equation of state</h2>\(eos)
             <h2>Scaled errors</h2>\(bars)
+            \(mixingPlot.map { "<h2>Mixing energies</h2>" + $0 } ?? "")
             <h2>Structure-group errors</h2><pre>\(escaped(evaluation.table()))</pre>
             <h2>Parity: model vs DFT</h2>\(parityPlots.joined(separator: "\n"))
             </body></html>

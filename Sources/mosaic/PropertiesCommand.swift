@@ -24,9 +24,14 @@ extension MosaicCommand {
                 HTML report with the equation of state and property errors. The "± σ" column is the
                 uncertainty propagated from the Fisher information of the fit on --data (as mosaic fim):
                 σ² = gᵀ s² FIM⁺ g with g the property's parameter gradient (--no-uncertainty skips it).
+                With --mixing ALLOY-CELLS --references ELEMENT-CELLS..., also the formation energies of the
+                alloy cells (the DFT-relaxed ones, where tagged) against each element's bcc cell, DFT and
+                model on the same geometries, by composition (table, and a plot in the report).
 
-                Example:
+                Examples:
                   mosaic properties potentials/Nb.json
+                  mosaic properties NbMo.json --mixing data/nbmo/NbMo_SS.json \\
+                    --references data/nb/Nb_Elastic.json data/mo/Mo_Elastic.json
                 """))
 
         @Argument(help: "A potential file (or model description).")
@@ -35,6 +40,14 @@ extension MosaicCommand {
         var elastic = shippedData(["Nb_Elastic.json"])[0]
         @Option(help: "Relaxed DFT slabs of the same element (empty: skip the surfaces).")
         var surfaces = shippedData(["Nb_Surface.json"])[0]
+        @Option(
+            parsing: .upToNextOption,
+            help: "Alloy cells (e.g. data/nbmo/NbMo_SS.json): their formation energies against DFT by composition.")
+        var mixing: [String] = []
+        @Option(
+            parsing: .upToNextOption,
+            help: "Each element's strained cells, whose unstrained cubic cell is its bcc reference for --mixing.")
+        var references: [String] = []
         @OptionGroup var dataOptions: DataOptions
         @Option(
             help: ArgumentHelp(
@@ -76,6 +89,12 @@ extension MosaicCommand {
                     poorlyDetermined = propagated.filter(\.isPoorlyDetermined).map(\.name)
                 }
                 let evaluation = EvaluationReport(data: data, predictions: predictions)
+                let mixingEnergies =
+                    mixing.isEmpty
+                    ? nil
+                    : try MixingEnergies.compute(
+                        model: model, cells: try Dataset.load(mixing).structures,
+                        references: try references.map { try Dataset.load([$0]).structures })
                 let parity = ParityPlot.energyAndForces(
                     data: data, predictions: predictions, title: (potential as NSString).lastPathComponent)
                 let (components, score) = PropertyScore().score(properties: properties, errors: evaluation.overall)
@@ -86,7 +105,9 @@ extension MosaicCommand {
                         potential: potential, properties: properties, sigmas: sigmas, evaluation: evaluation,
                         scaledErrors: components, score: score,
                         parityPlots: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)],
-                        provenance: try provenanceRows(loss: loss, reportData: [elastic, surfaces] + dataOptions.data)
+                        mixingPlot: mixingEnergies.map { mixingSVG($0, title: "Mixing energies") },
+                        provenance: try provenanceRows(
+                            loss: loss, reportData: [elastic, surfaces] + dataOptions.data + mixing + references)
                     ).html(), to: path)
                 if json {
                     struct Output: Encodable {
@@ -99,12 +120,13 @@ extension MosaicCommand {
                         /// The properties alone (the design table's "props" column).
                         var propertyScore: Double
                         var scaledErrors: [String: Double]
+                        var mixing: MixingEnergies?
                     }
                     let encoder = JSONEncoder.mosaic
                     let output = Output(
                         properties: properties.entries, sigmas: sigmas, poorlyDetermined: poorlyDetermined,
                         errors: evaluation, score: score, propertyScore: propertyScore,
-                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }))
+                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }), mixing: mixingEnergies)
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
                 }
@@ -118,6 +140,10 @@ extension MosaicCommand {
                         "* poorly determined: half or more of the property's parameter gradient lies in"
                             + " sloppy Fisher modes"
                     )
+                }
+                if let mixingEnergies {
+                    print("")
+                    print(mixingEnergies.table())
                 }
                 print("")
                 print(evaluation.table(title: "structure-group errors"))

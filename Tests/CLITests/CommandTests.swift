@@ -112,6 +112,76 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(page.contains("held out (excluded): Nb_AIMD/Md/1000K"), "the split of the fit")
     }
 
+    /// properties --mixing: the formation energies of the DFT-relaxed Nb–Mo cells against each element's
+    /// unstrained bcc cell, by composition, DFT and model; the DFT ones recomputed here from the files, the
+    /// model's from the library's predictions; the report carries the plot.
+    func testMixingEnergies() throws {
+        let folder = NSTemporaryDirectory() + "mosaic-mixing-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let model = """
+            elements: [Nb, Mo]
+            terms:
+              - {type: reference, energies: {Nb: -10.1, Mo: -10.9}}
+              - {type: born-mayer, name: repulsion, cutoff: 4.0, r0: 2.5, amplitude: 0.5, rho: 0.3}
+              - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.2, coefficients: [0.3, 0.1, -0.1, -0.05, 0, 0]}
+              - type: embedding
+                name: embedding
+                cutoff: 5.2
+                form: sqrt
+                species:
+                  Nb: {coefficients: [2.0], density: {family: exponential, r0: 2.86, values: [3.0]}}
+                  Mo: {coefficients: [2.5], density: {family: exponential, r0: 2.72, values: [3.5]}}
+            """
+        try model.write(toFile: folder + "/nbmo.yaml", atomically: true, encoding: .utf8)
+        let run = try mosaic(
+            [
+                "properties", "nbmo.yaml", "--elastic", repositoryRoot + "/data/nb/Nb_Elastic.json", "--surfaces", "",
+                "--no-uncertainty", "--json", "--report", "report.html", "--data",
+                repositoryRoot + "/data/nb/Nb_Elastic.json", "--mixing", repositoryRoot + "/data/nbmo/NbMo_SS.json",
+                "--references", repositoryRoot + "/data/nb/Nb_Elastic.json",
+                repositoryRoot + "/data/mo/Mo_Elastic.json",
+            ], in: folder)
+        XCTAssertEqual(run.status, 0, run.output)
+        let mixing = try XCTUnwrap(try json(run.output)["mixing"] as? [String: Any], run.output)
+        let rows = try XCTUnwrap(mixing["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 15, "compositions 1–15 Nb of 16")
+        XCTAssertEqual(rows.compactMap { $0["cells"] as? Int }.reduce(0, +), 329, "the relaxed cells")
+        // Independently: references are the unstrained cubic cells, formation energy per atom.
+        func reference(_ path: String) throws -> (Element, Double, Structure) {
+            let cell = try XCTUnwrap(
+                try MVLReader.read(path: path).first { s in
+                    let c = s.cell
+                    let offDiagonal = [c.a.y, c.a.z, c.b.x, c.b.z, c.c.x, c.c.y].map(abs).reduce(0, +)
+                    return abs(c.a.x - c.b.y) < 1e-9 && abs(c.b.y - c.c.z) < 1e-9 && offDiagonal < 1e-9
+                })
+            return (cell.elements[0], cell.energy! / Double(cell.count), cell)
+        }
+        let nb = try reference(repositoryRoot + "/data/nb/Nb_Elastic.json")
+        let mo = try reference(repositoryRoot + "/data/mo/Mo_Elastic.json")
+        let equiatomic = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json").filter { s in
+            s.info["tags"] == "relax" && s.elements.filter { $0 == mo.0 }.count == 8
+        }
+        let library = try CompositeModel.load(path: folder + "/nbmo.yaml")
+        let modelNb = try library.predict(nb.2).energy / Double(nb.2.count)
+        let modelMo = try library.predict(mo.2).energy / Double(mo.2.count)
+        var dft = 0.0
+        var predicted = 0.0
+        for s in equiatomic {
+            dft += (s.energy! / 16 - 0.5 * nb.1 - 0.5 * mo.1) / Double(equiatomic.count)
+            predicted += (try library.predict(s).energy / 16 - 0.5 * modelNb - 0.5 * modelMo) / Double(equiatomic.count)
+        }
+        let row = try XCTUnwrap(rows.first { $0["composition"] as? String == "Mo8Nb8" })
+        XCTAssertEqual(row["cells"] as? Int, equiatomic.count)
+        XCTAssertEqual(row["dft"] as? Double ?? .nan, dft, accuracy: 1e-12)
+        XCTAssertEqual(row["model"] as? Double ?? .nan, predicted, accuracy: 1e-12)
+        XCTAssertLessThan(dft, -0.05, "Nb–Mo mixes exothermically in the DFT data")
+        let page = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        let plot = try XCTUnwrap(page.components(separatedBy: "<h2>Mixing energies</h2>").last)
+        let collector = try PlotTests.checkedSVG(String(plot[..<plot.range(of: "</svg>")!.upperBound]))
+        XCTAssertEqual(collector.elements.filter { $0.name == "circle" }.count, 2 * 329, "DFT and model per cell")
+    }
+
     /// A second run without --report writes a new report instead of overwriting the first.
     func testReportsAreNotOverwritten() throws {
         let folder = NSTemporaryDirectory() + "mosaic-reports-\(getpid())"
