@@ -30,7 +30,7 @@ extension MosaicCommand {
 
                 Examples:
                   mosaic properties potentials/Nb.json
-                  mosaic properties NbMo.json --mixing data/nbmo/NbMo_SS.json \\
+                  mosaic properties NbMo.json --mixing data/binaries/NbMo_SS.json \\
                     --references data/nb/Nb_Elastic.json data/mo/Mo_Elastic.json
                 """))
 
@@ -42,7 +42,7 @@ extension MosaicCommand {
         var surfaces = shippedData(["Nb_Surface.json"])[0]
         @Option(
             parsing: .upToNextOption,
-            help: "Alloy cells (e.g. data/nbmo/NbMo_SS.json): their formation energies against DFT by composition.")
+            help: "Alloy cells (e.g. data/binaries/NbMo_SS.json): their formation energies against DFT by composition.")
         var mixing: [String] = []
         @Option(
             parsing: .upToNextOption,

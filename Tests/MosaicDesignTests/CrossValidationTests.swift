@@ -216,7 +216,7 @@ extension CrossValidationTests {
     /// strained cells in no fold, and the Nb–Mo cells in three folds of whole compositions (by the Mo
     /// fraction), relaxed and unrelaxed cells of one composition always together.
     func testAlloyCellsFoldByWholeCompositions() throws {
-        let binary = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json")
+        let binary = try MVLReader.read(path: repositoryRoot + "/data/binaries/NbMo_SS.json")
         let data = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Elastic"]! + binary)
         let folds = CrossValidation.defaultFolds(for: data)
         XCTAssertEqual(

@@ -132,7 +132,7 @@ final class UncertaintyValidationTests: XCTestCase {
         let mo = Element(symbol: "Mo")!
         let molybdenum = try MVLReader.read(path: repositoryRoot + "/data/mo/Mo_AIMD.json")
         let elastic = try MVLReader.read(path: repositoryRoot + "/data/mo/Mo_Elastic.json")
-        let binary = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json").enumerated()
+        let binary = try MVLReader.read(path: repositoryRoot + "/data/binaries/NbMo_SS.json").enumerated()
             .filter { $0.offset % 8 == 0 }.map(\.element)
         func every(_ k: Int, _ structures: [Structure], _ group: String) -> [Structure] {
             structures.filter { $0.group == group }.enumerated().filter { $0.offset % k == 0 }.map(\.element)
@@ -158,7 +158,7 @@ final class UncertaintyValidationTests: XCTestCase {
         // Compositions: 6–10 Nb atoms of 16 held out, the other Nb–Mo cells in training (shared pair term).
         let nbCount = { (s: Structure) in s.elements.filter { $0 == nb }.count }
         let middle = binary.filter { (6...10).contains(nbCount($0)) }
-        let outer = try MVLReader.read(path: repositoryRoot + "/data/nbmo/NbMo_SS.json").enumerated()
+        let outer = try MVLReader.read(path: repositoryRoot + "/data/binaries/NbMo_SS.json").enumerated()
             .filter { $0.offset % 4 == 1 && !(6...10).contains(nbCount($0.element)) }.map(\.element)
         var medians: [String: Double] = [:]
         for (name, pair, extra, probe) in [
