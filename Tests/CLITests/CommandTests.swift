@@ -496,7 +496,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.output)
         for expected in [
             "elements Mo (from the data)", "reference energies",
-            "cross-validation over 5 folds of whole groups (default: each group of snapshots in motion)",
+            "cross-validation over 5 folds of whole groups (default: each group of snapshots in motion;",
             "properties: 121 strained cells and 11 slabs of the data", "wrote Mo.json",
         ] {
             XCTAssertTrue(run.output.contains(expected), "'\(expected)' missing from:\n\(run.output)")
