@@ -41,6 +41,11 @@ public struct Structure: Sendable {
     }
 
     public var count: Int { positions.count }
+
+    /// The atom fraction of the element `symbol` (0 for an empty structure).
+    public func fraction(of symbol: String) -> Double {
+        Double(elements.filter { $0.symbol == symbol }.count) / Double(max(count, 1))
+    }
     public var volume: Double { abs(cell.determinant) }
     public var isPeriodic: Bool { pbc.allSatisfy { $0 } }
 

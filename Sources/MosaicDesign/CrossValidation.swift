@@ -24,7 +24,7 @@ public struct Fold: Codable, Sendable, Equatable {
         }
 
         public func contains(_ s: Structure) -> Bool {
-            let x = Double(s.elements.filter { $0.symbol == element }.count) / Double(max(s.count, 1))
+            let x = s.fraction(of: element)
             return x >= low && (x < high || (high >= 1 && x <= 1))
         }
     }
@@ -105,7 +105,7 @@ public struct CrossValidation: Sendable {
         let cells = data.structures.filter { $0.group == group }
         let symbols = Set(cells.flatMap { $0.elements.map(\.symbol) }).sorted()
         guard symbols.count >= 2, let first = symbols.first else { return nil }
-        let fractions = Set(cells.map { s in Double(s.elements.filter { $0.symbol == first }.count) / Double(s.count) })
+        let fractions = Set(cells.map { $0.fraction(of: first) })
         guard fractions.count > compositionBins else { return nil }
         let n = compositionBins
         return (0..<n).compactMap { k in

@@ -45,21 +45,20 @@ public struct ActiveSelection {
             AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
                 species: prepared[k].0, neighbours: prepared[k].1)
         }
-        let original = data.elements.mapValues(\.inverse)
         /// The largest γ of candidate k; with a span grown by earlier picks (`inverses`), each atom's γ
         /// scaled by √(its leverage against the grown span / against the training span).
-        func maxGrade(_ k: Int, inverses: [String: [Double]]) -> Double {
+        func maxGrade(_ k: Int, inverses: [String: [Double]]? = nil) -> Double {
             var largest = 0.0
             gradients[k].withUnsafeBufferPointer { g in
                 for (i, s) in prepared[k].0.enumerated() {
                     let symbol = symbols[s]
-                    guard let inverse = inverses[symbol], let span = data.elements[symbol] else {
+                    guard let span = data.elements[symbol] else {
                         largest = .infinity
                         return
                     }
                     let row = g.baseAddress! + i * p
                     var grade = span.grade(row, p)
-                    if inverse != span.inverse {
+                    if let inverse = inverses?[symbol] {
                         let before = UncertaintyData.quadratic(row, span.inverse, p)
                         let after = UncertaintyData.quadratic(row, inverse, p)
                         grade *= before > 0 ? max(0, after / before).squareRoot() : 1
@@ -69,7 +68,7 @@ public struct ActiveSelection {
             }
             return largest
         }
-        let grades = candidates.indices.map { maxGrade($0, inverses: original) }
+        let grades = candidates.indices.map { maxGrade($0) }
         self.grades = grades
         let ranked = candidates.indices.sorted { grades[$0] > grades[$1] }
         var pool = ranked.filter { grades[$0] > threshold }
@@ -91,7 +90,7 @@ public struct ActiveSelection {
             }
             grams[k] = byElement
         }
-        var inverses = original
+        var inverses = data.elements.mapValues(\.inverse)
         var picks: [Pick] = []
         var remaining = pool
         while picks.count < count, !remaining.isEmpty {

@@ -22,24 +22,24 @@ extension UncertaintyData {
         }
         var elements: [String: Span] = [:]
         for (e, element) in model.elements.enumerated() {
-            var span = [Double](repeating: 0, count: p * p)
-            var rows: [[Double]] = []
+            // The element's training-atom gradients (n × p) and their span A_e = Σ g gᵀ.
+            var rows: [Double] = []
             for (k, species) in data.species.enumerated() {
-                for (i, s) in species.enumerated() where s == e {
-                    let g = Array(gradients[k][(i * p)..<((i + 1) * p)])
-                    rows.append(g)
-                    for a in 0..<p { for b in 0..<p { span[a * p + b] += g[a] * g[b] } }
-                }
+                for (i, s) in species.enumerated() where s == e { rows += gradients[k][(i * p)..<((i + 1) * p)] }
             }
-            guard !rows.isEmpty else { continue }
+            let n = rows.count / max(p, 1)
+            guard n > 0 else { continue }
+            var span = [Double](repeating: 0, count: p * p)
+            LinearAlgebra.addGram(&span, rows, rows: n, n: p)
+            LinearAlgebra.symmetrize(&span, n: p)
             let inverse = try pseudoInverse(span, p)
-            let largest = rows.map { row in
-                row.withUnsafeBufferPointer { UncertaintyData.quadratic($0.baseAddress!, inverse, p) }
-            }.max()!
+            let largest = rows.withUnsafeBufferPointer { g in
+                (0..<n).map { UncertaintyData.quadratic(g.baseAddress! + $0 * p, inverse, p) }.max()!
+            }
             guard largest > 0 else { continue }
-            let active = try ActiveSetGrade.projection(rows: rows.flatMap { $0 }, count: rows.count, p: p)
+            let active = try ActiveSetGrade.projection(rows: rows, count: n, p: p, gram: span)
             elements[element.symbol] = Span(
-                inverse: inverse, largestLeverage: largest, atoms: rows.count,
+                inverse: inverse, largestLeverage: largest, atoms: n,
                 activeSet: active.rank > 0 ? active.projection : nil)
         }
         return UncertaintyData(coordinates: coordinates, covariance: fisher.covariance, elements: elements)

@@ -20,15 +20,12 @@ public enum ActiveSetGrade {
     public static let subspaceFloor = 1e-10
 
     /// M (p × p, row-major: r active-set rows, then one row per unspanned direction) with γ(g) = max_j |(M g)_j|,
-    /// for the training gradients `rows` (n × p, row-major); r; and the largest training grade after maxvol
-    /// (≤ 1 + `tolerance`).
-    public static func projection(rows: [Double], count n: Int, p: Int, tolerance: Double = 0.01) throws -> (
-        projection: [Double], rank: Int, largestTrainingGrade: Double
-    ) {
+    /// for the training gradients `rows` (n × p, row-major) whose span Σ g gᵀ is `gram` (p × p, symmetric); r;
+    /// and the largest training grade after maxvol (≤ 1 + `tolerance`).
+    public static func projection(rows: [Double], count n: Int, p: Int, gram: [Double], tolerance: Double = 0.01)
+        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double)
+    {
         // Principal subspace, whitened: W = V_r Λ_r^−1/2 (p × r), Z = G W (n × r).
-        var gram = [Double](repeating: 0, count: p * p)
-        LinearAlgebra.addGram(&gram, rows, rows: n, n: p)
-        LinearAlgebra.symmetrize(&gram, n: p)
         let (values, vectors) = try LinearAlgebra.symmetricEigen(gram, n: p)
         let largest = values.last ?? 0
         let kept = (0..<p).filter { values[$0] > subspaceFloor * largest && values[$0] > 0 }

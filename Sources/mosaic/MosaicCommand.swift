@@ -158,9 +158,12 @@ func loadModelAndLoss(_ path: String) throws -> (model: CompositeModel, loss: Re
 struct RecordedLoss {
     var weights = FitWeights()
     var heldOut: [String] = []
+    /// The potential file's provenance (nil for a bare model description).
+    var provenance: JSONValue?
 
     init(_ file: PotentialFile?) {
         guard let file else { return }
+        provenance = file.provenance
         weights = file.lossWeights ?? FitWeights()
         for key in ["heldOut", "test"] {
             if case .array(let groups)? = file.provenance[key] {

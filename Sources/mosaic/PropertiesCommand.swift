@@ -163,31 +163,26 @@ extension MosaicCommand {
         /// and loss as its file records them), the data this report used with their hashes, and this Mosaic.
         func provenanceRows(loss: RecordedLoss, reportData: [String]) throws -> [(String, String)] {
             var rows = [("potential", "\(potential) (sha256 \(try sha256(ofFile: potential)))")]
-            if isPotentialFile(potential) {
-                let record = try PotentialFile.read(path: potential).provenance
+            if let record = loss.provenance {
                 func strings(_ key: String) -> [String] {
-                    guard case .object(let fields) = record, case .array(let values)? = fields[key] else { return [] }
+                    guard case .array(let values)? = record[key] else { return [] }
                     return values.compactMap { value in
                         switch value {
                         case .string(let text): return text
-                        case .object(let entry):
-                            guard case .string(let file)? = entry["file"] else { return nil }
-                            if case .string(let hash)? = entry["sha256"] { return "\(file) (sha256 \(hash))" }
+                        case .object:
+                            guard case .string(let file)? = value["file"] else { return nil }
+                            if case .string(let hash)? = value["sha256"] { return "\(file) (sha256 \(hash))" }
                             return file
                         default: return nil
                         }
                     }
                 }
                 var version = "unknown"
-                if case .object(let fields) = record, case .string(let text)? = fields["mosaicVersion"] {
-                    version = text
-                }
+                if case .string(let text)? = record["mosaicVersion"] { version = text }
                 rows.append(("fitted by", "Mosaic \(version) on " + strings("data").joined(separator: ", ")))
-                var folds = 0
-                if case .object(let fields) = record, case .array(let values)? = fields["crossValidation"] {
-                    folds = values.count
+                if case .array(let folds)? = record["crossValidation"], !folds.isEmpty {
+                    rows.append(("chosen by", "cross-validation over \(folds.count) held-out blocks"))
                 }
-                if folds > 0 { rows.append(("chosen by", "cross-validation over \(folds) held-out blocks")) }
                 let test = strings("test")
                 if !test.isEmpty { rows.append(("untouched test", test.joined(separator: ", "))) }
             } else {

@@ -108,9 +108,18 @@ final class AtomUncertaintyTests: XCTestCase {
     /// γ = 3, (0, 3) γ = 1.5, (−2, 0) γ = 1 (minus the sum of two corners), (0.5, 0.2) γ = 0.35, the origin 0;
     /// scaling every gradient changes nothing.
     func testActiveSetGradeOnAKnownCase() throws {
+        /// Σ g gᵀ of row-major rows, written out here.
+        func gram(_ rows: [Double], _ p: Int) -> [Double] {
+            var a = [Double](repeating: 0, count: p * p)
+            for start in stride(from: 0, to: rows.count, by: p) {
+                for i in 0..<p { for k in 0..<p { a[i * p + k] += rows[start + i] * rows[start + k] } }
+            }
+            return a
+        }
         let rows: [Double] = [1, 1, 1, -1, -1, 1, -1, -1, 0.5, 0.2]
         for scale in [1.0, 1e-3] {
-            let active = try ActiveSetGrade.projection(rows: rows.map { $0 * scale }, count: 5, p: 2)
+            let active = try ActiveSetGrade.projection(
+                rows: rows.map { $0 * scale }, count: 5, p: 2, gram: gram(rows.map { $0 * scale }, 2))
             XCTAssertEqual(active.rank, 2)
             XCTAssertEqual(active.largestTrainingGrade, 1, accuracy: 1e-12)
             let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
@@ -126,7 +135,7 @@ final class AtomUncertaintyTests: XCTestCase {
         // A third coordinate no training row moves: within the plane nothing changes; a component along it
         // of 1e-3 (training variance there: 0) is far outside.
         let flat: [Double] = stride(from: 0, to: rows.count, by: 2).flatMap { [rows[$0], rows[$0 + 1], 0.0] }
-        let active = try ActiveSetGrade.projection(rows: flat, count: 5, p: 3)
+        let active = try ActiveSetGrade.projection(rows: flat, count: 5, p: 3, gram: gram(flat, 3))
         XCTAssertEqual(active.rank, 2)
         let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
         XCTAssertEqual([3.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 3, accuracy: 1e-9)
