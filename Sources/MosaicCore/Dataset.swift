@@ -38,16 +38,67 @@ public struct Dataset: Sendable {
         group == pattern || group.hasPrefix(pattern.hasSuffix("/") ? pattern : pattern + "/")
     }
 
+    /// True if `structure` is selected by `pattern`: a group (or prefix, as `group(_:matches:)`), optionally
+    /// restricted to whole compositions, `GROUP@El=LOW-HIGH` — the cells of the group whose atom fraction of
+    /// element El lies in [LOW, HIGH] ("NbMo_SS@Mo=0.4-0.6"). A malformed restriction matches nothing (see
+    /// `checkPattern`).
+    public static func structure(_ structure: Structure, matches pattern: String) -> Bool {
+        guard let at = pattern.firstIndex(of: "@") else { return group(structure.group, matches: pattern) }
+        guard group(structure.group, matches: String(pattern[..<at])),
+            let range = compositionRange(String(pattern[pattern.index(after: at)...]))
+        else { return false }
+        let x = structure.fraction(of: range.element)
+        return x >= range.low - 1e-9 && x <= range.high + 1e-9
+    }
+
+    /// Throws unless the composition restriction of `pattern` (after `@`, if any) reads `El=LOW-HIGH`.
+    public static func checkPattern(_ pattern: String, option: String) throws {
+        guard let at = pattern.firstIndex(of: "@") else { return }
+        guard compositionRange(String(pattern[pattern.index(after: at)...])) != nil else {
+            throw MosaicError(
+                location: "\(option) '\(pattern)'", "cannot read the composition range after '@'",
+                fix: "write GROUP@El=LOW-HIGH with atom fractions, e.g. NbMo_SS@Mo=0.4-0.6")
+        }
+    }
+
+    /// "Mo=0.4-0.6" → (Mo, 0.4, 0.6); nil unless the element is a symbol and 0 ≤ LOW ≤ HIGH ≤ 1.
+    static func compositionRange(_ text: String) -> (element: String, low: Double, high: Double)? {
+        let sides = text.split(separator: "=", omittingEmptySubsequences: false)
+        guard sides.count == 2, Element(symbol: String(sides[0])) != nil else { return nil }
+        let bounds = sides[1].split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], 0 <= low, low <= high, high <= 1 else {
+            return nil
+        }
+        return (String(sides[0]), low, high)
+    }
+
     /// Splits off every structure whose group matches one of `patterns` (whole blocks, never
     /// single frames). Returns (kept, heldOut); throws if a pattern matches nothing.
     public func split(holdingOut patterns: [String]) throws -> (train: Dataset, heldOut: Dataset) {
-        for pattern in patterns where !structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
-            throw MosaicError(
-                location: "hold-out '\(pattern)'", "matches no group",
-                fix: "choose one of: \(groups.joined(separator: ", "))")
+        for pattern in patterns {
+            try Dataset.checkPattern(pattern, option: "hold-out")
+            guard structures.contains(where: { Dataset.structure($0, matches: pattern) }) else {
+                throw MosaicError(
+                    location: "hold-out '\(pattern)'", "matches no group (or no cell of that composition)",
+                    fix: "choose one of: \(groups.joined(separator: ", ")) (GROUP@El=LOW-HIGH for whole compositions)")
+            }
         }
-        let isHeld = { (s: Structure) in patterns.contains { Dataset.group(s.group, matches: $0) } }
+        let isHeld = { (s: Structure) in patterns.contains { Dataset.structure(s, matches: $0) } }
         return (Dataset(structures.filter { !isHeld($0) }), Dataset(structures.filter(isHeld)))
+    }
+
+    /// Every `step`th structure of each group, in order; groups of fewer than 4·step structures whole (a
+    /// screening subset for large data sets; step 1: everything).
+    public func screeningSubset(every step: Int) -> Dataset {
+        guard step > 1 else { return self }
+        let sizes = Dictionary(grouping: structures, by: \.group).mapValues(\.count)
+        var seen: [String: Int] = [:]
+        return Dataset(
+            structures.filter { s in
+                let k = seen[s.group, default: 0]
+                seen[s.group] = k + 1
+                return sizes[s.group]! < 4 * step || k % step == 0
+            })
     }
 
     /// The structures of groups matching `pattern`.

@@ -36,7 +36,7 @@ public struct Fold: Codable, Sendable, Equatable {
     }
 
     public func contains(_ s: Structure) -> Bool {
-        patterns.contains { Dataset.group(s.group, matches: $0) } && (composition?.contains(s) ?? true)
+        patterns.contains { Dataset.structure(s, matches: $0) } && (composition?.contains(s) ?? true)
     }
 }
 

@@ -243,8 +243,7 @@ public final class DesignLoop {
         let fim = try FisherAnalysis(model: model, data: prepared, weights: settings.weights, coordinates: .relative)
         var properties: PropertyReport? = nil
         if settings.useProperties, !elastic.isEmpty {
-            properties = try? PropertyReport.compute(
-                model: model, elastic: elastic, surfaces: surfaces, vacancyCells: 0)
+            properties = try? PropertyReport.pooled(model: model, elastic: elastic, surfaces: surfaces)
         }
         let scorer = PropertyScore()
         // A model without a stable, zero-pressure bcc lattice cannot be chosen.

@@ -47,7 +47,8 @@ public struct FitWeights: Codable, Sendable, Equatable {
 }
 
 /// The weighted non-linear least-squares problem of fitting a composite model to DFT labels:
-/// cost C(θ) = ½ Σ r² + ½ ridge Σ θ_lin², over the free parameters only.
+/// cost C(θ) = ½ Σ r² + ½ ridge Σ θ_lin² + ½ w Σ_ties (c_AB,k − ½(c_AA,k + c_BB,k))², over the free
+/// parameters only (the ties: `PairMixingRule`).
 public final class LeastSquaresProblem {
     public let model: CompositeModel
     public let data: PreparedDataset
@@ -63,6 +64,11 @@ public final class LeastSquaresProblem {
     let blocks: [Range<Int>]
     /// Multipliers of energy, force and stress rows that balance the kinds (1 without balancing).
     public let kindBalance: ResidualRows.Scales
+    /// Pair-spline coefficients no data determine, tied to the mixing rule (`PairMixingRule`), and the weight.
+    public let ties: [PairMixingTie]
+    let tieWeight: Double
+    /// Each tie as coefficients over the free coordinates (tie residual = Σ b_c θ_c + constant).
+    let tieRows: [[(coordinate: Int, weight: Double)]]
 
     public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, free: [Int]? = nil) {
         self.model = model
@@ -84,6 +90,22 @@ public final class LeastSquaresProblem {
         kindBalance = LeastSquaresProblem.kindBalance(data.dataset, balance: weights.balanceKinds ?? false)
         let blockSize = max(1, (data.count + 63) / 64)
         blocks = stride(from: 0, to: data.count, by: blockSize).map { $0..<min($0 + blockSize, data.count) }
+        ties = PairMixingRule.ties(model: model, data: data)
+        tieWeight = ties.isEmpty ? 0 : PairMixingRule.stiffness * Double(max(ResidualRows.count(data.dataset), 1))
+        var coordinateOf: [Int: Int] = [:]
+        for (c, group) in members.enumerated() { for q in group { coordinateOf[q] = c } }
+        tieRows = ties.map { tie in
+            var row: [Int: Double] = [:]
+            for (q, a) in zip([tie.target] + tie.sources, [1.0, -0.5, -0.5]) {
+                if let c = coordinateOf[q] { row[c, default: 0] += a }
+            }
+            return row.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+    }
+
+    /// The tie residuals c_AB,k − ½(c_AA,k + c_BB,k) at θ.
+    func tieResiduals(_ theta: [Double]) -> [Double] {
+        ties.map { theta[$0.target] - 0.5 * (theta[$0.sources[0]] + theta[$0.sources[1]]) }
     }
 
     /// Full parameter vector with the free entries replaced.
@@ -133,10 +155,12 @@ public final class LeastSquaresProblem {
         ResidualRows(s).residuals(s, p, scales: scales(s))
     }
 
+    /// The ridge and the mixing-rule ties: the part of the cost that is not data.
     func ridgeCost(_ theta: [Double]) -> Double {
         var sum = 0.0
         for (k, q) in free.enumerated() where ridgeMask[k] { sum += theta[q] * theta[q] }
-        return 0.5 * weights.ridge * sum
+        let tieSquares = tieResiduals(theta).reduce(0) { $0 + $1 * $1 }
+        return 0.5 * weights.ridge * sum + 0.5 * tieWeight * tieSquares
     }
 
     /// Cost at the full parameter vector θ.
@@ -199,6 +223,12 @@ public final class LeastSquaresProblem {
             a[k * n + k] += weights.ridge
             g[k] += weights.ridge * theta[q]
         }
+        for (row, residual) in zip(tieRows, tieResiduals(theta)) {
+            for (c, b) in row {
+                g[c] += tieWeight * b * residual
+                for (d, e) in row { a[c * n + d] += tieWeight * b * e }
+            }
+        }
         return (a, g, 0.5 * squares + ridgeCost(theta))
     }
 
@@ -213,9 +243,7 @@ public final class LeastSquaresProblem {
     }
 
     /// Number of residual rows (for RMS reporting).
-    public var residualCount: Int {
-        data.dataset.structures.reduce(0) { $0 + ResidualRows($1).count }
-    }
+    public var residualCount: Int { ResidualRows.count(data.dataset) }
 }
 
 extension LeastSquaresProblem {

@@ -20,6 +20,9 @@ public struct ResidualRows: Sendable, Equatable {
 
     /// Number of rows.
     public var count: Int { (hasEnergy ? 1 : 0) + (hasForces ? 3 * atoms : 0) + (hasStress ? 6 : 0) }
+
+    /// Number of rows of every structure of `data`.
+    public static func count(_ data: Dataset) -> Int { data.structures.reduce(0) { $0 + ResidualRows($1).count } }
     var forceStart: Int { hasEnergy ? 1 : 0 }
     var stressStart: Int { forceStart + (hasForces ? 3 * atoms : 0) }
 

@@ -36,6 +36,8 @@ public struct Trainer {
         public var stages: [Stage]
         /// Cost after each accepted step of the unified stage.
         public var unifiedCostHistory: [Double]
+        /// Pair-spline coefficients the data do not reach, held to the mixing rule (`PairMixingRule`).
+        public var mixingTies: [PairMixingTie] = []
     }
 
     /// A line of progress: stage name, iteration, cost, current errors on the training data, damping, elapsed.
@@ -133,6 +135,7 @@ public struct Trainer {
             Stage(
                 name: "unified", parameters: model.freeParameterCount, iterations: result.iterations,
                 initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
-        return Result(model: model, stages: stages, unifiedCostHistory: result.costHistory)
+        return Result(
+            model: model, stages: stages, unifiedCostHistory: result.costHistory, mixingTies: problem.ties)
     }
 }

@@ -59,6 +59,26 @@ public struct PropertyReport: Codable, Sendable {
         return cell
     }
 
+    /// The design loop's properties of several elements at once: `elastic` and `surfaces` may hold the cells of
+    /// several elements; each element's strained cells (and its own slabs) give one report without the vacancy,
+    /// and the entries of all are pooled (so `PropertyScore` counts each kind of property once, as the RMS over the
+    /// elements). The first element's equation of state is kept. Throws if any element has no stable bcc lattice.
+    public static func pooled(model: CompositeModel, elastic: [Structure], surfaces: [Structure]) throws
+        -> PropertyReport
+    {
+        var order: [String] = []
+        for s in elastic where !order.contains(s.elements[0].symbol) { order.append(s.elements[0].symbol) }
+        var pooled: PropertyReport? = nil
+        for symbol in order {
+            let report = try compute(
+                model: model, elastic: elastic.filter { $0.elements[0].symbol == symbol },
+                surfaces: surfaces.filter { $0.elements.first?.symbol == symbol }, vacancyCells: 0)
+            if pooled == nil { pooled = report } else { pooled!.entries += report.entries }
+        }
+        guard let pooled else { throw MosaicError("no strained cells", fix: "give strained cells for the score") }
+        return pooled
+    }
+
     /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it).
     public static func compute(
         model: CompositeModel, elastic: [Structure], surfaces: [Structure],

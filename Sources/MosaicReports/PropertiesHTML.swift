@@ -20,12 +20,15 @@ public struct PropertiesHTML {
     public var provenance: [(String, String)]
     /// The formation energies of alloy cells against composition (SVG), when computed.
     public var mixingPlot: String?
+    /// The per-element summary (and the random alloy's lattice constant) of a multi-element report, as text.
+    public var perElementTable: String?
 
     public init(
         potential: String, properties: PropertyReport, sigmas: [String: Double], evaluation: EvaluationReport,
         scaledErrors: [(String, Double)], score: Double, parityPlots: [String], mixingPlot: String? = nil,
-        provenance: [(String, String)] = []
+        perElementTable: String? = nil, provenance: [(String, String)] = []
     ) {
+        self.perElementTable = perElementTable
         self.potential = potential
         self.properties = properties
         self.sigmas = sigmas
@@ -70,6 +73,7 @@ public struct PropertiesHTML {
             <table><tr><th>property</th><th>unit</th><th>model</th><th>σ\
              (FIM)</th><th>DFT</th><th>error</th><th>reference</th></tr>
             \(rows)</table>
+            \(perElementTable.map { "<h2>Every element</h2><pre>\(escaped($0))</pre>" } ?? "")
             <h2>Equation of state</h2>\(eos)
             <h2>Scaled errors</h2>\(bars)
             \(mixingPlot.map { "<h2>Mixing energies</h2>" + $0 } ?? "")

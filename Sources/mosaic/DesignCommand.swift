@@ -81,6 +81,16 @@ extension MosaicCommand {
                     + " (With cross-validation the chosen model is already fitted on all training data.)")
         )
         var refit = false
+        @Option(
+            name: .customLong("screen-every"),
+            help: ArgumentHelp(
+                "Screen candidates on every Nth structure of each training group, then refit the chosen model on"
+                    + " all training data.",
+                discussion: "For large data sets (the NbMoTaW design screens on every 4th structure). Groups of"
+                    + " fewer than 4N structures are kept whole. The folds, the choice and the design table are"
+                    + " the screening's; the written potential is the refit (--max-iterations steps from the chosen"
+                    + " fit), and the test errors are its."))
+        var screenEvery = 1
         @Option(name: .customLong("budget-params"), help: "Largest number of parameters a candidate may have.")
         var budgetParams = 75
         @Option(name: .customLong("max-candidates"), help: "Stop after this many candidates.")
@@ -92,7 +102,8 @@ extension MosaicCommand {
         @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
-                    + " group, for data of one element."))
+                    + " groups, each element scored against its own cells (alloys: every kind of property counts once,"
+                    + " as the RMS over the elements)."))
         var elastic: String?
         @Option(help: "Relaxed slabs for the property score. Default: the data's <El>_Surface group.")
         var surfaces: String?
@@ -104,9 +115,10 @@ extension MosaicCommand {
 
         func validate() throws {
             try checkWritable(output, option: "--output")
-            guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1, foldIterations >= 1 else {
+            guard budgetParams >= 1, maxCandidates >= 1, iterations >= 1, foldIterations >= 1, screenEvery >= 1 else {
                 throw ValidationError(
-                    "--budget-params, --max-candidates, --max-iterations and --fold-iterations must be at least 1")
+                    "--budget-params, --max-candidates, --max-iterations, --fold-iterations and --screen-every must be"
+                        + " at least 1")
             }
             guard holdOut.isEmpty || fold.isEmpty else {
                 throw ValidationError("--hold-out and --fold are two protocols: give one of them")
@@ -127,8 +139,11 @@ extension MosaicCommand {
                 ? CrossValidation.defaultFolds(for: train)
                 : fold.map { Fold(name: $0, patterns: $0.split(separator: ",").map(String.init)) }
             for f in folds {
-                for pattern in f.patterns
-                where !train.structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
+                for pattern in f.patterns {
+                    try Dataset.checkPattern(pattern, option: "--fold")
+                    guard !train.structures.contains(where: { Dataset.structure($0, matches: pattern) }) else {
+                        continue
+                    }
                     throw MosaicError(
                         location: "--fold \(f.name)", "'\(pattern)' matches no group of the training data",
                         fix: "use groups of: \(train.groups.joined(separator: ", ")) (the --test groups are left out)")
@@ -163,7 +178,14 @@ extension MosaicCommand {
                 print(coreNote)
                 let validationGroups = holdOut
                 let (rest, testSet) = try data.split(holdingOut: test)
-                let (train, validation) = try rest.split(holdingOut: validationGroups)
+                let (fullTrain, validation) = try rest.split(holdingOut: validationGroups)
+                let train = fullTrain.screeningSubset(every: screenEvery)
+                if screenEvery > 1 {
+                    print(
+                        "screening on every \(screenEvery)th structure of each training group"
+                            + " (\(train.structures.count) of \(fullTrain.structures.count) structures,"
+                            + " \(train.atomCount) atoms); the chosen model is refitted on all of them")
+                }
                 let folds = try crossValidationFolds(train: train)
                 if !folds.isEmpty {
                     print(
@@ -173,21 +195,24 @@ extension MosaicCommand {
                                     + " in \(CrossValidation.compositionBins) bins of whole compositions)" : "") + ": "
                             + folds.map(\.name).joined(separator: "; "))
                 }
-                // Property references: the given files, or the data's own strained cells and slabs (one element).
-                let elements = Set(data.structures.flatMap(\.elements))
+                // Property references: the given files, or the data's own strained cells and slabs of each element
+                // (groups <El>_Elastic and <El>_Surface of one element each).
                 func propertyCells(_ option: String?, suffix: String) throws -> [Structure] {
                     if let option { return option.isEmpty ? [] : try Dataset.load([option]).structures }
-                    guard elements.count == 1 else { return [] }
-                    return data.structures.filter { $0.group.split(separator: "/").first?.hasSuffix(suffix) ?? false }
+                    return data.structures.filter {
+                        ($0.group.split(separator: "/").first?.hasSuffix(suffix) ?? false)
+                            && Set($0.elements).count == 1
+                    }
                 }
                 let elasticCells = try propertyCells(elastic, suffix: "_Elastic")
                 let slabs = try propertyCells(surfaces, suffix: "_Surface")
                 if elastic == nil {
+                    let scored = Set(elasticCells.map { $0.elements[0].symbol }).sorted()
                     print(
                         elasticCells.isEmpty
-                            ? "properties: none in the score (give --elastic; per-element properties of alloys are"
-                                + " not scored yet)"
-                            : "properties: \(elasticCells.count) strained cells and \(slabs.count) slabs of the data")
+                            ? "properties: none in the score (give --elastic)"
+                            : "properties: \(elasticCells.count) strained cells and \(slabs.count) slabs of the data"
+                                + " (\(scored.joined(separator: ", ")): each element against its own DFT cells)")
                 }
                 var settings = DesignSettings()
                 settings.budgetParameters = budgetParams
@@ -254,8 +279,25 @@ extension MosaicCommand {
                 if refit {
                     chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
                     print("refitted on training + validation data (\(rest.structures.count) structures)")
+                } else if screenEvery > 1 {
+                    let refitStarted = Date()
+                    chosen = try settings.trainer(staged: false).train(chosen, data: fullTrain).model
+                    let report = EvaluationReport(model: chosen, data: try PreparedDataset(fullTrain, model: chosen))
+                    print(
+                        String(
+                            format: "refitted on all %d training structures (%d atoms) in %.0f s; training errors:",
+                            fullTrain.structures.count, fullTrain.atomCount, Date().timeIntervalSince(refitStarted)))
+                    print(report.table())
                 }
-                try checkRepulsion(chosen, shortest: shortest)
+                try checkRepulsion(chosen, shortest: shortest, output: output)
+                let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
+                let evidence = try SpeciesEvidence.compute(
+                    try FisherAnalysis(model: chosen, data: trainedOn, weights: settings.weights))
+                if !evidence.isEmpty {
+                    print(
+                        "\nspecies blocks of the chosen model: does the data tell each block apart (Fisher evidence)?")
+                    print(SpeciesEvidence.table(evidence))
+                }
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))
@@ -293,6 +335,10 @@ extension MosaicCommand {
                     var testErrors: ErrorMetrics?
                     var refitOnValidation: Bool?
                     var crossValidation: [FoldResult]?
+                    /// Candidates screened on every Nth structure, the chosen one refitted on all (nil: 1).
+                    var screenEvery: Int?
+                    /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
+                    var speciesEvidence: [SpeciesEvidence]?
                 }
                 let provenance = try JSONValue.from(
                     Provenance(
@@ -309,9 +355,10 @@ extension MosaicCommand {
                         settings: settings,
                         validation: best.validation,
                         data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
-                        refitOnValidation: refit ? true : nil, crossValidation: best.folds))
-                let uncertainty = try uncertaintyData(
-                    chosen, data: try PreparedDataset(refit ? rest : train, model: chosen), weights: settings.weights)
+                        refitOnValidation: refit ? true : nil, crossValidation: best.folds,
+                        screenEvery: screenEvery > 1 ? screenEvery : nil,
+                        speciesEvidence: evidence.isEmpty ? nil : evidence))
+                let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
                 try AtomicFile.write(

@@ -85,7 +85,8 @@ extension MosaicCommand {
                         eigenvalues: fim.eigenvalues, threshold: threshold,
                         title: "FIM spectrum: \((potential as NSString).lastPathComponent)"), to: path)
                 if json {
-                    let report = FimReport(fim, uncertainty, properties)
+                    var report = FimReport(fim, uncertainty, properties)
+                    report.speciesEvidence = try SpeciesEvidence.compute(fim)
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
@@ -119,6 +120,11 @@ extension MosaicCommand {
                         TextTable.pad("  " + entry.term, 24)
                             + TextTable.right(
                                 ["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
+                }
+                let evidence = try SpeciesEvidence.compute(fim)
+                if !evidence.isEmpty {
+                    print("\nspecies blocks: does the data tell each block from its term's other blocks?")
+                    print(SpeciesEvidence.table(evidence))
                 }
                 print(
                     "\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue)"
@@ -203,6 +209,9 @@ struct FimReport: Encodable {
     var termShares: [String: Double]
     var uncertainty: [GroupUncertainty]
     var properties: [PropertyUncertainty]
+
+    /// Fisher evidence of each species block of a species-resolved term.
+    var speciesEvidence: [SpeciesEvidence] = []
 
     init(_ fim: FisherAnalysis, _ uncertainty: [GroupUncertainty], _ properties: [PropertyUncertainty]) {
         self.properties = properties

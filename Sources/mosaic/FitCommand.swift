@@ -109,7 +109,8 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 let fitted = result.model
-                try checkRepulsion(fitted, shortest: shortest)
+                if let line = PairMixingRule.describe(result.mixingTies, model: fitted) { print(line) }
+                try checkRepulsion(fitted, shortest: shortest, output: output)
                 let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)
                 let trainReport = EvaluationReport(data: train, predictions: trainPredictions)

@@ -90,11 +90,18 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// Refuses a model that does not repel at short range (`RepulsionCheck`), naming where and which
 /// term; the dimer scans start at the data's shortest distance of each pair (`Dataset.shortestDistances`).
-func checkRepulsion(_ model: CompositeModel, shortest: [String: (distance: Double, source: String)]) throws {
+/// Throws unless `model` repels at short range (`RepulsionCheck`). A refused model is not lost: it is written
+/// as a model description next to `output` (`<stem>.refused.json`, loadable by `--model`) for inspection.
+func checkRepulsion(
+    _ model: CompositeModel, shortest: [String: (distance: Double, source: String)], output: String
+) throws {
     let failures = try RepulsionCheck(model: model).failures(shortest: shortest.mapValues(\.distance))
     guard failures.isEmpty else {
+        let refused = (output as NSString).deletingPathExtension + ".refused.json"
+        try AtomicFile.write(String(decoding: try JSONEncoder.mosaic.encode(model), as: UTF8.self), to: refused)
         throw MosaicError(
-            "the fitted model is not repulsive at short range, so it was not written:\n  "
+            "the fitted model is not repulsive at short range, so it was not written as a potential (the model is in"
+                + " \(refused), to inspect or refit with --model):\n  "
                 + failures.map(\.description).joined(separator: "\n  "),
             fix: "widen the ZBL core (a smaller inner radius in the zbl-core term), or give the named term less"
                 + " freedom at short range; see README, 'Short range'")
@@ -174,7 +181,7 @@ struct RecordedLoss {
 
     /// The training part of `data`: the held-out groups removed (those present).
     func training(_ data: PreparedDataset) -> PreparedDataset {
-        data.subset { s in !heldOut.contains { Dataset.group(s.group, matches: $0) } }
+        data.subset { s in !heldOut.contains { Dataset.structure(s, matches: $0) } }
     }
 
     var description: String {

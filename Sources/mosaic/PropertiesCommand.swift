@@ -27,19 +27,31 @@ extension MosaicCommand {
                 With --mixing ALLOY-CELLS --references ELEMENT-CELLS..., also the formation energies of the
                 alloy cells (the DFT-relaxed ones, where tagged) against each element's bcc cell, DFT and
                 model on the same geometries, by composition (table, and a plot in the report).
+                Alloys: give --elastic (and --surfaces) once per element; each element gets its table against its own
+                DFT cells, a summary table compares them, and the model's random equiatomic bcc alloy of those
+                elements (128 atoms, relaxed) gets its lattice constant against Vegard's law of the DFT lattice
+                constants. The report's equation of state and σ are the first element's.
 
                 Examples:
                   mosaic properties potentials/Nb.json
                   mosaic properties NbMo.json --mixing data/binaries/NbMo_SS.json \\
                     --references data/nb/Nb_Elastic.json data/mo/Mo_Elastic.json
+                  mosaic properties potentials/NbMoTaW.json --no-uncertainty \\
+                    --elastic data/{nb/Nb,mo/Mo,ta/Ta,w/W}_Elastic.json \\
+                    --surfaces data/{nb/Nb,mo/Mo,ta/Ta,w/W}_Surface.json
                 """))
 
         @Argument(help: "A potential file (or model description).")
         var potential: String
-        @Option(help: "Strained cells of one bcc element with stresses (MVL JSON or extxyz).")
-        var elastic = shippedData(["Nb_Elastic.json"])[0]
-        @Option(help: "Relaxed DFT slabs of the same element (empty: skip the surfaces).")
-        var surfaces = shippedData(["Nb_Surface.json"])[0]
+        @Option(
+            parsing: .upToNextOption,
+            help: "Strained cells of a bcc element with stresses (MVL JSON or extxyz); one file per element.")
+        var elastic = shippedData(["Nb_Elastic.json"])
+        @Option(
+            parsing: .upToNextOption,
+            help: "Relaxed DFT slabs, one file per element, matched to --elastic by element (empty: skip the surfaces)."
+        )
+        var surfaces = shippedData(["Nb_Surface.json"])
         @Option(
             parsing: .upToNextOption,
             help: "Alloy cells (e.g. data/binaries/NbMo_SS.json): their formation energies against DFT by composition.")
@@ -64,11 +76,20 @@ extension MosaicCommand {
             try reportingErrors {
                 LinearAlgebra.useSerialBLAS()
                 let (model, loss) = try loadModelAndLoss(potential)
-                let elasticCells = try Dataset.load([elastic]).structures
-                let slabs = surfaces.isEmpty ? [] : try Dataset.load([surfaces]).structures
-                let properties = try PropertyReport.compute(model: model, elastic: elasticCells, surfaces: slabs) {
-                    step in
-                    if !json { FileHandle.standardError.write(Data("… \(step)\n".utf8)) }
+                let sets = try propertySets()
+                var perElement: [ElementProperties] = []
+                for set in sets {
+                    let report = try PropertyReport.compute(model: model, elastic: set.elastic, surfaces: set.slabs) {
+                        step in
+                        if !json { FileHandle.standardError.write(Data("… \(set.element): \(step)\n".utf8)) }
+                    }
+                    perElement.append(ElementProperties(element: set.element, properties: report))
+                }
+                let (elasticCells, slabs, properties) = (sets[0].elastic, sets[0].slabs, perElement[0].properties)
+                var alloy: AlloyLattice? = nil
+                if sets.count > 1 {
+                    if !json { FileHandle.standardError.write(Data("… random equiatomic alloy\n".utf8)) }
+                    alloy = try AlloyLattice.compute(model: model, perElement: perElement)
                 }
                 let data = try dataOptions.load()
                 let prepared = try PreparedDataset(data, model: model)
@@ -106,8 +127,11 @@ extension MosaicCommand {
                         scaledErrors: components, score: score,
                         parityPlots: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)],
                         mixingPlot: mixingEnergies.map { mixingSVG($0, title: "Mixing energies") },
+                        perElementTable: perElement.count > 1
+                            ? ElementProperties.summary(perElement) + (alloy.map { "\n\n" + $0.description } ?? "")
+                            : nil,
                         provenance: try provenanceRows(
-                            loss: loss, reportData: [elastic, surfaces] + dataOptions.data + mixing + references)
+                            loss: loss, reportData: elastic + surfaces + dataOptions.data + mixing + references)
                     ).html(), to: path)
                 if json {
                     struct Output: Encodable {
@@ -121,16 +145,30 @@ extension MosaicCommand {
                         var propertyScore: Double
                         var scaledErrors: [String: Double]
                         var mixing: MixingEnergies?
+                        /// Every element's properties (the first is `properties`), with several --elastic files.
+                        var perElement: [ElementProperties]?
+                        var alloyLattice: AlloyLattice?
                     }
                     let encoder = JSONEncoder.mosaic
                     let output = Output(
                         properties: properties.entries, sigmas: sigmas, poorlyDetermined: poorlyDetermined,
                         errors: evaluation, score: score, propertyScore: propertyScore,
-                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }), mixing: mixingEnergies)
+                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }), mixing: mixingEnergies,
+                        perElement: perElement.count > 1 ? perElement : nil, alloyLattice: alloy)
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
                 }
+                if perElement.count > 1 { print("== \(perElement[0].element)") }
                 print(properties.table(sigmas: sigmas, flagged: Set(poorlyDetermined)))
+                for other in perElement.dropFirst() {
+                    print("\n== \(other.element)")
+                    print(other.properties.table())
+                }
+                if perElement.count > 1 {
+                    print("\nper element (model vs DFT of each element's own cells)")
+                    print(ElementProperties.summary(perElement))
+                }
+                if let alloy { print("\n" + alloy.description) }
                 print(
                     "C11, C12, C44: secant slopes of stress against strain over the data's strained cells (|ε| ≤ 2%,"
                         + " around the DFT cell), for model and DFT alike — not the tangent moduli at the model's own"
@@ -156,6 +194,27 @@ extension MosaicCommand {
                         format: "property score (RMS of the scaled property errors alone, the design table's props"
                             + " column): %.3f", propertyScore))
                 print("report: \(path)")
+            }
+        }
+
+        /// The strained cells of each --elastic file with the slabs of the same element (none when --surfaces has no
+        /// file of that element).
+        func propertySets() throws -> [(element: String, elastic: [Structure], slabs: [Structure])] {
+            guard !elastic.isEmpty else {
+                throw MosaicError(location: "--elastic", "no strained cells given", fix: "give one file per element")
+            }
+            let slabSets = try surfaces.filter { !$0.isEmpty }.map { try Dataset.load([$0]).structures }
+            var seen = Set<String>()
+            return try elastic.map { path in
+                let cells = try Dataset.load([path]).structures
+                let element = try PropertyReport.unstrainedCell(cells).elements[0].symbol
+                guard seen.insert(element).inserted else {
+                    throw MosaicError(
+                        location: "--elastic \(path)", "a second set of strained cells of \(element)",
+                        fix: "give one --elastic file per element")
+                }
+                let slabs = slabSets.first { $0.first?.elements.first?.symbol == element } ?? []
+                return (element, cells, slabs)
             }
         }
 

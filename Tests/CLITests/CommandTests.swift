@@ -112,28 +112,84 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(page.contains("held out (excluded): Nb_AIMD/Md/1000K"), "the split of the fit")
     }
 
+    /// A fresh folder holding nbmo.yaml: a hand-written Nb–Mo EAM (Born–Mayer, shared pair spline, embedding per
+    /// element) for the property commands.
+    func toyNbMoFolder(_ name: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "mosaic-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try """
+        elements: [Nb, Mo]
+        terms:
+          - {type: reference, energies: {Nb: -10.1, Mo: -10.9}}
+          - {type: born-mayer, name: repulsion, cutoff: 4.0, r0: 2.5, amplitude: 0.5, rho: 0.3}
+          - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.2, coefficients: [0.3, 0.1, -0.1, -0.05, 0, 0]}
+          - type: embedding
+            name: embedding
+            cutoff: 5.2
+            form: sqrt
+            species:
+              Nb: {coefficients: [2.0], density: {family: exponential, r0: 2.86, values: [3.0]}}
+              Mo: {coefficients: [2.5], density: {family: exponential, r0: 2.72, values: [3.5]}}
+        """.write(toFile: folder + "/nbmo.yaml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// properties with an --elastic (and --surfaces) file per element: each element against its own DFT cells, as
+    /// a run on that element alone gives it, a summary row per element, and the random equiatomic alloy's
+    /// lattice constant.
+    func testPropertiesOfEveryElement() throws {
+        let folder = try toyNbMoFolder("elements")
+        let files = { (kind: String) in ["nb/Nb", "mo/Mo"].map { repositoryRoot + "/data/\($0)_\(kind).json" } }
+        let common = ["--no-uncertainty", "--report", "report.html", "--data", files("Elastic")[0]]
+        let both = try mosaic(
+            ["properties", "nbmo.yaml", "--elastic"] + files("Elastic") + ["--surfaces"] + files("Surface") + common
+                + ["--json"], in: folder)
+        XCTAssertEqual(both.status, 0, both.output)
+        let perElement = try XCTUnwrap(try json(both.output)["perElement"] as? [[String: Any]], both.output)
+        XCTAssertEqual(perElement.compactMap { $0["element"] as? String }, ["Nb", "Mo"])
+        /// The entries by name, from a report object ({entries: [...]}) or the top-level list.
+        func entries(_ properties: Any?) throws -> [String: [String: Any]] {
+            let list = try XCTUnwrap(
+                (properties as? [String: Any])?["entries"] as? [[String: Any]] ?? properties as? [[String: Any]])
+            return Dictionary(list.map { ($0["name"] as! String, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        // Mo on its own gives the same Mo table.
+        let alone = try mosaic(
+            ["properties", "nbmo.yaml", "--elastic", files("Elastic")[1], "--surfaces", files("Surface")[1]] + common
+                + ["--json"], in: folder)
+        XCTAssertEqual(alone.status, 0, alone.output)
+        let single = try entries(try json(alone.output)["properties"])
+        let fromBoth = try entries(perElement[1]["properties"])
+        XCTAssertEqual(Set(single.keys), Set(fromBoth.keys))
+        for (name, entry) in single {
+            XCTAssertEqual(entry["model"] as? Double, fromBoth[name]?["model"] as? Double, name)
+            XCTAssertEqual(entry["reference"] as? Double, fromBoth[name]?["reference"] as? Double, name)
+        }
+        let lattice = try perElement.map {
+            try XCTUnwrap(try entries($0["properties"])["lattice constant"]?["model"] as? Double)
+        }
+        let alloy = try XCTUnwrap(try json(both.output)["alloyLattice"] as? [String: Any])
+        let a = try XCTUnwrap(alloy["latticeConstant"] as? Double)
+        // Near the elements' own (this toy model is no real alloy: no tighter bound holds for it).
+        XCTAssertEqual(a, RandomAlloy.vegard(lattice), accuracy: 0.1 * RandomAlloy.vegard(lattice))
+        XCTAssertEqual(try XCTUnwrap(alloy["vegardModel"] as? Double), RandomAlloy.vegard(lattice), accuracy: 1e-12)
+        XCTAssertEqual(alloy["atoms"] as? Int, 128)
+        // The text report: a table per element, the summary and the alloy line.
+        let text = try mosaic(
+            ["properties", "nbmo.yaml", "--elastic"] + files("Elastic") + ["--surfaces"] + files("Surface") + common,
+            in: folder)
+        XCTAssertEqual(text.status, 0, text.output)
+        for expected in ["== Nb", "== Mo", "per element (model vs DFT", "random equiatomic NbMo bcc (128 atoms"] {
+            XCTAssertTrue(text.output.contains(expected), "'\(expected)' missing from:\n\(text.output)")
+        }
+    }
+
     /// properties --mixing: the formation energies of the DFT-relaxed Nb–Mo cells against each element's
     /// unstrained bcc cell, by composition, DFT and model; the DFT ones recomputed here from the files, the
     /// model's from the library's predictions; the report carries the plot.
     func testMixingEnergies() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-mixing-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let model = """
-            elements: [Nb, Mo]
-            terms:
-              - {type: reference, energies: {Nb: -10.1, Mo: -10.9}}
-              - {type: born-mayer, name: repulsion, cutoff: 4.0, r0: 2.5, amplitude: 0.5, rho: 0.3}
-              - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.2, coefficients: [0.3, 0.1, -0.1, -0.05, 0, 0]}
-              - type: embedding
-                name: embedding
-                cutoff: 5.2
-                form: sqrt
-                species:
-                  Nb: {coefficients: [2.0], density: {family: exponential, r0: 2.86, values: [3.0]}}
-                  Mo: {coefficients: [2.5], density: {family: exponential, r0: 2.72, values: [3.5]}}
-            """
-        try model.write(toFile: folder + "/nbmo.yaml", atomically: true, encoding: .utf8)
+        let folder = try toyNbMoFolder("mixing")
         let run = try mosaic(
             [
                 "properties", "nbmo.yaml", "--elastic", repositoryRoot + "/data/nb/Nb_Elastic.json", "--surfaces", "",

@@ -21,4 +21,43 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(distance, a / 2.0.squareRoot(), accuracy: 0.011)
         XCTAssertNil(Dataset([]).nearestNeighbourDistance())
     }
+
+    /// `GROUP@El=LOW-HIGH` holds out whole compositions of an alloy group, counted here from the file itself.
+    func testCompositionPatternsHoldOutWholeCompositions() throws {
+        let binary = try MVLReader.read(path: repositoryRoot + "/data/binaries/NbMo_SS.json")
+        let data = Dataset(binary + niobium["Nb_Elastic"]!)
+        let (train, held) = try data.split(holdingOut: ["NbMo_SS@Mo=0.4-0.6"])
+        func molybdenum(_ s: Structure) -> Int { s.elements.filter { $0.symbol == "Mo" }.count }
+        // 16-atom cells: 7, 8 or 9 Mo atoms are the fractions 0.4375, 0.5 and 0.5625.
+        let expected = binary.filter { (7...9).contains(molybdenum($0)) }.count
+        XCTAssertGreaterThan(expected, 0)
+        XCTAssertEqual(held.structures.count, expected)
+        XCTAssertTrue(held.structures.allSatisfy { (7...9).contains(molybdenum($0)) && $0.count == 16 })
+        XCTAssertEqual(train.structures.count, data.structures.count - expected)
+        // Every cell of a held-out composition is held out: relaxed and unrelaxed alike.
+        XCTAssertFalse(train.structures.contains { $0.group == "NbMo_SS" && (7...9).contains(molybdenum($0)) })
+        // Bad ranges and empty selections are errors that say how to write it.
+        for bad in ["NbMo_SS@Mo=0.6-0.4", "NbMo_SS@Xx=0-1", "NbMo_SS@Mo0.4-0.6", "NbMo_SS@Mo=0.4"] {
+            XCTAssertThrowsError(try data.split(holdingOut: [bad]), bad) { error in
+                XCTAssertTrue("\(error)".contains("GROUP@El=LOW-HIGH"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try data.split(holdingOut: ["Nb_Elastic@Mo=0.4-0.6"]))
+    }
+
+    /// The screening subset keeps every Nth structure of each group and small groups whole.
+    func testScreeningSubsetTakesEveryNthOfEachGroup() throws {
+        let data = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Surface"]!)
+        let subset = data.screeningSubset(every: 4)
+        for group in data.groups {
+            let all = data.structures.filter { $0.group == group }
+            let kept = subset.structures.filter { $0.group == group }
+            if all.count < 16 {
+                XCTAssertEqual(kept.map(\.source), all.map(\.source), group)
+            } else {
+                XCTAssertEqual(kept.map(\.source), stride(from: 0, to: all.count, by: 4).map { all[$0].source }, group)
+            }
+        }
+        XCTAssertEqual(data.screeningSubset(every: 1).structures.count, data.structures.count)
+    }
 }

@@ -1,5 +1,6 @@
 import MosaicCore
 import MosaicDesign
+import MosaicFisher
 import MosaicFit
 import MosaicModel
 import MosaicTestSupport
@@ -252,5 +253,48 @@ final class SpeciesResolutionTests: XCTestCase {
         for (key, values) in truthPair.pairs! {
             for (a, b) in zip(fitted[key] ?? [], values) { XCTAssertEqual(a, b, accuracy: 1e-3, key) }
         }
+    }
+
+    /// The Fisher evidence of the split names what the data distinguish: data from a per-pair truth whose
+    /// Nb–Nb and Mo–Mo functions differ while Mo–Nb is exactly their mean, with noisy forces. Fitted per pair,
+    /// Nb–Nb and Mo–Mo sit far from the mean of the three blocks in units of their σ; Mo–Nb, the mean, sits
+    /// within noise of it (fusable).
+    func testSpeciesEvidenceSeparatesDistinctPairsFromTheMean() throws {
+        let nbnb = [0.30, -0.20, 0.10, -0.05, 0.02]
+        let momo = [0.60, -0.45, 0.25, 0.04, 0.07]
+        let truthPair = PairSplineTerm(
+            inner: 2.0, cutoff: 5.0, coefficients: [],
+            pairs: ["Nb-Nb": nbnb, "Mo-Mo": momo, "Mo-Nb": zip(nbnb, momo).map { 0.5 * ($0 + $1) }])
+        let truth = model(truthPair)
+        var state: UInt64 = 12345
+        func gaussian() -> Double {
+            func uniform() -> Double {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return (Double(state >> 11) + 0.5) / Double(1 << 53)
+            }
+            return (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
+        }
+        let noisy = Dataset(
+            try labelled(mixedCells(), by: truth).structures.map { s in
+                var s = s
+                s.forces = s.forces!.map { $0 + Vec3(gaussian(), gaussian(), gaussian()) * 0.01 }
+                s.stress = nil
+                return s
+            })
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.maxIterations = 60
+        let fitted = try trainer.train(model(truthPair), data: noisy).model
+        let fim = try FisherAnalysis(
+            model: fitted, data: try PreparedDataset(noisy, model: fitted), weights: trainer.weights)
+        let evidence = try SpeciesEvidence.compute(fim)
+        let z = Dictionary(uniqueKeysWithValues: evidence.map { ($0.block, $0.z) })
+        XCTAssertEqual(Set(evidence.map(\.term)), ["pair"], "the shared Born–Mayer has no blocks")
+        XCTAssertEqual(evidence.map(\.parameters), [5, 5, 5])
+        XCTAssertGreaterThan(try XCTUnwrap(z["Nb-Nb"]), 10)
+        XCTAssertGreaterThan(try XCTUnwrap(z["Mo-Mo"]), 10)
+        XCTAssertLessThan(try XCTUnwrap(z["Mo-Nb"]), 2.5, "the mean block is not told apart")
+        print(SpeciesEvidence.table(evidence))
     }
 }

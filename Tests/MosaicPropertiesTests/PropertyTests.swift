@@ -77,6 +77,30 @@ final class PropertyTests: XCTestCase {
         XCTAssertEqual(eos.equilibriumVolume, v0, accuracy: 1e-3 * v0)
     }
 
+    /// The random equiatomic alloy of four elements that one shared Morse potential treats alike is plain bcc:
+    /// its relaxed lattice constant is the Morse lattice-sum minimum, and the cell holds the elements equally.
+    func testRandomAlloyOfIdenticalElementsIsTheirBccLattice() throws {
+        let elements = ["Nb", "Mo", "Ta", "W"].map { Element(symbol: $0)! }
+        var model = morse
+        model.elements = elements
+        let alloy = RandomAlloy(model: model, elements: elements)
+        let cell = alloy.cell(a: 3.3)
+        XCTAssertEqual(cell.count, 128)
+        for e in elements { XCTAssertEqual(cell.elements.filter { $0 == e }.count, 32, e.symbol) }
+        XCTAssertEqual(alloy.cell(a: 3.3).elements, cell.elements, "the same cell every time")
+        XCTAssertNotEqual(Array(cell.elements.prefix(8)), Array(elements + elements), "shuffled, not in order")
+        var low = 2.9
+        var high = 3.5
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<80 {
+            let m1 = high - ratio * (high - low)
+            let m2 = low + ratio * (high - low)
+            if morseLatticeSum(a: m1) < morseLatticeSum(a: m2) { high = m2 } else { low = m1 }
+        }
+        XCTAssertEqual(try alloy.latticeConstant(guess: 3.2), 0.5 * (low + high), accuracy: 2e-4)
+        XCTAssertEqual(RandomAlloy.vegard([3.0, 3.2, 3.4, 3.6]), 3.3, accuracy: 1e-12)
+    }
+
     /// Central pair potentials obey the Cauchy relation C12 = C44 at zero pressure, B = (C11 + 2C12)/3
     /// agrees with the EOS, and the constants do not depend on the strain magnitude.
     func testElasticConstantsOfPairPotential() throws {
