@@ -137,15 +137,7 @@ public struct PropertyCalculator {
             let s = structure(a)
             return try predict(s).energy / Double(s.count)
         }
-        var low = guess * 0.92
-        var high = guess * 1.08
-        let ratio = (5.0.squareRoot() - 1) / 2
-        for _ in 0..<60 {
-            let m1 = high - ratio * (high - low)
-            let m2 = low + ratio * (high - low)
-            if try energy(m1) < energy(m2) { high = m2 } else { low = m1 }
-        }
-        return try energy(0.5 * (low + high))
+        return try energy(GoldenSection.minimum(low: guess * 0.92, high: guess * 1.08, maxSteps: 60, energy))
     }
 
     /// E(structure) − E(bcc) in eV/atom for fcc, hcp (ideal c/a) and A15, each at its own

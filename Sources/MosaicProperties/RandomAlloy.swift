@@ -1,6 +1,7 @@
 import Foundation
 import MosaicCore
 import MosaicModel
+import MosaicNumerics
 
 /// The zero-pressure lattice constant of a random equiatomic bcc alloy (e.g. NbMoTaW): a cubic cell of
 /// `cells`³ conventional cells whose sites get the elements in equal numbers in a fixed pseudo-random
@@ -44,15 +45,7 @@ public struct RandomAlloy {
 
     /// The lattice constant (Å) of lowest relaxed energy within ±8% of `guess`, to about 1e-4 Å.
     public func latticeConstant(guess: Double) throws -> Double {
-        var low = guess * 0.92
-        var high = guess * 1.08
-        let ratio = (5.0.squareRoot() - 1) / 2
-        while high - low > 1e-4 {
-            let m1 = high - ratio * (high - low)
-            let m2 = low + ratio * (high - low)
-            if try relaxedEnergy(a: m1) < relaxedEnergy(a: m2) { high = m2 } else { low = m1 }
-        }
-        return 0.5 * (low + high)
+        try GoldenSection.minimum(low: guess * 0.92, high: guess * 1.08, width: 1e-4) { try relaxedEnergy(a: $0) }
     }
 
     /// Vegard's law: the mean of the elements' lattice constants (equal fractions).
