@@ -17,6 +17,9 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     public var trainingIterations = 40
     /// Iterations of each single-term stage of the first composite.
     public var stageIterations = 15
+    /// Geodesic acceleration in every candidate's Levenberg–Marquardt fit (nil: off, and not written to
+    /// states and provenance, so designs made without it keep their files).
+    public var geodesicAcceleration: Bool?
     public var weights = FitWeights()
     /// A larger model must lower the score by this fraction; a smaller one may raise it by `tolerance`.
     public var improvement = 0.01
@@ -36,6 +39,7 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     public func trainer(staged: Bool) -> Trainer {
         var trainer = Trainer(weights: weights)
         trainer.settings.maxIterations = trainingIterations
+        trainer.settings.geodesicAcceleration = geodesicAcceleration ?? false
         trainer.stageIterations = stageIterations
         trainer.staged = staged
         return trainer

@@ -23,6 +23,12 @@ public struct FitWeights: Codable, Sendable, Equatable {
     /// Give each kind of row an equal share of the weight (see above). Nil in files written before
     /// the option existed: those were fitted row by row.
     public var balanceKinds: Bool? = true
+    /// Weight of the smoothness penalty on B-spline coefficients (pair splines, spline densities and
+    /// channels): ½ s·R Σ (c_k−1 − 2c_k + c_k+1)² over every spline's coefficients, R the number of data rows,
+    /// so a second difference of 1 (eV for a pair spline) costs s times every row off by one tolerance. It
+    /// holds the coefficients the data barely reach (short distances, shells no cell puts pairs in) to a
+    /// straight continuation of their neighbours, as curvature penalties do in UF3. Nil: none (files before).
+    public var smoothness: Double?
 
     public init() {}
 
@@ -47,8 +53,9 @@ public struct FitWeights: Codable, Sendable, Equatable {
 }
 
 /// The weighted non-linear least-squares problem of fitting a composite model to DFT labels:
-/// cost C(θ) = ½ Σ r² + ½ ridge Σ θ_lin² + ½ w Σ_ties (c_AB,k − ½(c_AA,k + c_BB,k))², over the free
-/// parameters only (the ties: `PairMixingRule`).
+/// cost C(θ) = ½ Σ r² + ½ ridge Σ θ_lin² + ½ w Σ_ties (c_AB,k − ½(c_AA,k + c_BB,k))²
+///            + ½ s·R Σ (Δ²c)²,
+/// over the free parameters only (the ties: `PairMixingRule`; the last term: `FitWeights.smoothness`).
 public final class LeastSquaresProblem {
     public let model: CompositeModel
     public let data: PreparedDataset
@@ -66,9 +73,9 @@ public final class LeastSquaresProblem {
     public let kindBalance: ResidualRows.Scales
     /// Pair-spline coefficients no data determine, tied to the mixing rule (`PairMixingRule`), and the weight.
     public let ties: [PairMixingTie]
-    let tieWeight: Double
-    /// Each tie as coefficients over the free coordinates (tie residual = Σ b_c θ_c + constant).
-    let tieRows: [[(coordinate: Int, weight: Double)]]
+    /// The penalties that are not data (mixing-rule ties, spline smoothness), each a linear combination of
+    /// parameters with its weight.
+    let penalties: [PenaltyRow]
 
     public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, free: [Int]? = nil) {
         self.model = model
@@ -91,21 +98,26 @@ public final class LeastSquaresProblem {
         let blockSize = max(1, (data.count + 63) / 64)
         blocks = stride(from: 0, to: data.count, by: blockSize).map { $0..<min($0 + blockSize, data.count) }
         ties = PairMixingRule.ties(model: model, data: data)
-        tieWeight = ties.isEmpty ? 0 : PairMixingRule.stiffness * Double(max(ResidualRows.count(data.dataset), 1))
+        let rows = Double(max(ResidualRows.count(data.dataset), 1))
         var coordinateOf: [Int: Int] = [:]
         for (c, group) in members.enumerated() { for q in group { coordinateOf[q] = c } }
-        tieRows = ties.map { tie in
-            var row: [Int: Double] = [:]
-            for (q, a) in zip([tie.target] + tie.sources, [1.0, -0.5, -0.5]) {
-                if let c = coordinateOf[q] { row[c, default: 0] += a }
-            }
-            return row.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var penalties = ties.map { tie in
+            PenaltyRow(
+                weight: PairMixingRule.stiffness * rows,
+                parameters: zip([tie.target] + tie.sources, [1.0, -0.5, -0.5]).map { ($0, $1) },
+                coordinateOf: coordinateOf)
         }
-    }
-
-    /// The tie residuals c_AB,k − ½(c_AA,k + c_BB,k) at θ.
-    func tieResiduals(_ theta: [Double]) -> [Double] {
-        ties.map { theta[$0.target] - 0.5 * (theta[$0.sources[0]] + theta[$0.sources[1]]) }
+        if let smoothness = weights.smoothness, smoothness > 0 {
+            for run in model.splineRuns where run.count >= 3 {
+                for k in 1..<(run.count - 1) {
+                    penalties.append(
+                        PenaltyRow(
+                            weight: smoothness * rows, parameters: [(run[k - 1], 1), (run[k], -2), (run[k + 1], 1)],
+                            coordinateOf: coordinateOf))
+                }
+            }
+        }
+        self.penalties = penalties
     }
 
     /// Full parameter vector with the free entries replaced.
@@ -155,12 +167,12 @@ public final class LeastSquaresProblem {
         ResidualRows(s).residuals(s, p, scales: scales(s))
     }
 
-    /// The ridge and the mixing-rule ties: the part of the cost that is not data.
+    /// The ridge and the penalties: the part of the cost that is not data.
     func ridgeCost(_ theta: [Double]) -> Double {
         var sum = 0.0
         for (k, q) in free.enumerated() where ridgeMask[k] { sum += theta[q] * theta[q] }
-        let tieSquares = tieResiduals(theta).reduce(0) { $0 + $1 * $1 }
-        return 0.5 * weights.ridge * sum + 0.5 * tieWeight * tieSquares
+        let penalty = penalties.reduce(0) { $0 + $1.weight * $1.residual(theta) * $1.residual(theta) }
+        return 0.5 * weights.ridge * sum + 0.5 * penalty
     }
 
     /// Cost at the full parameter vector θ.
@@ -223,10 +235,11 @@ public final class LeastSquaresProblem {
             a[k * n + k] += weights.ridge
             g[k] += weights.ridge * theta[q]
         }
-        for (row, residual) in zip(tieRows, tieResiduals(theta)) {
-            for (c, b) in row {
-                g[c] += tieWeight * b * residual
-                for (d, e) in row { a[c * n + d] += tieWeight * b * e }
+        for penalty in penalties {
+            let residual = penalty.residual(theta)
+            for (c, b) in penalty.coordinates {
+                g[c] += penalty.weight * b * residual
+                for (d, e) in penalty.coordinates { a[c * n + d] += penalty.weight * b * e }
             }
         }
         return (a, g, 0.5 * squares + ridgeCost(theta))
@@ -244,6 +257,26 @@ public final class LeastSquaresProblem {
 
     /// Number of residual rows (for RMS reporting).
     public var residualCount: Int { ResidualRows.count(data.dataset) }
+}
+
+/// One penalty of the loss that is not data: residual Σ factor·θ[parameter], cost ½ weight · residual².
+struct PenaltyRow {
+    let weight: Double
+    let parameters: [(index: Int, factor: Double)]
+    /// The same combination over the free coordinates (a fused group adds up; fixed parameters drop out).
+    let coordinates: [(coordinate: Int, factor: Double)]
+
+    init(weight: Double, parameters: [(Int, Double)], coordinateOf: [Int: Int]) {
+        self.weight = weight
+        self.parameters = parameters.map { (index: $0.0, factor: $0.1) }
+        var row: [Int: Double] = [:]
+        for (q, a) in parameters {
+            if let c = coordinateOf[q] { row[c, default: 0] += a }
+        }
+        coordinates = row.sorted { $0.key < $1.key }.map { (coordinate: $0.key, factor: $0.value) }
+    }
+
+    func residual(_ theta: [Double]) -> Double { parameters.reduce(0) { $0 + $1.factor * theta[$1.index] } }
 }
 
 extension LeastSquaresProblem {

@@ -60,6 +60,28 @@ public struct CompositeModel: Codable, Sendable, Equatable {
 
     public var parameterCount: Int { parameterRanges.last?.upperBound ?? 0 }
 
+    /// The coefficients of each B-spline function of the model (a pair spline, a spline density or channel),
+    /// as parameter indices in order along r.
+    public var splineRuns: [[Int]] {
+        var runs: [[Int]] = []
+        var start = 0
+        for term in terms {
+            let specs = term.parameters(elements: elements)
+            var run: [String: Int] = [:]
+            for (k, spec) in specs.enumerated() {
+                guard let label = spec.spline else { continue }
+                if let r = run[label] {
+                    runs[r].append(start + k)
+                } else {
+                    run[label] = runs.count
+                    runs.append([start + k])
+                }
+            }
+            start += specs.count
+        }
+        return runs
+    }
+
     /// Index range of each term's parameters in the flat vector.
     public var parameterRanges: [Range<Int>] {
         var start = 0

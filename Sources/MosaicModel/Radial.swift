@@ -179,7 +179,9 @@ public struct RadialFunction: Codable, Sendable, Equatable {
     /// The function's parameters as a term declares them, named "\(prefix).beta" etc.
     func parameterSpecs(prefix: String, channel: Int? = nil) -> [ParameterSpec] {
         zip(zip(parameterNames, values), transforms).map { named, transform in
-            ParameterSpec("\(prefix).\(named.0)", named.1, transform: transform, channel: channel)
+            ParameterSpec(
+                "\(prefix).\(named.0)", named.1, transform: transform, channel: channel,
+                spline: family == .spline ? prefix : nil)
         }
     }
 

@@ -212,6 +212,15 @@ struct WeightOptions: ParsableArguments {
     @Option(help: "Ridge penalty on linear coefficients.")
     var ridge = FitWeights().ridge
     @Option(
+        help: ArgumentHelp(
+            "Smoothness penalty on B-spline coefficients (pair splines, spline densities): s·R/2 Σ (second"
+                + " difference)², R data rows. 0: none.",
+            discussion:
+                "Holds coefficients the data barely reach (short distances, empty shells) to a straight"
+                + " continuation of their neighbours, so a model extrapolates sanely to hotter or denser"
+                + " configurations than it was fitted on; benchmarks/RESULTS.md measures it on niobium."))
+    var smoothness = 0.0
+    @Option(
         name: .customLong("balance"),
         help: ArgumentHelp(
             "kinds: energies, force components and stress components each get an equal share of the loss (the"
@@ -235,6 +244,9 @@ struct WeightOptions: ParsableArguments {
         guard ridge.isFinite, ridge >= 0 else {
             throw ValidationError("--ridge must be a finite number ≥ 0, not \(ridge)")
         }
+        guard smoothness.isFinite, smoothness >= 0 else {
+            throw ValidationError("--smoothness must be a finite number ≥ 0, not \(smoothness)")
+        }
         _ = try groupWeightTable()
     }
 
@@ -257,6 +269,7 @@ struct WeightOptions: ParsableArguments {
         weights.forceTolerance = forceTolerance
         weights.stressTolerance = stressTolerance
         weights.ridge = ridge
+        weights.smoothness = smoothness > 0 ? smoothness : nil
         weights.balanceKinds = balance == "kinds"
         weights.groups = try groupWeightTable()
         return weights

@@ -454,6 +454,10 @@ final class CommandTests: XCTestCase {
                 ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--group-weight", "Nb_Surface"],
                 "--group-weight"
             ),
+            (
+                ["design", "--start", "examples/models/nb-library.yaml", "--output", output, "--smoothness", "-1"],
+                "--smoothness"
+            ),
             (["fit", "--model", "examples/models/nb.yaml", "--output", NSTemporaryDirectory()], "is a directory"),
             (["fit", "--model", "examples/models/nb.yaml", "--output", "/no/such/folder/x.json"], "does not exist"),
             (

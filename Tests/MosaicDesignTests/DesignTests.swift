@@ -91,6 +91,19 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
+    /// `--geodesic` reaches every candidate's trainer; without it the settings encode as before (no key), so
+    /// states and potential files of earlier designs still match.
+    func testGeodesicSettingReachesTheTrainerAndIsAbsentWhenOff() throws {
+        var settings = DesignSettings()
+        XCTAssertFalse(settings.trainer(staged: true).settings.geodesicAcceleration)
+        let plain = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        XCTAssertFalse(plain.contains("geodesic"), plain)
+        XCTAssertEqual(try JSONDecoder().decode(DesignSettings.self, from: Data(plain.utf8)), settings)
+        settings.geodesicAcceleration = true
+        XCTAssertTrue(settings.trainer(staged: false).settings.geodesicAcceleration)
+        XCTAssertTrue(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("geodesic"))
+    }
+
     func testReconfigurationsWarmStart() throws {
         let model = CompositeModel(elements: [nb], terms: [reference, pair, angular])
         // A finer spline represents the same function.

@@ -83,11 +83,13 @@ public struct PairSplineTerm: TermType {
     public var label: String { pairs == nil ? "\(name)(\(size))" : "\(name)(\(size)×\(pairs!.count) pairs)" }
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
-        guard let pairs else { return coefficients.enumerated().map { ParameterSpec("c\($0)", $1, linear: true) } }
+        guard let pairs else {
+            return coefficients.enumerated().map { ParameterSpec("c\($0)", $1, linear: true, spline: "") }
+        }
         return PairBlocks.keys(elements).flatMap { key -> [ParameterSpec] in
             let species = key.split(separator: "-").map(String.init)
             return (pairs[key] ?? []).enumerated().map {
-                ParameterSpec("\(key).c\($0)", $1, linear: true, species: species)
+                ParameterSpec("\(key).c\($0)", $1, linear: true, species: species, spline: key)
             }
         }
     }

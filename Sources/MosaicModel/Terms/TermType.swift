@@ -14,10 +14,13 @@ public struct ParameterSpec: Sendable, Equatable {
     public var channel: Int?
     /// The element symbols it belongs to (e.g. a reference energy); empty when shared by all species.
     public var species: [String]
+    /// The B-spline function it is a coefficient of, if any: parameters of one term with the same label are
+    /// that function's coefficients in order along r (the smoothness penalty takes their second differences).
+    public var spline: String?
 
     public init(
         _ local: String, _ value: Double, transform: ParameterTransform = .identity, linear: Bool = false,
-        channel: Int? = nil, species: [String] = []
+        channel: Int? = nil, species: [String] = [], spline: String? = nil
     ) {
         self.local = local
         self.value = value
@@ -25,6 +28,7 @@ public struct ParameterSpec: Sendable, Equatable {
         self.isLinear = linear
         self.channel = channel
         self.species = species
+        self.spline = spline
     }
 }
 
