@@ -3,6 +3,13 @@ import MosaicCore
 import MosaicFit
 import MosaicModel
 
+/// How the loop folds the folds' errors into one: root mean square (a fold with large errors dominates) or
+/// geometric mean (every fold counts by its relative change).
+public enum FoldMean: String, Codable, Sendable, CaseIterable {
+    case rms
+    case geometric
+}
+
 /// One fold of block cross-validation: the whole groups matching `patterns` are left out together, or,
 /// with `composition`, the cells of those groups whose composition lies in a range (whole compositions of
 /// an alloy data set).
@@ -172,11 +179,18 @@ public struct CrossValidation: Sendable {
 
     /// One set of errors from the folds, each fold counting once whatever its size: the root mean
     /// square over folds of each fold's RMSE (energy, force, stress; folds without that label are
-    /// skipped), and the same for the mean signed energy error (the per-block bias).
-    public static func combined(_ results: [FoldResult]) -> ErrorMetrics {
+    /// skipped), and the same for the mean signed energy error (the per-block bias). With `.geometric`,
+    /// the geometric mean instead (of the bias's magnitude): each fold counts relatively, so halving one
+    /// fold's error weighs as much as doubling another's, whatever their sizes.
+    public static func combined(_ results: [FoldResult], mean foldMean: FoldMean = .rms) -> ErrorMetrics {
         func rms(_ values: [Double]) -> Double {
             let finite = values.filter(\.isFinite)
-            return finite.isEmpty ? .nan : (finite.reduce(0) { $0 + $1 * $1 } / Double(finite.count)).squareRoot()
+            guard !finite.isEmpty else { return .nan }
+            switch foldMean {
+            case .rms: return (finite.reduce(0) { $0 + $1 * $1 } / Double(finite.count)).squareRoot()
+            case .geometric:
+                return exp(finite.reduce(0) { $0 + log(max(abs($1), 1e-12)) } / Double(finite.count))
+            }
         }
         func mean(_ values: [Double]) -> Double {
             let finite = values.filter(\.isFinite)

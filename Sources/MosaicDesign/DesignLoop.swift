@@ -30,6 +30,8 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// accepted Levenberg–Marquardt steps of each fold's refit (warm-started from the candidate's fit).
     public var folds: [Fold] = []
     public var foldIterations = 6
+    /// How the folds' errors are combined (nil: root mean square, and not written to states and provenance).
+    public var foldMean: FoldMean?
     /// A sloppy mode with λ below this fraction of λ_max is an (almost) exact redundancy: fixing its
     /// dominant parameter is proposed first.
     public var redundancyThreshold = 1e-10
@@ -241,7 +243,7 @@ public final class DesignLoop {
                 folds: settings.folds, weights: settings.weights, iterations: settings.foldIterations
             ).evaluate(model, data: prepared)
             folds = results
-            validationErrors = CrossValidation.combined(results)
+            validationErrors = CrossValidation.combined(results, mean: settings.foldMean ?? .rms)
             validationSeconds = Date().timeIntervalSince(started)
         }
         let fim = try FisherAnalysis(model: model, data: prepared, weights: settings.weights, coordinates: .relative)

@@ -68,6 +68,13 @@ extension MosaicCommand {
             help: "Accepted Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
         var foldIterations = 6
         @Option(
+            name: .customLong("fold-mean"),
+            help: ArgumentHelp(
+                "How the folds' errors make one score: rms (a fold with large errors dominates) or geometric (each"
+                    + " fold counts by its relative change, so a hard extrapolation fold does not decide alone).",
+                valueName: "rms|geometric"))
+        var foldMean = FoldMean.rms
+        @Option(
             name: .customLong("test"),
             help: ArgumentHelp(
                 "Test group (or prefix): left out of training and of every choice, evaluated once with the"
@@ -231,6 +238,7 @@ extension MosaicCommand {
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
+                settings.foldMean = foldMean == .rms ? nil : foldMean
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
                 guard library.freeParameterCount <= budgetParams else {
@@ -281,7 +289,7 @@ extension MosaicCommand {
                 print("\nchosen #\(bestID): \(best.terms)")
                 if let folds = best.folds {
                     print(
-                        foldTable(folds)
+                        foldTable(folds, mean: foldMean)
                             + "\neach fold: the chosen model refitted without it (LM steps from its fit, at most"
                             + " \(foldIterations)), evaluated on it; the loop chose on these errors, not a test")
                 }
@@ -382,7 +390,7 @@ extension MosaicCommand {
 }
 
 /// The cross-validation errors of one candidate, a row per fold.
-func foldTable(_ folds: [FoldResult]) -> String {
+func foldTable(_ folds: [FoldResult], mean: FoldMean = .rms) -> String {
     let width = max(24, (folds.map(\.fold.count).max() ?? 0) + 1)
     let widths = [6, 10, 10, 10, 8, 7]
     var lines = [
@@ -401,9 +409,9 @@ func foldTable(_ folds: [FoldResult]) -> String {
                         m.stressComponents > 0 ? String(format: "%.3f", m.stressRMSE) : "–", "\(f.steps)",
                     ], widths))
     }
-    let all = CrossValidation.combined(folds)
+    let all = CrossValidation.combined(folds, mean: mean)
     lines.append(
-        TextTable.pad("RMS over folds", width)
+        TextTable.pad(mean == .rms ? "RMS over folds" : "geometric mean", width)
             + TextTable.right(
                 [
                     "\(all.structures)", String(format: "%.2f", all.energyRMSE * 1000),
@@ -412,3 +420,5 @@ func foldTable(_ folds: [FoldResult]) -> String {
                 ], widths))
     return lines.joined(separator: "\n")
 }
+
+extension FoldMean: ExpressibleByArgument {}

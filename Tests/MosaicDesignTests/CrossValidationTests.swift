@@ -165,6 +165,14 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(combined.energyMeanError ?? .nan, ((9e-6 + 0.25e-6) / 2).squareRoot(), accuracy: 1e-15)
         XCTAssertEqual(combined.forceRMSE, 0.2, accuracy: 1e-15)
         XCTAssertEqual(combined.stressRMSE, ((1 + 0.25) / 2).squareRoot(), accuracy: 1e-15)
+        // The geometric mean: each fold by its relative size; the bias by its magnitude.
+        let geometric = CrossValidation.combined(
+            [FoldResult(fold: "big", errors: big, steps: 1), FoldResult(fold: "small", errors: small, steps: 1)],
+            mean: .geometric)
+        XCTAssertEqual(geometric.energyRMSE, (0.003 * 0.001).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(geometric.energyMeanError ?? .nan, (0.003 * 0.0005).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(geometric.forceRMSE, 0.2, accuracy: 1e-15)
+        XCTAssertEqual(geometric.stressRMSE, 0.5.squareRoot(), accuracy: 1e-15)
     }
 
     /// The loop scores a candidate by its folds: the record's validation errors are the combined fold

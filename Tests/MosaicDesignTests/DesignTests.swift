@@ -91,13 +91,13 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
-    /// `--geodesic` reaches every candidate's trainer; without it the settings encode as before (no key), so
-    /// states and potential files of earlier designs still match.
+    /// `--geodesic` reaches every candidate's trainer; without it (and without `--fold-mean`) the settings encode
+    /// as before (no key), so states and potential files of earlier designs still match.
     func testGeodesicSettingReachesTheTrainerAndIsAbsentWhenOff() throws {
         var settings = DesignSettings()
         XCTAssertFalse(settings.trainer(staged: true).settings.geodesicAcceleration)
         let plain = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-        XCTAssertFalse(plain.contains("geodesic"), plain)
+        XCTAssertFalse(plain.contains("geodesic") || plain.contains("foldMean"), plain)
         XCTAssertEqual(try JSONDecoder().decode(DesignSettings.self, from: Data(plain.utf8)), settings)
         settings.geodesicAcceleration = true
         XCTAssertTrue(settings.trainer(staged: false).settings.geodesicAcceleration)
