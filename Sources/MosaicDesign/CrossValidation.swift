@@ -183,7 +183,7 @@ public struct CrossValidation: Sendable {
     /// the geometric mean instead (of the bias's magnitude): each fold counts relatively, so halving one
     /// fold's error weighs as much as doubling another's, whatever their sizes.
     public static func combined(_ results: [FoldResult], mean foldMean: FoldMean = .rms) -> ErrorMetrics {
-        func rms(_ values: [Double]) -> Double {
+        func average(_ values: [Double]) -> Double {
             let finite = values.filter(\.isFinite)
             guard !finite.isEmpty else { return .nan }
             switch foldMean {
@@ -202,12 +202,12 @@ public struct CrossValidation: Sendable {
         m.atoms = e.reduce(0) { $0 + $1.atoms }
         m.forceComponents = e.reduce(0) { $0 + $1.forceComponents }
         m.stressComponents = e.reduce(0) { $0 + $1.stressComponents }
-        m.energyRMSE = rms(e.map(\.energyRMSE))
+        m.energyRMSE = average(e.map(\.energyRMSE))
         m.energyMAE = mean(e.map(\.energyMAE))
-        m.energyMeanError = rms(e.map { $0.energyMeanError ?? .nan })
-        m.forceRMSE = rms(e.map(\.forceRMSE))
+        m.energyMeanError = average(e.map { $0.energyMeanError ?? .nan })
+        m.forceRMSE = average(e.map(\.forceRMSE))
         m.forceMAE = mean(e.map(\.forceMAE))
-        m.stressRMSE = rms(e.map(\.stressRMSE))
+        m.stressRMSE = average(e.map(\.stressRMSE))
         m.stressMAE = mean(e.map(\.stressMAE))
         return m
     }

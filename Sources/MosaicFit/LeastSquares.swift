@@ -171,7 +171,10 @@ public final class LeastSquaresProblem {
     func ridgeCost(_ theta: [Double]) -> Double {
         var sum = 0.0
         for (k, q) in free.enumerated() where ridgeMask[k] { sum += theta[q] * theta[q] }
-        let penalty = penalties.reduce(0) { $0 + $1.weight * $1.residual(theta) * $1.residual(theta) }
+        let penalty = penalties.reduce(0) { sum, row in
+            let residual = row.residual(theta)
+            return sum + row.weight * residual * residual
+        }
         return 0.5 * weights.ridge * sum + 0.5 * penalty
     }
 
