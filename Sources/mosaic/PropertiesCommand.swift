@@ -171,8 +171,9 @@ extension MosaicCommand {
                 if let alloy { print("\n" + alloy.description) }
                 print(
                     "C11, C12, C44: secant slopes of stress against strain over the data's strained cells (|ε| ≤ 2%,"
-                        + " around the DFT cell), for model and DFT alike — not the tangent moduli at the model's own"
-                        + " lattice constant that examples/lammps/in.elastic prints")
+                        + " around the DFT cell) — not the tangent moduli at the model's own lattice constant that"
+                        + " examples/lammps/in.elastic prints; DFT's C44 from the curvature of its energies over the"
+                        + " same sheared cells, which a model's stresses follow (for Nb the DFT shear stresses do not)")
                 if !poorlyDetermined.isEmpty {
                     print(
                         "* poorly determined: half or more of the property's parameter gradient lies in"
