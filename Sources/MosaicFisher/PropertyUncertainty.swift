@@ -113,7 +113,7 @@ public enum PropertyGradients {
         let bulk = try energyGradient(bulkCell)
         let atoms = Double(bulkCell.count)
         for slab in surfaces where slab.energy != nil {
-            let facet = slab.info["Sur"] ?? slab.source
+            let facet = PropertyCalculator.facetName(slab)
             let relaxed =
                 try known["surface (\(facet))"]
                 ?? {

@@ -167,17 +167,70 @@ public struct PropertyCalculator {
     /// Area (Å²) of the cell face parallel to the surface: the lattice direction with the widest
     /// empty gap (in Å) is the vacuum direction.
     public static func slabArea(_ slab: Structure) -> Double {
+        norm(vacuum(of: slab).face)
+    }
+
+    /// The slab's vacuum: the lattice direction with the widest empty gap (in Å), the cell face parallel to the
+    /// surface (normal to the vacuum), and the fractional coordinate along that direction of the slab's middle.
+    static func vacuum(of slab: Structure) -> (direction: Int, face: Vec3, slabMiddle: Double) {
         let inverse = slab.cell.inverse!
         let fractional = slab.positions.map { inverse.leftMultiply($0) }
         let faces = [cross(slab.cell.b, slab.cell.c), cross(slab.cell.c, slab.cell.a), cross(slab.cell.a, slab.cell.b)]
-        var best = (gap: -1.0, area: 0.0)
+        var best = (gap: -1.0, direction: 0, middle: 0.0)
         for d in 0..<3 {
             let values = fractional.map { $0[d] - $0[d].rounded(.down) }.sorted()
-            var gap = 1 - values.last! + values.first!
-            for (u, v) in zip(values, values.dropFirst()) { gap = max(gap, v - u) }
+            var gap = (width: 1 - values.last! + values.first!, end: values.first!)
+            for (u, v) in zip(values, values.dropFirst()) where v - u > gap.width { gap = (v - u, v) }
             let width = slab.volume / norm(faces[d])
-            if gap * width > best.gap { best = (gap * width, norm(faces[d])) }
+            if gap.width * width > best.gap { best = (gap.width * width, d, gap.end + 0.5 * (1 - gap.width)) }
         }
-        return best.area
+        return (best.direction, faces[best.direction], best.middle)
+    }
+
+    /// The facet of a bcc slab from its geometry, as the data label facets ("210": Miller indices sorted by size),
+    /// for data without labels: the cubic axes are the second-neighbour directions (length a) of the atom deepest
+    /// inside the slab, the surface normal is that of the cell face parallel to the vacuum. Nil when the
+    /// geometry is not bcc-like there or an index would exceed 9.
+    public static func bccFacet(_ slab: Structure) -> String? {
+        guard slab.count >= 2, slab.cell.inverse != nil else { return nil }
+        let vacuum = vacuum(of: slab)
+        let inverse = slab.cell.inverse!
+        // The deepest atom: the one closest (periodically) to the middle of the slab.
+        let offset = slab.positions.map { p -> Double in
+            let t = inverse.leftMultiply(p)[vacuum.direction] - vacuum.slabMiddle
+            return abs(t - t.rounded())
+        }
+        let centre = offset.indices.min { offset[$0] < offset[$1] }!
+        let neighbours = NeighbourList(slab, cutoff: 4.5)
+        let vectors = neighbours.neighbours(of: centre).map { neighbours.delta[$0] }.sorted { norm($0) < norm($1) }
+        guard vectors.count >= 14 else { return nil }
+        // bcc: 8 first neighbours at a√3/2, 6 second neighbours at a along the cubic axes.
+        let lattice = vectors.prefix(8).map(norm).reduce(0, +) / 8 * 2 / 3.0.squareRoot()
+        let axes = vectors.filter { abs(norm($0) - lattice) < 0.06 * lattice }.map { $0 / norm($0) }
+        guard let x = axes.first, let y = axes.first(where: { abs(dot($0, x)) < 0.1 }) else { return nil }
+        let z = cross(x, y)
+        // The in-plane cell vectors are lattice vectors: in the (approximate) cubic frame their coordinates in units
+        // of a are all integers or all half-integers, so rounding makes them exact; their cross product is the normal.
+        var inPlane: [[Int]] = []
+        for d in 0..<3 where d != vacuum.direction {
+            let v = slab.cell[d]
+            let doubled = [dot(v, x), dot(v, y), dot(v, z)].map { 2 * $0 / lattice }
+            guard doubled.allSatisfy({ abs($0 - $0.rounded()) < 0.3 }) else { return nil }
+            inPlane.append(doubled.map { Int($0.rounded()) })
+        }
+        let (u, v) = (inPlane[0], inPlane[1])
+        var normal = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]].map(abs)
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let divisor = normal.reduce(0, gcd)
+        guard divisor > 0 else { return nil }
+        normal = normal.map { $0 / divisor }.sorted(by: >)
+        guard normal[0] <= 9 else { return nil }
+        return normal.map(String.init).joined()
+    }
+
+    /// A slab's facet label: the data's own ("Sur" in MVL notes) or, failing that, the bcc facet of its geometry,
+    /// or its source.
+    public static func facetName(_ slab: Structure) -> String {
+        slab.info["Sur"] ?? bccFacet(slab) ?? slab.source
     }
 }

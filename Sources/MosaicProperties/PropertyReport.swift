@@ -149,7 +149,7 @@ public struct PropertyReport: Codable, Sendable {
         var relaxedStructures: [String: Structure] = [:]
         for slab in surfaces {
             guard let energy = slab.energy else { continue }
-            let facet = slab.info["Sur"] ?? slab.source
+            let facet = PropertyCalculator.facetName(slab)
             progress("surface (\(facet)): relaxing \(slab.count) atoms")
             let relaxed = try calculator.relaxation.relax(slab, model: model)
             relaxedStructures["surface (\(facet))"] = relaxed.structure

@@ -234,3 +234,24 @@ final class CrystalTests: XCTestCase {
         XCTAssertEqual(firstShell(a15, atom: 0).distance, a * 5.0.squareRoot() / 4, accuracy: 1e-12)
     }
 }
+
+extension PropertyTests {
+    /// The facet found from a slab's geometry is the label the data give it (Nb, Ta, W: every slab); the Mo
+    /// file has no labels and gets a distinct low-index name for each of its slabs.
+    func testBccFacetFromGeometryMatchesTheDataLabels() throws {
+        var checked = 0
+        for element in ["nb/Nb", "ta/Ta", "w/W"] {
+            for slab in try MVLReader.read(path: repositoryRoot + "/data/\(element)_Surface.json") {
+                let label = try XCTUnwrap(slab.info["Sur"], slab.source)
+                XCTAssertEqual(PropertyCalculator.bccFacet(slab), label, slab.source)
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 30)
+        let molybdenum = try MVLReader.read(path: repositoryRoot + "/data/mo/Mo_Surface.json")
+        let names = molybdenum.map(PropertyCalculator.facetName)
+        XCTAssertEqual(Set(names).count, molybdenum.count, "\(names)")
+        XCTAssertTrue(["100", "110", "111"].allSatisfy(names.contains), "\(names)")
+        XCTAssertNil(PropertyCalculator.bccFacet(Crystal.fcc(nb, a: 4.2)), "not a slab of bcc")
+    }
+}
