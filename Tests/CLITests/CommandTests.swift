@@ -356,8 +356,8 @@ final class CommandTests: XCTestCase {
     func testRefitFromPotentialFile() throws {
         let output = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-refit.json"
         let run = try mosaic(
-            "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "--no-stages",
-            "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
+            "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_AIMD.json",
+            "--no-stages", "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
         XCTAssertEqual(run.status, 0, run.output)
         let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
         let refit = try PotentialFile.read(path: output)

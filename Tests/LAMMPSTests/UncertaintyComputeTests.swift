@@ -54,15 +54,19 @@ final class UncertaintyComputeTests: XCTestCase {
                 XCTAssertEqual(r.count, 3, out.text)
                 guard r.count == 3 else { continue }
                 let label = "\(s.source), \(host), \(ranks) ranks"
+                // σ² = gᵀCg with C = s²FIM⁺ spanning up to 12 decades (the pseudo-inverse floor): the gradients,
+                // summed in LAMMPS's neighbour order rather than Swift's, differ at 1e-16 and σ at up to ~1e-8.
+                let sigmaTolerance = 1e-7
                 XCTAssertEqual(r[0], swift.maximumGrade, accuracy: 1e-9 * swift.maximumGrade, "max grade, \(label)")
-                XCTAssertEqual(r[1], sigmaE, accuracy: 1e-9 * sigmaE, "σ of the energy, \(label)")
-                XCTAssertEqual(r[2], sigmaP, accuracy: 1e-9 * sigmaP, "σ of the pressure, \(label)")
+                XCTAssertEqual(r[1], sigmaE, accuracy: sigmaTolerance * sigmaE, "σ of the energy, \(label)")
+                XCTAssertEqual(r[2], sigmaP, accuracy: sigmaTolerance * sigmaP, "σ of the pressure, \(label)")
                 let rows = try LAMMPS.dump(folder + "/atoms.dump")
                 XCTAssertEqual(rows.count, s.count, label)
                 for (i, row) in rows.enumerated() where row.count == 3 {
                     XCTAssertEqual(
                         row[1], swift.grades[i], accuracy: 1e-9 * max(1, swift.grades[i]), "γ \(i), \(label)")
-                    XCTAssertEqual(row[2], swift.sigmas[i], accuracy: 1e-9 * swift.sigmas[i], "σ \(i), \(label)")
+                    XCTAssertEqual(
+                        row[2], swift.sigmas[i], accuracy: sigmaTolerance * swift.sigmas[i], "σ \(i), \(label)")
                 }
             }
             print(
