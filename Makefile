@@ -76,7 +76,7 @@ demo: install
 	$(MOSAIC) evaluate --model potentials/Nb.json --plots build/demo/Nb-evaluate
 	@echo "== 3. the energy–force trade-off of the loss: the chosen model refitted at five energy tolerances"
 	$(MOSAIC) tradeoff --model potentials/Nb.json --test Nb_AIMD/Md/1000K --group-weight Nb_Surface=2 \
-	  --energy-tolerances 0.25,0.5,1,4,16 --max-iterations 60 --plot build/demo/Nb-tradeoff.svg
+	  --energy-tolerances 0.25,0.5,1,4,16 --max-iterations 60 --fold-mean geometric --plot build/demo/Nb-tradeoff.svg
 	@echo "== 4. properties against DFT, with uncertainties propagated from the Fisher information"
 	$(MOSAIC) properties potentials/Nb.json --report build/demo/Nb-properties.html
 	@echo "== 5. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"

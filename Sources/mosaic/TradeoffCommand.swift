@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MosaicCore
+import MosaicDesign
 import MosaicFiles
 import MosaicFit
 import MosaicModel
@@ -16,9 +17,13 @@ extension MosaicCommand {
                 Refits the model (a potential file: warm start from its parameters, unified training only) once per
                 --energy-tolerances value, with every other loss setting from the options (forces, stresses, group
                 weights, --balance), and prints energy and force RMSE on the training data and on the --test
-                groups (left out of every fit). The SVG plots energy RMSE against force RMSE, one point per
-                tolerance: where the curve bends is where more energy weight starts to cost forces. Nothing is
-                written but the table and the plot.
+                groups (left out of every fit). It also cross-validates each refit over whole blocks, as mosaic
+                design does (each AIMD block of the training data left out in turn, at most 6 Levenberg–Marquardt
+                steps from the refit, the folds combined by --fold-mean): "CV E" and "CV F" are those errors and
+                "CV score" their scaled RMS (3 meV/atom, 0.1 eV/Å, 0.5 GPa, as in the design score); the lowest is
+                marked *, a tolerance chosen without looking at --test. The SVG plots energy RMSE against force
+                RMSE, one point per tolerance: where the curve bends is where more energy weight starts to cost
+                forces. Nothing is written but the table and the plot.
 
                 Example (the shipped potential, 1000 K block untouched):
                   mosaic tradeoff --model potentials/Nb.json --test Nb_AIMD/Md/1000K \\
@@ -39,6 +44,12 @@ extension MosaicCommand {
         var maxIterations = 60
         @Option(help: "Where to write the SVG plot.")
         var plot = "tradeoff.svg"
+        @Option(
+            name: .customLong("fold-mean"),
+            help: "How the folds' errors are combined: rms or geometric (as in mosaic design).")
+        var foldMean = FoldMean.rms
+        @Flag(name: .customLong("no-cross-validation"), help: "Skip the cross-validation of each refit.")
+        var noCrossValidation = false
 
         func tolerances() throws -> [Double] {
             let values = energyTolerances.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -68,6 +79,10 @@ extension MosaicCommand {
                 print(
                     "refitting \(start.freeParameterCount) parameters on \(train.structures.count) structures; test: "
                         + (test.isEmpty ? "none" : test.joined(separator: ", ")))
+                let folds = noCrossValidation ? [] : CrossValidation.defaultFolds(for: train)
+                if folds.count >= 2 {
+                    print("cross-validation folds: " + folds.map(\.name).joined(separator: "; "))
+                }
                 var points: [TradeoffPoint] = []
                 for tolerance in try tolerances() {
                     var trainer = Trainer(weights: base)
@@ -75,15 +90,24 @@ extension MosaicCommand {
                     trainer.settings.maxIterations = maxIterations
                     trainer.staged = false
                     let fitted = try trainer.train(start, prepared: prepared).model
+                    let crossValidation =
+                        folds.count >= 2
+                        ? CrossValidation.combined(
+                            CrossValidation(folds: folds, weights: trainer.weights, iterations: 6).evaluate(
+                                fitted, data: prepared), mean: foldMean) : nil
                     let point = TradeoffPoint(
                         energyTolerance: tolerance, training: EvaluationReport(model: fitted, data: prepared).overall,
+                        crossValidation: crossValidation,
                         test: testSet.structures.isEmpty
                             ? nil : EvaluationReport(model: fitted, data: testPrepared).overall)
                     points.append(point)
                     print(
                         String(
-                            format: "energy tolerance %6.2f meV/atom: training E %.2f meV/at F %.4f eV/Å%@",
+                            format: "energy tolerance %6.2f meV/atom: training E %.2f meV/at F %.4f eV/Å%@%@",
                             tolerance * 1000, point.training.energyRMSE * 1000, point.training.forceRMSE,
+                            (crossValidation.map {
+                                String(format: "; CV E %.2f meV/at F %.4f eV/Å", $0.energyRMSE * 1000, $0.forceRMSE)
+                            } ?? "") as NSString,
                             (point.test.map {
                                 String(format: "; test E %.2f meV/at F %.4f eV/Å", $0.energyRMSE * 1000, $0.forceRMSE)
                             }
@@ -110,27 +134,46 @@ extension MosaicCommand {
 struct TradeoffPoint {
     var energyTolerance: Double
     var training: ErrorMetrics
+    /// The folds' combined errors of this refit (nil: no cross-validation).
+    var crossValidation: ErrorMetrics?
     var test: ErrorMetrics?
 
+    /// The design loop's error score (`PropertyScore` without properties) of the cross-validation errors.
+    var crossValidationScore: Double? {
+        crossValidation.map { PropertyScore().score(properties: nil, errors: $0).score }
+    }
+
     static func table(_ points: [TradeoffPoint], own: (ErrorMetrics, ErrorMetrics?)) -> String {
-        let widths = [12, 12, 12, 12, 12]
+        let widths = [10, 10, 10, 10, 10, 10, 10, 10]
         var lines = [
             TextTable.pad("E tol meV/at", 14)
-                + TextTable.right(["train E", "train F", "test E", "test F", "train σ"], widths)
+                + TextTable.right(
+                    ["train E", "train F", "CV E", "CV F", "CV score", "test E", "test F", "train σ"], widths)
         ]
-        func row(_ label: String, _ train: ErrorMetrics, _ test: ErrorMetrics?) -> String {
+        let best = points.indices.filter { points[$0].crossValidationScore != nil }
+            .min { points[$0].crossValidationScore! < points[$1].crossValidationScore! }
+        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "–" }
+        func row(_ label: String, _ train: ErrorMetrics, _ cv: ErrorMetrics?, _ score: String, _ test: ErrorMetrics?)
+            -> String
+        {
             TextTable.pad(label, 14)
                 + TextTable.right(
                     [
-                        String(format: "%.2f", train.energyRMSE * 1000), String(format: "%.4f", train.forceRMSE),
-                        test.map { String(format: "%.2f", $0.energyRMSE * 1000) } ?? "–",
-                        test.map { String(format: "%.4f", $0.forceRMSE) } ?? "–",
-                        String(format: "%.3f", train.stressRMSE),
+                        number(train.energyRMSE * 1000, "%.2f"), number(train.forceRMSE, "%.4f"),
+                        number(cv.map { $0.energyRMSE * 1000 }, "%.2f"), number(cv?.forceRMSE, "%.4f"), score,
+                        number(test.map { $0.energyRMSE * 1000 }, "%.2f"), number(test?.forceRMSE, "%.4f"),
+                        number(train.stressRMSE, "%.3f"),
                     ], widths)
         }
-        for p in points { lines.append(row(String(format: "%g", p.energyTolerance * 1000), p.training, p.test)) }
-        lines.append(row("as given", own.0, own.1))
-        lines.append("E: energy RMSE (meV/atom); F: force-component RMSE (eV/Å); σ: stress RMSE (GPa)")
+        for (k, p) in points.enumerated() {
+            let score = number(p.crossValidationScore, "%.3f") + (k == best ? " *" : "")
+            lines.append(
+                row(String(format: "%g", p.energyTolerance * 1000), p.training, p.crossValidation, score, p.test))
+        }
+        lines.append(row("as given", own.0, nil, "–", own.1))
+        lines.append(
+            "E: energy RMSE (meV/atom); F: force-component RMSE (eV/Å); σ: stress RMSE (GPa); CV: the folds' combined"
+                + " errors; * the lowest CV score")
         return lines.joined(separator: "\n")
     }
 }

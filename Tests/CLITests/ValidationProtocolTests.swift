@@ -113,13 +113,21 @@ extension CommandTests {
             "tradeoff", "--model", model, "--data", "data/nb/Nb_AIMD.json", "--test", "Nb_AIMD/Md/1000K",
             "--energy-tolerances", "16,4,1,0.25", "--max-iterations", "30", "--plot", plot)
         XCTAssertEqual(run.status, 0, run.output)
-        // Table rows: tolerance, train E, train F, test E, test F, train σ.
+        // Table rows: tolerance, train E, train F, CV E, CV F, CV score, test E, test F, train σ.
         let lines = run.output.split(separator: "\n").map(String.init)
         let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("E tol meV/at") }, run.output)
         let rows = lines[(header + 1)...(header + 4)].map { $0.split(separator: " ").compactMap { Double($0) } }
-        XCTAssertEqual(rows.map(\.count), [6, 6, 6, 6], run.output)
+        XCTAssertEqual(rows.map(\.count), [9, 9, 9, 9], run.output)
         XCTAssertEqual(rows.map { $0[0] }, [16, 4, 1, 0.25])
-        let rest = rows.map { pow($0[2] / 0.1, 2) + pow($0[5] / 0.5, 2) }
+        // Cross-validation: four AIMD blocks left out in turn; a block never seen is fitted worse than in training,
+        // and one row, the lowest CV score, is marked.
+        XCTAssertTrue(run.output.contains("cross-validation folds: Nb_AIMD/Md/300K; "), run.output)
+        for row in rows { XCTAssertGreaterThan(row[3], row[1], "CV E above training E\n" + run.output) }
+        let marked = lines[(header + 1)...(header + 4)].filter { $0.hasSuffix(" *") || $0.contains(" * ") }
+        XCTAssertEqual(marked.count, 1, run.output)
+        let lowest = rows.map { $0[5] }.min()!
+        XCTAssertEqual(marked.first.map { $0.split(separator: " ").compactMap { Double($0) }[5] }, lowest)
+        let rest = rows.map { pow($0[2] / 0.1, 2) + pow($0[8] / 0.5, 2) }
         for k in 1..<rows.count {
             XCTAssertLessThanOrEqual(rows[k][1], rows[k - 1][1] + 0.005, run.output)
             XCTAssertGreaterThanOrEqual(rest[k], rest[k - 1] * (1 - 1e-3), run.output)
