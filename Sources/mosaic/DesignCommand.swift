@@ -67,13 +67,7 @@ extension MosaicCommand {
             name: .customLong("fold-iterations"),
             help: "Accepted Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
         var foldIterations = 6
-        @Option(
-            name: .customLong("fold-mean"),
-            help: ArgumentHelp(
-                "How the folds' errors make one score: rms (a fold with large errors dominates) or geometric (each"
-                    + " fold counts by its relative change, so a hard extrapolation fold does not decide alone).",
-                valueName: "rms|geometric"))
-        var foldMean = FoldMean.rms
+        @OptionGroup var foldMeanOption: FoldMeanOption
         @Option(
             name: .customLong("test"),
             help: ArgumentHelp(
@@ -238,7 +232,7 @@ extension MosaicCommand {
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
-                settings.foldMean = foldMean == .rms ? nil : foldMean
+                settings.foldMean = foldMeanOption.foldMean == .rms ? nil : foldMeanOption.foldMean
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
                 guard library.freeParameterCount <= budgetParams else {
@@ -289,7 +283,7 @@ extension MosaicCommand {
                 print("\nchosen #\(bestID): \(best.terms)")
                 if let folds = best.folds {
                     print(
-                        foldTable(folds, mean: foldMean)
+                        foldTable(folds, mean: foldMeanOption.foldMean)
                             + "\neach fold: the chosen model refitted without it (LM steps from its fit, at most"
                             + " \(foldIterations)), evaluated on it; the loop chose on these errors, not a test")
                 }
@@ -422,3 +416,14 @@ func foldTable(_ folds: [FoldResult], mean: FoldMean = .rms) -> String {
 }
 
 extension FoldMean: ExpressibleByArgument {}
+
+/// `--fold-mean`, shared by the commands that cross-validate (design, tradeoff).
+struct FoldMeanOption: ParsableArguments {
+    @Option(
+        name: .customLong("fold-mean"),
+        help: ArgumentHelp(
+            "How the folds' errors make one score: rms (a fold with large errors dominates) or geometric (each"
+                + " fold counts by its relative change, so a hard extrapolation fold does not decide alone).",
+            valueName: "rms|geometric"))
+    var foldMean = FoldMean.rms
+}

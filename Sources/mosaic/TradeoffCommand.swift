@@ -44,10 +44,7 @@ extension MosaicCommand {
         var maxIterations = 60
         @Option(help: "Where to write the SVG plot.")
         var plot = "tradeoff.svg"
-        @Option(
-            name: .customLong("fold-mean"),
-            help: "How the folds' errors are combined: rms or geometric (as in mosaic design).")
-        var foldMean = FoldMean.rms
+        @OptionGroup var foldMeanOption: FoldMeanOption
         @Flag(name: .customLong("no-cross-validation"), help: "Skip the cross-validation of each refit.")
         var noCrossValidation = false
 
@@ -79,10 +76,11 @@ extension MosaicCommand {
                 print(
                     "refitting \(start.freeParameterCount) parameters on \(train.structures.count) structures; test: "
                         + (test.isEmpty ? "none" : test.joined(separator: ", ")))
-                let folds = noCrossValidation ? [] : CrossValidation.defaultFolds(for: train)
-                if folds.count >= 2 {
-                    print("cross-validation folds: " + folds.map(\.name).joined(separator: "; "))
-                }
+                // Cross-validation as the design loop does it (its default folds and fold-refit steps); fewer
+                // than two folds cannot tell anything apart.
+                let defaultFolds = noCrossValidation ? [] : CrossValidation.defaultFolds(for: train)
+                let folds = defaultFolds.count >= 2 ? defaultFolds : []
+                if !folds.isEmpty { print("cross-validation folds: " + folds.map(\.name).joined(separator: "; ")) }
                 var points: [TradeoffPoint] = []
                 for tolerance in try tolerances() {
                     var trainer = Trainer(weights: base)
@@ -91,10 +89,12 @@ extension MosaicCommand {
                     trainer.staged = false
                     let fitted = try trainer.train(start, prepared: prepared).model
                     let crossValidation =
-                        folds.count >= 2
-                        ? CrossValidation.combined(
-                            CrossValidation(folds: folds, weights: trainer.weights, iterations: 6).evaluate(
-                                fitted, data: prepared), mean: foldMean) : nil
+                        folds.isEmpty
+                        ? nil
+                        : CrossValidation.combined(
+                            CrossValidation(
+                                folds: folds, weights: trainer.weights, iterations: DesignSettings().foldIterations
+                            ).evaluate(fitted, data: prepared), mean: foldMeanOption.foldMean)
                     let point = TradeoffPoint(
                         energyTolerance: tolerance, training: EvaluationReport(model: fitted, data: prepared).overall,
                         crossValidation: crossValidation,
@@ -150,8 +150,8 @@ struct TradeoffPoint {
                 + TextTable.right(
                     ["train E", "train F", "CV E", "CV F", "CV score", "test E", "test F", "train σ"], widths)
         ]
-        let best = points.indices.filter { points[$0].crossValidationScore != nil }
-            .min { points[$0].crossValidationScore! < points[$1].crossValidationScore! }
+        let scores = points.map(\.crossValidationScore)
+        let best = scores.indices.filter { scores[$0] != nil }.min { scores[$0]! < scores[$1]! }
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "–" }
         func row(_ label: String, _ train: ErrorMetrics, _ cv: ErrorMetrics?, _ score: String, _ test: ErrorMetrics?)
             -> String
@@ -166,7 +166,7 @@ struct TradeoffPoint {
                     ], widths)
         }
         for (k, p) in points.enumerated() {
-            let score = number(p.crossValidationScore, "%.3f") + (k == best ? " *" : "")
+            let score = number(scores[k], "%.3f") + (k == best ? " *" : "")
             lines.append(
                 row(String(format: "%g", p.energyTolerance * 1000), p.training, p.crossValidation, score, p.test))
         }
