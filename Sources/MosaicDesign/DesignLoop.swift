@@ -267,8 +267,9 @@ public final class DesignLoop {
             accepted: false, model: model)
     }
 
-    /// Reconfigurations of `model`, most promising first: prune what the sloppiest FIM modes point at,
-    /// remove single terms, then grow capacity within the budget.
+    /// Reconfigurations of `model`, most promising first: species splits, then prune what the sloppiest FIM
+    /// modes point at (and fuse species blocks the data do not tell apart), remove single terms, then grow
+    /// capacity within the budget.
     func propose(_ model: CompositeModel) throws -> [Reconfiguration] {
         var shrink: [Reconfiguration] = []
         let fim = try FisherAnalysis(
@@ -281,6 +282,8 @@ public final class DesignLoop {
             fim.sloppyModes.first.map { fim.eigenvalues[$0] < settings.redundancyThreshold * fim.largestEigenvalue }
             ?? false
         if redundant { shrink += sloppiest }
+        // Species blocks whose difference is a sloppy direction: chemistry the data do not resolve.
+        shrink += try Reconfiguration.blockFuseChanges(model, fim: fim)
         let ids = model.parameterIDs
         for mode in fim.sloppyModes.prefix(3) {
             guard let top = fim.dominantParameters(ofMode: mode, count: 1).first,

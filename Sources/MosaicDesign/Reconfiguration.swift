@@ -20,6 +20,10 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     /// parameters whose difference is the sloppiest FIM direction (the data determine their sum).
     /// Moving along that direction to the mean leaves the predictions almost unchanged.
     case fuse(parameters: [String])
+    /// Let two species blocks of one split term share their fitted values (each parameter of block a fused
+    /// with its namesake in block b, starting from their mean): for blocks whose difference the Fisher
+    /// information puts in a sloppy direction (`SpeciesEvidence.pairs`). The other blocks stay split.
+    case fuseBlocks(term: String, blocks: [String])
 
     public var description: String {
         switch self {
@@ -40,6 +44,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             }
         case .fix(let parameter): return "fix '\(parameter)'"
         case .fuse(let parameters): return "fuse \(parameters.map { "'\($0)'" }.joined(separator: " = "))"
+        case .fuseBlocks(let term, let blocks): return "fuse blocks \(blocks.joined(separator: " = ")) of '\(term)'"
         }
     }
 
@@ -75,11 +80,33 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             guard indices.count == parameters.count, parameters.count >= 2 else {
                 throw MosaicError(location: description, "not parameters of the model", fix: "use term.parameter names")
             }
-            var theta = model.internalParameters
-            let mean = indices.reduce(0) { $0 + theta[$1] } / Double(indices.count)
-            for q in indices { theta[q] = mean }
-            result.internalParameters = theta
-            result.fused = (model.fused ?? []) + [parameters]
+            result = Self.fusing([parameters], in: model)
+        case .fuseBlocks(let name, let blocks):
+            let k = try index(name)
+            let specs = model.terms[k].parameters(elements: model.elements)
+            let held = Set(model.fixed ?? [])
+            // Each block's parameters by local name without the block prefix ("Mo-Nb.c3" → "c3").
+            func members(_ block: String) -> [String: String] {
+                Dictionary(
+                    uniqueKeysWithValues: specs.filter { $0.species.joined(separator: "-") == block }.map {
+                        (String($0.local.dropFirst(block.count + 1)), "\(name).\($0.local)")
+                    })
+            }
+            let sides = blocks.map(members)
+            guard blocks.count == 2, blocks[0] != blocks[1], sides.allSatisfy({ !$0.isEmpty }) else {
+                throw MosaicError(
+                    location: description, "'\(name)' has no two distinct species blocks named \(blocks)",
+                    fix: "name two blocks of a split term, as `mosaic fim` lists them")
+            }
+            let groups = sides[0].keys.sorted().compactMap { local -> [String]? in
+                guard let other = sides[1][local] else { return nil }
+                let pair = [sides[0][local]!, other]
+                return pair.contains(where: held.contains) ? nil : pair
+            }
+            guard !groups.isEmpty else {
+                throw MosaicError(location: description, "the two blocks share no free parameter")
+            }
+            result = Self.fusing(groups, in: model)
         }
         // A term whose parameter vector changed shape starts with all its parameters free again.
         if let changed = changedTerm {
@@ -95,12 +122,36 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         return result
     }
 
+    /// `model` with each group of parameter names fused: a group overlapping groups already fused merges
+    /// with them, and every member starts from the members' mean in fit coordinates.
+    static func fusing(_ groups: [[String]], in model: CompositeModel) -> CompositeModel {
+        var result = model
+        var fused = model.fused ?? []
+        for group in groups {
+            let overlapping = fused.filter { !Set($0).isDisjoint(with: group) }
+            fused.removeAll { !Set($0).isDisjoint(with: group) }
+            var merged = overlapping.flatMap { $0 }
+            for name in group where !merged.contains(name) { merged.append(name) }
+            fused.append(merged)
+        }
+        var theta = model.internalParameters
+        let names = model.parameterNames
+        for group in fused {
+            let indices = group.compactMap { names.firstIndex(of: $0) }
+            let mean = indices.reduce(0) { $0 + theta[$1] } / Double(indices.count)
+            for q in indices { theta[q] = mean }
+        }
+        result.internalParameters = theta
+        result.fused = fused
+        return result
+    }
+
     /// The term whose parameters a structural change reshapes (nil for `fix` and `fuse`).
     var changedTerm: String? {
         switch self {
         case .add(let t): return t.name
         case .remove(let name), .reshape(let name, _): return name
-        case .fix, .fuse: return nil
+        case .fix, .fuse, .fuseBlocks: return nil
         }
     }
 
@@ -108,6 +159,21 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     public static func change(_ change: TermChange, of term: String) -> Reconfiguration {
         if case .remove = change { return .remove(term: term) }
         return .reshape(term: term, change: change)
+    }
+
+    /// Species blocks the data do not tell apart: for each split term, its two closest blocks (smallest
+    /// `SpeciesEvidence.pairs` z) when z is below `threshold`, as a fuse of those two blocks. Blocks already
+    /// fused (z = 0) are not proposed again.
+    public static func blockFuseChanges(
+        _ model: CompositeModel, fim: FisherAnalysis, threshold: Double = 3
+    ) throws -> [Reconfiguration] {
+        var proposed: Set<String> = []
+        var changes: [Reconfiguration] = []
+        for pair in try SpeciesEvidence.pairs(fim) where pair.z > 0 && pair.z < threshold {
+            guard proposed.insert(pair.term).inserted else { continue }
+            changes.append(.fuseBlocks(term: pair.term, blocks: pair.blocks))
+        }
+        return changes
     }
 
     /// What the sloppiest FIM mode suggests: hold its dominant parameter fixed; and, when its two

@@ -21,79 +21,142 @@ public struct SpeciesEvidence: Codable, Sendable, Equatable {
 
     /// Every species block of every species-resolved term of the analysed model (reference energies excluded).
     public static func compute(_ fim: FisherAnalysis) throws -> [SpeciesEvidence] {
-        let model = fim.model
-        let p = fim.parameterCount
-        let position = Dictionary(uniqueKeysWithValues: fim.parameterIndices.enumerated().map { ($1, $0) })
-        let theta = model.internalParameters
-        let covariance = fim.covariance
-        let ranges = model.parameterRanges
         var result: [SpeciesEvidence] = []
-        for (t, term) in model.terms.enumerated() where term.isRegularised {
-            let specs = term.parameters(elements: model.elements)
-            // Analysed parameters of each block, by local name without the block prefix.
-            var blocks: [(key: String, members: [String: Int])] = []
-            for (k, spec) in specs.enumerated() where !spec.species.isEmpty {
-                guard let column = position[ranges[t].lowerBound + k] else { continue }
-                let key = spec.species.joined(separator: "-")
-                let local = String(spec.local.dropFirst(key.count + 1))
-                if let b = blocks.firstIndex(where: { $0.key == key }) {
-                    blocks[b].members[local] = column
-                } else {
-                    blocks.append((key, [local: column]))
-                }
-            }
-            guard blocks.count > 1 else { continue }
-            // Contrasts only over parameters every block has (fixed ones drop out).
-            let shared = blocks.dropFirst().reduce(Set(blocks[0].members.keys)) { $0.intersection($1.members.keys) }
-                .sorted()
-            guard !shared.isEmpty else { continue }
-            let m = Double(blocks.count)
-            for block in blocks {
-                // L: rows = shared parameters of this block, columns = the p analysed coordinates.
-                let k = shared.count
-                var l = [Double](repeating: 0, count: k * p)
-                var d = [Double](repeating: 0, count: k)
-                for (row, local) in shared.enumerated() {
-                    for other in blocks {
-                        let column = other.members[local]!
-                        let weight = (other.key == block.key ? 1 : 0) - 1 / m
-                        // dθ = scale · d(analysis coordinate): Cov_θ = S Cov S.
-                        l[row * p + column] += weight * fim.coordinateScale[column]
-                        d[row] += weight * theta[fim.parameterIndices[column]]
-                    }
-                }
-                var c = [Double](repeating: 0, count: k * k)
-                for i in 0..<k {
-                    for j in 0..<k {
-                        var sum = 0.0
-                        for a in 0..<p where l[i * p + a] != 0 {
-                            for b in 0..<p where l[j * p + b] != 0 {
-                                sum += l[i * p + a] * covariance[a * p + b] * l[j * p + b]
-                            }
-                        }
-                        c[i * k + j] = sum
-                    }
-                }
-                let (values, vectors) = try LinearAlgebra.symmetricEigen(c, n: k)
-                let largest = values.last ?? 0
-                var chi2 = 0.0
-                var determined = 0
-                var undetermined = false
-                for e in 0..<k {
-                    var projection = 0.0
-                    for i in 0..<k { projection += vectors[e * k + i] * d[i] }
-                    if values[e] > 1e-12 * largest, values[e] > 0 {
-                        chi2 += projection * projection / values[e]
-                        determined += 1
-                    } else if abs(projection) > 1e-9 {
-                        undetermined = true
-                    }
-                }
-                let z = undetermined && determined == 0 ? .infinity : (chi2 / Double(max(determined, 1))).squareRoot()
-                result.append(SpeciesEvidence(term: term.name, block: block.key, parameters: k, z: z))
+        let covariance = fim.covariance
+        for term in TermBlocks.all(fim) {
+            let m = Double(term.blocks.count)
+            for (b, block) in term.blocks.enumerated() {
+                let weights = term.blocks.indices.map { ($0 == b ? 1 : 0) - 1 / m }
+                let z = try term.contrastZ(weights: weights, fim: fim, covariance: covariance)
+                result.append(SpeciesEvidence(term: term.name, block: block.key, parameters: term.shared.count, z: z))
             }
         }
         return result
+    }
+
+    /// Two blocks of one species-resolved term and how far apart the data put them: `z` = √(χ²/k) of
+    /// θ_a − θ_b (Wald, as above). z ≲ 1: their difference is a sloppy direction, fusing the two blocks
+    /// (`Reconfiguration.fuseBlocks`) costs little; z ≫ 1: the data tell the two species apart. Blocks already
+    /// fused have z = 0.
+    public struct BlockPair: Codable, Sendable, Equatable {
+        public var term: String
+        /// The two blocks, e.g. ["Mo-Nb", "Nb-Nb"] or ["Mo", "Nb"], in the term's block order.
+        public var blocks: [String]
+        public var parameters: Int
+        public var z: Double
+    }
+
+    /// Every pair of blocks of every species-resolved term, closest first within each term.
+    public static func pairs(_ fim: FisherAnalysis) throws -> [BlockPair] {
+        var result: [BlockPair] = []
+        let covariance = fim.covariance
+        for term in TermBlocks.all(fim) {
+            var pairs: [BlockPair] = []
+            for a in term.blocks.indices {
+                for b in term.blocks.indices where b > a {
+                    let weights = term.blocks.indices.map { $0 == a ? 1.0 : $0 == b ? -1.0 : 0.0 }
+                    let z = try term.contrastZ(weights: weights, fim: fim, covariance: covariance)
+                    pairs.append(
+                        BlockPair(
+                            term: term.name, blocks: [term.blocks[a].key, term.blocks[b].key],
+                            parameters: term.shared.count, z: z))
+                }
+            }
+            result += pairs.sorted { $0.z < $1.z }
+        }
+        return result
+    }
+
+    /// The blocks of one species-resolved term: for each block, its analysed coordinates (FIM columns) by local
+    /// parameter name without the block prefix; `shared`, the local names every block has.
+    struct TermBlocks {
+        var name: String
+        var blocks: [(key: String, members: [String: Int])]
+        var shared: [String]
+
+        /// The species-resolved terms of the analysed model with at least two blocks and a common parameter.
+        /// A follower of a fused group maps to its leader's column (fused blocks have a zero contrast).
+        static func all(_ fim: FisherAnalysis) -> [TermBlocks] {
+            let model = fim.model
+            var position: [Int: Int] = [:]
+            for (column, group) in fim.parameterGroups.enumerated() {
+                for q in group { position[q] = column }
+            }
+            let ranges = model.parameterRanges
+            var result: [TermBlocks] = []
+            for (t, term) in model.terms.enumerated() where term.isRegularised {
+                var blocks: [(key: String, members: [String: Int])] = []
+                for (k, spec) in term.parameters(elements: model.elements).enumerated() where !spec.species.isEmpty {
+                    guard let column = position[ranges[t].lowerBound + k] else { continue }
+                    let key = spec.species.joined(separator: "-")
+                    let local = String(spec.local.dropFirst(key.count + 1))
+                    if let b = blocks.firstIndex(where: { $0.key == key }) {
+                        blocks[b].members[local] = column
+                    } else {
+                        blocks.append((key, [local: column]))
+                    }
+                }
+                guard blocks.count > 1 else { continue }
+                // Contrasts only over parameters every block has (fixed ones drop out).
+                let shared = blocks.dropFirst().reduce(Set(blocks[0].members.keys)) {
+                    $0.intersection($1.members.keys)
+                }
+                guard !shared.isEmpty else { continue }
+                result.append(TermBlocks(name: term.name, blocks: blocks, shared: shared.sorted()))
+            }
+            return result
+        }
+
+        /// z = √(χ²/k) of the contrast d = Σ_b w_b θ_b over the shared parameters, with covariance
+        /// C = L s² FIM⁺ Lᵀ (L: one sparse row per shared parameter); infinite when the contrast lies only in
+        /// undetermined directions, 0 when it vanishes.
+        func contrastZ(weights: [Double], fim: FisherAnalysis, covariance: [Double]) throws -> Double {
+            let p = fim.parameterCount
+            let theta = fim.model.internalParameters
+            let k = shared.count
+            // Sparse rows of L (columns and weights; fused blocks may share a column) and the contrast d.
+            var rows: [[(column: Int, weight: Double)]] = Array(repeating: [], count: k)
+            var d = [Double](repeating: 0, count: k)
+            for (row, local) in shared.enumerated() {
+                for (block, weight) in zip(blocks, weights) where weight != 0 {
+                    let column = block.members[local]!
+                    // dθ = scale · d(analysis coordinate): Cov_θ = S Cov S.
+                    let entry = weight * fim.coordinateScale[column]
+                    if let e = rows[row].firstIndex(where: { $0.column == column }) {
+                        rows[row][e].weight += entry
+                    } else {
+                        rows[row].append((column, entry))
+                    }
+                    d[row] += weight * theta[fim.parameterIndices[column]]
+                }
+            }
+            var c = [Double](repeating: 0, count: k * k)
+            for i in 0..<k {
+                for j in 0..<k {
+                    var sum = 0.0
+                    for a in rows[i] {
+                        for b in rows[j] { sum += a.weight * covariance[a.column * p + b.column] * b.weight }
+                    }
+                    c[i * k + j] = sum
+                }
+            }
+            let (values, vectors) = try LinearAlgebra.symmetricEigen(c, n: k)
+            let largest = values.last ?? 0
+            var chi2 = 0.0
+            var determined = 0
+            var undetermined = false
+            for e in 0..<k {
+                var projection = 0.0
+                for i in 0..<k { projection += vectors[e * k + i] * d[i] }
+                if values[e] > 1e-12 * largest, values[e] > 0 {
+                    chi2 += projection * projection / values[e]
+                    determined += 1
+                } else if abs(projection) > 1e-9 {
+                    undetermined = true
+                }
+            }
+            return undetermined && determined == 0 ? .infinity : (chi2 / Double(max(determined, 1))).squareRoot()
+        }
     }
 
     /// A table: term, block, parameters, z and what it says.
@@ -113,6 +176,31 @@ public struct SpeciesEvidence: Codable, Sendable, Equatable {
         }
         lines.append(
             "z = √(χ²/k): the block's difference from the mean of its term's blocks, in its Fisher σ (Wald)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A table of the closest `perTerm` block pairs of each term: which species the data hardly tell apart.
+    public static func pairsTable(_ pairs: [BlockPair], perTerm: Int = 3) -> String {
+        var lines = [
+            TextTable.pad("term", 14) + TextTable.pad("blocks", 14) + TextTable.right(["params", "z"], [7, 9])
+                + "  reading"
+        ]
+        lines.append(String(repeating: "-", count: 78))
+        var shown: [String: Int] = [:]
+        for pair in pairs where shown[pair.term, default: 0] < perTerm {
+            shown[pair.term, default: 0] += 1
+            let reading =
+                pair.z == 0
+                ? "fused" : pair.z >= 3 ? "told apart" : pair.z >= 1 ? "weakly told apart" : "sloppy: fusable"
+            lines.append(
+                TextTable.pad(pair.term, 14) + TextTable.pad(pair.blocks.joined(separator: " = "), 14)
+                    + TextTable.right(
+                        ["\(pair.parameters)", pair.z.isFinite ? String(format: "%.1f", pair.z) : "inf"], [7, 9])
+                    + "  " + reading)
+        }
+        lines.append(
+            "z = √(χ²/k) of the two blocks' difference in its Fisher σ; the design loop proposes fusing a term's"
+                + " closest pair when z < 3")
         return lines.joined(separator: "\n")
     }
 }

@@ -303,12 +303,14 @@ extension MosaicCommand {
                 }
                 try checkRepulsion(chosen, shortest: shortest, output: output)
                 let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
-                let evidence = try SpeciesEvidence.compute(
-                    try FisherAnalysis(model: chosen, data: trainedOn, weights: settings.weights))
+                let chosenFIM = try FisherAnalysis(model: chosen, data: trainedOn, weights: settings.weights)
+                let evidence = try SpeciesEvidence.compute(chosenFIM)
                 if !evidence.isEmpty {
                     print(
                         "\nspecies blocks of the chosen model: does the data tell each block apart (Fisher evidence)?")
                     print(SpeciesEvidence.table(evidence))
+                    print("\nclosest species blocks of each term (candidates to fuse):")
+                    print(SpeciesEvidence.pairsTable(try SpeciesEvidence.pairs(chosenFIM)))
                 }
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {

@@ -87,6 +87,7 @@ extension MosaicCommand {
                 if json {
                     var report = FimReport(fim, uncertainty, properties)
                     report.speciesEvidence = try SpeciesEvidence.compute(fim)
+                    report.blockPairs = try SpeciesEvidence.pairs(fim)
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
@@ -125,6 +126,8 @@ extension MosaicCommand {
                 if !evidence.isEmpty {
                     print("\nspecies blocks: does the data tell each block from its term's other blocks?")
                     print(SpeciesEvidence.table(evidence))
+                    print("\nclosest species blocks of each term (candidates to fuse):")
+                    print(SpeciesEvidence.pairsTable(try SpeciesEvidence.pairs(fim)))
                 }
                 print(
                     "\nparameters: natural values, standard errors from s² FIM⁺ (\(fim.coordinates.rawValue)"
@@ -212,6 +215,8 @@ struct FimReport: Encodable {
 
     /// Fisher evidence of each species block of a species-resolved term.
     var speciesEvidence: [SpeciesEvidence] = []
+    /// Fisher evidence of each pair of blocks of a species-resolved term, closest first.
+    var blockPairs: [SpeciesEvidence.BlockPair] = []
 
     init(_ fim: FisherAnalysis, _ uncertainty: [GroupUncertainty], _ properties: [PropertyUncertainty]) {
         self.properties = properties

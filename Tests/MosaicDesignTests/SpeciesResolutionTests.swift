@@ -265,26 +265,8 @@ final class SpeciesResolutionTests: XCTestCase {
         let truthPair = PairSplineTerm(
             inner: 2.0, cutoff: 5.0, coefficients: [],
             pairs: ["Nb-Nb": nbnb, "Mo-Mo": momo, "Mo-Nb": zip(nbnb, momo).map { 0.5 * ($0 + $1) }])
-        let truth = model(truthPair)
-        var state: UInt64 = 12345
-        func gaussian() -> Double {
-            func uniform() -> Double {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return (Double(state >> 11) + 0.5) / Double(1 << 53)
-            }
-            return (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-        }
-        let noisy = Dataset(
-            try labelled(mixedCells(), by: truth).structures.map { s in
-                var s = s
-                s.forces = s.forces!.map { $0 + Vec3(gaussian(), gaussian(), gaussian()) * 0.01 }
-                s.stress = nil
-                return s
-            })
-        var trainer = Trainer()
-        trainer.staged = false
-        trainer.weights.ridge = 0
-        trainer.settings.maxIterations = 60
+        let noisy = try noisyForces(by: model(truthPair))
+        let trainer = unregularisedTrainer
         let fitted = try trainer.train(model(truthPair), data: noisy).model
         let fim = try FisherAnalysis(
             model: fitted, data: try PreparedDataset(noisy, model: fitted), weights: trainer.weights)
@@ -296,5 +278,126 @@ final class SpeciesResolutionTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(z["Mo-Mo"]), 10)
         XCTAssertLessThan(try XCTUnwrap(z["Mo-Nb"]), 2.5, "the mean block is not told apart")
         print(SpeciesEvidence.table(evidence))
+    }
+
+    /// `mixedCells()` labelled by `truth`, with Gaussian noise of 0.01 eV/Å on every force component and no stress.
+    func noisyForces(by truth: CompositeModel) throws -> Dataset {
+        var state: UInt64 = 12345
+        func gaussian() -> Double {
+            func uniform() -> Double {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return (Double(state >> 11) + 0.5) / Double(1 << 53)
+            }
+            return (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
+        }
+        return Dataset(
+            try labelled(mixedCells(), by: truth).structures.map { s in
+                var s = s
+                s.forces = s.forces!.map { $0 + Vec3(gaussian(), gaussian(), gaussian()) * 0.01 }
+                s.stress = nil
+                return s
+            })
+    }
+
+    var unregularisedTrainer: Trainer {
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.maxIterations = 60
+        return trainer
+    }
+
+    /// Per-pair fuse: data from a truth whose Mo–Nb function equals Nb–Nb while Mo–Mo differs. Fitted per pair,
+    /// the Fisher evidence puts Mo–Nb and Nb–Nb within noise of each other and Mo–Mo far from both; the design
+    /// loop's fuse proposal names exactly that pair; fused and refitted, the model keeps its error with five
+    /// parameters fewer, where fusing the distinct pair (Nb–Nb = Mo–Mo) cannot fit the data. A second fuse
+    /// overlapping the first merges into one group per parameter.
+    func testFuseBlocksJoinsThePairsTheDataCannotTellApart() throws {
+        let nbnb = [0.30, -0.20, 0.10, -0.05, 0.02]
+        let momo = [0.60, -0.45, 0.25, 0.04, 0.07]
+        let truthPair = PairSplineTerm(
+            inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": nbnb, "Mo-Mo": momo, "Mo-Nb": nbnb])
+        let noisy = try noisyForces(by: model(truthPair))
+        let trainer = unregularisedTrainer
+        let fitted = try trainer.train(model(truthPair), data: noisy).model
+        let prepared = try PreparedDataset(noisy, model: fitted)
+        let fim = try FisherAnalysis(model: fitted, data: prepared, weights: trainer.weights)
+        let pairs = try SpeciesEvidence.pairs(fim)
+        print(SpeciesEvidence.pairsTable(pairs))
+        XCTAssertEqual(pairs.count, 3)
+        let z = Dictionary(uniqueKeysWithValues: pairs.map { (Set($0.blocks), $0.z) })
+        XCTAssertLessThan(try XCTUnwrap(z[["Mo-Nb", "Nb-Nb"]]), 2.5, "equal functions are not told apart")
+        XCTAssertGreaterThan(try XCTUnwrap(z[["Mo-Mo", "Nb-Nb"]]), 10)
+        XCTAssertGreaterThan(try XCTUnwrap(z[["Mo-Mo", "Mo-Nb"]]), 10)
+
+        let proposals = try Reconfiguration.blockFuseChanges(fitted, fim: fim)
+        XCTAssertEqual(proposals.count, 1)
+        guard case .fuseBlocks(let term, let blocks) = try XCTUnwrap(proposals.first) else {
+            return XCTFail("expected a block fuse, got \(proposals)")
+        }
+        XCTAssertEqual(term, "pair")
+        XCTAssertEqual(Set(blocks), ["Mo-Nb", "Nb-Nb"])
+
+        let error = { (m: CompositeModel) in EvaluationReport(model: m, data: prepared).overall.forceRMSE }
+        let fused = try proposals[0].apply(to: fitted)
+        XCTAssertEqual(fused.freeParameterCount, fitted.freeParameterCount - 5)
+        XCTAssertEqual(fused.fused?.count, 5)
+        let fusedFit = try trainer.train(fused, data: noisy).model
+        let pairTerm = try XCTUnwrap(fusedFit.terms[2].as(PairSplineTerm.self)?.pairs)
+        XCTAssertEqual(pairTerm["Mo-Nb"], pairTerm["Nb-Nb"], "fused blocks share their values")
+        for (a, b) in zip(pairTerm["Nb-Nb"]!, nbnb) { XCTAssertEqual(a, b, accuracy: 5e-3) }
+        XCTAssertLessThan(error(fusedFit), 1.01 * error(fitted), "the fuse costs nothing the data can see")
+        let wrongFuse = try Reconfiguration.fuseBlocks(term: "pair", blocks: ["Nb-Nb", "Mo-Mo"]).apply(to: fitted)
+        XCTAssertGreaterThan(error(try trainer.train(wrongFuse, data: noisy).model), 3 * error(fitted))
+
+        // Fused blocks have z = 0 and are not proposed again; an overlapping fuse merges the groups.
+        let fusedPairs = try SpeciesEvidence.pairs(
+            try FisherAnalysis(model: fusedFit, data: prepared, weights: trainer.weights))
+        XCTAssertEqual(fusedPairs.first { Set($0.blocks) == ["Mo-Nb", "Nb-Nb"] }?.z, 0)
+        let all = try Reconfiguration.fuseBlocks(term: "pair", blocks: ["Mo-Nb", "Mo-Mo"]).apply(to: fusedFit)
+        XCTAssertEqual(all.fused?.map(\.count), [3, 3, 3, 3, 3])
+        XCTAssertEqual(all.freeParameterCount, fitted.freeParameterCount - 10)
+        XCTAssertThrowsError(
+            try Reconfiguration.fuseBlocks(term: "pair", blocks: ["Nb-Nb", "Ta-Ta"]).apply(to: fitted))
+    }
+
+    /// The design loop fuses chemistry the data do not resolve: started from a per-pair model on data whose Mo–Nb
+    /// function equals Nb–Nb, it proposes fusing exactly those two blocks and keeps the fuse (fewer parameters,
+    /// validation error within noise), while Mo–Mo stays its own.
+    func testDesignLoopFusesBlocksTheDataCannotTellApart() throws {
+        let nbnb = [0.30, -0.20, 0.10, -0.05, 0.02]
+        let momo = [0.60, -0.45, 0.25, 0.04, 0.07]
+        let truth = model(
+            PairSplineTerm(
+                inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": nbnb, "Mo-Mo": momo, "Mo-Nb": nbnb]))
+        let train = try noisyForces(by: truth)
+        let validation = try labelled(
+            (5...7).map { seed in
+                var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
+                for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
+                return s
+            }, by: truth)
+        let zero = [Double](repeating: 0, count: 5)
+        let library = model(
+            PairSplineTerm(
+                inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": zero, "Mo-Mo": zero, "Mo-Nb": zero]))
+        var settings = DesignSettings()
+        settings.budgetParameters = 30
+        settings.maxCandidates = 6
+        settings.trainingIterations = 60
+        settings.useProperties = false
+        settings.weights.ridge = 0
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
+        let state = try loop.run(library: library)
+        for c in state.candidates { print("#\(c.id) \(c.change): \(c.parameters) params, score \(c.score)") }
+        let fuses = state.candidates.filter { $0.change.hasPrefix("fuse blocks") }
+        XCTAssertFalse(fuses.isEmpty, state.candidates.map(\.change).joined(separator: "; "))
+        XCTAssertTrue(fuses.allSatisfy { $0.change.contains("Nb-Nb") && $0.change.contains("Mo-Nb") }, fuses[0].change)
+        let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
+        let groups = try XCTUnwrap(best.model.fused, "the chosen model keeps the fuse: \(best.change)")
+        XCTAssertEqual(
+            Set(groups.map { Set($0) }), Set((0..<5).map { Set(["pair.Nb-Nb.c\($0)", "pair.Mo-Nb.c\($0)"]) }))
+        XCTAssertLessThan(best.validation.forceRMSE, 0.01)
     }
 }
