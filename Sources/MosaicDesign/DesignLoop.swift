@@ -323,8 +323,10 @@ public final class DesignLoop {
         // With several elements, whether the data tell the species apart is the first question: species
         // splits come before everything else.
         let splits = grow.filter {
-            if case .reshape(_, .splitBySpecies) = $0 { return true }
-            return false
+            switch $0 {
+            case .reshape(_, .splitBySpecies), .reshape(_, .weighNeighbours): return true
+            default: return false
+            }
         }
         return splits + shrink + grow.filter { !splits.contains($0) }
     }

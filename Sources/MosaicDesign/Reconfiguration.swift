@@ -41,6 +41,8 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             case .cutoff(let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
             case .splitBySpecies: return "split '\(name)' by species"
             case .fuseSpecies: return "fuse the species blocks of '\(name)'"
+            case .weighNeighbours: return "weigh the channels of '\(name)' per neighbour element"
+            case .unweighNeighbours: return "share the channels of '\(name)' among neighbour elements again"
             }
         case .fix(let parameter): return "fix '\(parameter)'"
         case .fuse(let parameters): return "fuse \(parameters.map { "'\($0)'" }.joined(separator: " = "))"

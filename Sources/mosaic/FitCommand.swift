@@ -110,7 +110,6 @@ extension MosaicCommand {
                 }
                 let fitted = result.model
                 if let line = PairMixingRule.describe(result.mixingTies, model: fitted) { print(line) }
-                try checkRepulsion(fitted, shortest: shortest, output: output)
                 let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)
                 let trainReport = EvaluationReport(data: train, predictions: trainPredictions)
@@ -131,7 +130,6 @@ extension MosaicCommand {
                 let file = PotentialFile(
                     model: fitted, provenance: provenance,
                     uncertainty: try uncertaintyData(fitted, data: trainPrepared, weights: weights))
-                try file.write(to: output)
                 print("")
                 for stage in result.stages {
                     print(
@@ -146,6 +144,9 @@ extension MosaicCommand {
                     print("")
                     print(validationReport.table(title: "held-out errors (\(holdOut.joined(separator: ", ")))"))
                 }
+                // The errors are printed either way; a model that does not repel is not written as a potential.
+                try checkRepulsion(fitted, shortest: shortest, output: output)
+                try file.write(to: output)
                 if !noPlots {
                     let stem = (output as NSString).deletingPathExtension
                     // Held-out groups are labelled as such in the legend.

@@ -216,6 +216,59 @@ final class SpeciesResolutionTests: XCTestCase {
         }
     }
 
+    /// Three-body channels weighted per neighbour element: E_i = Σ_{j<k} w_j w_k g g h, so with w_Nb = 1 the
+    /// energy is exactly quadratic in w_Mo (third difference zero) and w = 1 is the shared channel; the split keeps
+    /// predictions; data made with Mo weighted 1.6 are recovered from a shared start (the weights' ratio, up to the
+    /// common scale the coefficients absorb), which one shared channel cannot fit.
+    func testThreeBodyChannelsWeightedPerNeighbourElement() throws {
+        let channel: [RadialFunction] = [.gaussian(center: 2.86, width: 0.45)]
+        func model(_ neighbours: [String: [Double]]?, rows: [[Double]] = [[0.12, -0.08, 0.15]]) -> CompositeModel {
+            CompositeModel(
+                elements: [nb, mo],
+                terms: [
+                    .reference(ReferenceEnergyTerm(energies: ["Nb": -10.1, "Mo": -10.9])),
+                    .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+                    .threeBody(
+                        ThreeBodyTerm(
+                            cutoff: 4.1, width: 1.1, order: 2, channels: channel, coefficients: rows,
+                            neighbours: neighbours)),
+                ])
+        }
+        for s in mixedCells() {
+            let e = try [1.0, 2.0, 3.0].map { try model(["Nb": [1], "Mo": [$0]]).predict(s).energy }
+            let e4 = try model(["Nb": [1], "Mo": [4]]).predict(s).energy
+            XCTAssertEqual(e4 - 3 * e[2] + 3 * e[1] - e[0], 0, accuracy: 1e-9, "E is quadratic in w: \(s.source)")
+            let shared = try model(nil).predict(s).energy
+            XCTAssertEqual(e[0], shared, accuracy: 1e-12, "weights of 1 are the shared channel")
+        }
+        let start = model(nil)
+        let split = try Reconfiguration.reshape(term: "angular", change: .weighNeighbours(elements: [nb, mo])).apply(
+            to: start)
+        XCTAssertEqual(split.parameterCount, start.parameterCount + 2)
+        XCTAssertTrue(split.parameterNames.contains("angular.Mo.w0"))
+        for s in mixedCells() {
+            XCTAssertEqual(try split.predict(s).energy, try start.predict(s).energy, accuracy: 1e-12, s.source)
+        }
+        let truth = model(["Nb": [1.0], "Mo": [1.6]])
+        let data = try labelled(mixedCells(), by: truth)
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.maxIterations = 80
+        let prepared = try PreparedDataset(data, model: truth)
+        let sharedFit = try trainer.train(start, data: data).model
+        let weightedFit = try trainer.train(split, data: data).model
+        let sharedError = EvaluationReport(model: sharedFit, data: prepared).overall.forceRMSE
+        let weightedError = EvaluationReport(model: weightedFit, data: prepared).overall.forceRMSE
+        XCTAssertGreaterThan(sharedError, 0.01, "one weight for both species cannot fit Mo weighted 1.6")
+        XCTAssertLessThan(weightedError, 1e-4)
+        let weights = try XCTUnwrap(weightedFit.terms[2].as(ThreeBodyTerm.self)?.neighbours)
+        XCTAssertEqual(weights["Mo"]![0] / weights["Nb"]![0], 1.6, accuracy: 1e-3)
+        let back = try Reconfiguration.reshape(term: "angular", change: .unweighNeighbours).apply(to: weightedFit)
+        XCTAssertNil(back.terms[2].as(ThreeBodyTerm.self)?.neighbours)
+        XCTAssertEqual(back.parameterCount, start.parameterCount)
+    }
+
     func testPairsMustCoverEveryElementPair() {
         let missing = PairSplineTerm(
             inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": [0.1, 0.2], "Nb-Mo": [0.1, 0.2]])

@@ -71,6 +71,12 @@ public enum TermChange: Codable, Sendable, Equatable {
     case splitBySpecies(elements: [Element])
     /// The inverse: one shared set, the mean of the species blocks.
     case fuseSpecies
+    /// Weight a three-body term's radial channels per neighbour element (every weight 1 at the split, so
+    /// predictions are unchanged).
+    case weighNeighbours(elements: [Element])
+    /// The inverse: channels shared by every neighbour element again (each channel's coefficients scaled by
+    /// the mean squared weight, so the energy scale is kept).
+    case unweighNeighbours
 }
 
 /// The canonical name of an unordered element pair, symbols in alphabetical order: "Mo-Nb".

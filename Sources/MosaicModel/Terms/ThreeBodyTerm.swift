@@ -3,7 +3,10 @@ import MosaicCore
 /// Angular 3-body term: E_i = Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_{l=0}^{L} c_{nl} P_l(cos θ_jik),
 /// one radial channel g_n per entry of `channels`, Legendre polynomials P_l. The angular coefficients
 /// c_nl are shared by all species, or given per element of the centre atom (`species: {Nb: [[...]],
-/// Mo: [[...]]}`, one row per channel each); the radial channels are shared.
+/// Mo: [[...]]}`, one row per channel each). The radial channels are shared, or weighted per neighbour
+/// element (`neighbours: {Nb: [w_0, ...], Mo: [...]}`: a neighbour of element s enters channel n as
+/// w_sn g_n(r), so the radial channels, and with them each triplet's weight, depend on the neighbours'
+/// species).
 public struct ThreeBodyTerm: TermType {
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
     public static let keyDocs: [KeyDoc] = [
@@ -16,11 +19,16 @@ public struct ThreeBodyTerm: TermType {
         KeyDoc(
             "species", unit: "eV", default: "shared",
             "`{El: rows}`: the rows of each centre element (channels stay shared); instead of coefficients"),
+        KeyDoc(
+            "neighbours", default: "none (all 1)",
+            "`{El: [w_0, …]}`: a positive weight per radial channel for each neighbour element (g_n of an El"
+                + " neighbour is w_n g_n); fitted"),
     ]
     public static let typeName = "three-body"
     public static let summary =
         "Σ_n Σ_{j<k} g_n(r_ij) g_n(r_ik) Σ_l c_nl P_l(cos θ_jik); keys: order (≤ 7), channels, coefficients"
-        + " (shared) or species {El: rows} (per centre element), cutoff, width"
+        + " (shared) or species {El: rows} (per centre element), neighbours {El: [w_n]} (per neighbour element),"
+        + " cutoff, width"
 
     public var name: String
     public var cutoff: Double
@@ -31,10 +39,13 @@ public struct ThreeBodyTerm: TermType {
     public var coefficients: [[Double]]
     /// The rows of each centre element, by symbol; nil when shared.
     public var species: [String: [[Double]]]?
+    /// Per neighbour element, one weight per radial channel; nil when the channels do not depend on the
+    /// neighbours' species (every weight 1).
+    public var neighbours: [String: [Double]]?
 
     public init(
         name: String = "angular", cutoff: Double, width: Double = 1.0, order: Int, channels: [RadialFunction],
-        coefficients: [[Double]]? = nil, species: [String: [[Double]]]? = nil
+        coefficients: [[Double]]? = nil, species: [String: [[Double]]]? = nil, neighbours: [String: [Double]]? = nil
     ) {
         self.name = name
         self.cutoff = cutoff
@@ -42,13 +53,14 @@ public struct ThreeBodyTerm: TermType {
         self.order = order
         self.channels = channels
         self.species = species
+        self.neighbours = neighbours
         self.coefficients =
             species != nil
             ? [] : coefficients ?? Array(repeating: Array(repeating: 0, count: order + 1), count: channels.count)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, cutoff, width, order, channels, coefficients, species
+        case name, cutoff, width, order, channels, coefficients, species, neighbours
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,7 +76,8 @@ public struct ThreeBodyTerm: TermType {
             width: try c.decodeIfPresent(Double.self, forKey: .width) ?? 1.0,
             order: try c.decode(Int.self, forKey: .order),
             channels: try c.decode([RadialFunction].self, forKey: .channels),
-            coefficients: try c.decodeIfPresent([[Double]].self, forKey: .coefficients), species: species)
+            coefficients: try c.decodeIfPresent([[Double]].self, forKey: .coefficients), species: species,
+            neighbours: try c.decodeIfPresent([String: [Double]].self, forKey: .neighbours))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -79,10 +92,11 @@ public struct ThreeBodyTerm: TermType {
         } else {
             try c.encode(coefficients, forKey: .coefficients)
         }
+        try c.encodeIfPresent(neighbours, forKey: .neighbours)
     }
 
     public var label: String {
-        let resolution = species == nil ? "" : ",per element"
+        let resolution = (species == nil ? "" : ",per element") + (neighbours == nil ? "" : ",weighted neighbours")
         return "\(name)(\(channels.count)ch,L\(order),\(String(format: "%.1f", cutoff))Å\(resolution))"
     }
 
@@ -96,6 +110,20 @@ public struct ThreeBodyTerm: TermType {
     }
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
+        channelAndCoefficientSpecs(elements: elements) + neighbourWeightSpecs(elements: elements)
+    }
+
+    /// The neighbour weights' parameters, after every other parameter of the term: per element, one per channel.
+    func neighbourWeightSpecs(elements: [Element]) -> [ParameterSpec] {
+        guard let neighbours else { return [] }
+        return elements.flatMap { element in
+            (neighbours[element.symbol] ?? []).enumerated().map { n, w in
+                ParameterSpec("\(element.symbol).w\(n)", w, transform: .log, channel: n, species: [element.symbol])
+            }
+        }
+    }
+
+    func channelAndCoefficientSpecs(elements: [Element]) -> [ParameterSpec] {
         guard let species else {
             return zip(channels, coefficients).enumerated().flatMap { n, channel in
                 channel.0.parameterSpecs(prefix: "g\(n)", channel: n)
@@ -115,6 +143,18 @@ public struct ThreeBodyTerm: TermType {
     }
 
     public mutating func setParameters(_ values: ArraySlice<Double>, elements: [Element]) {
+        let weightCount = neighbours == nil ? 0 : elements.count * channels.count
+        let weightStart = values.endIndex - weightCount
+        if neighbours != nil {
+            for (e, element) in elements.enumerated() {
+                let start = weightStart + e * channels.count
+                neighbours![element.symbol] = Array(values[start..<start + channels.count])
+            }
+        }
+        setChannelsAndCoefficients(values[values.startIndex..<weightStart], elements: elements)
+    }
+
+    mutating func setChannelsAndCoefficients(_ values: ArraySlice<Double>, elements: [Element]) {
         var k = values.startIndex
         guard species != nil else {
             for n in channels.indices {
@@ -165,6 +205,20 @@ public struct ThreeBodyTerm: TermType {
             try checkRows(coefficients, "")
         }
         for (n, g) in channels.enumerated() { try g.validate(location: location + " channel \(n)") }
+        if let neighbours {
+            try PairBlocks.validateKeys(
+                neighbours.keys, expected: elements.map(\.symbol), what: "neighbours", entry: "element",
+                location: location,
+                fix: "give a weight per channel for each element: \(elements.map(\.symbol).joined(separator: ", "))")
+            for (symbol, weights) in neighbours.sorted(by: { $0.key < $1.key }) {
+                guard weights.count == channels.count, weights.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                    throw MosaicError(
+                        location: location + " neighbours \(symbol)",
+                        "needs one positive weight per radial channel (\(channels.count)), got \(weights)",
+                        fix: "give \(channels.count) positive numbers (1: the shared channel)")
+                }
+            }
+        }
     }
 
     public func applying(_ change: TermChange) throws -> ThreeBodyTerm {
@@ -184,9 +238,21 @@ public struct ThreeBodyTerm: TermType {
         case .addChannel(let channel):
             result.channels.append(channel)
             eachRows { $0 + [Array(repeating: 0, count: order + 1)] }
+            result.neighbours = neighbours?.mapValues { $0 + [1] }
         case .removeChannel(let n) where channels.indices.contains(n) && channels.count > 1:
             result.channels.remove(at: n)
             eachRows { rows in rows.enumerated().filter { $0.offset != n }.map(\.element) }
+            result.neighbours = neighbours?.mapValues { weights in
+                weights.enumerated().filter { $0.offset != n }.map(\.element)
+            }
+        case .weighNeighbours(let elements) where neighbours == nil && elements.count > 1:
+            result.neighbours = Dictionary(
+                uniqueKeysWithValues: elements.map { ($0.symbol, Array(repeating: 1.0, count: channels.count)) })
+        case .unweighNeighbours where neighbours != nil:
+            let all = neighbours!.values
+            let meanSquare = channels.indices.map { n in all.reduce(0) { $0 + $1[n] * $1[n] } / Double(all.count) }
+            eachRows { rows in rows.enumerated().map { n, row in row.map { $0 * meanSquare[n] } } }
+            result.neighbours = nil
         case .cutoff(let value):
             result.cutoff = value
         case .splitBySpecies(let elements) where species == nil && elements.count > 1:
@@ -202,12 +268,17 @@ public struct ThreeBodyTerm: TermType {
             throw MosaicError(
                 location: "term '\(name)' (\(Self.typeName))", "a three-body term does not support \(change)",
                 fix: "resize it, add or remove one of several channels, change its cutoff, split its coefficients"
-                    + " by element or fuse them")
+                    + " by element or fuse them, weigh its channels per neighbour element or share them again")
         }
         return result
     }
 
     public func shrinkProposals(sloppy parameter: ParameterID) -> [TermChange] {
+        if neighbours != nil, let n = parameter.channel, parameter.species.count == 1,
+            parameter.local == "\(parameter.species[0]).w\(n)"
+        {
+            return [.unweighNeighbours]
+        }
         let fuse: [TermChange] = species != nil && !parameter.species.isEmpty ? [.fuseSpecies] : []
         if channels.count > 1, let n = parameter.channel { return fuse + [.removeChannel(n)] }
         return fuse + (order > 2 ? [.resize(order - 1)] : [])
@@ -227,6 +298,9 @@ public struct ThreeBodyTerm: TermType {
         let rows = channels.count * (order + 1)
         if species == nil, context.elements.count > 1, room >= rows * (context.elements.count - 1) {
             changes.append(.splitBySpecies(elements: context.elements))
+        }
+        if neighbours == nil, context.elements.count > 1, room >= channels.count * context.elements.count {
+            changes.append(.weighNeighbours(elements: context.elements))
         }
         return changes
     }
@@ -255,6 +329,18 @@ public struct ThreeBodyTerm: TermType {
                             }
                         )
                     })),
+            // Channels weighted per neighbour element, coefficients per centre element.
+            ThreeBodyTerm(
+                name: "angular-weighted", cutoff: 4.1, width: 1.1, order: 3,
+                channels: [.gaussian(center: 2.86, width: 0.45), .exponential(beta: 1.5, r0: 3.0)],
+                species: Dictionary(
+                    uniqueKeysWithValues: elements.enumerated().map { k, element in
+                        (element.symbol, [[0.12, -0.08, 0.15, 0.04], [-0.05, 0.11, -0.02, 0.07 + 0.03 * Double(k)]])
+                    }),
+                neighbours: Dictionary(
+                    uniqueKeysWithValues: elements.enumerated().map { k, element in
+                        (element.symbol, [1 + 0.4 * Double(k), 0.8 - 0.3 * Double(k)])
+                    })),
         ]
     }
 
@@ -281,9 +367,11 @@ public struct ThreeBodyTerm: TermType {
                 }
             }
         }
+        // The neighbour weights follow every other parameter (`neighbourWeightSpecs`).
+        let weightOffset = neighbours == nil ? nil : channelAndCoefficientSpecs(elements: elements).count
         return Kernel(
             cutoff: cutoff, order: order, channels: channels.map { $0.shape(cutoff: fc) }, offsets: radial,
-            coefficientOffsets: coefficientOffsets)
+            coefficientOffsets: coefficientOffsets, weightOffset: weightOffset)
     }
 
     public struct Kernel: TermKernel {
@@ -294,6 +382,8 @@ public struct ThreeBodyTerm: TermType {
         let offsets: [Int]
         /// Offset of the coefficient row of channel n for a centre of species s, at s · channels + n.
         let coefficientOffsets: [Int]
+        /// Offset of the neighbour weights w_sn (at + s · channels + n); nil when the channels are unweighted.
+        let weightOffset: Int?
 
         public var legendreOrder: Int { order }
 
@@ -319,6 +409,16 @@ public struct ThreeBodyTerm: TermType {
                     let (value, slope) = channel.evaluate(env.r[env.selection[a]], q)
                     g[n * m + a] = value
                     dg[n * m + a] = slope
+                }
+            }
+            if let weightOffset {
+                // A neighbour of species s enters channel n as w_sn g_n.
+                for a in 0..<m {
+                    let weights = p + weightOffset + Int(env.neighbourSpecies[env.selection[a]]) * channelCount
+                    for n in 0..<channelCount {
+                        g[n * m + a] = g[n * m + a] * weights[n]
+                        dg[n * m + a] = dg[n * m + a] * weights[n]
+                    }
                 }
             }
             // Coefficients c_nl of all channels for the centre's species, contiguous (channel-major).
