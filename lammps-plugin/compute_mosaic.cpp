@@ -72,7 +72,7 @@ void ComputeMosaic::compute_peratom()
     memory->create(values, nmax, "mosaic:values");
   }
   vector_atom = values;
-  const auto &result = pair->uncertainty(groupbit);
+  const auto &result = pair->uncertainty(groupbit, false);
   const auto &source = quantity == Quantity::grade ? result.grade : result.sigma;
   std::copy(source.begin(), source.begin() + atom->nlocal, values);
 }
@@ -80,15 +80,17 @@ void ComputeMosaic::compute_peratom()
 double ComputeMosaic::compute_scalar()
 {
   invoked_scalar = update->ntimestep;
-  const auto &result = pair->uncertainty(groupbit);
   if (quantity == Quantity::grade) {
+    const auto &result = pair->uncertainty(groupbit, false);
     double local = 0.0;
     for (int i = 0; i < atom->nlocal; i++) local = std::max(local, result.grade[i]);
     MPI_Allreduce(&local, &scalar, 1, MPI_DOUBLE, MPI_MAX, world);
   } else {
-    // sigma of the energy: the first entry of the vector (one reduction serves both).
-    compute_vector();
-    scalar = vector[0];
+    // sigma of the energy alone: the summed energy gradient, without the virial trace's (half the cost).
+    const auto &result = pair->uncertainty(groupbit, false);
+    std::vector<double> total(result.energy_gradient.size());
+    MPI_Allreduce(result.energy_gradient.data(), total.data(), (int) total.size(), MPI_DOUBLE, MPI_SUM, world);
+    scalar = mosaic_potential_sigma(pair->handle(), total.data());
   }
   return scalar;
 }
@@ -96,7 +98,7 @@ double ComputeMosaic::compute_scalar()
 void ComputeMosaic::compute_vector()
 {
   invoked_vector = update->ntimestep;
-  const auto &result = pair->uncertainty(groupbit);
+  const auto &result = pair->uncertainty(groupbit, true);
   const int size = (int) result.energy_gradient.size();
   std::vector<double> local(2 * size), total(2 * size);
   std::copy(result.energy_gradient.begin(), result.energy_gradient.end(), local.begin());

@@ -167,9 +167,9 @@ void PairMosaic::compute(int eflag, int vflag)
     for (int k = 0; k < 6; k++) virial[k] += global_virial[k];
 }
 
-const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit)
+const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit, bool virial)
 {
-  if (cached_evaluation == evaluations && cached_group == groupbit) return cache;
+  if (cached_evaluation == evaluations && cached_group == groupbit && (cache.has_virial || !virial)) return cache;
   if (!list) error->all(FLERR, "compute mosaic: pair_style mosaic has not computed forces yet (run 0 first)");
   const int nlocal = atom->nlocal;
   const int nall = atom->nlocal + atom->nghost;
@@ -186,9 +186,10 @@ const PairMosaic::Uncertainty &PairMosaic::uncertainty(int groupbit)
   const int status = mosaic_compute_uncertainty(
       potential, (int) group_ilist.size(), group_ilist.data(), list->numneigh, list->firstneigh, NEIGHMASK, nall,
       nall > 0 ? &atom->x[0][0] : nullptr, atom->type, species_of_type.data(), atom->ntypes, atom->tag,
-      cache.grade.data(), cache.sigma.data(), cache.energy_gradient.data(), cache.virial_trace_gradient.data(), message,
-      sizeof(message));
+      cache.grade.data(), cache.sigma.data(), cache.energy_gradient.data(),
+      virial ? cache.virial_trace_gradient.data() : nullptr, message, sizeof(message));
   if (status != MOSAIC_OK) error->one(FLERR, std::string("compute mosaic: ") + message);
+  cache.has_virial = virial;
   cached_evaluation = evaluations;
   cached_group = groupbit;
   return cache;

@@ -42,8 +42,11 @@ class PairMosaic : public Pair {
   /// force evaluation and group, so mosaic/grade and mosaic/sigma invoked on one step share the work.
   struct Uncertainty {
     std::vector<double> grade, sigma, energy_gradient, virial_trace_gradient;
+    bool has_virial = false;  // virial_trace_gradient was computed (it costs about as much again)
   };
-  const Uncertainty &uncertainty(int groupbit);
+  // Grades, sigma and gradients of the atoms of a group at the last force evaluation; the virial trace's
+  // gradient (for the pressure sigma) only when `virial` is asked for.
+  const Uncertainty &uncertainty(int groupbit, bool virial);
 
  private:
   mosaic_potential *potential = nullptr;

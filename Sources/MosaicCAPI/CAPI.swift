@@ -254,7 +254,8 @@ public func mosaic_compute_uncertainty(
         return Status.input
     }
     do {
-        let gradients = try evaluator.gradients(list)
+        // The virial trace's gradient (for σ_P) only when the caller asks for it: grades and σ_E cost half.
+        let gradients = try evaluator.gradients(list, virialTrace: virialTraceGradient != nil)
         let elements = h.file.model.elements
         let symbols = (0..<Int(inum)).map { ii -> String? in
             let t = Int(type[Int(ilist[ii])])

@@ -43,7 +43,7 @@ public struct ActiveSelection {
         }
         let gradients = parallelMap(Array(candidates.indices)) { k in
             AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
-                species: prepared[k].0, neighbours: prepared[k].1)
+                species: prepared[k].0, neighbours: prepared[k].1, virialTrace: false)
         }
         /// The largest γ of candidate k; with a span grown by earlier picks (`inverses`), each atom's γ
         /// scaled by √(its leverage against the grown span / against the training span).

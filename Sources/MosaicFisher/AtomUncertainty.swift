@@ -18,7 +18,7 @@ extension UncertaintyData {
         // Per-atom gradients of every training structure (all cores; one evaluator per structure).
         let gradients = parallelMap(Array(0..<data.count)) { k in
             AtomGradientEvaluator(model: model, coordinates: coordinates).gradients(
-                species: data.species[k], neighbours: data.neighbours[k])
+                species: data.species[k], neighbours: data.neighbours[k], virialTrace: false)
         }
         var elements: [String: Span] = [:]
         for (e, element) in model.elements.enumerated() {

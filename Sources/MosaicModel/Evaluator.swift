@@ -29,6 +29,10 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// Terms whose energy the core switches off at short range (all but `isKeptInsideCore` ones).
     let isScreened: [Bool]
 
+    /// Only per-atom energies are wanted (forces and virial of this evaluator's results are then not valid):
+    /// kernels that can skip their position gradients do (the three-body sums).
+    public var energyOnly = false
+
     private(set) var capacity = 0
     var r: UnsafeMutablePointer<Double>
     var u: UnsafeMutablePointer<SIMD3<Double>>
@@ -172,7 +176,7 @@ public final class ModelEvaluator<T: ModelScalar> {
         for k in 0..<count { gradient[k] = .zero }
         let env = AtomEnvironment(
             count: count, species: species, neighbourSpecies: neighbourSpecies, r: r, u: u, inverseR: inverseR,
-            selection: selection, legendre: legendre)
+            selection: selection, legendre: legendre, energyOnly: energyOnly)
         var energy = T(0)
         guard let screening else {
             for t in terms {

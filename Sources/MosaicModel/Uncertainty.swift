@@ -125,7 +125,8 @@ public final class AtomGradientEvaluator {
     let coordinateOf: [Int]
     public let coordinateCount: Int
     /// ∂(W_xx + W_yy + W_zz)/∂θ_c of the last `gradients` call, summed over its atoms (W the virial, eV):
-    /// the virial pressure is P = tr W / (3V), so its gradient is this over 3V.
+    /// the virial pressure is P = tr W / (3V), so its gradient is this over 3V. Zero after a call with
+    /// `virialTrace: false`.
     public private(set) var virialTraceGradient: [Double] = []
 
     public init(model: CompositeModel, coordinates: [[Int]]) {
@@ -144,11 +145,14 @@ public final class AtomGradientEvaluator {
     /// the virial trace; the tangents are scattered into `gradients` (atoms × coordinates, row-major,
     /// accumulated) and `virialTraceGradient`.
     func accumulate(
-        atoms: Int, into gradients: inout [Double],
+        atoms: Int, into gradients: inout [Double], virialTrace: Bool,
         _ energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Dual
     ) rethrows {
         let p = coordinateCount
         virialTraceGradient = [Double](repeating: 0, count: p)
+        // Without the virial, kernels may skip their position gradients (the costly half of a 3-body sum).
+        duals.energyOnly = !virialTrace
+        defer { duals.energyOnly = false }
         for (t, range) in ranges.enumerated() where !range.isEmpty {
             for chunkStart in stride(from: range.lowerBound, to: range.upperBound, by: Dual.width) {
                 let chunk = chunkStart..<min(chunkStart + Dual.width, range.upperBound)
@@ -163,17 +167,18 @@ public final class AtomGradientEvaluator {
                         }
                     }
                 }
-                for q in chunk where coordinateOf[q] >= 0 {
+                for q in chunk where coordinateOf[q] >= 0 && virialTrace {
                     virialTraceGradient[coordinateOf[q]] += trace.tangent[q - chunkStart]
                 }
             }
         }
     }
 
-    /// ∂E_i/∂θ_c of every atom of a structure (atoms × coordinates, row-major).
-    public func gradients(species: [Int], neighbours: NeighbourList) -> [Double] {
+    /// ∂E_i/∂θ_c of every atom of a structure (atoms × coordinates, row-major); with `virialTrace`, also
+    /// `virialTraceGradient`.
+    public func gradients(species: [Int], neighbours: NeighbourList, virialTrace: Bool = true) -> [Double] {
         var gradients = [Double](repeating: 0, count: species.count * coordinateCount)
-        accumulate(atoms: species.count, into: &gradients) { evaluator, terms, visit in
+        accumulate(atoms: species.count, into: &gradients, virialTrace: virialTrace) { evaluator, terms, visit in
             let prediction = evaluator.evaluate(species: species, neighbours: neighbours, terms: terms)
             for (i, e) in prediction.atomEnergies.enumerated() { visit(i, e) }
             return prediction.virial[0] + prediction.virial[1] + prediction.virial[2]
@@ -182,10 +187,10 @@ public final class AtomGradientEvaluator {
     }
 
     /// ∂E_i/∂θ_c of the local atoms of a LAMMPS neighbour list (`list.inum` rows in `ilist` order;
-    /// atoms of types this potential does not handle get zero rows).
-    public func gradients(_ list: FullNeighbourList) throws -> [Double] {
+    /// atoms of types this potential does not handle get zero rows); with `virialTrace`, also `virialTraceGradient`.
+    public func gradients(_ list: FullNeighbourList, virialTrace: Bool = true) throws -> [Double] {
         var gradients = [Double](repeating: 0, count: list.inum * coordinateCount)
-        try accumulate(atoms: list.inum, into: &gradients) { evaluator, terms, visit in
+        try accumulate(atoms: list.inum, into: &gradients, virialTrace: virialTrace) { evaluator, terms, visit in
             try evaluator.forEachAtomEnergy(list, terms: terms, visit)
         }
         return gradients

@@ -162,7 +162,7 @@ func structureUncertainties(_ data: PreparedDataset, path: String) throws -> [St
     return parallelMap(Array(0..<data.count)) { k in
         let structure = data.dataset.structures[k]
         let gradients = AtomGradientEvaluator(model: model, coordinates: uncertainty.coordinates).gradients(
-            species: data.species[k], neighbours: data.neighbours[k])
+            species: data.species[k], neighbours: data.neighbours[k], virialTrace: false)
         let atoms = AtomUncertainties(
             gradients: gradients, symbols: structure.elements.map(\.symbol), data: uncertainty)
         let sigma = uncertainty.sigma(gradient: atoms.energyGradient)

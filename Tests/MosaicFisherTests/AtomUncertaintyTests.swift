@@ -51,6 +51,27 @@ final class AtomUncertaintyTests: XCTestCase {
         }
     }
 
+    /// Without the virial trace (grades and σ_E only), the three-body sums skip their position gradients: the
+    /// per-atom parameter gradients are the same to round-off, and the virial-trace gradient is left at zero.
+    func testGradientsWithoutTheVirialTraceAreTheSame() throws {
+        let s = niobium["Nb_AIMD"]![150]
+        let species = try model.speciesIndices(of: s)
+        let list = NeighbourList(s, cutoff: model.cutoff)
+        XCTAssertTrue(model.terms.contains { $0.is(ThreeBodyTerm.self) }, "the shipped Nb.json has a 3-body term")
+        let evaluator = AtomGradientEvaluator(model: model, coordinates: model.fittedParameterGroups)
+        let full = evaluator.gradients(species: species, neighbours: list)
+        let trace = evaluator.virialTraceGradient
+        XCTAssertGreaterThan(trace.map(abs).max() ?? 0, 1e-3)
+        let energyOnly = evaluator.gradients(species: species, neighbours: list, virialTrace: false)
+        XCTAssertEqual(evaluator.virialTraceGradient, [Double](repeating: 0, count: trace.count))
+        XCTAssertEqual(full.count, energyOnly.count)
+        let largest = full.map(abs).max() ?? 0
+        for (a, b) in zip(full, energyOnly) { XCTAssertEqual(a, b, accuracy: 1e-12 * largest) }
+        // The evaluator is back in full mode afterwards.
+        _ = evaluator.gradients(species: species, neighbours: list)
+        XCTAssertEqual(evaluator.virialTraceGradient, trace)
+    }
+
     /// Training atoms all have γ ≤ 1 and the largest is exactly 1; σ_E of a structure equals the FIM's
     /// prediction σ of its total energy (computed from the structure Jacobian, another path); atoms of
     /// a surface (not in the training set) and of a strongly compressed cell extrapolate (γ > 1).

@@ -10,7 +10,8 @@
 #   1.1 V0 blocks; compositions x < 0.34; compositions x > 0.66. Each element's lattice constant, elastic
 #   constants and surface energies (its own strained cells and slabs) are in the score.
 # Candidates are screened on every 4th structure of each group; the chosen one is refitted on all.
-# Extra options are passed on to `mosaic design` (e.g. --state elsewhere).
+# Extra options are passed on to `mosaic design` (e.g. --state elsewhere). LIBRARY=<model file> starts from
+# another library (default examples/models/nbmotaw-library.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/alloy
@@ -26,7 +27,7 @@ blocks() { local IFS=,; local list=(); for e in "${elements[@]}"; do list+=("${e
 compositions() { local IFS=,; local list=(); for b in "${binaries[@]}"; do list+=("$b=$1"); done; echo "${list[*]}"; }
 test=(--test Nb_AIMD/Md/1000K --test Mo_AIMD/Md/1000K --test Ta_AIMD/Md/2000K --test W_AIMD/Md/2000K)
 for b in "${binaries[@]}"; do test+=(--test "$b=0.4-0.6"); done
-exec .build/release/mosaic design --start examples/models/nbmotaw-library.yaml --data "${data[@]}" "${test[@]}" \
+exec .build/release/mosaic design --start "${LIBRARY:-examples/models/nbmotaw-library.yaml}" --data "${data[@]}" "${test[@]}" \
   --fold "$(blocks Md/300K)" --fold "Nb_AIMD/Md/3000K,Mo_AIMD/Md/3000K,Ta_AIMD/Md/4000K,W_AIMD/Md/4000K" \
   --fold "$(blocks Md_90)" --fold "$(blocks Md_110)" --fold "$(compositions 0-0.34)" --fold "$(compositions 0.66-1)" \
   --screen-every 4 --budget-params 200 --max-candidates 36 \

@@ -16,6 +16,9 @@ public struct AtomEnvironment {
     public var selection: UnsafeMutablePointer<Int>
     /// Scratch for Legendre values, slopes and recurrence constants (4 × (order + 1)).
     public var legendre: UnsafeMutablePointer<Double>
+    /// Only E_i is wanted (per-atom parameter gradients without the virial): kernels may leave `gradient`
+    /// untouched (`ModelEvaluator.energyOnly`).
+    public var energyOnly = false
 }
 
 /// A term prepared for evaluation (shapes precomputed). `atomEnergy` returns E_i and adds
@@ -124,6 +127,30 @@ extension AtomEnvironment {
                 slopes[l + 1] = slopes[l - 1] + Double(2 * l + 1) * values[l]
             }
         }
+    }
+
+    /// Σ_n Σ_{a<b} g_n(r_a) g_n(r_b) Σ_l c_nl P_l(cos θ_ab) over the selected neighbours, without its gradient
+    /// (`energyOnly`); arguments as in `pairAngularSum`.
+    @inline(__always)
+    func pairAngularEnergy<T: ModelScalar>(
+        m: Int, channelCount: Int, order: Int, g: UnsafeMutablePointer<T>, coefficients: UnsafeMutablePointer<T>
+    ) -> T {
+        let stride = order + 1
+        let values = legendre
+        var energy = T(0)
+        for a in 0..<m {
+            let ua = u[selection[a]]
+            for b in (a + 1)..<m {
+                computeLegendre(dot(ua, u[selection[b]]), order: order)
+                for n in 0..<channelCount {
+                    let row = coefficients + n * stride
+                    var h = T(0)
+                    for l in 0...order { h += row[l] * values[l] }
+                    energy += g[n * m + a] * g[n * m + b] * h
+                }
+            }
+        }
+        return energy
     }
 
     /// Σ_n Σ_{a<b} g_n(r_a) g_n(r_b) Σ_l c_nl P_l(cos θ_ab) over the selected neighbours, adding its

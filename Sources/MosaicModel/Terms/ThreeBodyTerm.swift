@@ -430,6 +430,10 @@ public struct ThreeBodyTerm: TermType {
                 for l in 0...order { coefficients[n * stride + l] = source[l] }
             }
             env.prepareLegendre(order: order)
+            if env.energyOnly {
+                return env.pairAngularEnergy(
+                    m: m, channelCount: channelCount, order: order, g: g, coefficients: coefficients)
+            }
             return env.pairAngularSum(
                 m: m, channelCount: channelCount, order: order, g: g, dg: dg, coefficients: coefficients, gradient)
         }
