@@ -66,7 +66,7 @@ extension MosaicCommand {
         @Option(
             name: .customLong("fold-iterations"),
             help: "Accepted Levenberg–Marquardt steps of each fold's refit, warm-started from the candidate's fit.")
-        var foldIterations = 6
+        var foldIterations = DesignSettings().foldIterations
         @OptionGroup var foldMeanOption: FoldMeanOption
         @Option(
             name: .customLong("test"),
@@ -100,15 +100,7 @@ extension MosaicCommand {
             name: [.customLong("max-iterations"), .customLong("iterations")],
             help: "Levenberg–Marquardt iterations per candidate (the same option as mosaic fit's).")
         var iterations = 40
-        @Flag(
-            help: ArgumentHelp(
-                "Use geodesic acceleration in every candidate's Levenberg–Marquardt fit (the same flag as mosaic"
-                    + " fit's).",
-                discussion:
-                    "Helps models whose parameters curve the loss valley (densities inside embeddings, radial"
-                    + " channels): on the 76-parameter niobium composite of benchmarks/RESULTS.md it reached in 68"
-                    + " iterations a lower loss than 400 plain ones."))
-        var geodesic = false
+        @OptionGroup var geodesicOption: GeodesicOption
         @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
@@ -228,7 +220,7 @@ extension MosaicCommand {
                 settings.budgetParameters = budgetParams
                 settings.maxCandidates = maxCandidates
                 settings.trainingIterations = iterations
-                settings.geodesicAcceleration = geodesic ? true : nil
+                settings.geodesicAcceleration = geodesicOption.geodesic ? true : nil
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
@@ -420,6 +412,18 @@ func foldTable(_ folds: [FoldResult], mean: FoldMean = .rms) -> String {
 extension FoldMean: ExpressibleByArgument {}
 
 /// `--fold-mean`, shared by the commands that cross-validate (design, tradeoff).
+/// `--geodesic`, shared by mosaic fit and mosaic design.
+struct GeodesicOption: ParsableArguments {
+    @Flag(
+        help: ArgumentHelp(
+            "Use geodesic acceleration in Levenberg–Marquardt (design: in every candidate's fit).",
+            discussion:
+                "Helps models whose parameters curve the loss valley (densities inside embeddings, radial"
+                + " channels): on the 76-parameter niobium composite of benchmarks/RESULTS.md it reached in 68"
+                + " iterations a lower loss than 400 plain ones."))
+    var geodesic = false
+}
+
 struct FoldMeanOption: ParsableArguments {
     @Option(
         name: .customLong("fold-mean"),

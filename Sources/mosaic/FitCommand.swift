@@ -54,8 +54,7 @@ extension MosaicCommand {
         var stageIterations = 20
         @Flag(name: .customLong("no-stages"), help: "Skip the single-term stages; train all parameters at once.")
         var noStages = false
-        @Flag(help: "Use geodesic acceleration in Levenberg–Marquardt.")
-        var geodesic = false
+        @OptionGroup var geodesicOption: GeodesicOption
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
         var noPlots = false
 
@@ -79,7 +78,7 @@ extension MosaicCommand {
                 try weights.checkGroupPatterns(against: data)
                 var settings = LevenbergMarquardt.Settings()
                 settings.maxIterations = maxIterations
-                settings.geodesicAcceleration = geodesic
+                settings.geodesicAcceleration = geodesicOption.geodesic
                 var trainer = Trainer(weights: weights, settings: settings)
                 trainer.stageIterations = stageIterations
                 trainer.staged = !noStages
