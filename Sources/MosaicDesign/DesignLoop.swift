@@ -35,6 +35,10 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// A sloppy mode with λ below this fraction of λ_max is an (almost) exact redundancy: fixing its
     /// dominant parameter is proposed first.
     public var redundancyThreshold = 1e-10
+    /// Train the library from its own values in one fit of all parameters, with no single-term candidates:
+    /// for a library whose values are already fitted (a potential to refine). nil: off, and not written to
+    /// states and provenance.
+    public var warmStart: Bool?
     public init() {}
 
     /// The trainer every candidate is fitted with (also for refitting the chosen one).
@@ -159,13 +163,18 @@ public final class DesignLoop {
             progress(line(record, resumed: false))
             return record
         }
-        let base = library.terms.filter(\.isBaseline)
-        for term in library.terms where !base.contains(term) {
-            _ = try evaluate(
-                CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
-                change: "single term '\(term.name)'", staged: true)
+        var best: CandidateRecord
+        if settings.warmStart == true {
+            best = try evaluate(library, parent: nil, change: "library trained from its values", staged: false)
+        } else {
+            let base = library.terms.filter(\.isBaseline)
+            for term in library.terms where !base.contains(term) {
+                _ = try evaluate(
+                    CompositeModel(elements: library.elements, terms: base + [term]), parent: nil,
+                    change: "single term '\(term.name)'", staged: true)
+            }
+            best = try evaluate(library, parent: nil, change: "all single terms combined", staged: true)
         }
-        var best = try evaluate(library, parent: nil, change: "all single terms combined", staged: true)
         markBest(best.id)
         // Smaller models may cost up to `tolerance` over the best score seen, not over the last one
         // (so a chain of small concessions cannot drift far).

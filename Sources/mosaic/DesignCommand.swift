@@ -101,6 +101,15 @@ extension MosaicCommand {
             help: "Levenberg–Marquardt iterations per candidate (the same option as mosaic fit's).")
         var iterations = 40
         @OptionGroup var geodesicOption: GeodesicOption
+        @Flag(
+            name: .customLong("warm-start"),
+            help: ArgumentHelp(
+                "Train the library from its values in one fit of all its parameters (no single-term candidates,"
+                    + " no staged fit).",
+                discussion:
+                    "For a library whose values are already fitted, e.g. a potential to refine: the staged start"
+                    + " (each term alone, then together) would throw those values away."))
+        var warmStart = false
         @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
@@ -221,6 +230,7 @@ extension MosaicCommand {
                 settings.maxCandidates = maxCandidates
                 settings.trainingIterations = iterations
                 settings.geodesicAcceleration = geodesicOption.geodesic ? true : nil
+                settings.warmStart = warmStart ? true : nil
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations

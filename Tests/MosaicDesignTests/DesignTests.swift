@@ -91,6 +91,26 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
+    /// `--warm-start`: a library whose values are already fitted is trained as given in one fit (no single-term
+    /// candidates, no staged fit that would throw the values away): started at the generating values, the first
+    /// candidate fits the data to the noise; the setting is absent from the encoded settings when off.
+    func testWarmStartTrainsTheLibraryAsGiven() throws {
+        let truth = CompositeModel(elements: [nb], terms: [reference, repulsion, pair, angular])
+        let (train, validation) = try data(truth)
+        var settings = DesignSettings()
+        settings.maxCandidates = 1
+        settings.trainingIterations = 5
+        settings.useProperties = false
+        settings.warmStart = true
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
+        let state = try loop.run(library: truth)
+        XCTAssertEqual(state.candidates.map(\.change), ["library trained from its values"])
+        XCTAssertLessThan(state.candidates[0].validation.forceRMSE, 0.02, "kept at the fitted values")
+        XCTAssertTrue(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("warmStart"))
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(DesignSettings()), as: UTF8.self).contains("warm"))
+    }
+
     /// `--geodesic` reaches every candidate's trainer; without it (and without `--fold-mean`) the settings encode
     /// as before (no key), so states and potential files of earlier designs still match.
     func testGeodesicSettingReachesTheTrainerAndIsAbsentWhenOff() throws {

@@ -339,7 +339,7 @@ public struct ThreeBodyTerm: TermType {
                     }),
                 neighbours: Dictionary(
                     uniqueKeysWithValues: elements.enumerated().map { k, element in
-                        (element.symbol, [1 + 0.4 * Double(k), 0.8 - 0.3 * Double(k)])
+                        (element.symbol, [1 + 0.4 * Double(k), 0.8 - 0.15 * Double(k)])
                     })),
         ]
     }
