@@ -192,9 +192,8 @@ public struct PropertyCalculator {
     /// inside the slab, the surface normal is that of the cell face parallel to the vacuum. Nil when the
     /// geometry is not bcc-like there or an index would exceed 9.
     public static func bccFacet(_ slab: Structure) -> String? {
-        guard slab.count >= 2, slab.cell.inverse != nil else { return nil }
+        guard slab.count >= 2, let inverse = slab.cell.inverse else { return nil }
         let vacuum = vacuum(of: slab)
-        let inverse = slab.cell.inverse!
         // The deepest atom: the one closest (periodically) to the middle of the slab.
         let offset = slab.positions.map { p -> Double in
             let t = inverse.leftMultiply(p)[vacuum.direction] - vacuum.slabMiddle
