@@ -217,7 +217,8 @@ final class SpeciesResolutionTests: XCTestCase {
     }
 
     /// Three-body channels weighted per neighbour element: E_i = Σ_{j<k} w_j w_k g g h, so with w_Nb = 1 the
-    /// energy is exactly quadratic in w_Mo (third difference zero) and w = 1 is the shared channel; the split keeps
+    /// energy is exactly quadratic in w_Mo (third difference zero), w = 1 is the shared channel, and in pure Nb only
+    /// Nb's weight acts (the labels are right: w_Nb = 2 quadruples the three-body energy); the split keeps
     /// predictions; data made with Mo weighted 1.6 are recovered from a shared start (the weights' ratio, up to the
     /// common scale the coefficients absorb), which one shared channel cannot fit.
     func testThreeBodyChannelsWeightedPerNeighbourElement() throws {
@@ -241,6 +242,14 @@ final class SpeciesResolutionTests: XCTestCase {
             let shared = try model(nil).predict(s).energy
             XCTAssertEqual(e[0], shared, accuracy: 1e-12, "weights of 1 are the shared channel")
         }
+        // The labels: in pure Nb only Nb's weight acts (w² scales the energy), Mo's none.
+        let pure = niobium["Nb_AIMD"]![30]
+        let base = try model(nil).predict(pure).energy - (try model(nil, rows: [[0, 0, 0]]).predict(pure).energy)
+        let moWeighted = try model(["Nb": [1], "Mo": [2]]).predict(pure).energy
+        let nbWeighted = try model(["Nb": [2], "Mo": [1]]).predict(pure).energy
+        XCTAssertEqual(moWeighted, try model(nil).predict(pure).energy, accuracy: 1e-10)
+        XCTAssertEqual(nbWeighted - moWeighted, 3 * base, accuracy: 1e-9 * abs(base))
+        XCTAssertGreaterThan(abs(base), 1e-3)
         let start = model(nil)
         let split = try Reconfiguration.reshape(term: "angular", change: .weighNeighbours(elements: [nb, mo])).apply(
             to: start)

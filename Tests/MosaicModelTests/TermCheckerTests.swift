@@ -192,6 +192,24 @@ final class TermCheckerTests: XCTestCase {
         }
     }
 
+    /// The element order of a model file is a label, not physics: every case with its elements listed in the
+    /// other order (species-resolved blocks are keyed by symbol) predicts the same energies and forces.
+    func testElementOrderOfTheModelDoesNotChangePredictions() throws {
+        for (label, model) in cases {
+            var swapped = model
+            swapped.elements = model.elements.reversed()
+            try swapped.validate()
+            for s in samples {
+                let a = try model.predict(s)
+                let b = try swapped.predict(s)
+                assertClose(a.energy, b.energy, relative: 1e-12, absolute: 1e-12, "\(label), \(s.source)")
+                for i in 0..<s.count {
+                    XCTAssertLessThan(norm(a.forceVectors[i] - b.forceVectors[i]), 1e-10, "\(label), \(s.source)")
+                }
+            }
+        }
+    }
+
     func testPeriodicImagesEqualExplicitSupercell() throws {
         var mixed = randomTriclinic(atoms: 5, seed: 9, scale: 4.5)
         mixed.elements[1] = mo
