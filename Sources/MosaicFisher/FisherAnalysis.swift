@@ -190,13 +190,27 @@ public struct FisherAnalysis {
     /// weight (≥ 1e-6) in a direction below the pseudo-inverse floor (not determined at all).
     public var standardErrors: [Double] {
         let c = covariance
+        return zip(determinedStandardErrors(c), undeterminedWeights).map { se, weight in
+            weight >= 1e-6 ? .infinity : se
+        }
+    }
+
+    /// √ of the covariance's diagonal: each parameter's σ over the determined modes alone (finite even for a
+    /// parameter with some weight in undetermined directions; `standardErrors` is then infinite).
+    public func determinedStandardErrors(_ covariance: [Double]? = nil) -> [Double] {
+        let c = covariance ?? self.covariance
+        return (0..<parameterCount).map { c[$0 * parameterCount + $0].squareRoot() }
+    }
+
+    /// Each parameter's weight in the directions below the pseudo-inverse floor, Σ_k v_kp² over those modes
+    /// (0…1): how much of it the data do not fix at all.
+    public var undeterminedWeights: [Double] {
         let p = parameterCount
         let undetermined = eigenvalues.indices.filter {
             eigenvalues[$0] < FisherAnalysis.pseudoInverseFloor * largestEigenvalue
         }
         return (0..<p).map { i in
-            let weight = undetermined.reduce(0) { $0 + eigenvectors[$1 * p + i] * eigenvectors[$1 * p + i] }
-            return weight >= 1e-6 ? .infinity : c[i * p + i].squareRoot()
+            undetermined.reduce(0) { $0 + eigenvectors[$1 * p + i] * eigenvectors[$1 * p + i] }
         }
     }
 

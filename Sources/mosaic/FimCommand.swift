@@ -141,31 +141,32 @@ extension MosaicCommand {
                 for group in model.fused ?? [] {
                     print("  (fused: \(group.joined(separator: " = ")), analysed as \(group[0]))")
                 }
-                let poorly = fim.poorlyDetermined
                 let sloppyWeights = fim.sloppyWeights
+                let undetermined = fim.undeterminedWeights
+                let determinedErrors = fim.determinedStandardErrors()
                 for (k, name) in fim.parameterNames.enumerated() {
-                    // Standard error in the parameter's own units.
-                    let se = fim.standardErrors[k] * (coordinates == .relative ? max(abs(values[k]), 1e-12) : 1)
-                    let note =
-                        se.isInfinite
-                        ? "  undetermined (a direction below the floor)"
-                        : poorly[k]
-                            ? String(format: "  poorly determined (%.0f%% in sloppy modes)", 100 * sloppyWeights[k])
-                            : ""
+                    // Standard error in the parameter's own units, over the determined modes.
+                    let se = determinedErrors[k] * (coordinates == .relative ? max(abs(values[k]), 1e-12) : 1)
+                    // A share of the parameter in directions below the floor: σ is infinite along it.
+                    let unfixed = undetermined[k] >= 1e-6
+                    var note =
+                        sloppyWeights[k] >= 0.5
+                        ? String(format: "  poorly determined (%.0f%% in sloppy modes)", 100 * sloppyWeights[k]) : ""
+                    if unfixed { note += String(format: "  *%.1e unfixed", undetermined[k]) }
                     print(
                         TextTable.pad("  " + name, 30)
                             + TextTable.right(
                                 [
                                     String(format: "%.6g", values[k]),
-                                    se.isInfinite ? "± ∞" : String(format: "± %.3g", se),
-                                    abs(values[k]) > 0 && se.isFinite
-                                        ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-",
+                                    String(format: "± %.3g", se) + (unfixed ? "*" : ""),
+                                    abs(values[k]) > 0 ? String(format: "%.1f%%", 100 * se / abs(values[k])) : "-",
                                 ], [14, 12, 10]) + note)
                 }
                 print(
                     String(
                         format: "  (σ from s² FIM⁺ over every mode above %.0e λ_max, sloppy ones included;"
-                            + " \"poorly determined\": half or more of the parameter in sloppy modes)",
+                            + " \"poorly determined\": half or more of the parameter in sloppy modes; *w unfixed: the"
+                            + " share w of the parameter in directions below that floor, along which σ is infinite)",
                         FisherAnalysis.pseudoInverseFloor))
                 print("\npropagated uncertainty (first structure of each group)")
                 for u in uncertainty {

@@ -185,6 +185,17 @@ final class FixedParameterTests: XCTestCase {
         XCTAssertLessThan(fim.eigenvalues[0], 1e-10 * fim.largestEigenvalue, "the scale invariance is a zero mode")
         let name = try XCTUnwrap(fim.dominantParameters(ofMode: 0, count: 1).first?.name)
         XCTAssertTrue(name.hasPrefix("embedding."), name)
+        // How much of each parameter the zero mode holds (relative coordinates): δ ln w_j = 1 for the four
+        // density weights, δ ln a_k = −k, so w_j and a_1 hold 1/9 each, a_2 4/9, every other parameter nothing.
+        // Their σ over the determined modes stays finite; the strict σ is infinite.
+        let ninth = 1.0 / 9
+        var expected: [String: Double] = ["embedding.a1": ninth, "embedding.a2": 4 * ninth]
+        for j in 0..<4 { expected["embedding.density.w\(j)"] = ninth }
+        for (k, parameter) in fim.parameterNames.enumerated() {
+            XCTAssertEqual(fim.undeterminedWeights[k], expected[parameter] ?? 0, accuracy: 1e-6, parameter)
+            XCTAssertTrue(fim.determinedStandardErrors()[k].isFinite, parameter)
+            XCTAssertEqual(fim.standardErrors[k].isInfinite, expected[parameter] != nil, parameter)
+        }
 
         let fixed = try Reconfiguration.fix(parameter: name).apply(to: truth)
         XCTAssertEqual(fixed.fixed, [name])
