@@ -462,4 +462,40 @@ final class SpeciesResolutionTests: XCTestCase {
             Set(groups.map { Set($0) }), Set((0..<5).map { Set(["pair.Nb-Nb.c\($0)", "pair.Mo-Nb.c\($0)"]) }))
         XCTAssertLessThan(best.validation.forceRMSE, 0.01)
     }
+
+    /// The design loop recovers the species resolution of the data: from a library whose pair spline is shared,
+    /// on data made by three different pair functions, it splits the spline by element pair, keeps the split and
+    /// ends near the generating functions.
+    func testDesignLoopSplitsWhatTheDataResolve() throws {
+        let truthPairs = [
+            "Nb-Nb": [0.30, -0.20, 0.10, -0.05, 0.02], "Mo-Nb": [0.10, 0.05, -0.15, 0.08, -0.03],
+            "Mo-Mo": [0.45, -0.30, 0.20, 0.00, 0.04],
+        ]
+        let truth = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [], pairs: truthPairs))
+        let train = try noisyForces(by: truth)
+        let validation = try labelled(
+            (5...7).map { seed in
+                var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
+                for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
+                return s
+            }, by: truth)
+        let library = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5))
+        var settings = DesignSettings()
+        settings.budgetParameters = 30
+        settings.maxCandidates = 5
+        settings.trainingIterations = 60
+        settings.useProperties = false
+        settings.weights.ridge = 0
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
+        let state = try loop.run(library: library)
+        for c in state.candidates { print("#\(c.id) \(c.change): \(c.parameters) params, score \(c.score)") }
+        let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
+        let pairs = try XCTUnwrap(
+            best.model.terms.first { $0.name == "pair" }?.as(PairSplineTerm.self)?.pairs, "chosen: \(best.change)")
+        XCTAssertLessThan(best.validation.forceRMSE, 0.01)
+        for (key, values) in truthPairs {
+            for (a, b) in zip(pairs[key] ?? [], values) { XCTAssertEqual(a, b, accuracy: 0.02, key) }
+        }
+    }
 }
