@@ -357,11 +357,15 @@ public final class DesignLoop {
     }
 
     /// "300K 3.4 +3.3 0.075 | Nb_Elastic 3.5 -1.7 –": each fold's energy RMSE, bias and force RMSE.
+    /// Each fold's energy RMSE, bias and force RMSE, one line; a fold of several patterns is named by its first
+    /// and how many more ("Nb_AIMD/Md/300K +3": the design prints every fold in full once, at the start).
     public static func foldSummary(_ folds: [FoldResult]) -> String {
         folds.map { f in
             let m = f.errors
+            let patterns = f.fold.split(separator: ",")
+            let name = patterns.count > 1 ? "\(patterns[0]) +\(patterns.count - 1)" : f.fold
             return String(
-                format: "%@ %.1f %+.1f %@", f.fold as NSString, m.energyRMSE * 1000, (m.energyMeanError ?? .nan) * 1000,
+                format: "%@ %.1f %+.1f %@", name as NSString, m.energyRMSE * 1000, (m.energyMeanError ?? .nan) * 1000,
                 (m.forceComponents > 0 ? String(format: "%.3f", m.forceRMSE) : "–") as NSString)
         }.joined(separator: " | ")
     }

@@ -254,4 +254,20 @@ extension Array where Element: Hashable {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
     }
+
+    /// A fold of several patterns is named in the candidate lines by its first and how many more.
+    func testFoldSummaryShortensFoldsOfSeveralPatterns() {
+        var errors = ErrorMetrics()
+        errors.energyRMSE = 0.0024
+        errors.energyMeanError = 0.002
+        errors.forceRMSE = 0.096
+        errors.forceComponents = 10
+        let folds = [
+            FoldResult(
+                fold: "Nb_AIMD/Md/300K,Mo_AIMD/Md/300K,Ta_AIMD/Md/300K,W_AIMD/Md/300K", errors: errors, steps: 6),
+            FoldResult(fold: "Nb_Surface", errors: errors, steps: 6),
+        ]
+        XCTAssertEqual(
+            DesignLoop.foldSummary(folds), "Nb_AIMD/Md/300K +3 2.4 +2.0 0.096 | Nb_Surface 2.4 +2.0 0.096")
+    }
 }
