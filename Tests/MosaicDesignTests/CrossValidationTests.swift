@@ -255,6 +255,9 @@ extension Array where Element: Hashable {
         return filter { seen.insert($0).inserted }
     }
 
+}
+
+extension CrossValidationTests {
     /// A fold of several patterns is named in the candidate lines by its first and how many more.
     func testFoldSummaryShortensFoldsOfSeveralPatterns() {
         var errors = ErrorMetrics()
