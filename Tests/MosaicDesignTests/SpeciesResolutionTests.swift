@@ -433,26 +433,11 @@ final class SpeciesResolutionTests: XCTestCase {
             PairSplineTerm(
                 inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": nbnb, "Mo-Mo": momo, "Mo-Nb": nbnb]))
         let train = try noisyForces(by: truth)
-        let validation = try labelled(
-            (5...7).map { seed in
-                var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
-                for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
-                return s
-            }, by: truth)
         let zero = [Double](repeating: 0, count: 5)
         let library = model(
             PairSplineTerm(
                 inner: 2.0, cutoff: 5.0, coefficients: [], pairs: ["Nb-Nb": zero, "Mo-Mo": zero, "Mo-Nb": zero]))
-        var settings = DesignSettings()
-        settings.budgetParameters = 30
-        settings.maxCandidates = 6
-        settings.trainingIterations = 60
-        settings.useProperties = false
-        settings.weights.ridge = 0
-        let loop = try DesignLoop(
-            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
-        let state = try loop.run(library: library)
-        for c in state.candidates { print("#\(c.id) \(c.change): \(c.parameters) params, score \(c.score)") }
+        let state = try designRun(from: library, truth: truth, train: train, candidates: 6)
         let fuses = state.candidates.filter { $0.change.hasPrefix("fuse blocks") }
         XCTAssertFalse(fuses.isEmpty, state.candidates.map(\.change).joined(separator: "; "))
         XCTAssertTrue(fuses.allSatisfy { $0.change.contains("Nb-Nb") && $0.change.contains("Mo-Nb") }, fuses[0].change)
@@ -473,23 +458,8 @@ final class SpeciesResolutionTests: XCTestCase {
         ]
         let truth = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [], pairs: truthPairs))
         let train = try noisyForces(by: truth)
-        let validation = try labelled(
-            (5...7).map { seed in
-                var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
-                for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
-                return s
-            }, by: truth)
         let library = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5))
-        var settings = DesignSettings()
-        settings.budgetParameters = 30
-        settings.maxCandidates = 5
-        settings.trainingIterations = 60
-        settings.useProperties = false
-        settings.weights.ridge = 0
-        let loop = try DesignLoop(
-            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
-        let state = try loop.run(library: library)
-        for c in state.candidates { print("#\(c.id) \(c.change): \(c.parameters) params, score \(c.score)") }
+        let state = try designRun(from: library, truth: truth, train: train, candidates: 5)
         let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
         let pairs = try XCTUnwrap(
             best.model.terms.first { $0.name == "pair" }?.as(PairSplineTerm.self)?.pairs, "chosen: \(best.change)")
@@ -497,5 +467,29 @@ final class SpeciesResolutionTests: XCTestCase {
         for (key, values) in truthPairs {
             for (a, b) in zip(pairs[key] ?? [], values) { XCTAssertEqual(a, b, accuracy: 0.02, key) }
         }
+    }
+
+    /// A small design run (no properties, no ridge) from `library` on `train`, validated on three random mixed
+    /// cells labelled by `truth`; prints every candidate.
+    func designRun(from library: CompositeModel, truth: CompositeModel, train: Dataset, candidates: Int) throws
+        -> DesignState
+    {
+        let validation = try labelled(
+            (5...7).map { seed in
+                var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
+                for i in stride(from: 0, to: s.count, by: 2) { s.elements[i] = mo }
+                return s
+            }, by: truth)
+        var settings = DesignSettings()
+        settings.budgetParameters = 30
+        settings.maxCandidates = candidates
+        settings.trainingIterations = 60
+        settings.useProperties = false
+        settings.weights.ridge = 0
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
+        let state = try loop.run(library: library)
+        for c in state.candidates { print("#\(c.id) \(c.change): \(c.parameters) params, score \(c.score)") }
+        return state
     }
 }
