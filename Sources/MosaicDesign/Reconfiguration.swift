@@ -90,8 +90,8 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
             // Each block's parameters by local name without the block prefix ("Mo-Nb.c3" → "c3").
             func members(_ block: String) -> [String: String] {
                 Dictionary(
-                    uniqueKeysWithValues: specs.filter { $0.species.joined(separator: "-") == block }.map {
-                        (String($0.local.dropFirst(block.count + 1)), "\(name).\($0.local)")
+                    uniqueKeysWithValues: specs.filter { $0.block == block }.map {
+                        ($0.localInBlock, "\(name).\($0.local)")
                     })
             }
             let sides = blocks.map(members)

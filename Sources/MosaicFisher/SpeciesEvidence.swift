@@ -86,10 +86,9 @@ public struct SpeciesEvidence: Codable, Sendable, Equatable {
             var result: [TermBlocks] = []
             for (t, term) in model.terms.enumerated() where term.isRegularised {
                 var blocks: [(key: String, members: [String: Int])] = []
-                for (k, spec) in term.parameters(elements: model.elements).enumerated() where !spec.species.isEmpty {
-                    guard let column = position[ranges[t].lowerBound + k] else { continue }
-                    let key = spec.species.joined(separator: "-")
-                    let local = String(spec.local.dropFirst(key.count + 1))
+                for (k, spec) in term.parameters(elements: model.elements).enumerated() {
+                    guard let key = spec.block, let column = position[ranges[t].lowerBound + k] else { continue }
+                    let local = spec.localInBlock
                     if let b = blocks.firstIndex(where: { $0.key == key }) {
                         blocks[b].members[local] = column
                     } else {

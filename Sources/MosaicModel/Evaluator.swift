@@ -233,6 +233,7 @@ public final class ModelEvaluator<T: ModelScalar> {
     ) where Sink.Scalar == T {
         let energy = atomEnergy(species: species, count: count, terms: terms)
         sink.addEnergy(energy, atom: i)
+        guard !energyOnly else { return }
         for c in 0..<count { sink.addPair(i, source[c], gradient: gradient[c], displacement: delta[c]) }
     }
 

@@ -167,7 +167,8 @@ public final class AtomGradientEvaluator {
                         }
                     }
                 }
-                for q in chunk where coordinateOf[q] >= 0 && virialTrace {
+                guard virialTrace else { continue }
+                for q in chunk where coordinateOf[q] >= 0 {
                     virialTraceGradient[coordinateOf[q]] += trace.tangent[q - chunkStart]
                 }
             }

@@ -30,6 +30,15 @@ public struct ParameterSpec: Sendable, Equatable {
         self.species = species
         self.spline = spline
     }
+
+    /// The species block it belongs to ("Mo-Nb" for a pair block, "W" for a centre block; nil when shared by all).
+    public var block: String? { species.isEmpty ? nil : species.joined(separator: "-") }
+
+    /// Its name within its species block ("Mo-Nb.c3" → "c3"); the local name itself when shared by all species.
+    public var localInBlock: String {
+        guard let block else { return local }
+        return String(local.dropFirst(block.count + 1))
+    }
 }
 
 /// A parameter's identity in a composite model: its term and its place in that term. Code asks

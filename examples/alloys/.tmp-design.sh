@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Designs potentials/NbMoTaW.json from the shipped elemental and binary DFT data (`make nbmotaw` runs this).
+#
+# Data: for Nb, Mo, Ta and W the AIMD, strained-cell and slab files; the six binary solid-solution sets.
+# Untouched test (never trained on, never chosen on; evaluated once at the end):
+#   each element's middle-temperature AIMD block at V0 (Nb, Mo 1000 K; Ta, W 2000 K), and of each binary
+#   the cells with 0.4 <= x <= 0.6 of its first element (whole compositions, relaxed and unrelaxed).
+# Choice: 6-fold cross-validation, each fold whole blocks of all elements or whole compositions of all
+#   binaries: the 300 K blocks; the hottest blocks (3000 K, or 4000 K for Ta, W); the 0.9 V0 blocks; the
+#   1.1 V0 blocks; compositions x < 0.34; compositions x > 0.66. Each element's lattice constant, elastic
+#   constants and surface energies (its own strained cells and slabs) are in the score.
+# Candidates are screened on every 4th structure of each group; the chosen one is refitted on all.
+# Extra options are passed on to `mosaic design` (e.g. --warm-start). Environment: LIBRARY=<model file> starts
+# from another library (default examples/models/nbmotaw-library.yaml), BUDGET and CANDIDATES set the parameter
+# budget (200) and the candidate limit (36), OUTPUT and STATE the potential and state files.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p build/alloy
+elements=(Nb Mo Ta W)
+binaries=(NbMo_SS@Nb NbTa_SS@Nb NbW_SS@Nb MoTa_SS@Mo MoW_SS@Mo TaW_SS@Ta)
+data=()
+for e in "${elements[@]}"; do
+  for kind in AIMD Elastic Surface; do data+=("data/${e,,}/${e}_${kind}.json"); done
+done
+for b in "${binaries[@]}"; do data+=("data/binaries/${b%@*}.json"); done
+# Comma-separated patterns of one fold: every element's block $1, or every binary's compositions $1.
+blocks() { local IFS=,; local list=(); for e in "${elements[@]}"; do list+=("${e}_AIMD/$1"); done; echo "${list[*]}"; }
+compositions() { local IFS=,; local list=(); for b in "${binaries[@]}"; do list+=("$b=$1"); done; echo "${list[*]}"; }
+test=(--test Nb_AIMD/Md/1000K --test Mo_AIMD/Md/1000K --test Ta_AIMD/Md/2000K --test W_AIMD/Md/2000K)
+for b in "${binaries[@]}"; do test+=(--test "$b=0.4-0.6"); done
+exec /tmp/mosaic-design design --start "${LIBRARY:-examples/models/nbmotaw-library.yaml}" --data "${data[@]}" "${test[@]}" \
+  --fold "$(blocks Md/300K)" --fold "Nb_AIMD/Md/3000K,Mo_AIMD/Md/3000K,Ta_AIMD/Md/4000K,W_AIMD/Md/4000K" \
+  --fold "$(blocks Md_90)" --fold "$(blocks Md_110)" --fold "$(compositions 0-0.34)" --fold "$(compositions 0.66-1)" \
+  --screen-every 4 --budget-params "${BUDGET:-200}" --max-candidates "${CANDIDATES:-36}" \
+  --output "${OUTPUT:-potentials/NbMoTaW.json}" --state "${STATE:-build/alloy/NbMoTaW-design-state.json}" "$@"
