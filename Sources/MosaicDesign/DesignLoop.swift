@@ -73,7 +73,39 @@ public struct CandidateRecord: Codable, Sendable {
     public var fitSeconds: Double
     public var validationSeconds: Double?
     public var accepted: Bool
+    /// Whether the fitted model passes `RepulsionCheck` (nil in states saved before the loop checked): one that
+    /// does not cannot be written as a potential, so it is never chosen over one that does.
+    public var repels: Bool?
     public var model: CompositeModel
+
+    /// What the loop compares it by.
+    public var standing: Standing { Standing(score: score, parameters: parameters, repels: repels) }
+}
+
+/// A candidate's score, size and short-range repulsion: what decides whether it replaces the loop's best.
+public struct Standing: Sendable, Equatable {
+    public var score: Double
+    public var parameters: Int
+    /// nil: not checked (a state saved before the loop checked).
+    public var repels: Bool?
+
+    public init(score: Double, parameters: Int, repels: Bool?) {
+        self.score = score
+        self.parameters = parameters
+        self.repels = repels
+    }
+}
+
+extension DesignSettings {
+    /// Whether a candidate replaces `best`: it lowers the score by more than `improvement`, or has fewer
+    /// parameters within `tolerance` of the lower of `best`'s score and `anchor` (the best score seen). One that
+    /// does not repel never does, and one that repels always replaces a best that does not.
+    public func improves(_ candidate: Standing, over best: Standing, anchor: Double) -> Bool {
+        guard candidate.repels != false else { return false }
+        guard best.repels != false else { return true }
+        return candidate.score < best.score * (1 - improvement)
+            || (candidate.parameters < best.parameters && candidate.score < min(best.score, anchor) * (1 + tolerance))
+    }
 }
 
 /// What the loop has done so far; saved after every candidate, so a run can resume.
@@ -98,15 +130,18 @@ public final class DesignLoop {
     public private(set) var state: DesignState
     /// The training data's typical nearest-neighbour distance (Å), where added terms are placed.
     let nearestNeighbour: Double
+    /// The data's shortest distance of each element pair (`pairKey`), where the repulsion check's dimer scans start.
+    let shortest: [String: Double]
     let statePath: String?
     let progress: (String) -> Void
 
     public init(
         settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
-        statePath: String?, progress: @escaping (String) -> Void = { _ in }
+        statePath: String?, shortest: [String: Double]? = nil, progress: @escaping (String) -> Void = { _ in }
     ) throws {
         self.settings = settings
         self.train = train
+        self.shortest = shortest ?? train.shortestDistances().mapValues(\.distance)
         self.validation = validation
         guard !settings.folds.isEmpty || !validation.structures.isEmpty else {
             throw MosaicError(
@@ -151,7 +186,8 @@ public final class DesignLoop {
         state.candidates = []
         func evaluate(_ model: CompositeModel, parent: Int?, change: String, staged: Bool) throws -> CandidateRecord {
             if let k = replay.firstIndex(where: { $0.parent == parent && $0.change == change }) {
-                let record = replay.remove(at: k)
+                var record = replay.remove(at: k)
+                record.accepted = false
                 state.candidates.append(record)
                 progress(line(record, resumed: true))
                 return record
@@ -202,10 +238,7 @@ public final class DesignLoop {
                     try evaluate(
                         try change.apply(to: best.model), parent: best.id, change: change.description, staged: false))
             }
-            let better = round.filter { c in
-                c.score < best.score * (1 - settings.improvement)
-                    || (c.parameters < best.parameters && c.score < min(best.score, anchor) * (1 + settings.tolerance))
-            }
+            let better = round.filter { settings.improves($0.standing, over: best.standing, anchor: anchor) }
             // The best of the round, or a smaller model within `tolerance` of it (parsimony).
             guard let lowest = better.min(by: { $0.score < $1.score }) else {
                 if proposals.count <= settings.proposalsPerRound {
@@ -239,6 +272,9 @@ public final class DesignLoop {
         let clock = Date()
         let model = try settings.trainer(staged: staged).train(start, data: train).model
         let seconds = Date().timeIntervalSince(clock)
+        // Checked once after the fit (as a constraint on every step it would cost as much as the fit of an alloy
+        // candidate); the refit of the chosen one on all data is held to it (`Trainer.constraint`).
+        let repels = RepulsionCheck(model: model).repels(shortest: shortest)
         let prepared = try PreparedDataset(train, model: model)
         var folds: [FoldResult]? = nil
         let validationErrors: ErrorMetrics
@@ -273,7 +309,7 @@ public final class DesignLoop {
             score: total.isFinite ? total : .infinity,
             conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
             validationSeconds: validationSeconds,
-            accepted: false, model: model)
+            accepted: false, repels: repels, model: model)
     }
 
     /// Reconfigurations of `model`, most promising first: species splits, then prune what the sloppiest FIM
@@ -353,6 +389,7 @@ public final class DesignLoop {
             c.validation.forceRMSE,
             c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds,
             (c.validationSeconds.map { String(format: " + %.1f s folds", $0) } ?? "") as NSString)
+            + (c.repels == false ? "  does not repel at short range: cannot be chosen" : "")
             + (c.folds.map { "\n     folds (E meV/at, bias, F eV/Å): " + DesignLoop.foldSummary($0) } ?? "")
     }
 

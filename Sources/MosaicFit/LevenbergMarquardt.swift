@@ -55,8 +55,10 @@ public struct LevenbergMarquardt {
     public init(settings: Settings = Settings()) { self.settings = settings }
 
     /// Minimises the problem's cost over its free parameters, starting from the full vector `theta`.
+    /// With `constraint`, a step to a parameter vector it refuses is rejected like an uphill step (the
+    /// start should satisfy it: the fit then never leaves the region it allows).
     public func minimize(
-        _ problem: LeastSquaresProblem, from theta: [Double],
+        _ problem: LeastSquaresProblem, from theta: [Double], constraint: (([Double]) -> Bool)? = nil,
         progress: (Iteration) -> Void = { _ in }
     ) -> Result {
         let start = Date()
@@ -98,7 +100,8 @@ public struct LevenbergMarquardt {
             let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
             // Steps that leave the admissible region (non-finite values, scales beyond any physical
             // range) are rejected like uphill steps.
-            let trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
+            var trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
+            if trialCost < cost, let constraint, !constraint(trial) { trialCost = .infinity }
             // Predicted reduction of the quadratic model: −(δᵀg + ½ δᵀAδ).
             var quadratic = 0.0
             for i in 0..<n {

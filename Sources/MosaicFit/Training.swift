@@ -13,6 +13,9 @@ public struct Trainer {
     public var stageIterations = 25
     /// Fit single terms first (true) or go straight to unified training.
     public var staged = true
+    /// A condition every accepted step of the unified stage keeps (e.g. `RepulsionCheck` passes); a step that
+    /// breaks it is rejected like an uphill step. Checked only when the unified stage starts inside it.
+    public var constraint: ((CompositeModel) -> Bool)? = nil
 
     public init(
         weights: FitWeights = FitWeights(), settings: LevenbergMarquardt.Settings = LevenbergMarquardt.Settings()
@@ -113,7 +116,17 @@ public struct Trainer {
             }
         }
         let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)
-        let result = LevenbergMarquardt(settings: settings).minimize(problem, from: model.internalParameters) {
+        var guarded: (([Double]) -> Bool)? = nil
+        if let constraint, constraint(model) {
+            guarded = { [model] theta in
+                var trial = model
+                trial.internalParameters = theta
+                return constraint(trial)
+            }
+        }
+        let result = LevenbergMarquardt(settings: settings).minimize(
+            problem, from: model.internalParameters, constraint: guarded
+        ) {
             [model] iteration in
             // The training errors of an accepted step cost a full evaluation: only for a progress display.
             guard let progress else { return }

@@ -11,18 +11,22 @@ public struct RepulsionCheck {
     public struct Failure: CustomStringConvertible, Sendable {
         /// "Nb-Nb dimer" or "bcc Nb" or "B2 MoNb".
         public var structure: String
-        /// The two distances or lattice constants (Å), larger first, and the energies there (eV per atom).
+        /// The two distances or lattice constants (Å), larger first, and the energies there (a dimer's total in eV,
+        /// a crystal's per atom).
         public var from: Double
         public var to: Double
         public var energyFrom: Double
         public var energyTo: Double
         /// The term whose energy falls most over the step.
         public var term: String
+        /// Whether the energies are per atom (crystals) or totals (dimers).
+        public var perAtom = true
 
         public var description: String {
             String(
-                format: "%@: energy falls from %.4g to %.4g eV/atom between %.2f and %.2f Å (term '%@' pulls it down)",
-                structure as NSString, energyFrom, energyTo, from, to, term as NSString)
+                format: "%@: energy falls from %.4g to %.4g %@ between %.2f and %.2f Å (term '%@' pulls it down)",
+                structure as NSString, energyFrom, energyTo, (perAtom ? "eV/atom" : "eV") as NSString, from, to,
+                term as NSString)
         }
     }
 
@@ -63,6 +67,11 @@ public struct RepulsionCheck {
         return failures
     }
 
+    /// Whether the model repels everywhere checked (`failures` empty; a check that cannot run does not pass).
+    public func repels(shortest: [String: Double] = [:]) -> Bool {
+        (try? failures(shortest: shortest).isEmpty) ?? false
+    }
+
     /// The first step (of 0.01 Å, from `from` down to `to`) where the energy does not rise.
     private func scan(
         _ name: String, from: Double, to: Double, perAtom: Bool, _ structure: (Double) -> Structure
@@ -88,7 +97,8 @@ public struct RepulsionCheck {
                 }
                 let worst = changes.indices.min { changes[$0] < changes[$1] }!
                 return Failure(
-                    structure: name, from: x, to: next, energyFrom: e, energyTo: en, term: model.terms[worst].name)
+                    structure: name, from: x, to: next, energyFrom: e, energyTo: en, term: model.terms[worst].name,
+                    perAtom: perAtom)
             }
             x = next
             e = en

@@ -36,8 +36,9 @@ extension MosaicCommand {
                 --fold names your own folds; --hold-out scores on one held-out set instead (the old protocol).
                 The loop chooses on these errors, so they are not a test: name an untouched block with --test,
                 which is left out of training and of every choice and evaluated once at the end.
-                Every candidate carries a ZBL core below the data (as in `mosaic fit`), and the chosen potential
-                must pass the same repulsion check before it is written.
+                Every candidate carries a ZBL core below the data (as in `mosaic fit`) and is held to the same
+                repulsion check: a candidate that does not repel is never chosen over one that does, the refit of
+                the chosen one on all data rejects steps that would break it, and the written potential must pass.
 
                 Example:
                   mosaic design --start examples/models/nb-library.yaml \\
@@ -253,7 +254,7 @@ extension MosaicCommand {
                         + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
-                    statePath: statePath
+                    statePath: statePath, shortest: shortest.mapValues(\.distance)
                 ) { line in
                     print(line)
                     fflush(stdout)
@@ -290,12 +291,19 @@ extension MosaicCommand {
                             + " \(foldIterations)), evaluated on it; the loop chose on these errors, not a test")
                 }
                 var chosen = best.model
+                // The refit keeps the chosen candidate's short-range repulsion (its steps that break it are
+                // rejected); a candidate that does not repel is refitted freely and refused below.
+                var trainer = settings.trainer(staged: false)
+                trainer.constraint = repulsionConstraint(shortest: shortest)
+                if !trainer.constraint!(chosen) {
+                    print("the chosen candidate does not repel at short range: its refit is not held to it")
+                }
                 if refit {
-                    chosen = try settings.trainer(staged: false).train(chosen, data: rest).model
+                    chosen = try trainer.train(chosen, data: rest).model
                     print("refitted on training + validation data (\(rest.structures.count) structures)")
                 } else if screenEvery > 1 {
                     let refitStarted = Date()
-                    chosen = try settings.trainer(staged: false).train(chosen, data: fullTrain).model
+                    chosen = try trainer.train(chosen, data: fullTrain).model
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(fullTrain, model: chosen))
                     print(
                         String(

@@ -78,6 +78,8 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(types.contains("pair-spline") && types.contains("three-body"), best.terms)
         XCTAssertFalse(types.contains("embedding"), "the embedding term is not needed: \(best.terms)")
         XCTAssertLessThan(best.validation.forceRMSE, 0.02)
+        XCTAssertTrue(state.candidates.allSatisfy { $0.repels != nil }, "every candidate's repulsion is checked")
+        XCTAssertEqual(best.repels, true)
         // Running again resumes from the saved state: same candidates, same choice, no retraining.
         var resumedLines: [String] = []
         let again = try DesignLoop(
@@ -89,6 +91,25 @@ final class DesignTests: XCTestCase {
         let candidateLines = resumedLines.filter { $0.hasPrefix("#") }
         XCTAssertEqual(candidateLines.count, state.candidates.count, resumedLines.joined(separator: "\n"))
         XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
+    }
+
+    /// The loop's rule for replacing its best: a lower score by more than 1%, or fewer parameters within 2%;
+    /// a candidate that does not repel never replaces it, whatever its score, and one that repels always
+    /// replaces a best that does not; unchecked (older states) counts as repelling.
+    func testCandidatesThatDoNotRepelAreNeverChosen() {
+        let settings = DesignSettings()
+        let best = Standing(score: 1.0, parameters: 50, repels: true)
+        XCTAssertTrue(settings.improves(Standing(score: 0.98, parameters: 60, repels: true), over: best, anchor: 1))
+        XCTAssertFalse(settings.improves(Standing(score: 0.995, parameters: 60, repels: true), over: best, anchor: 1))
+        XCTAssertTrue(settings.improves(Standing(score: 1.015, parameters: 40, repels: true), over: best, anchor: 1))
+        XCTAssertFalse(settings.improves(Standing(score: 1.015, parameters: 40, repels: true), over: best, anchor: 0.9))
+        XCTAssertFalse(settings.improves(Standing(score: 0.1, parameters: 10, repels: false), over: best, anchor: 1))
+        XCTAssertTrue(settings.improves(Standing(score: 0.98, parameters: 60, repels: nil), over: best, anchor: 1))
+        let attracting = Standing(score: 0.5, parameters: 50, repels: false)
+        XCTAssertTrue(
+            settings.improves(Standing(score: 3.0, parameters: 80, repels: true), over: attracting, anchor: 0.5))
+        XCTAssertFalse(
+            settings.improves(Standing(score: 0.1, parameters: 10, repels: false), over: attracting, anchor: 0.5))
     }
 
     /// `--warm-start`: a library whose values are already fitted is trained as given in one fit (no single-term

@@ -45,7 +45,6 @@ final class StartingLibraryTests: XCTestCase {
 
     /// Two elements: the reference energies are the per-element energies that reproduce made-up totals.
     func testChemicalPotentialsOfTwoElements() throws {
-        let nb = Element(symbol: "Nb")!
         let mo = Element(symbol: "Mo")!
         var structures: [Structure] = []
         for (k, seed) in [1, 2, 3, 4].enumerated() {

@@ -114,6 +114,33 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(result.stages.last!.finalCost, 1e-10)
     }
 
+    /// With a constraint the fit stays inside it (steps out are rejected): the √ amplitude, 1.6 in the truth,
+    /// held at or below 1.45 from a start of 1.3, ends on that bound; a constraint the start breaks is ignored.
+    func testConstrainedFitStaysInside() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth)
+        let amplitude = try XCTUnwrap(truth.parameterNames.firstIndex(of: "embedding.A"))
+        var start = perturbed(truth)
+        var natural = start.naturalParameters
+        natural[amplitude] = 1.3
+        start.naturalParameters = natural
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.maxIterations = 150
+        let free = try trainer.train(start, data: data)
+        XCTAssertEqual(free.model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
+        trainer.constraint = { $0.naturalParameters[amplitude] <= 1.45 }
+        let held = try trainer.train(start, data: data)
+        let value = held.model.naturalParameters[amplitude]
+        XCTAssertLessThanOrEqual(value, 1.45)
+        XCTAssertGreaterThan(value, 1.4, "the fit presses against the bound")
+        XCTAssertGreaterThan(held.stages.last!.finalCost, 100 * free.stages.last!.finalCost)
+        XCTAssertLessThan(held.stages.last!.finalCost, held.stages.last!.initialCost)
+        trainer.constraint = { $0.naturalParameters[amplitude] <= 1.2 }
+        XCTAssertEqual(try trainer.train(start, data: data).model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
+    }
+
     /// Same data and model description: byte-identical potential files.
     func testFitsAreReproducibleBitForBit() throws {
         let truth = truthModel()

@@ -62,5 +62,11 @@ final class RepulsionCheckTests: XCTestCase {
         let dimer = try XCTUnwrap(failures.first { $0.structure == "Nb-Nb dimer" }, "\(failures)")
         XCTAssertEqual(dimer.term, "pair")
         XCTAssertEqual(dimer.from, 2.5, accuracy: 1e-12, "it falls from the start of the scan")
+        // A dimer's energies are its total (two reference energies, −20 eV, plus the pair), a crystal's per atom.
+        XCTAssertLessThan(dimer.energyFrom, -20)
+        XCTAssertTrue(dimer.description.contains(" eV between"), dimer.description)
+        let bcc = try XCTUnwrap(failures.first { $0.structure == "bcc Nb" }, "\(failures)")
+        XCTAssertTrue(bcc.description.contains(" eV/atom between"), bcc.description)
+        XCTAssertFalse(RepulsionCheck(model: model).repels(shortest: ["Nb-Nb": 2.5]))
     }
 }
