@@ -39,11 +39,17 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// for a library whose values are already fitted (a potential to refine). nil: off, and not written to
     /// states and provenance.
     public var warmStart: Bool?
+    /// Hold every candidate's fit to the repulsion check when its start passes it (steps that would break it are
+    /// rejected; one check per accepted step). nil: off (each candidate is checked after its fit), and not written
+    /// to states and provenance.
+    public var holdRepulsion: Bool?
     public init() {}
 
-    /// The trainer every candidate is fitted with (also for refitting the chosen one).
-    public func trainer(staged: Bool) -> Trainer {
+    /// The trainer every candidate is fitted with (also for refitting the chosen one); with `holdRepulsion` and
+    /// the data's shortest distances (`RepulsionCheck`), held to the repulsion check.
+    public func trainer(staged: Bool, shortest: [String: Double]? = nil) -> Trainer {
         var trainer = Trainer(weights: weights)
+        if holdRepulsion == true, let shortest { trainer.constraint = RepulsionCheck.constraint(shortest: shortest) }
         trainer.settings.maxIterations = trainingIterations
         trainer.settings.geodesicAcceleration = geodesicAcceleration ?? false
         trainer.stageIterations = stageIterations
@@ -270,10 +276,10 @@ public final class DesignLoop {
     func assess(_ start: CompositeModel, parent: Int?, change: String, staged: Bool, id: Int) throws -> CandidateRecord
     {
         let clock = Date()
-        let model = try settings.trainer(staged: staged).train(start, data: train).model
+        let model = try settings.trainer(staged: staged, shortest: shortest).train(start, data: train).model
         let seconds = Date().timeIntervalSince(clock)
-        // Checked once after the fit (as a constraint on every step it would cost as much as the fit of an alloy
-        // candidate); the refit of the chosen one on all data is held to it (`Trainer.constraint`).
+        // Checked after the fit (held during it only with `holdRepulsion`: on every step it can cost as much as
+        // the fit of an alloy candidate); the refit of the chosen one on all data is held to it.
         let repels = RepulsionCheck(model: model).repels(shortest: shortest)
         let prepared = try PreparedDataset(train, model: model)
         var folds: [FoldResult]? = nil

@@ -72,11 +72,17 @@ public struct RepulsionCheck {
         (try? failures(shortest: shortest).isEmpty) ?? false
     }
 
+    /// `repels` as a condition on models (`Trainer.constraint`).
+    public static func constraint(shortest: [String: Double]) -> (CompositeModel) -> Bool {
+        { RepulsionCheck(model: $0).repels(shortest: shortest) }
+    }
+
     /// The first step (of 0.01 Å, from `from` down to `to`) where the energy does not rise.
     private func scan(
         _ name: String, from: Double, to: Double, perAtom: Bool, _ structure: (Double) -> Structure
     ) throws -> Failure? {
         let evaluator = ModelEvaluator<Double>(model: model)
+        evaluator.energyOnly = true  // energies only: the three-body sums skip their position gradients
         func energy(_ x: Double, terms: Range<Int>? = nil) throws -> Double {
             let s = structure(x)
             let e = evaluator.evaluate(

@@ -108,12 +108,6 @@ func checkRepulsion(
     }
 }
 
-/// Whether a model passes `checkRepulsion` (for `Trainer.constraint`).
-func repulsionConstraint(shortest: [String: (distance: Double, source: String)]) -> (CompositeModel) -> Bool {
-    let distances = shortest.mapValues(\.distance)
-    return { RepulsionCheck(model: $0).repels(shortest: distances) }
-}
-
 /// Parameter covariance and training spans for per-atom σ and grades (`UncertaintyData.fitted`), with a
 /// progress line.
 func uncertaintyData(_ model: CompositeModel, data: PreparedDataset, weights: FitWeights) throws -> UncertaintyData {

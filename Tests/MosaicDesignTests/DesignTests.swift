@@ -3,6 +3,7 @@ import MosaicDesign
 import MosaicFisher
 import MosaicFit
 import MosaicModel
+import MosaicProperties
 import MosaicTestSupport
 import XCTest
 
@@ -130,6 +131,26 @@ final class DesignTests: XCTestCase {
         XCTAssertLessThan(state.candidates[0].validation.forceRMSE, 0.02, "kept at the fitted values")
         XCTAssertTrue(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("warmStart"))
         XCTAssertFalse(String(decoding: try JSONEncoder().encode(DesignSettings()), as: UTF8.self).contains("warm"))
+    }
+
+    /// `--hold-repulsion` gives every candidate's trainer the repulsion check as its constraint (when the data's
+    /// shortest distances are known); off, it is absent from the encoded settings.
+    func testHoldRepulsionReachesTheTrainer() throws {
+        var settings = DesignSettings()
+        XCTAssertNil(settings.trainer(staged: false, shortest: ["Nb-Nb": 2.1]).constraint)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("holdRepulsion"))
+        settings.holdRepulsion = true
+        let constraint = try XCTUnwrap(settings.trainer(staged: false, shortest: ["Nb-Nb": 2.1]).constraint)
+        let truth = CompositeModel(elements: [nb], terms: [reference, repulsion, pair, angular])
+        XCTAssertTrue(constraint(truth), "Born–Mayer repulsion holds the generating model")
+        // An attractive pair with nothing to hold it: the constraint refuses it.
+        let attractive = CompositeModel(
+            elements: [nb],
+            terms: [
+                reference, .pairSpline(PairSplineTerm(inner: 0.2, cutoff: 4.0, coefficients: [-5, -4, -3, -2, -1])),
+            ])
+        XCTAssertFalse(constraint(attractive))
+        XCTAssertNil(settings.trainer(staged: false).constraint, "no shortest distances, no constraint")
     }
 
     /// `--geodesic` reaches every candidate's trainer; without it (and without `--fold-mean`) the settings encode
