@@ -41,6 +41,8 @@ public struct Trainer {
         public var unifiedCostHistory: [Double]
         /// Pair-spline coefficients the data do not reach, held to the mixing rule (`PairMixingRule`).
         public var mixingTies: [PairMixingTie] = []
+        /// Whether the unified stage was held to `constraint` (false without one, or when its start broke it).
+        public var constrained = false
     }
 
     /// A line of progress: stage name, iteration, cost, current errors on the training data, damping, elapsed.
@@ -96,9 +98,8 @@ public struct Trainer {
                 for subset in (linearFree.count < free.count && linearFree.count > 0 ? [linearFree, free] : [free]) {
                     let problem = LeastSquaresProblem(model: sub, data: stageData, weights: weights, free: subset)
                     if problem.free.isEmpty { continue }
-                    let step = LevenbergMarquardt(settings: stageSettings).minimize(problem, from: theta) { iteration in
-                        progress?(name, iteration, nil)
-                    }
+                    let step = LevenbergMarquardt(settings: stageSettings).minimize(
+                        problem, from: theta, progress: { iteration in progress?(name, iteration, nil) })
                     if initialCost.isNaN { initialCost = step.costHistory.first ?? .nan }
                     theta = step.theta
                     iterations += step.iterations
@@ -149,6 +150,7 @@ public struct Trainer {
                 name: "unified", parameters: model.freeParameterCount, iterations: result.iterations,
                 initialCost: result.costHistory.first ?? .nan, finalCost: result.cost, stop: result.stop.rawValue))
         return Result(
-            model: model, stages: stages, unifiedCostHistory: result.costHistory, mixingTies: problem.ties)
+            model: model, stages: stages, unifiedCostHistory: result.costHistory, mixingTies: problem.ties,
+            constrained: guarded != nil)
     }
 }

@@ -112,16 +112,7 @@ extension MosaicCommand {
                     "For a library whose values are already fitted, e.g. a potential to refine: the staged start"
                     + " (each term alone, then together) would throw those values away."))
         var warmStart = false
-        @Flag(
-            name: .customLong("hold-repulsion"),
-            help: ArgumentHelp(
-                "Hold every candidate's fit to the repulsion check when its start passes it.",
-                discussion:
-                    "Steps that would make a dimer, bcc or B2 lattice fall in energy as atoms approach are rejected,"
-                    + " so no candidate is lost to the check (without it each candidate is checked after its fit"
-                    + " and one that fails is never chosen). Costs one check per accepted step: about 0.2 s for Nb,"
-                    + " 2 to 3 s for a four-element library with two three-body terms."))
-        var holdRepulsion = false
+        @OptionGroup var holdRepulsionOption: HoldRepulsionOption
         @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
@@ -243,7 +234,7 @@ extension MosaicCommand {
                 settings.trainingIterations = iterations
                 settings.geodesicAcceleration = geodesicOption.geodesic ? true : nil
                 settings.warmStart = warmStart ? true : nil
-                settings.holdRepulsion = holdRepulsion ? true : nil
+                settings.holdRepulsion = holdRepulsionOption.holdRepulsion ? true : nil
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
@@ -452,6 +443,20 @@ struct GeodesicOption: ParsableArguments {
                 + " channels): on the 76-parameter niobium composite of benchmarks/RESULTS.md it reached in 68"
                 + " iterations a lower loss than 400 plain ones."))
     var geodesic = false
+}
+
+struct HoldRepulsionOption: ParsableArguments {
+    @Flag(
+        name: .customLong("hold-repulsion"),
+        help: ArgumentHelp(
+            "Hold the fit to the repulsion check from a start that passes it (design: every candidate's fit).",
+            discussion:
+                "Steps that would make a dimer, bcc or B2 lattice fall in energy as atoms approach are rejected, so"
+                + " the fit cannot end in a model that is refused (design: no candidate is lost to the check;"
+                + " without it each candidate is checked after its fit and one that fails is never chosen). Costs"
+                + " one check per accepted step: about 0.2 s for Nb, 2 to 3 s for a four-element model with two"
+                + " three-body terms."))
+    var holdRepulsion = false
 }
 
 struct FoldMeanOption: ParsableArguments {

@@ -6,6 +6,7 @@ import MosaicFisher
 import MosaicFit
 import MosaicModel
 import MosaicNumerics
+import MosaicProperties
 import MosaicReports
 
 extension MosaicCommand {
@@ -55,6 +56,7 @@ extension MosaicCommand {
         @Flag(name: .customLong("no-stages"), help: "Skip the single-term stages; train all parameters at once.")
         var noStages = false
         @OptionGroup var geodesicOption: GeodesicOption
+        @OptionGroup var holdRepulsionOption: HoldRepulsionOption
         @Flag(name: .customLong("no-plots"), help: "Do not write parity plots.")
         var noPlots = false
 
@@ -82,6 +84,9 @@ extension MosaicCommand {
                 var trainer = Trainer(weights: weights, settings: settings)
                 trainer.stageIterations = stageIterations
                 trainer.staged = !noStages
+                if holdRepulsionOption.holdRepulsion {
+                    trainer.constraint = RepulsionCheck.constraint(shortest: shortest.mapValues(\.distance))
+                }
                 print(
                     "fitting \(model.describedParameterCount) (\(model.terms.count) terms, cutoff"
                         + " \(model.cutoff) Å) on \(train.structures.count) structures / \(train.atomCount) atoms"
@@ -108,6 +113,12 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 let fitted = result.model
+                if holdRepulsionOption.holdRepulsion {
+                    print(
+                        result.constrained
+                            ? "held to the repulsion check: steps that would break it were rejected"
+                            : "not held to the repulsion check: the unified fit started from a model that fails it")
+                }
                 if let line = PairMixingRule.describe(result.mixingTies, model: fitted) { print(line) }
                 let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)

@@ -375,6 +375,12 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(
             run.output.contains(
                 "\(shipped.freeParameterCount) fitted parameters (+\(shipped.fixed?.count ?? 0) fixed)"), run.output)
+        // --hold-repulsion: the shipped potential repels, so the refit is held to the check and says so.
+        let held = try mosaic(
+            "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "--no-stages",
+            "--max-iterations", "2", "--hold-repulsion", "--no-plots", "--output", output)
+        XCTAssertEqual(held.status, 0, held.output)
+        XCTAssertTrue(held.output.contains("held to the repulsion check: steps that would break it"), held.output)
     }
 
     /// Bad input: a clear message on stderr and exit status 1, no trap.

@@ -132,13 +132,17 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(free.model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
         trainer.constraint = { $0.naturalParameters[amplitude] <= 1.45 }
         let held = try trainer.train(start, data: data)
+        XCTAssertTrue(held.constrained)
+        XCTAssertFalse(free.constrained)
         let value = held.model.naturalParameters[amplitude]
         XCTAssertLessThanOrEqual(value, 1.45)
         XCTAssertGreaterThan(value, 1.4, "the fit presses against the bound")
         XCTAssertGreaterThan(held.stages.last!.finalCost, 100 * free.stages.last!.finalCost)
         XCTAssertLessThan(held.stages.last!.finalCost, held.stages.last!.initialCost)
         trainer.constraint = { $0.naturalParameters[amplitude] <= 1.2 }
-        XCTAssertEqual(try trainer.train(start, data: data).model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
+        let broken = try trainer.train(start, data: data)
+        XCTAssertEqual(broken.model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
+        XCTAssertFalse(broken.constrained)
     }
 
     /// Same data and model description: byte-identical potential files.
