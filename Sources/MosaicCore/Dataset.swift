@@ -45,31 +45,19 @@ public struct Dataset: Sendable {
     public static func structure(_ structure: Structure, matches pattern: String) -> Bool {
         guard let at = pattern.firstIndex(of: "@") else { return group(structure.group, matches: pattern) }
         guard group(structure.group, matches: String(pattern[..<at])),
-            let range = compositionRange(String(pattern[pattern.index(after: at)...]))
+            let range = CompositionRange(pattern: String(pattern[pattern.index(after: at)...]))
         else { return false }
-        let x = structure.fraction(of: range.element)
-        return x >= range.low - 1e-9 && x <= range.high + 1e-9
+        return range.contains(structure)
     }
 
     /// Throws unless the composition restriction of `pattern` (after `@`, if any) reads `El=LOW-HIGH`.
     public static func checkPattern(_ pattern: String, option: String) throws {
         guard let at = pattern.firstIndex(of: "@") else { return }
-        guard compositionRange(String(pattern[pattern.index(after: at)...])) != nil else {
+        guard CompositionRange(pattern: String(pattern[pattern.index(after: at)...])) != nil else {
             throw MosaicError(
                 location: "\(option) '\(pattern)'", "cannot read the composition range after '@'",
                 fix: "write GROUP@El=LOW-HIGH with atom fractions, e.g. NbMo_SS@Mo=0.4-0.6")
         }
-    }
-
-    /// "Mo=0.4-0.6" → (Mo, 0.4, 0.6); nil unless the element is a symbol and 0 ≤ LOW ≤ HIGH ≤ 1.
-    static func compositionRange(_ text: String) -> (element: String, low: Double, high: Double)? {
-        let sides = text.split(separator: "=", omittingEmptySubsequences: false)
-        guard sides.count == 2, Element(symbol: String(sides[0])) != nil else { return nil }
-        let bounds = sides[1].split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
-        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], 0 <= low, low <= high, high <= 1 else {
-            return nil
-        }
-        return (String(sides[0]), low, high)
     }
 
     /// Splits off every structure whose group matches one of `patterns` (whole blocks, never

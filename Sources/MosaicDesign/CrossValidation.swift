@@ -18,24 +18,6 @@ public struct Fold: Codable, Sendable, Equatable {
     public var patterns: [String]
     public var composition: CompositionRange?
 
-    /// Cells whose atom fraction of `element` lies in [low, high) (high = 1 includes 1).
-    public struct CompositionRange: Codable, Sendable, Equatable {
-        public var element: String
-        public var low: Double
-        public var high: Double
-
-        public init(element: String, low: Double, high: Double) {
-            self.element = element
-            self.low = low
-            self.high = high
-        }
-
-        public func contains(_ s: Structure) -> Bool {
-            let x = s.fraction(of: element)
-            return x >= low && (x < high || (high >= 1 && x <= 1))
-        }
-    }
-
     public init(name: String, patterns: [String], composition: CompositionRange? = nil) {
         self.name = name
         self.patterns = patterns
@@ -116,7 +98,7 @@ public struct CrossValidation: Sendable {
         guard fractions.count > compositionBins else { return nil }
         let n = compositionBins
         return (0..<n).compactMap { k in
-            let range = Fold.CompositionRange(
+            let range = CompositionRange(
                 element: first, low: Double(k) / Double(n), high: Double(k + 1) / Double(n))
             guard cells.contains(where: range.contains) else { return nil }
             return Fold(

@@ -45,6 +45,25 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try data.split(holdingOut: ["Nb_Elastic@Mo=0.4-0.6"]))
     }
 
+    /// A pattern's range includes both ends, a fold bin only its lower one (and 1); a bin saved without the
+    /// `closed` field reads as a bin.
+    func testCompositionRangeEnds() throws {
+        let cell = { (molybdenum: Int) -> Structure in
+            var s = randomTriclinic(atoms: 4, seed: 3, scale: 5)
+            for i in 0..<molybdenum { s.elements[i] = Element(symbol: "Mo")! }
+            return s
+        }
+        let pattern = try XCTUnwrap(CompositionRange(pattern: "Mo=0.25-0.5"))
+        XCTAssertEqual([0, 1, 2, 3, 4].map { pattern.contains(cell($0)) }, [false, true, true, false, false])
+        let bin = CompositionRange(element: "Mo", low: 0.25, high: 0.5)
+        XCTAssertEqual([0, 1, 2, 3, 4].map { bin.contains(cell($0)) }, [false, true, false, false, false])
+        let last = CompositionRange(element: "Mo", low: 0.5, high: 1)
+        XCTAssertEqual([0, 1, 2, 3, 4].map { last.contains(cell($0)) }, [false, false, true, true, true])
+        let saved = #"{"element": "Mo", "low": 0.25, "high": 0.5}"#
+        XCTAssertEqual(try JSONDecoder().decode(CompositionRange.self, from: Data(saved.utf8)), bin)
+        XCTAssertNil(CompositionRange(pattern: "Mo=0.5-0.25"))
+    }
+
     /// The screening subset keeps every Nth structure of each group and small groups whole.
     func testScreeningSubsetTakesEveryNthOfEachGroup() throws {
         let data = Dataset(niobium["Nb_AIMD"]! + niobium["Nb_Surface"]!)
