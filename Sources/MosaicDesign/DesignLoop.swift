@@ -80,22 +80,24 @@ public struct CandidateRecord: Codable, Sendable {
     public var validationSeconds: Double?
     public var accepted: Bool
     /// Whether the fitted model passes `RepulsionCheck` (nil in states saved before the loop checked): one that
-    /// does not cannot be written as a potential, so it is never chosen over one that does.
+    /// does not may lead the search but is not written while one that does exists (`DesignLoop.written`).
     public var repels: Bool?
     public var model: CompositeModel
 
     /// What the loop compares it by.
-    public var standing: Standing { Standing(score: score, parameters: parameters, repels: repels) }
+    public var standing: Standing { Standing(id: id, score: score, parameters: parameters, repels: repels) }
 }
 
-/// A candidate's score, size and short-range repulsion: what decides whether it replaces the loop's best.
+/// A candidate's score, size and short-range repulsion: what the loop compares candidates by.
 public struct Standing: Sendable, Equatable {
+    public var id: Int
     public var score: Double
     public var parameters: Int
     /// nil: not checked (a state saved before the loop checked).
     public var repels: Bool?
 
-    public init(score: Double, parameters: Int, repels: Bool?) {
+    public init(id: Int, score: Double, parameters: Int, repels: Bool?) {
+        self.id = id
         self.score = score
         self.parameters = parameters
         self.repels = repels
@@ -103,13 +105,11 @@ public struct Standing: Sendable, Equatable {
 }
 
 extension DesignSettings {
-    /// Whether a candidate replaces `best`: it lowers the score by more than `improvement`, or has fewer
-    /// parameters within `tolerance` of the lower of `best`'s score and `anchor` (the best score seen). One that
-    /// does not repel never does, and one that repels always replaces a best that does not.
+    /// Whether a candidate replaces `best` as the parent of the next round: it lowers the score by more than
+    /// `improvement`, or has fewer parameters within `tolerance` of the lower of `best`'s score and `anchor`
+    /// (the best score seen).
     public func improves(_ candidate: Standing, over best: Standing, anchor: Double) -> Bool {
-        guard candidate.repels != false else { return false }
-        guard best.repels != false else { return true }
-        return candidate.score < best.score * (1 - improvement)
+        candidate.score < best.score * (1 - improvement)
             || (candidate.parameters < best.parameters && candidate.score < min(best.score, anchor) * (1 + tolerance))
     }
 }
@@ -265,6 +265,14 @@ public final class DesignLoop {
         return state
     }
 
+    /// The candidate to write: the loop's best if it repels (or was not checked), else the best-scoring candidate
+    /// that repels — the search may pass through models that do not, what is written must —, else the best (which
+    /// the final check then refuses).
+    public static func written(best: Int, among candidates: [Standing]) -> Int {
+        guard let chosen = candidates.first(where: { $0.id == best }), chosen.repels == false else { return best }
+        return candidates.filter { $0.repels == true }.min { $0.score < $1.score }?.id ?? best
+    }
+
     func markBest(_ id: Int) {
         state.best = id
         for k in state.candidates.indices {
@@ -279,7 +287,7 @@ public final class DesignLoop {
         let model = try settings.trainer(staged: staged, shortest: shortest).train(start, data: train).model
         let seconds = Date().timeIntervalSince(clock)
         // Checked after the fit (held during it only with `holdRepulsion`: on every step it can cost as much as
-        // the fit of an alloy candidate); the refit of the chosen one on all data is held to it.
+        // the fit of an alloy candidate); what is written must pass (`written`).
         let repels = RepulsionCheck(model: model).repels(shortest: shortest)
         let prepared = try PreparedDataset(train, model: model)
         var folds: [FoldResult]? = nil
@@ -395,7 +403,7 @@ public final class DesignLoop {
             c.validation.forceRMSE,
             c.validation.energyRMSE * 1000, c.conditionNumber, c.sloppyModes, c.fitSeconds,
             (c.validationSeconds.map { String(format: " + %.1f s folds", $0) } ?? "") as NSString)
-            + (c.repels == false ? "  does not repel at short range: cannot be chosen" : "")
+            + (c.repels == false ? "  does not repel at short range: not written" : "")
             + (c.folds.map { "\n     folds (E meV/at, bias, F eV/Å): " + DesignLoop.foldSummary($0) } ?? "")
     }
 

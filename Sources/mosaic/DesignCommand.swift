@@ -37,9 +37,10 @@ extension MosaicCommand {
                 --fold names your own folds; --hold-out scores on one held-out set instead (the old protocol).
                 The loop chooses on these errors, so they are not a test: name an untouched block with --test,
                 which is left out of training and of every choice and evaluated once at the end.
-                Every candidate carries a ZBL core below the data (as in `mosaic fit`) and is held to the same
-                repulsion check: a candidate that does not repel is never chosen over one that does, the refit of
-                the chosen one on all data rejects steps that would break it, and the written potential must pass.
+                Every candidate carries a ZBL core below the data (as in `mosaic fit`) and is checked for repulsion
+                after its fit: the search may pass through candidates that do not repel, but when its best does not,
+                the best-scoring candidate that does is written; the refit of the chosen one on all data rejects
+                steps that would break the check, and the written potential must pass it.
 
                 Example:
                   mosaic design --start examples/models/nb-library.yaml \\
@@ -263,9 +264,11 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 let result = try loop.run(library: library)
-                guard let bestID = result.best, let best = result.candidates.first(where: { $0.id == bestID }) else {
+                guard let searchBest = result.best else {
                     throw MosaicError("no candidate was trained", fix: "check the library model")
                 }
+                let bestID = DesignLoop.written(best: searchBest, among: result.candidates.map(\.standing))
+                let best = result.candidates.first { $0.id == bestID }!
                 print("\nstopped: \(result.stop ?? "")\n")
                 print(
                     TextTable.pad("#", 4) + TextTable.pad("change", 46)
@@ -284,7 +287,12 @@ extension MosaicCommand {
                                     c.propertyScore.map { String(format: "%.2f", $0) } ?? "–",
                                     String(format: "%.1e", c.conditionNumber), "\(c.sloppyModes)",
                                     String(format: "%.1f", c.fitSeconds),
-                                ], [7, 8, 9, 9, 8, 7, 9, 7, 7]))
+                                ], [7, 8, 9, 9, 8, 7, 9, 7, 7]) + (c.repels == false ? "  does not repel" : ""))
+                }
+                if bestID != searchBest {
+                    print(
+                        "\nthe loop's best, #\(searchBest), does not repel at short range: written is #\(bestID), the"
+                            + " best-scoring candidate that does")
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
                 if let folds = best.folds {
@@ -348,6 +356,9 @@ extension MosaicCommand {
                     var conditionNumber: Double
                     var sloppyModes: Int
                     var accepted: Bool
+                    /// false for a candidate that does not repel (absent otherwise: files of designs without one
+                    /// are as before).
+                    var repels: Bool?
                 }
                 struct Provenance: Encodable {
                     var mosaicVersion: String
@@ -376,7 +387,8 @@ extension MosaicCommand {
                                 parameters: $0.parameters,
                                 score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
                                 validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
-                                sloppyModes: $0.sloppyModes, accepted: $0.accepted)
+                                sloppyModes: $0.sloppyModes, accepted: $0.accepted,
+                                repels: $0.repels == false ? false : nil)
                         },
                         chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : validationGroups,
                         settings: settings,
@@ -453,7 +465,7 @@ struct HoldRepulsionOption: ParsableArguments {
             discussion:
                 "Steps that would make a dimer, bcc or B2 lattice fall in energy as atoms approach are rejected, so"
                 + " the fit cannot end in a model that is refused (design: no candidate is lost to the check;"
-                + " without it each candidate is checked after its fit and one that fails is never chosen). Costs"
+                + " without it each candidate is checked after its fit and one that fails is not written). Costs"
                 + " one check per accepted step: about 0.2 s for Nb, 2 to 3 s for a four-element model with two"
                 + " three-body terms."))
     var holdRepulsion = false

@@ -94,23 +94,34 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(candidateLines.allSatisfy { $0.contains("(saved)") }, resumedLines.joined(separator: "\n"))
     }
 
-    /// The loop's rule for replacing its best: a lower score by more than 1%, or fewer parameters within 2%;
-    /// a candidate that does not repel never replaces it, whatever its score, and one that repels always
-    /// replaces a best that does not; unchecked (older states) counts as repelling.
-    func testCandidatesThatDoNotRepelAreNeverChosen() {
+    /// The loop's rule for replacing its best: a lower score by more than 1%, or fewer parameters within 2% of
+    /// the lower of the best's score and the best seen.
+    func testCandidatesReplaceTheBestByScoreOrParsimony() {
         let settings = DesignSettings()
-        let best = Standing(score: 1.0, parameters: 50, repels: true)
-        XCTAssertTrue(settings.improves(Standing(score: 0.98, parameters: 60, repels: true), over: best, anchor: 1))
-        XCTAssertFalse(settings.improves(Standing(score: 0.995, parameters: 60, repels: true), over: best, anchor: 1))
-        XCTAssertTrue(settings.improves(Standing(score: 1.015, parameters: 40, repels: true), over: best, anchor: 1))
-        XCTAssertFalse(settings.improves(Standing(score: 1.015, parameters: 40, repels: true), over: best, anchor: 0.9))
-        XCTAssertFalse(settings.improves(Standing(score: 0.1, parameters: 10, repels: false), over: best, anchor: 1))
-        XCTAssertTrue(settings.improves(Standing(score: 0.98, parameters: 60, repels: nil), over: best, anchor: 1))
-        let attracting = Standing(score: 0.5, parameters: 50, repels: false)
-        XCTAssertTrue(
-            settings.improves(Standing(score: 3.0, parameters: 80, repels: true), over: attracting, anchor: 0.5))
-        XCTAssertFalse(
-            settings.improves(Standing(score: 0.1, parameters: 10, repels: false), over: attracting, anchor: 0.5))
+        let best = Standing(id: 0, score: 1.0, parameters: 50, repels: true)
+        func candidate(_ score: Double, _ parameters: Int) -> Standing {
+            Standing(id: 1, score: score, parameters: parameters, repels: true)
+        }
+        XCTAssertTrue(settings.improves(candidate(0.98, 60), over: best, anchor: 1))
+        XCTAssertFalse(settings.improves(candidate(0.995, 60), over: best, anchor: 1))
+        XCTAssertTrue(settings.improves(candidate(1.015, 40), over: best, anchor: 1))
+        XCTAssertFalse(settings.improves(candidate(1.015, 40), over: best, anchor: 0.9))
+    }
+
+    /// What is written: the loop's best if it repels (or was never checked), else the best-scoring candidate that
+    /// repels, else the best (the final check refuses it).
+    func testTheWrittenCandidateRepels() {
+        let candidates = [
+            Standing(id: 0, score: 3.0, parameters: 80, repels: true),
+            Standing(id: 1, score: 2.0, parameters: 60, repels: true),
+            Standing(id: 2, score: 1.0, parameters: 50, repels: false),
+            Standing(id: 3, score: 0.5, parameters: 40, repels: false),
+            Standing(id: 4, score: 1.5, parameters: 70, repels: nil),
+        ]
+        XCTAssertEqual(DesignLoop.written(best: 1, among: candidates), 1)
+        XCTAssertEqual(DesignLoop.written(best: 2, among: candidates), 1, "the best-scoring one that repels")
+        XCTAssertEqual(DesignLoop.written(best: 4, among: candidates), 4, "unchecked counts as the loop's choice")
+        XCTAssertEqual(DesignLoop.written(best: 3, among: Array(candidates[2...3])), 3, "none repels")
     }
 
     /// `--warm-start`: a library whose values are already fitted is trained as given in one fit (no single-term
