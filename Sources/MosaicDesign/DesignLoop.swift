@@ -407,7 +407,6 @@ public final class DesignLoop {
             + (c.folds.map { "\n     folds (E meV/at, bias, F eV/Å): " + DesignLoop.foldSummary($0) } ?? "")
     }
 
-    /// "300K 3.4 +3.3 0.075 | Nb_Elastic 3.5 -1.7 –": each fold's energy RMSE, bias and force RMSE.
     /// Each fold's energy RMSE, bias and force RMSE, one line; a fold of several patterns is named by its first
     /// and how many more ("Nb_AIMD/Md/300K +3": the design prints every fold in full once, at the start).
     public static func foldSummary(_ folds: [FoldResult]) -> String {

@@ -306,21 +306,24 @@ extension MosaicCommand {
                 // rejected); a candidate that does not repel is refitted freely and refused below.
                 var trainer = settings.trainer(staged: false)
                 trainer.constraint = RepulsionCheck.constraint(shortest: shortest.mapValues(\.distance))
-                if !trainer.constraint!(chosen) {
-                    print("the chosen candidate does not repel at short range: its refit is not held to it")
-                }
-                if refit {
-                    chosen = try trainer.train(chosen, data: rest).model
-                    print("refitted on training + validation data (\(rest.structures.count) structures)")
-                } else if screenEvery > 1 {
+                if refit || screenEvery > 1 {
+                    let data = refit ? rest : fullTrain
                     let refitStarted = Date()
-                    chosen = try trainer.train(chosen, data: fullTrain).model
-                    let report = EvaluationReport(model: chosen, data: try PreparedDataset(fullTrain, model: chosen))
-                    print(
-                        String(
-                            format: "refitted on all %d training structures (%d atoms) in %.0f s; training errors:",
-                            fullTrain.structures.count, fullTrain.atomCount, Date().timeIntervalSince(refitStarted)))
-                    print(report.table())
+                    let result = try trainer.train(chosen, data: data)
+                    chosen = result.model
+                    if !result.constrained {
+                        print("the chosen candidate does not repel at short range: its refit was not held to it")
+                    }
+                    if refit {
+                        print("refitted on training + validation data (\(rest.structures.count) structures)")
+                    } else {
+                        let report = EvaluationReport(model: chosen, data: try PreparedDataset(data, model: chosen))
+                        print(
+                            String(
+                                format: "refitted on all %d training structures (%d atoms) in %.0f s; training errors:",
+                                data.structures.count, data.atomCount, Date().timeIntervalSince(refitStarted)))
+                        print(report.table())
+                    }
                 }
                 try checkRepulsion(chosen, shortest: shortest, output: output)
                 let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
