@@ -43,6 +43,9 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// rejected; one check per accepted step). nil: off (each candidate is checked after its fit), and not written
     /// to states and provenance.
     public var holdRepulsion: Bool?
+    /// Kinds of change the loop never proposes (e.g. to repeat a design made before a kind existed). nil: none,
+    /// and not written to states and provenance.
+    public var skippedChanges: [Reconfiguration.Kind]?
     public init() {}
 
     /// The trainer every candidate is fitted with (also for refitting the chosen one); with `holdRepulsion` and
@@ -223,21 +226,13 @@ public final class DesignLoop {
         var anchor = best.score
         var tried = Set<String>()
         while state.candidates.count < settings.maxCandidates {
-            // Untried, valid proposals within the budget (duplicates removed, order kept).
-            var seen = Set<String>()
-            let proposals = try propose(best.model).filter { change in
-                let key = "\(best.id)|\(change)"
-                guard !tried.contains(key), seen.insert(key).inserted,
-                    let model = try? change.apply(to: best.model)
-                else { return false }
-                return model.freeParameterCount <= settings.budgetParameters
-            }
-            guard !proposals.isEmpty else {
+            let next = try proposals(for: best.model, of: best.id, tried: tried)
+            guard !next.isEmpty else {
                 state.stop = "no reconfiguration left to try"
                 break
             }
             var round: [CandidateRecord] = []
-            for change in proposals.prefix(settings.proposalsPerRound)
+            for change in next.prefix(settings.proposalsPerRound)
             where state.candidates.count < settings.maxCandidates {
                 tried.insert("\(best.id)|\(change)")
                 round.append(
@@ -247,7 +242,7 @@ public final class DesignLoop {
             let better = round.filter { settings.improves($0.standing, over: best.standing, anchor: anchor) }
             // The best of the round, or a smaller model within `tolerance` of it (parsimony).
             guard let lowest = better.min(by: { $0.score < $1.score }) else {
-                if proposals.count <= settings.proposalsPerRound {
+                if next.count <= settings.proposalsPerRound {
                     state.stop = "no reconfiguration improves the score"
                     break
                 }
@@ -324,6 +319,20 @@ public final class DesignLoop {
             conditionNumber: fim.conditionNumber, sloppyModes: fim.sloppyModes.count, fitSeconds: seconds,
             validationSeconds: validationSeconds,
             accepted: false, repels: repels, model: model)
+    }
+
+    /// The reconfigurations the loop may try next from candidate `id`'s `model`, most promising first (`propose`):
+    /// untried (`tried` holds "id|change"), valid, within the budget, of no skipped kind, duplicates removed.
+    public func proposals(for model: CompositeModel, of id: Int, tried: Set<String> = []) throws -> [Reconfiguration] {
+        var seen = Set<String>()
+        return try propose(model).filter { change in
+            let key = "\(id)|\(change)"
+            guard !tried.contains(key), seen.insert(key).inserted,
+                !(settings.skippedChanges ?? []).contains(change.kind),
+                let changed = try? change.apply(to: model)
+            else { return false }
+            return changed.freeParameterCount <= settings.budgetParameters
+        }
     }
 
     /// Reconfigurations of `model`, most promising first: species splits, then prune what the sloppiest FIM

@@ -50,6 +50,42 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         }
     }
 
+    /// The kinds of change, as a user names them (`mosaic design --skip-change KIND`).
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case addTerm = "add-term"
+        case removeTerm = "remove-term"
+        case resize
+        case addChannel = "add-channel"
+        case removeChannel = "remove-channel"
+        case cutoff
+        case splitSpecies = "split-species"
+        case fuseSpecies = "fuse-species"
+        case weighNeighbours = "weigh-neighbours"
+        case unweighNeighbours = "unweigh-neighbours"
+        case fix
+        case fuseParameters = "fuse-parameters"
+        case fuseBlocks = "fuse-blocks"
+    }
+
+    /// What kind of change this is.
+    public var kind: Kind {
+        switch self {
+        case .add: return .addTerm
+        case .remove, .reshape(_, .remove): return .removeTerm
+        case .reshape(_, .resize): return .resize
+        case .reshape(_, .addChannel): return .addChannel
+        case .reshape(_, .removeChannel): return .removeChannel
+        case .reshape(_, .cutoff): return .cutoff
+        case .reshape(_, .splitBySpecies): return .splitSpecies
+        case .reshape(_, .fuseSpecies): return .fuseSpecies
+        case .reshape(_, .weighNeighbours): return .weighNeighbours
+        case .reshape(_, .unweighNeighbours): return .unweighNeighbours
+        case .fix: return .fix
+        case .fuse: return .fuseParameters
+        case .fuseBlocks: return .fuseBlocks
+        }
+    }
+
     /// The reconfigured model (validated).
     public func apply(to model: CompositeModel) throws -> CompositeModel {
         var result = model

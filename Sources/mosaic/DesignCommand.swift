@@ -115,6 +115,15 @@ extension MosaicCommand {
         var warmStart = false
         @OptionGroup var holdRepulsionOption: HoldRepulsionOption
         @Option(
+            name: .customLong("skip-change"),
+            help: ArgumentHelp(
+                "A kind of change the loop never proposes (repeatable).",
+                discussion:
+                    "Narrows the search, e.g. to keep a model's species resolution as it is (split-species), or to"
+                    + " repeat a design made before a kind of change existed (make nbmotaw: weigh-neighbours).",
+                valueName: "kind"))
+        var skipChange: [Reconfiguration.Kind] = []
+        @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
                     + " groups, each element scored against its own cells (alloys: every kind of property counts once,"
@@ -236,6 +245,7 @@ extension MosaicCommand {
                 settings.geodesicAcceleration = geodesicOption.geodesic ? true : nil
                 settings.warmStart = warmStart ? true : nil
                 settings.holdRepulsion = holdRepulsionOption.holdRepulsion ? true : nil
+                settings.skippedChanges = skipChange.isEmpty ? nil : skipChange
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
@@ -255,7 +265,9 @@ extension MosaicCommand {
                         + " \(budgetParams) parameters, validation "
                         + (folds.isEmpty
                             ? validationGroups.joined(separator: ", ") : "\(folds.count)-fold cross-validation")
-                        + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"))
+                        + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))")
+                        + (skipChange.isEmpty
+                            ? "" : "; never proposed: \(skipChange.map(\.rawValue).joined(separator: ", "))"))
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
                     statePath: statePath, shortest: shortest.mapValues(\.distance)
@@ -378,6 +390,9 @@ extension MosaicCommand {
                     var crossValidation: [FoldResult]?
                     /// Candidates screened on every Nth structure, the chosen one refitted on all (nil: 1).
                     var screenEvery: Int?
+                    /// The chosen candidate's parameter values (natural units, in the model's order) as fitted on the
+                    /// screening subset, before the refit on all data: what the design's last rounds started from.
+                    var screenedParameters: [Double]?
                     /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
                     var speciesEvidence: [SpeciesEvidence]?
                 }
@@ -399,6 +414,7 @@ extension MosaicCommand {
                         data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
                         refitOnValidation: refit ? true : nil, crossValidation: best.folds,
                         screenEvery: screenEvery > 1 ? screenEvery : nil,
+                        screenedParameters: screenEvery > 1 ? best.model.naturalParameters : nil,
                         speciesEvidence: evidence.isEmpty ? nil : evidence))
                 let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
@@ -446,6 +462,7 @@ func foldTable(_ folds: [FoldResult], mean: FoldMean = .rms) -> String {
 }
 
 extension FoldMean: ExpressibleByArgument {}
+extension Reconfiguration.Kind: ExpressibleByArgument {}
 
 /// `--fold-mean`, shared by the commands that cross-validate (design, tradeoff).
 /// `--geodesic`, shared by mosaic fit and mosaic design.

@@ -452,28 +452,49 @@ final class SpeciesResolutionTests: XCTestCase {
     /// on data made by three different pair functions, it splits the spline by element pair, keeps the split and
     /// ends near the generating functions.
     func testDesignLoopSplitsWhatTheDataResolve() throws {
-        let truthPairs = [
-            "Nb-Nb": [0.30, -0.20, 0.10, -0.05, 0.02], "Mo-Nb": [0.10, 0.05, -0.15, 0.08, -0.03],
-            "Mo-Mo": [0.45, -0.30, 0.20, 0.00, 0.04],
-        ]
-        let truth = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [], pairs: truthPairs))
-        let train = try noisyForces(by: truth)
-        let library = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5))
+        let (truth, train, library) = try threePairFunctions()
         let state = try designRun(from: library, truth: truth, train: train, candidates: 5)
         let best = try XCTUnwrap(state.candidates.first { $0.id == state.best })
         let pairs = try XCTUnwrap(
             best.model.terms.first { $0.name == "pair" }?.as(PairSplineTerm.self)?.pairs, "chosen: \(best.change)")
         XCTAssertLessThan(best.validation.forceRMSE, 0.01)
+        let truthPairs = try XCTUnwrap(truth.terms.first { $0.name == "pair" }?.as(PairSplineTerm.self)?.pairs)
         for (key, values) in truthPairs {
             for (a, b) in zip(pairs[key] ?? [], values) { XCTAssertEqual(a, b, accuracy: 0.02, key) }
         }
     }
 
+    /// Data made by three different pair functions (Nb–Nb, Mo–Nb, Mo–Mo) and a library sharing one pair spline.
+    func threePairFunctions() throws -> (truth: CompositeModel, train: Dataset, library: CompositeModel) {
+        let truthPairs = [
+            "Nb-Nb": [0.30, -0.20, 0.10, -0.05, 0.02], "Mo-Nb": [0.10, 0.05, -0.15, 0.08, -0.03],
+            "Mo-Mo": [0.45, -0.30, 0.20, 0.00, 0.04],
+        ]
+        let truth = model(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [], pairs: truthPairs))
+        return (truth, try noisyForces(by: truth), model(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 5)))
+    }
+
+    /// `--skip-change split-species`: on the same data as the test above, whose loop splits the pair spline first,
+    /// the loop never proposes a split and explores other changes instead; the kind is named as the user types it.
+    func testSkippedKindsAreNeverProposed() throws {
+        let (truth, train, library) = try threePairFunctions()
+        let kind = try XCTUnwrap(Reconfiguration.Kind(rawValue: "split-species"))
+        let state = try designRun(from: library, truth: truth, train: train, candidates: 4, skipping: [kind])
+        XCTAssertEqual(state.candidates.count, 4)
+        XCTAssertFalse(state.candidates.contains { $0.change.contains("split") })
+        XCTAssertEqual(state.settings.skippedChanges, [.splitSpecies])
+        XCTAssertNil(Reconfiguration.Kind(rawValue: "split"))
+        XCTAssertEqual(
+            Reconfiguration.reshape(term: "pair", change: .splitBySpecies(elements: [nb, mo])).kind, .splitSpecies)
+        XCTAssertEqual(Reconfiguration.reshape(term: "pair", change: .remove).kind, .removeTerm)
+    }
+
     /// A small design run (no properties, no ridge) from `library` on `train`, validated on three random mixed
     /// cells labelled by `truth`; prints every candidate.
-    func designRun(from library: CompositeModel, truth: CompositeModel, train: Dataset, candidates: Int) throws
-        -> DesignState
-    {
+    func designRun(
+        from library: CompositeModel, truth: CompositeModel, train: Dataset, candidates: Int,
+        skipping: [Reconfiguration.Kind]? = nil
+    ) throws -> DesignState {
         let validation = try labelled(
             (5...7).map { seed in
                 var s = randomTriclinic(atoms: 8, seed: UInt64(seed), scale: 6)
@@ -486,6 +507,7 @@ final class SpeciesResolutionTests: XCTestCase {
         settings.trainingIterations = 60
         settings.useProperties = false
         settings.weights.ridge = 0
+        settings.skippedChanges = skipping
         let loop = try DesignLoop(
             settings: settings, train: train, validation: validation, elastic: [], surfaces: [], statePath: nil)
         let state = try loop.run(library: library)
