@@ -64,6 +64,57 @@ final class ReadmeClaimsTests: XCTestCase {
         }
     }
 
+    /// `make nbmotaw` repeats the search that made potentials/NbMoTaW.json (README "Alloys"): with the settings its
+    /// provenance records, on the same screening subset, the loop proposes from the chosen candidate (its parameters
+    /// as screened, before the refit) exactly the changes that design tried from it, in the same order. A new kind of
+    /// proposal that the script does not skip changes that list, and with it the design's path.
+    func testAlloyDesignCommandRepeatsTheShippedSearch() throws {
+        let file = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json")
+        let provenance = file.provenance
+        let settings = try JSONDecoder.mosaic.decode(
+            DesignSettings.self, from: try JSONEncoder.mosaic.encode(XCTUnwrap(provenance["settings"])))
+        guard case .array(let files) = try XCTUnwrap(provenance["data"]), case .array(let test) = provenance["test"],
+            case .number(let every) = provenance["screenEvery"], case .number(let chosen) = provenance["chosen"],
+            case .array(let history) = provenance["design"]
+        else { return XCTFail("the provenance lacks the data, test, screenEvery, chosen or design entries") }
+        let script = try String(
+            contentsOfFile: repositoryRoot + "/examples/alloys/nbmotaw-design.sh", encoding: .utf8)
+        for kind in settings.skippedChanges ?? [] { XCTAssertTrue(script.contains("--skip-change \(kind.rawValue)")) }
+        let paths = files.compactMap { value -> String? in
+            if case .string(let path) = value { return repositoryRoot + "/" + path }
+            return nil
+        }
+        let patterns = test.compactMap { value -> String? in
+            if case .string(let pattern) = value { return pattern }
+            return nil
+        }
+        let data = try Dataset.load(paths)
+        let train = try data.split(holdingOut: patterns).train.screeningSubset(every: Int(every))
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: Dataset([]), elastic: [], surfaces: [], statePath: nil)
+        let tried = history.compactMap { entry -> String? in
+            guard case .number(let parent) = entry["parent"], parent == chosen,
+                case .string(let change) = entry["change"]
+            else { return nil }
+            return change
+        }
+        XCTAssertGreaterThanOrEqual(tried.count, settings.proposalsPerRound)
+        guard case .array(let screened) = try XCTUnwrap(provenance["screenedParameters"]) else {
+            return XCTFail("screenedParameters is not a list")
+        }
+        let values = screened.compactMap { value -> Double? in
+            if case .number(let x) = value { return x }
+            return nil
+        }
+        var candidate = file.model
+        guard values.count == candidate.parameterCount else {
+            return XCTFail("\(values.count) screened parameters for a model of \(candidate.parameterCount)")
+        }
+        candidate.naturalParameters = values
+        let proposed = try loop.proposals(for: candidate, of: Int(chosen)).prefix(tried.count).map(\.description)
+        XCTAssertEqual(proposed, tried)
+    }
+
     func testKeyReferenceIsGenerated() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         let begin = try XCTUnwrap(readme.range(of: "<!-- mosaic keys: begin -->\n"))

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Does `make nbmotaw` reproduce the shipped potentials/NbMoTaW.json? Runs its design script into build/ (about
+# 35 minutes on 2 cores; STATE resumes an interrupted run) and compares the new file with the shipped one:
+# the candidates tried (change, parameter count, score), the chosen one, and every parameter of the model.
+# Prints what differs; exits 1 if the chosen model or the path differs. On the machine that made the file the
+# parameters agree bit for bit; on another CPU, OpenBLAS's kernels sum in another order (README, "Reproducible").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${OUTPUT:-build/alloy/NbMoTaW-reproduced.json}
+state=${STATE:-build/alloy/NbMoTaW-reproduced-state.json}
+OUTPUT=$out STATE=$state examples/alloys/nbmotaw-design.sh
+python3 - potentials/NbMoTaW.json "$out" <<'EOF'
+import json, sys
+
+shipped, new = (json.load(open(path)) for path in sys.argv[1:3])
+a, b = shipped["provenance"], new["provenance"]
+same_path = True
+for x, y in zip(a["design"], b["design"]):
+    if (x["change"], x["parameters"]) != (y["change"], y["parameters"]):
+        print(f"candidate #{x['id']}: shipped '{x['change']}' ({x['parameters']}), now '{y['change']}' ({y['parameters']})")
+        same_path = False
+        break
+    if abs(x["score"] - y["score"]) > 1e-3 * abs(x["score"]):
+        print(f"candidate #{x['id']} '{x['change']}': score {x['score']:.4f} shipped, {y['score']:.4f} now")
+if len(a["design"]) != len(b["design"]):
+    print(f"candidates: {len(a['design'])} shipped, {len(b['design'])} now")
+    same_path = False
+print(f"chosen: #{a['chosen']} shipped, #{b['chosen']} now")
+
+
+def numbers(value):
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, list):
+        return [n for v in value for n in numbers(v)]
+    if isinstance(value, dict):
+        return [n for k in sorted(value) for n in numbers(value[k])]
+    return []
+
+
+p, q = numbers(shipped["model"]), numbers(new["model"])
+if len(p) != len(q):
+    print(f"models differ in size: {len(p)} numbers shipped, {len(q)} now")
+    sys.exit(1)
+worst = max((abs(x - y) / max(abs(x), abs(y), 1e-300) for x, y in zip(p, q)), default=0.0)
+print(f"model: {len(p)} numbers, largest relative difference {worst:.3g}" + (" (bit for bit)" if p == q else ""))
+sys.exit(0 if same_path and a["chosen"] == b["chosen"] and worst < 1e-6 else 1)
+EOF
