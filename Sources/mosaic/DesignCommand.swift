@@ -120,7 +120,8 @@ extension MosaicCommand {
                 "A kind of change the loop never proposes (repeatable).",
                 discussion:
                     "Narrows the search, e.g. to keep a model's species resolution as it is (split-species), or to"
-                    + " repeat a design made before a kind of change existed (make nbmotaw: weigh-neighbours).",
+                    + " repeat a design made before a kind of change existed (make nbmotaw skips weigh-neighbours"
+                    + " and fuse-blocks).",
                 valueName: "kind"))
         var skipChange: [Reconfiguration.Kind] = []
         @Option(
