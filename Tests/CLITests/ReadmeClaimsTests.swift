@@ -70,48 +70,43 @@ final class ReadmeClaimsTests: XCTestCase {
     /// proposal that the script does not skip changes that list, and with it the design's path.
     func testAlloyDesignCommandRepeatsTheShippedSearch() throws {
         let file = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json")
-        let provenance = file.provenance
-        let settings = try JSONDecoder.mosaic.decode(
-            DesignSettings.self, from: try JSONEncoder.mosaic.encode(XCTUnwrap(provenance["settings"])))
-        guard case .array(let files) = try XCTUnwrap(provenance["data"]), case .array(let test) = provenance["test"],
-            case .number(let every) = provenance["screenEvery"], case .number(let chosen) = provenance["chosen"],
-            case .array(let history) = provenance["design"]
-        else { return XCTFail("the provenance lacks the data, test, screenEvery, chosen or design entries") }
+        /// What the design recorded in the provenance, as far as this test needs it.
+        struct Recorded: Decodable {
+            struct Step: Decodable {
+                var parent: Int?
+                var change: String
+            }
+            var settings: DesignSettings
+            var data: [String]
+            var test: [String]
+            var screenEvery: Int
+            var chosen: Int
+            var design: [Step]
+            var screenedParameters: [Double]
+        }
+        let recorded = try JSONDecoder.mosaic.decode(
+            Recorded.self, from: try JSONEncoder.mosaic.encode(file.provenance))
+        let settings = recorded.settings
         let script = try String(
             contentsOfFile: repositoryRoot + "/examples/alloys/nbmotaw-design.sh", encoding: .utf8)
-        for kind in settings.skippedChanges ?? [] { XCTAssertTrue(script.contains("--skip-change \(kind.rawValue)")) }
-        let paths = files.compactMap { value -> String? in
-            if case .string(let path) = value { return repositoryRoot + "/" + path }
-            return nil
-        }
-        let patterns = test.compactMap { value -> String? in
-            if case .string(let pattern) = value { return pattern }
-            return nil
-        }
-        let data = try Dataset.load(paths)
-        let train = try data.split(holdingOut: patterns).train.screeningSubset(every: Int(every))
+        // The kinds the script skips by default (`skip=${SKIP-KIND KIND}`) are the recorded ones.
+        let skip = try XCTUnwrap(script.components(separatedBy: "skip=${SKIP-").dropFirst().first)
+        XCTAssertEqual(
+            skip.prefix { $0 != "}" }.split(separator: " ").map(String.init),
+            (settings.skippedChanges ?? []).map(\.rawValue))
+        let data = try Dataset.load(recorded.data.map { repositoryRoot + "/" + $0 })
+        let train = try data.split(holdingOut: recorded.test).train.screeningSubset(every: recorded.screenEvery)
         let loop = try DesignLoop(
             settings: settings, train: train, validation: Dataset([]), elastic: [], surfaces: [], statePath: nil)
-        let tried = history.compactMap { entry -> String? in
-            guard case .number(let parent) = entry["parent"], parent == chosen,
-                case .string(let change) = entry["change"]
-            else { return nil }
-            return change
-        }
+        let tried = recorded.design.filter { $0.parent == recorded.chosen }.map(\.change)
         XCTAssertGreaterThanOrEqual(tried.count, settings.proposalsPerRound)
-        guard case .array(let screened) = try XCTUnwrap(provenance["screenedParameters"]) else {
-            return XCTFail("screenedParameters is not a list")
-        }
-        let values = screened.compactMap { value -> Double? in
-            if case .number(let x) = value { return x }
-            return nil
-        }
         var candidate = file.model
-        guard values.count == candidate.parameterCount else {
-            return XCTFail("\(values.count) screened parameters for a model of \(candidate.parameterCount)")
+        guard recorded.screenedParameters.count == candidate.parameterCount else {
+            return XCTFail(
+                "\(recorded.screenedParameters.count) screened parameters for a model of \(candidate.parameterCount)")
         }
-        candidate.naturalParameters = values
-        let proposed = try loop.proposals(for: candidate, of: Int(chosen)).prefix(tried.count).map(\.description)
+        candidate.naturalParameters = recorded.screenedParameters
+        let proposed = try loop.proposals(for: candidate, of: recorded.chosen).prefix(tried.count).map(\.description)
         XCTAssertEqual(proposed, tried)
     }
 

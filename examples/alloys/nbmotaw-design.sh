@@ -10,9 +10,9 @@
 #   1.1 V0 blocks; compositions x < 0.34; compositions x > 0.66. Each element's lattice constant, elastic
 #   constants and surface energies (its own strained cells and slabs) are in the score.
 # Candidates are screened on every 4th structure of each group; the chosen one is refitted on all.
-# The loop does not propose weighing three-body channels per neighbour element or fusing two species blocks of a
-#   term (--skip-change weigh-neighbours, fuse-blocks): potentials/NbMoTaW.json was designed before those kinds of
-#   change existed, and this command repeats that design.
+# The loop does not propose the kinds of change in SKIP (default: weighing three-body channels per neighbour element
+#   and fusing two species blocks of a term, --skip-change weigh-neighbours, fuse-blocks): potentials/NbMoTaW.json
+#   was designed before those kinds existed, and this command repeats that design. SKIP= lets the loop propose all.
 # Extra options are passed on to `mosaic design` (e.g. --warm-start). Environment: LIBRARY=<model file> starts
 # from another library (default examples/models/nbmotaw-library.yaml), BUDGET and CANDIDATES set the parameter
 # budget (200) and the candidate limit (36), OUTPUT and STATE the potential and state files.
@@ -29,11 +29,14 @@ for b in "${binaries[@]}"; do data+=("data/binaries/${b%@*}.json"); done
 # Comma-separated patterns of one fold: every element's block $1, or every binary's compositions $1.
 blocks() { local IFS=,; local list=(); for e in "${elements[@]}"; do list+=("${e}_AIMD/$1"); done; echo "${list[*]}"; }
 compositions() { local IFS=,; local list=(); for b in "${binaries[@]}"; do list+=("$b=$1"); done; echo "${list[*]}"; }
+skip=${SKIP-weigh-neighbours fuse-blocks}
+skips=()
+for kind in $skip; do skips+=(--skip-change "$kind"); done
 test=(--test Nb_AIMD/Md/1000K --test Mo_AIMD/Md/1000K --test Ta_AIMD/Md/2000K --test W_AIMD/Md/2000K)
 for b in "${binaries[@]}"; do test+=(--test "$b=0.4-0.6"); done
 exec .build/release/mosaic design --start "${LIBRARY:-examples/models/nbmotaw-library.yaml}" --data "${data[@]}" "${test[@]}" \
   --fold "$(blocks Md/300K)" --fold "Nb_AIMD/Md/3000K,Mo_AIMD/Md/3000K,Ta_AIMD/Md/4000K,W_AIMD/Md/4000K" \
   --fold "$(blocks Md_90)" --fold "$(blocks Md_110)" --fold "$(compositions 0-0.34)" --fold "$(compositions 0.66-1)" \
-  --screen-every 4 --skip-change weigh-neighbours --skip-change fuse-blocks \
+  --screen-every 4 "${skips[@]}" \
   --budget-params "${BUDGET:-200}" --max-candidates "${CANDIDATES:-36}" \
   --output "${OUTPUT:-potentials/NbMoTaW.json}" --state "${STATE:-build/alloy/NbMoTaW-design-state.json}" "$@"
