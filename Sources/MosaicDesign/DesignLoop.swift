@@ -46,6 +46,11 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// Kinds of change the loop never proposes (e.g. to repeat a design made before a kind existed). nil: none,
     /// and not written to states and provenance.
     public var skippedChanges: [Reconfiguration.Kind]?
+    /// A change (by its description, e.g. "split 'pair' by species") that has made the score worse than its parent's
+    /// this many times is proposed only after every other change: the data have said no to it that often, and the
+    /// round's few slots go to what has not been refused. nil: off (proposals keep their order), and not written to
+    /// states and provenance.
+    public var demoteAfterWorse: Int?
     public init() {}
 
     /// The trainer every candidate is fitted with (also for refitting the chosen one); with `holdRepulsion` and
@@ -92,6 +97,11 @@ public struct CandidateRecord: Codable, Sendable {
 }
 
 /// A candidate's score, size and short-range repulsion: what the loop compares candidates by.
+extension CandidateRecord {
+    /// This candidate as the search history needs it (`DesignLoop.refused`).
+    public var step: DesignLoop.Step { DesignLoop.Step(id: id, parent: parent, change: change, score: score) }
+}
+
 public struct Standing: Sendable, Equatable {
     public var id: Int
     public var score: Double
@@ -226,7 +236,8 @@ public final class DesignLoop {
         var anchor = best.score
         var tried = Set<String>()
         while state.candidates.count < settings.maxCandidates {
-            let next = try proposals(for: best.model, of: best.id, tried: tried)
+            let demoted = settings.demoteAfterWorse.map { DesignLoop.refused(state.candidates.map(\.step), times: $0) }
+            let next = try proposals(for: best.model, of: best.id, tried: tried, demoted: demoted ?? [])
             guard !next.isEmpty else {
                 state.stop = "no reconfiguration left to try"
                 break
@@ -322,10 +333,13 @@ public final class DesignLoop {
     }
 
     /// The reconfigurations the loop may try next from candidate `id`'s `model`, most promising first (`propose`):
-    /// untried (`tried` holds "id|change"), valid, within the budget, of no skipped kind, duplicates removed.
-    public func proposals(for model: CompositeModel, of id: Int, tried: Set<String> = []) throws -> [Reconfiguration] {
+    /// untried (`tried` holds "id|change"), valid, within the budget, of no skipped kind, duplicates removed; the
+    /// `demoted` descriptions (`refused`) last, in their order.
+    public func proposals(
+        for model: CompositeModel, of id: Int, tried: Set<String> = [], demoted: Set<String> = []
+    ) throws -> [Reconfiguration] {
         var seen = Set<String>()
-        return try propose(model).filter { change in
+        let valid = try propose(model).filter { change in
             let key = "\(id)|\(change)"
             guard !tried.contains(key), seen.insert(key).inserted,
                 !(settings.skippedChanges ?? []).contains(change.kind),
@@ -333,6 +347,33 @@ public final class DesignLoop {
             else { return false }
             return changed.freeParameterCount <= settings.budgetParameters
         }
+        return valid.filter { !demoted.contains($0.description) } + valid.filter { demoted.contains($0.description) }
+    }
+
+    /// One evaluated candidate as the search history needs it.
+    public struct Step: Sendable, Equatable {
+        public var id: Int
+        public var parent: Int?
+        public var change: String
+        public var score: Double
+        public init(id: Int, parent: Int?, change: String, score: Double) {
+            self.id = id
+            self.parent = parent
+            self.change = change
+            self.score = score
+        }
+    }
+
+    /// The changes (descriptions) that made the score worse than their parent's at least `times` times in `history`
+    /// (a score that is not finite is worse than any): `DesignSettings.demoteAfterWorse`.
+    public static func refused(_ history: [Step], times: Int) -> Set<String> {
+        let scores = Dictionary(history.map { ($0.id, $0.score) }, uniquingKeysWith: { first, _ in first })
+        var worse: [String: Int] = [:]
+        for step in history {
+            guard let parent = step.parent, let before = scores[parent] else { continue }
+            if !(step.score <= before) { worse[step.change, default: 0] += 1 }
+        }
+        return Set(worse.filter { $0.value >= times }.keys)
     }
 
     /// Reconfigurations of `model`, most promising first: species splits, then prune what the sloppiest FIM

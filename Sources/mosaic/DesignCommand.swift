@@ -125,6 +125,18 @@ extension MosaicCommand {
                 valueName: "kind"))
         var skipChange: [Reconfiguration.Kind] = []
         @Option(
+            name: .customLong("demote-after"),
+            help: ArgumentHelp(
+                "Propose a change last once it has made the score worse this many times.",
+                discussion:
+                    "By default each round tries the first few proposals from the best model, most promising first,"
+                    + " so after every accepted step the same species split or removal that the data refused before"
+                    + " comes first again. With --demote-after 2 a change (as the design table names it) that has"
+                    + " scored worse than its parent twice waits until every other change has been tried from the"
+                    + " current model, and the round's slots go to the rest (e.g. growing capacity).",
+                valueName: "n"))
+        var demoteAfter: Int?
+        @Option(
             help: ArgumentHelp(
                 "Strained cells for the property score (empty: no properties). Default: the data's <El>_Elastic"
                     + " groups, each element scored against its own cells (alloys: every kind of property counts once,"
@@ -247,12 +259,18 @@ extension MosaicCommand {
                 settings.warmStart = warmStart ? true : nil
                 settings.holdRepulsion = holdRepulsionOption.holdRepulsion ? true : nil
                 settings.skippedChanges = skipChange.isEmpty ? nil : skipChange
+                settings.demoteAfterWorse = demoteAfter
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
                 settings.foldMean = foldMeanOption.foldMean == .rms ? nil : foldMeanOption.foldMean
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
+                if let demoteAfter, demoteAfter < 1 {
+                    throw MosaicError(
+                        location: "--demote-after \(demoteAfter)", "a change must have scored worse at least once",
+                        fix: "give 1 or more (2: after the data refused it twice), or leave the option out")
+                }
                 guard library.freeParameterCount <= budgetParams else {
                     throw MosaicError(
                         location: "--budget-params \(budgetParams)",
@@ -261,14 +279,17 @@ extension MosaicCommand {
                         fix: "raise the budget to at least \(library.freeParameterCount) or trim the library")
                 }
                 let statePath = state ?? (output as NSString).deletingPathExtension + "-design-state.json"
-                print(
+                var header =
                     "design: library \(start ?? "from the data") (\(library.terms.count) terms), budget"
-                        + " \(budgetParams) parameters, validation "
-                        + (folds.isEmpty
-                            ? validationGroups.joined(separator: ", ") : "\(folds.count)-fold cross-validation")
-                        + (test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))")
-                        + (skipChange.isEmpty
-                            ? "" : "; never proposed: \(skipChange.map(\.rawValue).joined(separator: ", "))"))
+                    + " \(budgetParams) parameters, validation "
+                    + (folds.isEmpty
+                        ? validationGroups.joined(separator: ", ") : "\(folds.count)-fold cross-validation")
+                header += test.isEmpty ? "" : ", untouched test \(test.joined(separator: ", "))"
+                if !skipChange.isEmpty {
+                    header += "; never proposed: \(skipChange.map(\.rawValue).joined(separator: ", "))"
+                }
+                if let demoteAfter { header += "; a change that scored worse \(demoteAfter) times is proposed last" }
+                print(header)
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
                     statePath: statePath, shortest: shortest.mapValues(\.distance)

@@ -489,6 +489,37 @@ final class SpeciesResolutionTests: XCTestCase {
         XCTAssertEqual(Reconfiguration.reshape(term: "pair", change: .remove).kind, .removeTerm)
     }
 
+    /// `--demote-after 2`: a change (by description) counts as refused once it has scored worse than its parent
+    /// twice (a score that is not finite is worse; an equal one is not); refused changes are proposed after all the
+    /// others, which keep their order.
+    func testRefusedChangesAreProposedLast() throws {
+        let history = [
+            DesignLoop.Step(id: 0, parent: nil, change: "all single terms combined", score: 3.0),
+            DesignLoop.Step(id: 1, parent: 0, change: "split 'pair' by species", score: 3.5),
+            DesignLoop.Step(id: 2, parent: 0, change: "resize 'pair' to 4", score: 2.5),
+            DesignLoop.Step(id: 3, parent: 0, change: "remove 'angular'", score: 3.0),
+            DesignLoop.Step(id: 4, parent: 2, change: "split 'pair' by species", score: .infinity),
+            DesignLoop.Step(id: 5, parent: 2, change: "resize 'pair' to 4", score: 2.6),
+            DesignLoop.Step(id: 6, parent: 2, change: "remove 'angular'", score: 2.5),
+        ]
+        XCTAssertEqual(DesignLoop.refused(history, times: 2), ["split 'pair' by species"])
+        XCTAssertEqual(
+            DesignLoop.refused(history, times: 1), ["split 'pair' by species", "resize 'pair' to 4"])
+        XCTAssertEqual(DesignLoop.refused(Array(history.prefix(4)), times: 2), [])
+
+        let (_, train, library) = try threePairFunctions()
+        var settings = DesignSettings()
+        settings.budgetParameters = 30
+        settings.useProperties = false
+        let loop = try DesignLoop(
+            settings: settings, train: train, validation: train, elastic: [], surfaces: [], statePath: nil)
+        let plain = try loop.proposals(for: library, of: 0).map(\.description)
+        XCTAssertGreaterThanOrEqual(plain.count, 3)
+        let first = plain[0]
+        let demoted = try loop.proposals(for: library, of: 0, demoted: [first, "not proposed here"]).map(\.description)
+        XCTAssertEqual(demoted, Array(plain.dropFirst()) + [first])
+    }
+
     /// A small design run (no properties, no ridge) from `library` on `train`, validated on three random mixed
     /// cells labelled by `truth`; prints every candidate.
     func designRun(
