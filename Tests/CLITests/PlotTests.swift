@@ -1,6 +1,7 @@
 import Foundation
 import FoundationXML
 import MosaicCore
+import MosaicDesign
 import MosaicFiles
 import MosaicFit
 import MosaicModel
@@ -82,5 +83,51 @@ final class PlotTests: XCTestCase {
             // Held-out groups: open circles.
             XCTAssertTrue(svg.contains("<g fill=\"none\" stroke="), "held-out group drawn open")
         }
+    }
+
+    /// The design's Pareto plot: the front joins the candidates no smaller one beats in force error, the chosen one
+    /// is ringed where its point is, and the plot passes the same checks as the parity plots.
+    func testParetoPlot() throws {
+        let model = try JSONSerialization.jsonObject(
+            with: try JSONEncoder.mosaic.encode(
+                try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model))
+        let rows: [(parameters: Int, force: Double, accepted: Bool)] = [
+            (10, 0.30, true), (20, 0.20, true), (30, 0.25, false), (40, 0.10, false),
+        ]
+        let json = try rows.enumerated().map { id, row -> [String: Any] in
+            var validation = ErrorMetrics()
+            validation.forceRMSE = row.force
+            return [
+                "id": id, "change": id == 2 ? "split 'pair' <by> species" : "change \(id)", "terms": "",
+                "parameters": row.parameters,
+                "validation": try JSONSerialization.jsonObject(with: try JSONEncoder.mosaic.encode(validation)),
+                "score": row.force,
+                "conditionNumber": 1, "sloppyModes": 0, "fitSeconds": 1, "accepted": row.accepted, "model": model,
+            ]
+        }
+        let candidates = try JSONDecoder.mosaic.decode(
+            [CandidateRecord].self, from: try JSONSerialization.data(withJSONObject: json))
+        XCTAssertEqual(paretoFront(candidates).map(\.id), [0, 1, 3])
+        let svg = paretoSVG(candidates, chosen: 1, title: "Design <Nb>")
+        let parsed = try Self.checkedSVG(svg)
+        let circles = parsed.elements.filter { $0.name == "circle" }
+        XCTAssertEqual(circles.count, 5)
+        let ring = try XCTUnwrap(circles.first { $0.attributes["stroke"] == "#d62728" })
+        let points = circles.filter { $0.attributes["stroke"] == nil }
+        XCTAssertEqual(points.map { $0.attributes["fill"] }, ["#1f77b4", "#1f77b4", "#aaa", "#aaa"])
+        XCTAssertEqual(ring.attributes["cx"], points[1].attributes["cx"])
+        XCTAssertEqual(ring.attributes["cy"], points[1].attributes["cy"])
+        // Larger force error is higher up (smaller y), more parameters further right.
+        let x = points.map { Double($0.attributes["cx"]!)! }
+        let y = points.map { Double($0.attributes["cy"]!)! }
+        XCTAssertEqual(x, x.sorted())
+        XCTAssertLessThan(y[0], y[1])
+        XCTAssertLessThan(y[1], y[3])
+        let line = try XCTUnwrap(parsed.elements.first { $0.name == "polyline" }?.attributes["points"])
+        XCTAssertEqual(
+            line,
+            [0, 1, 3].map { "\(points[$0].attributes["cx"]!),\(points[$0].attributes["cy"]!)" }.joined(separator: " "))
+        XCTAssertTrue(parsed.texts.contains("Design <Nb>"))
+        XCTAssertTrue(parsed.texts.contains("0.3"), "round tick labels: \(parsed.texts)")
     }
 }
