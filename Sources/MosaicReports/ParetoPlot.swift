@@ -7,7 +7,7 @@ public func paretoSVG(_ candidates: [CandidateRecord], chosen: Int?, title: Stri
     let finite = candidates.filter { $0.validation.forceRMSE.isFinite }
     guard !finite.isEmpty else { return "<svg xmlns=\"http://www.w3.org/2000/svg\"/>" }
     let frame = PlotFrame(
-        left: 64, top: 30, width: 476, height: 302,
+        left: 64, top: 42, width: 476, height: 290,
         x: paddedRange(finite.map { Double($0.parameters) }), y: 0...(finite.map(\.validation.forceRMSE).max()! * 1.1))
     func point(_ c: CandidateRecord) -> (x: Double, y: Double) {
         (frame.px(Double(c.parameters)), frame.py(c.validation.forceRMSE))
@@ -28,7 +28,7 @@ public func paretoSVG(_ candidates: [CandidateRecord], chosen: Int?, title: Stri
         }
     }
     out +=
-        "<text x=\"\(frame.left + frame.width)\" y=\"\(frame.top - 8)\" text-anchor=\"end\">green: Pareto front;"
+        "<text x=\"\(frame.left + frame.width)\" y=\"\(frame.top - 6)\" text-anchor=\"end\">green: Pareto front;"
         + " blue: kept; red ring: chosen</text>\n</svg>\n"
     return out
 }
