@@ -271,12 +271,16 @@ public final class DesignLoop {
         return state
     }
 
-    /// The candidate to write: the loop's best if it repels (or was not checked), else the best-scoring candidate
-    /// that repels — the search may pass through models that do not, what is written must —, else the best (which
-    /// the final check then refuses).
-    public static func written(best: Int, among candidates: [Standing]) -> Int {
+    /// The candidate to write: the loop's best if it repels (or was not checked), else among the candidates that
+    /// repel the one the loop's own rule would pick — the smallest within `tolerance` of the lowest score (see
+    /// `DesignSettings.tolerance`) — since the search may pass through models that do not, and what is written must;
+    /// else the best (which the final check then refuses).
+    public static func written(best: Int, among candidates: [Standing], tolerance: Double = 0) -> Int {
         guard let chosen = candidates.first(where: { $0.id == best }), chosen.repels == false else { return best }
-        return candidates.filter { $0.repels == true }.min { $0.score < $1.score }?.id ?? best
+        let repelling = candidates.filter { $0.repels == true }
+        guard let lowest = repelling.min(by: { $0.score < $1.score }) else { return best }
+        return repelling.filter { $0.score <= lowest.score * (1 + tolerance) }
+            .min { ($0.parameters, $0.score) < ($1.parameters, $1.score) }?.id ?? lowest.id
     }
 
     func markBest(_ id: Int) {

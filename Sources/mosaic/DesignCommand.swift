@@ -39,7 +39,8 @@ extension MosaicCommand {
                 which is left out of training and of every choice and evaluated once at the end.
                 Every candidate carries a ZBL core below the data (as in `mosaic fit`) and is checked for repulsion
                 after its fit: the search may pass through candidates that do not repel, but when its best does not,
-                the best-scoring candidate that does is written; the refit of the chosen one on all data rejects
+                the one of those that do which the loop's rule picks (the smallest within 2% of the lowest score) is
+                written; the refit of the chosen one on all data rejects
                 steps that would break the check, and the written potential must pass it.
 
                 Example:
@@ -301,7 +302,8 @@ extension MosaicCommand {
                 guard let searchBest = result.best else {
                     throw MosaicError("no candidate was trained", fix: "check the library model")
                 }
-                let bestID = DesignLoop.written(best: searchBest, among: result.candidates.map(\.standing))
+                let bestID = DesignLoop.written(
+                    best: searchBest, among: result.candidates.map(\.standing), tolerance: settings.tolerance)
                 let best = result.candidates.first { $0.id == bestID }!
                 print("\nstopped: \(result.stop ?? "")\n")
                 print(
@@ -326,7 +328,8 @@ extension MosaicCommand {
                 if bestID != searchBest {
                     print(
                         "\nthe loop's best, #\(searchBest), does not repel at short range: written is #\(bestID), the"
-                            + " best-scoring candidate that does")
+                            + " smallest of those that do within \(Int((settings.tolerance * 100).rounded()))%"
+                            + " of their lowest score")
                 }
                 print("\nchosen #\(bestID): \(best.terms)")
                 if let folds = best.folds {

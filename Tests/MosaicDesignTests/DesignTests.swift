@@ -108,8 +108,9 @@ final class DesignTests: XCTestCase {
         XCTAssertFalse(settings.improves(candidate(1.015, 40), over: best, anchor: 0.9))
     }
 
-    /// What is written: the loop's best if it repels (or was never checked), else the best-scoring candidate that
-    /// repels, else the best (the final check refuses it).
+    /// What is written: the loop's best if it repels (or was never checked), else among those that repel the
+    /// smallest within the tolerance of the lowest score (the loop's parsimony rule), else the best (the final check
+    /// refuses it).
     func testTheWrittenCandidateRepels() {
         let candidates = [
             Standing(id: 0, score: 3.0, parameters: 80, repels: true),
@@ -122,6 +123,10 @@ final class DesignTests: XCTestCase {
         XCTAssertEqual(DesignLoop.written(best: 2, among: candidates), 1, "the best-scoring one that repels")
         XCTAssertEqual(DesignLoop.written(best: 4, among: candidates), 4, "unchecked counts as the loop's choice")
         XCTAssertEqual(DesignLoop.written(best: 3, among: Array(candidates[2...3])), 3, "none repels")
+        let close = candidates + [Standing(id: 5, score: 2.03, parameters: 45, repels: true)]
+        XCTAssertEqual(DesignLoop.written(best: 3, among: close), 1, "tolerance 0: the lowest score")
+        XCTAssertEqual(DesignLoop.written(best: 3, among: close, tolerance: 0.01), 1)
+        XCTAssertEqual(DesignLoop.written(best: 3, among: close, tolerance: 0.02), 5, "smaller, within 2% of 2.0")
     }
 
     /// `--warm-start`: a library whose values are already fitted is trained as given in one fit (no single-term
