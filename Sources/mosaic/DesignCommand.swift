@@ -121,8 +121,8 @@ extension MosaicCommand {
                 "A kind of change the loop never proposes (repeatable).",
                 discussion:
                     "Narrows the search, e.g. to keep a model's species resolution as it is (split-species), or to"
-                    + " repeat a design made before a kind of change existed (make nbmotaw skips weigh-neighbours"
-                    + " and fuse-blocks).",
+                    + " repeat a design made before a kind of change existed (the previous NbMoTaW potential: skip"
+                    + " weigh-neighbours and fuse-blocks, --fold-mean rms).",
                 valueName: "kind"))
         var skipChange: [Reconfiguration.Kind] = []
         @Option(
@@ -420,6 +420,13 @@ extension MosaicCommand {
                     var screenedParameters: [Double]?
                     /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
                     var speciesEvidence: [SpeciesEvidence]?
+                    /// When the loop's best does not repel and another candidate is written: the loop's best, from
+                    /// which its last rounds proposed (its model as screened).
+                    var searchBest: SearchBest?
+                }
+                struct SearchBest: Encodable {
+                    var id: Int
+                    var model: CompositeModel
                 }
                 let provenance = try JSONValue.from(
                     Provenance(
@@ -440,7 +447,13 @@ extension MosaicCommand {
                         refitOnValidation: refit ? true : nil, crossValidation: best.folds,
                         screenEvery: screenEvery > 1 ? screenEvery : nil,
                         screenedParameters: screenEvery > 1 ? best.model.naturalParameters : nil,
-                        speciesEvidence: evidence.isEmpty ? nil : evidence))
+                        speciesEvidence: evidence.isEmpty ? nil : evidence,
+                        searchBest: bestID == searchBest
+                            ? nil
+                            : result.candidates.first { $0.id == searchBest }.map {
+                                SearchBest(id: $0.id, model: $0.model)
+                            }
+                    ))
                 let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
