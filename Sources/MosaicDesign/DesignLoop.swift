@@ -96,12 +96,12 @@ public struct CandidateRecord: Codable, Sendable {
     public var standing: Standing { Standing(id: id, score: score, parameters: parameters, repels: repels) }
 }
 
-/// A candidate's score, size and short-range repulsion: what the loop compares candidates by.
 extension CandidateRecord {
     /// This candidate as the search history needs it (`DesignLoop.refused`).
     public var step: DesignLoop.Step { DesignLoop.Step(id: id, parent: parent, change: change, score: score) }
 }
 
+/// A candidate's score, size and short-range repulsion: what the loop compares candidates by.
 public struct Standing: Sendable, Equatable {
     public var id: Int
     public var score: Double
