@@ -21,9 +21,9 @@ extension MosaicCommand {
                 the composite, then reconfigures the best composite round by round — prune what the sloppiest
                 Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
                 hold fixed a parameter that only lives in the sloppiest direction or fuse two parameters whose
-                difference is that direction, grow capacity within --budget-params — keeping a change only if it\
-                 lowers the score (RMS of scaled validation errors
-                and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
+                difference is that direction, grow capacity within --budget-params — keeping a change only if it
+                lowers the score (RMS of scaled validation errors and property errors) or keeps it within 2% with
+                fewer parameters. The state is saved after every
                 candidate (--state); running the same command again resumes. `make demo` runs the example below.
 
                 Validation is block cross-validation by default: every group of snapshots in motion (DFT force RMS
@@ -40,8 +40,8 @@ extension MosaicCommand {
                 Every candidate carries a ZBL core below the data (as in `mosaic fit`) and is checked for repulsion
                 after its fit: the search may pass through candidates that do not repel, but when its best does not,
                 the one of those that do which the loop's rule picks (the smallest within 2% of the lowest score) is
-                written; the refit of the chosen one on all data rejects
-                steps that would break the check, and the written potential must pass it.
+                written; the refit of the chosen one on all data rejects steps that would break the check, and the
+                written potential must pass it.
 
                 Example:
                   mosaic design --start examples/models/nb-library.yaml \\
@@ -383,77 +383,22 @@ extension MosaicCommand {
                     )
                     print(report.table())
                 }
-                // Provenance: the design history without timings, so the file is reproducible.
-                struct Step: Encodable {
-                    var id: Int
-                    var parent: Int?
-                    var change: String
-                    var terms: String
-                    var parameters: Int
-                    var score: Double
-                    var validationForceRMSE: Double
-                    var validationEnergyRMSE: Double
-                    var conditionNumber: Double
-                    var sloppyModes: Int
-                    var accepted: Bool
-                    /// false for a candidate that does not repel (absent otherwise: files of designs without one
-                    /// are as before).
-                    var repels: Bool?
+                var record = DesignProvenance(
+                    mosaicVersion: PotentialFile.mosaicVersion,
+                    design: result.candidates.map(DesignProvenance.Step.init),
+                    chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : validationGroups, settings: settings,
+                    validation: best.validation, data: dataOptions.data)
+                record.test = test.isEmpty ? nil : test
+                record.testErrors = testErrors
+                record.refitOnValidation = refit ? true : nil
+                record.crossValidation = best.folds
+                record.screenEvery = screenEvery > 1 ? screenEvery : nil
+                record.screenedParameters = screenEvery > 1 ? best.model.naturalParameters : nil
+                record.speciesEvidence = evidence.isEmpty ? nil : evidence
+                if bestID != searchBest, let loopBest = result.candidates.first(where: { $0.id == searchBest }) {
+                    record.searchBest = DesignProvenance.SearchBest(id: loopBest.id, model: loopBest.model)
                 }
-                struct Provenance: Encodable {
-                    var mosaicVersion: String
-                    var design: [Step]
-                    var chosen: Int
-                    var stop: String
-                    var heldOut: [String]
-                    var settings: DesignSettings
-                    var validation: ErrorMetrics
-                    var data: [String]
-                    var test: [String]?
-                    var testErrors: ErrorMetrics?
-                    var refitOnValidation: Bool?
-                    var crossValidation: [FoldResult]?
-                    /// Candidates screened on every Nth structure, the chosen one refitted on all (nil: 1).
-                    var screenEvery: Int?
-                    /// The chosen candidate's parameter values (natural units, in the model's order) as fitted on the
-                    /// screening subset, before the refit on all data: what the design's last rounds started from.
-                    var screenedParameters: [Double]?
-                    /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
-                    var speciesEvidence: [SpeciesEvidence]?
-                    /// When the loop's best does not repel and another candidate is written: the loop's best, from
-                    /// which its last rounds proposed (its model as screened).
-                    var searchBest: SearchBest?
-                }
-                struct SearchBest: Encodable {
-                    var id: Int
-                    var model: CompositeModel
-                }
-                let provenance = try JSONValue.from(
-                    Provenance(
-                        mosaicVersion: PotentialFile.mosaicVersion,
-                        design: result.candidates.map {
-                            Step(
-                                id: $0.id, parent: $0.parent, change: $0.change, terms: $0.terms,
-                                parameters: $0.parameters,
-                                score: $0.score, validationForceRMSE: $0.validation.forceRMSE,
-                                validationEnergyRMSE: $0.validation.energyRMSE, conditionNumber: $0.conditionNumber,
-                                sloppyModes: $0.sloppyModes, accepted: $0.accepted,
-                                repels: $0.repels == false ? false : nil)
-                        },
-                        chosen: bestID, stop: result.stop ?? "", heldOut: refit ? [] : validationGroups,
-                        settings: settings,
-                        validation: best.validation,
-                        data: dataOptions.data, test: test.isEmpty ? nil : test, testErrors: testErrors,
-                        refitOnValidation: refit ? true : nil, crossValidation: best.folds,
-                        screenEvery: screenEvery > 1 ? screenEvery : nil,
-                        screenedParameters: screenEvery > 1 ? best.model.naturalParameters : nil,
-                        speciesEvidence: evidence.isEmpty ? nil : evidence,
-                        searchBest: bestID == searchBest
-                            ? nil
-                            : result.candidates.first { $0.id == searchBest }.map {
-                                SearchBest(id: $0.id, model: $0.model)
-                            }
-                    ))
+                let provenance = try JSONValue.from(record)
                 let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
                 let stem = (output as NSString).deletingPathExtension

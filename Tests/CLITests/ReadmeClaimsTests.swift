@@ -71,30 +71,8 @@ final class ReadmeClaimsTests: XCTestCase {
     /// in their order, changes that list and with it the design's path.
     func testAlloyDesignCommandRepeatsTheShippedSearch() throws {
         let file = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json")
-        /// What the design recorded in the provenance, as far as this test needs it.
-        struct Recorded: Decodable {
-            struct Step: Decodable {
-                var id: Int
-                var parent: Int?
-                var change: String
-                var conditionNumber: Double
-            }
-            var settings: DesignSettings
-            var data: [String]
-            var test: [String]
-            var screenEvery: Int
-            var chosen: Int
-            var design: [Step]
-            var screenedParameters: [Double]
-            /// The loop's best when it differs from the written (`chosen`) candidate.
-            struct SearchBest: Decodable {
-                var id: Int
-                var model: CompositeModel
-            }
-            var searchBest: SearchBest?
-        }
         let recorded = try JSONDecoder.mosaic.decode(
-            Recorded.self, from: try JSONEncoder.mosaic.encode(file.provenance))
+            DesignProvenance.self, from: try JSONEncoder.mosaic.encode(file.provenance))
         let settings = recorded.settings
         let script = try String(
             contentsOfFile: repositoryRoot + "/examples/alloys/nbmotaw-design.sh", encoding: .utf8)
@@ -107,18 +85,14 @@ final class ReadmeClaimsTests: XCTestCase {
         let mean = try XCTUnwrap(script.components(separatedBy: "FOLD_MEAN:-").dropFirst().first)
         XCTAssertEqual(String(mean.prefix { $0 != "}" }), (settings.foldMean ?? .rms).rawValue)
         let data = try Dataset.load(recorded.data.map { repositoryRoot + "/" + $0 })
-        let train = try data.split(holdingOut: recorded.test).train.screeningSubset(every: recorded.screenEvery)
+        let train = try data.split(holdingOut: recorded.test ?? []).train.screeningSubset(
+            every: recorded.screenEvery ?? 1)
         let loop = try DesignLoop(
             settings: settings, train: train, validation: Dataset([]), elastic: [], surfaces: [], statePath: nil)
-        // The candidate the last rounds proposed from: the loop's best (the written one unless that did not repel).
-        var candidate = file.model
-        guard recorded.screenedParameters.count == candidate.parameterCount else {
-            return XCTFail(
-                "\(recorded.screenedParameters.count) screened parameters for a model of \(candidate.parameterCount)")
-        }
-        candidate.naturalParameters = recorded.screenedParameters
+        // The candidate the last rounds proposed from: the loop's best as screened (the written one with its screened
+        // parameters, unless the loop's best did not repel and another was written).
         let from = recorded.searchBest?.id ?? recorded.chosen
-        if let searchBest = recorded.searchBest { candidate = searchBest.model }
+        let candidate = try recorded.searchBest?.model ?? screened(file.model, recorded.screenedParameters)
         let tried = recorded.design.filter { $0.parent == from }.map(\.change)
         XCTAssertGreaterThanOrEqual(tried.count, settings.proposalsPerRound)
         let proposed = try loop.proposals(for: candidate, of: from).prefix(tried.count).map(\.description)
@@ -130,6 +104,17 @@ final class ReadmeClaimsTests: XCTestCase {
         func shape(_ change: String) -> String { singular ? change.filter { !$0.isNumber } : change }
         XCTAssertEqual(proposed.map(shape), tried.map(shape))
         if !singular { XCTAssertEqual(proposed, tried) }
+    }
+
+    /// `model` with the parameter values the design fitted on its screening subset.
+    private func screened(_ model: CompositeModel, _ parameters: [Double]?) throws -> CompositeModel {
+        let values = try XCTUnwrap(parameters, "the provenance records no screened parameters")
+        guard values.count == model.parameterCount else {
+            throw MosaicError("\(values.count) screened parameters for a model of \(model.parameterCount)")
+        }
+        var model = model
+        model.naturalParameters = values
+        return model
     }
 
     func testKeyReferenceIsGenerated() throws {
