@@ -398,11 +398,9 @@ public final class DesignLoop {
         // Species blocks whose difference is a sloppy direction: chemistry the data do not resolve.
         shrink += try Reconfiguration.blockFuseChanges(model, fim: fim)
         let ids = model.parameterIDs
-        for mode in fim.sloppyModes.prefix(3) {
-            guard let top = fim.dominantParameters(ofMode: mode, count: 1).first,
-                let term = model.terms.first(where: { $0.name == ids[top.index].term })
-            else { continue }
-            for change in term.shrinkProposals(sloppy: ids[top.index]) where !term.isBaseline {
+        for top in fim.sloppiestParameters(count: 3) {
+            guard let term = model.terms.first(where: { $0.name == ids[top].term }) else { continue }
+            for change in term.shrinkProposals(sloppy: ids[top]) where !term.isBaseline {
                 shrink.append(Reconfiguration.change(change, of: term.name))
             }
         }

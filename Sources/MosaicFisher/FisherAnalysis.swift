@@ -206,12 +206,61 @@ public struct FisherAnalysis {
     /// (0…1): how much of it the data do not fix at all.
     public var undeterminedWeights: [Double] {
         let p = parameterCount
-        let undetermined = eigenvalues.indices.filter {
-            eigenvalues[$0] < FisherAnalysis.pseudoInverseFloor * largestEigenvalue
-        }
+        let undetermined = undeterminedModes
         return (0..<p).map { i in
             undetermined.reduce(0) { $0 + eigenvectors[$1 * p + i] * eigenvectors[$1 * p + i] }
         }
+    }
+
+    /// Indices (into `eigenvalues`) of the modes below the pseudo-inverse floor: directions the data do not fix at all.
+    public var undeterminedModes: [Int] {
+        eigenvalues.indices.filter { eigenvalues[$0] < FisherAnalysis.pseudoInverseFloor * largestEigenvalue }
+    }
+
+    /// The parameters (analysis positions) that span the undetermined directions, one per such mode, in the order
+    /// to fix them: `FisherAnalysis.pivots` of the undetermined subspace.
+    ///
+    /// With two or more undetermined modes their eigenvectors are any orthonormal basis of that subspace — round-off
+    /// picks one, and "the dominant parameter of the sloppiest mode" with it. These pivots depend on the subspace
+    /// alone, so the same model gives the same choice on any machine.
+    public var undeterminedPivots: [Int] {
+        FisherAnalysis.pivots(basis: undeterminedModes.map { Array(eigenvector($0)) })
+    }
+
+    /// The parameter (position in the model's parameter vector) each of the `count` sloppiest modes points at: its
+    /// dominant parameter; for modes within an undetermined subspace of two or more dimensions, the subspace's pivots
+    /// (`undeterminedPivots`), since there the eigenvectors are round-off's choice.
+    public func sloppiestParameters(count: Int) -> [Int] {
+        let modes = Array(sloppyModes.prefix(count))
+        let pivots = undeterminedModes.count >= 2 ? undeterminedPivots : []
+        return modes.indices.compactMap { rank in
+            rank < pivots.count
+                ? parameterIndices[pivots[rank]] : dominantParameters(ofMode: modes[rank], count: 1).first?.index
+        }
+    }
+
+    /// Greedy pivots of the subspace spanned by the orthonormal `basis` (vectors of equal length): repeatedly the
+    /// coordinate with the largest weight in what is left of the subspace (ties within 1e-3 relative: the lowest
+    /// index), whose direction is then projected out. A rotation of the basis within the subspace does not change
+    /// the result.
+    public static func pivots(basis: [[Double]]) -> [Int] {
+        guard let length = basis.first?.count else { return [] }
+        // Row i of the p × d matrix: coordinate i's components in the subspace.
+        var rows = (0..<length).map { i in basis.map { $0[i] } }
+        var chosen: [Int] = []
+        for _ in basis.indices {
+            let weights = rows.map { $0.reduce(0) { $0 + $1 * $1 } }
+            guard let largest = weights.max(), largest > 0 else { break }
+            let pivot = weights.indices.first { !chosen.contains($0) && weights[$0] >= largest * (1 - 1e-3) }!
+            chosen.append(pivot)
+            // Project the pivot's direction u = rows[pivot] / |rows[pivot]| out of every row.
+            let u = rows[pivot].map { $0 / weights[pivot].squareRoot() }
+            for i in rows.indices {
+                let along = zip(rows[i], u).reduce(0) { $0 + $1.0 * $1.1 }
+                for j in u.indices { rows[i][j] -= along * u[j] }
+            }
+        }
+        return chosen
     }
 
     /// A prediction's gradient in analysis coordinates from its derivative d/dθ_q with respect to the

@@ -74,6 +74,22 @@ public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> 
         ])
 }
 
+/// Niobium with two identical embedding terms ("embedding" and "twin") beside a reference and a pair spline: their
+/// parameters are indistinguishable, so the Fisher information has an exact two-dimensional null space.
+public func duplicatedEmbeddingModel() -> CompositeModel {
+    let embedding = EmbeddingTerm(
+        cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
+    var twin = embedding
+    twin.name = "twin"
+    return CompositeModel(
+        elements: [Element(symbol: "Nb")!],
+        terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
+            .embedding(embedding), .embedding(twin),
+        ])
+}
+
 /// A random triclinic cell with `n` atoms at least `minimumDistance` apart.
 public func randomTriclinic(atoms n: Int, seed: UInt64, scale: Double = 7.0, minimumDistance: Double = 2.2) -> Structure
 {

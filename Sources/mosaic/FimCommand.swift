@@ -18,9 +18,9 @@ extension MosaicCommand {
                 """
                 FIM = JᵀWJ of the weighted residuals of the fit, at the potential's parameters: the loss
                 weights and held-out groups recorded in the potential file are used (defaults for a bare model
-                description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum\
-                 summary (condition number, log det,
-                sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes,
+                description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum
+                summary (condition number, log det, sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes (and,
+                where several directions are not fixed by the data at all, the parameters that span them),
                 each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
                 propagated uncertainty of energies and forces per group and of the physical properties of
                 `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
@@ -114,6 +114,17 @@ extension MosaicCommand {
                     print(
                         String(format: "  %.2e  ", fim.eigenvalues[k] / fim.largestEigenvalue)
                             + parts.joined(separator: ", "))
+                }
+                let undeterminedModes = fim.undeterminedModes.count
+                if undeterminedModes >= 2 {
+                    // Their eigenvectors above are one basis of many (round-off's); the pivots are not.
+                    print(
+                        String(
+                            format: "  (the %d modes below %.0e λ_max are directions the data do not fix at all: their"
+                                + " dominant parameters are round-off's choice; the parameters that span them, most"
+                                + " first: %@)",
+                            undeterminedModes, FisherAnalysis.pseudoInverseFloor,
+                            fim.undeterminedPivots.map { fim.parameterNames[$0] }.joined(separator: ", ") as NSString))
                 }
                 print("\nshare of each term in the stiff subspace")
                 for entry in fim.termInformation() {
@@ -210,6 +221,9 @@ struct FimReport: Encodable {
     var standardErrors: [Double]
     /// Per parameter: at least half of it lies in sloppy modes.
     var poorlyDetermined: [Bool]
+    /// The parameters that span the directions the data do not fix at all (below the pseudo-inverse floor), the one
+    /// that lies most in them first: what the design loop fixes there.
+    var undeterminedPivots: [String]
     var termShares: [String: Double]
     var uncertainty: [GroupUncertainty]
     var properties: [PropertyUncertainty]
@@ -231,6 +245,7 @@ struct FimReport: Encodable {
         residualVariance = fim.residualVariance
         standardErrors = fim.standardErrors
         poorlyDetermined = fim.poorlyDetermined
+        undeterminedPivots = fim.undeterminedPivots.map { fim.parameterNames[$0] }
         termShares = Dictionary(uniqueKeysWithValues: fim.termInformation().map { ($0.term, $0.share) })
         self.uncertainty = uncertainty
     }

@@ -337,6 +337,11 @@ final class CommandTests: XCTestCase {
         let eigenvalues = try XCTUnwrap(report["eigenvalues"] as? [Double])
         XCTAssertEqual(eigenvalues.count, (report["parameterNames"] as? [String])?.count)
         XCTAssertEqual(eigenvalues, eigenvalues.sorted())
+        // One pivot per direction below the pseudo-inverse floor (the parameters the design loop would fix there).
+        let floor = 1e-12 * (eigenvalues.last ?? 0)
+        XCTAssertEqual(
+            (report["undeterminedPivots"] as? [String])?.count, eigenvalues.filter { $0 < floor }.count,
+            "\(report["undeterminedPivots"] ?? "none")")
         let shares = try XCTUnwrap(report["termShares"] as? [String: Double])
         XCTAssertEqual(shares.values.reduce(0, +), 1, accuracy: 1e-9)
         // Properties ± σ: the same values as `mosaic properties`, with positive propagated σ.

@@ -294,6 +294,23 @@ final class FixedParameterTests: XCTestCase {
     }
 }
 
+/// Two identical embedding terms leave a plane of directions the data do not fix at all; which eigenvectors span it is
+/// round-off's choice, so the loop fixes the plane's first pivot (`FisherAnalysis.undeterminedPivots`): the first
+/// term's A (each of the four parameters has half its direction in the plane; ties go to the lower index), and
+/// proposes no fuse.
+final class UndeterminedSubspaceTests: XCTestCase {
+    func testTheSloppiestModeChangeIsTheSubspacePivot() throws {
+        let model = duplicatedEmbeddingModel()
+        let structures = Array(niobium["Nb_Elastic"]!.prefix(6)) + [niobium["Nb_Surface"]![5], niobium["Nb_AIMD"]![3]]
+        let data = try labelled(structures, by: model)
+        let fim = try FisherAnalysis(
+            model: model, data: try PreparedDataset(data, model: model), weights: FitWeights(), coordinates: .relative)
+        XCTAssertEqual(fim.undeterminedModes.count, 2)
+        XCTAssertEqual(
+            Reconfiguration.sloppiestModeChanges(model, fim: fim).map(\.description), ["fix 'embedding.A'"])
+    }
+}
+
 /// Fusing two parameters whose difference is an exact zero mode: two identical radial channels of a
 /// three-body term (radial shapes held fixed) see the data only through c0_0 + c1_0.
 final class FusedParameterTests: XCTestCase {

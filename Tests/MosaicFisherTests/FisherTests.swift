@@ -66,17 +66,7 @@ final class FisherTests: XCTestCase {
     /// Two identical embedding terms make their parameters indistinguishable: zero eigenvalues, and the
     /// sloppiest modes are made of exactly those parameters.
     func testDuplicatedTermShowsZeroEigenvalueAndNamesParameters() throws {
-        let embedding = EmbeddingTerm(
-            cutoff: 5.0, form: .sqrt, coefficients: [1.5], density: .exponential(beta: 2.5, r0: 2.86))
-        var twin = embedding
-        twin.name = "twin"
-        let model = CompositeModel(
-            elements: [nb],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9])),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01])),
-                .embedding(embedding), .embedding(twin),
-            ])
+        let model = duplicatedEmbeddingModel()
         let data = try dataset(labelledBy: model)
         // Row-by-row weights: with energies weighted up, the reference energy and the pair spline's
         // outermost coefficients form a third (not exact) sloppy mode on these few cells.
@@ -97,6 +87,16 @@ final class FisherTests: XCTestCase {
                 XCTAssertGreaterThan(abs(component), 0.5)
             }
         }
+        // The undetermined plane is {δ(A − A'), δ(β − β')}: each of the four parameters has weight ½ in it. Its
+        // pivots are the first term's A (a tie, the lowest index), then, with A − A' projected out, its β.
+        let first = model.parameterNames.filter { $0.hasPrefix("embedding.") }
+        XCTAssertEqual(first.count, 2)
+        XCTAssertEqual(fim.undeterminedModes, [0, 1])
+        for (k, name) in fim.parameterNames.enumerated() where duplicated.contains(name) {
+            XCTAssertEqual(fim.undeterminedWeights[k], 0.5, accuracy: 1e-6, name)
+        }
+        XCTAssertEqual(fim.undeterminedPivots.map { fim.parameterNames[$0] }, first)
+        XCTAssertEqual(fim.sloppiestParameters(count: 3).prefix(2).map { model.parameterNames[$0] }, first)
         // Directions below the pseudo-inverse floor are not determined at all: infinite σ and flagged,
         // never a small σ; the pair coefficients stay finite and well determined.
         for (k, name) in fim.parameterNames.enumerated() {
@@ -108,6 +108,28 @@ final class FisherTests: XCTestCase {
                 XCTAssertFalse(fim.poorlyDetermined[k], name)
             }
         }
+    }
+
+    /// The pivots of a subspace depend on the subspace, not on the basis LAPACK happens to return: subspace
+    /// span{e2, (e0 + e3)/√2} in five coordinates, in bases rotated by several angles and with flipped signs. e2 lies in
+    /// it wholly (weight 1), e0 and e3 by half each (a tie, the lower index first): pivots 2, then 0. A second subspace,
+    /// span{0.8 e1 + 0.6 e4, e3}: weights 1, 0.64, 0.36, pivots 3, then 1.
+    func testPivotsOfASubspaceDoNotDependOnItsBasis() {
+        let half = 0.5.squareRoot()
+        let cases: [(u: [Double], w: [Double], expected: [Int])] = [
+            ([0, 0, 1, 0, 0], [half, 0, 0, half, 0], [2, 0]), ([0, 0.8, 0, 0, 0.6], [0, 0, 0, 1, 0], [3, 1]),
+        ]
+        for (u, w, expected) in cases {
+            for angle in [0, 0.3, 1.1, 2.5, -0.7] {
+                for sign in [1.0, -1.0] {
+                    let a = zip(u, w).map { cos(angle) * $0 + sin(angle) * $1 }
+                    let b = zip(u, w).map { sign * (-sin(angle) * $0 + cos(angle) * $1) }
+                    XCTAssertEqual(FisherAnalysis.pivots(basis: [a, b]), expected, "angle \(angle), sign \(sign)")
+                    XCTAssertEqual(FisherAnalysis.pivots(basis: [b, a]), expected, "swapped, angle \(angle)")
+                }
+            }
+        }
+        XCTAssertEqual(FisherAnalysis.pivots(basis: []), [])
     }
 
     /// A sloppy but not singular direction (two embeddings with slightly different densities): its
