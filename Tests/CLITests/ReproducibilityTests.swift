@@ -37,4 +37,39 @@ extension CommandTests {
         XCTAssertLessThan(largest, 1e-8, "largest relative parameter difference across kernels \(kernels)")
         print("largest relative parameter difference across kernels \(kernels): \(largest)")
     }
+
+    /// Where the data fix several directions not at all, the design loop fixes the undetermined subspace's pivots, not
+    /// the dominant parameter of an eigenvector: two identical embeddings leave a plane of exact zero modes whose
+    /// eigenvectors each CPU kernel returns in another basis (the sloppiest one's dominant parameter, the old rule's
+    /// choice, was twin.A with this machine's own kernel and twin.density.beta with Prescott's and Haswell's), but whose
+    /// pivots (hand-derived: the first term's A,
+    /// then its β; each of the four parameters has half its direction in the plane) are the same on every kernel.
+    func testUndeterminedPivotsAgreeAcrossBLASKernels() throws {
+        let density = "{family: exponential, values: [2.5], r0: 2.86}"
+        let model = temporaryFile(
+            """
+            elements: [Nb]
+            terms:
+              - {type: reference, energies: {Nb: -9}}
+              - {type: pair-spline, inner: 2.0, cutoff: 5.0, coefficients: [0.2, -0.1, 0.05, 0.01]}
+              - {type: embedding, cutoff: 5.0, form: sqrt, coefficients: [1.5], density: \(density)}
+              - {type: embedding, name: twin, cutoff: 5.0, form: sqrt, coefficients: [1.5], density: \(density)}
+            """, name: "twin-embeddings.yaml")
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        var kernels: [String?] = [nil, "Prescott"]
+        if flags.contains(" avx2") && flags.contains(" fma") { kernels.append("Haswell") }
+        for kernel in kernels {
+            let run = try mosaic(
+                [
+                    "fim", model, "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json", "--elastic", "",
+                    "--json",
+                ],
+                environment: kernel.map { ["OPENBLAS_CORETYPE": $0] } ?? [:])
+            XCTAssertEqual(run.status, 0, run.output)
+            let report = try json(run.output)
+            XCTAssertEqual(
+                report["undeterminedPivots"] as? [String], ["embedding.A", "embedding.density.beta"],
+                "kernel \(kernel ?? "native")")
+        }
+    }
 }
