@@ -217,8 +217,9 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
     /// What the sloppiest FIM mode suggests: hold its dominant parameter fixed; and, when its two
     /// dominant parameters belong to one term, are of one kind, carry at least half of the mode and
     /// have opposite signs (the data determine their sum, not their difference), fuse them.
-    /// With two or more undetermined modes (an exact redundancy of several dimensions) the mode's eigenvector is
-    /// round-off's choice: the subspace's first pivot is fixed instead, and no fuse is proposed.
+    /// When round-off does not tell the sloppiest eigenvalue from the next (`FisherAnalysis.clusters(of:)`), the mode's
+    /// eigenvector is any basis vector of their subspace: the subspace's first pivot is fixed instead, and no fuse is
+    /// proposed.
     public static func sloppiestModeChanges(_ model: CompositeModel, fim: FisherAnalysis) -> [Reconfiguration] {
         guard let mode = fim.sloppyModes.first else { return [] }
         let ids = model.parameterIDs
@@ -226,7 +227,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         let transforms = model.transforms
         // Reference energies are whatever the data say: never fixed.
         let referenceTerms = Set(model.terms.filter { !$0.isRegularised }.map(\.name))
-        if fim.undeterminedModes.count >= 2 {
+        if (fim.clusters(of: fim.sloppyModes).first?.count ?? 0) >= 2 {
             let pivot = fim.sloppiestParameters(count: 1).first
             return pivot.map { referenceTerms.contains(ids[$0].term) ? [] : [.fix(parameter: names[$0])] } ?? []
         }

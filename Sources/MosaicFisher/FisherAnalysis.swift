@@ -217,26 +217,56 @@ public struct FisherAnalysis {
         eigenvalues.indices.filter { eigenvalues[$0] < FisherAnalysis.pseudoInverseFloor * largestEigenvalue }
     }
 
-    /// The parameters (analysis positions) that span the undetermined directions, one per such mode, in the order
-    /// to fix them: `FisherAnalysis.pivots` of the undetermined subspace.
-    ///
-    /// With two or more undetermined modes their eigenvectors are any orthonormal basis of that subspace — round-off
-    /// picks one, and "the dominant parameter of the sloppiest mode" with it. These pivots depend on the subspace
-    /// alone, so the same model gives the same choice on any machine.
+    /// The parameters (analysis positions) that span the undetermined directions, one per such mode, the one with the
+    /// largest share of them first: `FisherAnalysis.pivots` of the undetermined subspace. It depends on the subspace
+    /// alone, not on the basis round-off gives its eigenvectors.
     public var undeterminedPivots: [Int] {
         FisherAnalysis.pivots(basis: undeterminedModes.map { Array(eigenvector($0)) })
     }
 
-    /// The parameter (position in the model's parameter vector) each of the `count` sloppiest modes points at: its
-    /// dominant parameter; for modes within an undetermined subspace of two or more dimensions, the subspace's pivots
-    /// (`undeterminedPivots`), since there the eigenvectors are round-off's choice.
-    public func sloppiestParameters(count: Int) -> [Int] {
-        let modes = Array(sloppyModes.prefix(count))
-        let pivots = undeterminedModes.count >= 2 ? undeterminedPivots : []
-        return modes.indices.compactMap { rank in
-            rank < pivots.count
-                ? parameterIndices[pivots[rank]] : dominantParameters(ofMode: modes[rank], count: 1).first?.index
+    /// Two computed eigenvalues closer than this fraction of λ_max are not told apart: double precision resolves an
+    /// eigenvalue of the FIM only to about ε·λ_max (ε = 2.2e-16; OpenBLAS kernels of different CPUs move the
+    /// sloppiest eigenvalues by a few 1e-17 λ_max), so within such a cluster any orthonormal basis of the modes is as
+    /// good as the one returned.
+    public static let eigenvalueResolution = 1e-15
+
+    /// The modes (ascending) grouped into clusters whose neighbouring eigenvalues lie within `eigenvalueResolution` ·
+    /// λ_max of each other: a cluster of one mode has a determined eigenvector (up to sign), a larger one only a
+    /// determined subspace.
+    public func clusters(of modes: [Int]) -> [[Int]] {
+        FisherAnalysis.clusters(
+            modes, eigenvalues: eigenvalues, resolution: FisherAnalysis.eigenvalueResolution * largestEigenvalue)
+    }
+
+    /// `modes` (ascending eigenvalues) grouped where neighbouring eigenvalues differ by less than `resolution`.
+    public static func clusters(_ modes: [Int], eigenvalues: [Double], resolution: Double) -> [[Int]] {
+        var clusters: [[Int]] = []
+        for mode in modes {
+            if let last = clusters.last?.last, eigenvalues[mode] - eigenvalues[last] < resolution {
+                clusters[clusters.count - 1].append(mode)
+            } else {
+                clusters.append([mode])
+            }
         }
+        return clusters
+    }
+
+    /// The parameter (position in the model's parameter vector) the sloppiest modes point at, at most `count`, most
+    /// sloppy first: a mode's dominant parameter; for a cluster of modes that round-off does not tell apart
+    /// (`clusters(of:)`), whose eigenvectors are any basis of their subspace, the subspace's pivots instead — the same
+    /// choice on any machine.
+    public func sloppiestParameters(count: Int) -> [Int] {
+        var parameters: [Int] = []
+        for cluster in clusters(of: sloppyModes) where parameters.count < count {
+            if cluster.count == 1 {
+                parameters += dominantParameters(ofMode: cluster[0], count: 1).map(\.index)
+            } else {
+                parameters += FisherAnalysis.pivots(basis: cluster.map { Array(eigenvector($0)) }).map {
+                    parameterIndices[$0]
+                }
+            }
+        }
+        return Array(parameters.prefix(count))
     }
 
     /// Greedy pivots of the subspace spanned by the orthonormal `basis` (vectors of equal length): repeatedly the

@@ -21,8 +21,8 @@ extension MosaicCommand {
                 the composite, then reconfigures the best composite round by round — prune what the sloppiest
                 Fisher-information modes point at (spline functions, Legendre orders, radial channels, terms),
                 hold fixed a parameter that only lives in the sloppiest direction or fuse two parameters whose
-                difference is that direction (where several directions are not fixed by the data at all, the
-                parameter that lies most in them: a choice that does not depend on round-off), grow capacity
+                difference is that direction (where the sloppiest eigenvalues are closer than round-off tells apart, the
+                parameter that lies most in their directions: a choice that does not depend on round-off), grow capacity
                 within --budget-params — keeping a change only if it lowers the score (RMS of scaled validation
                 errors and property errors) or keeps it within 2% with fewer parameters. The state is saved after every
                 candidate (--state); running the same command again resumes. `make demo` runs the example below.

@@ -19,11 +19,11 @@ extension MosaicCommand {
                 FIM = JᵀWJ of the weighted residuals of the fit, at the potential's parameters: the loss
                 weights and held-out groups recorded in the potential file are used (defaults for a bare model
                 description), so the held-out structures are left out of --data. Prints the eigenvalue spectrum
-                summary (condition number, log det, sloppy modes below --threshold · λ_max), the parameters that dominate the sloppiest modes (and,
-                where several directions are not fixed by the data at all, the parameters that span them),
-                each term's share of the stiff subspace, parameter standard errors (s² FIM⁺) and the
-                propagated uncertainty of energies and forces per group and of the physical properties of
-                `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
+                summary (condition number, log det, sloppy modes below --threshold · λ_max), the parameters that
+                dominate the sloppiest modes (and, where round-off does not tell their eigenvalues apart, the
+                parameters that span them), each term's share of the stiff subspace, parameter standard errors
+                (s² FIM⁺) and the propagated uncertainty of energies and forces per group and of the physical
+                properties of `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
 
                 Example:
                   mosaic fim potentials/Nb.json \\
@@ -115,16 +115,13 @@ extension MosaicCommand {
                         String(format: "  %.2e  ", fim.eigenvalues[k] / fim.largestEigenvalue)
                             + parts.joined(separator: ", "))
                 }
-                let undeterminedModes = fim.undeterminedModes.count
-                if undeterminedModes >= 2 {
-                    // Their eigenvectors above are one basis of many (round-off's); the pivots are not.
+                // Modes whose eigenvalues round-off does not tell apart: their eigenvectors are one basis of many.
+                for cluster in fim.clusters(of: fim.sloppyModes) where cluster.count >= 2 && cluster[0] < 5 {
+                    let pivots = FisherAnalysis.pivots(basis: cluster.map { Array(fim.eigenvector($0)) })
                     print(
-                        String(
-                            format: "  (the %d modes below %.0e λ_max are directions the data do not fix at all: their"
-                                + " dominant parameters are round-off's choice; the parameters that span them, most"
-                                + " first: %@)",
-                            undeterminedModes, FisherAnalysis.pseudoInverseFloor,
-                            fim.undeterminedPivots.map { fim.parameterNames[$0] }.joined(separator: ", ") as NSString))
+                        "  (modes \(cluster[0] + 1)–\(cluster[cluster.count - 1] + 1): eigenvalues within round-off of"
+                            + " each other, so their eigenvectors are one basis of many; the parameters that span them,"
+                            + " most first: \(pivots.map { fim.parameterNames[$0] }.joined(separator: ", ")))")
                 }
                 print("\nshare of each term in the stiff subspace")
                 for entry in fim.termInformation() {
@@ -222,7 +219,7 @@ struct FimReport: Encodable {
     /// Per parameter: at least half of it lies in sloppy modes.
     var poorlyDetermined: [Bool]
     /// The parameters that span the directions the data do not fix at all (below the pseudo-inverse floor), the one
-    /// that lies most in them first: what the design loop fixes there.
+    /// that lies most in them first (independent of the basis round-off gives those directions).
     var undeterminedPivots: [String]
     var termShares: [String: Double]
     var uncertainty: [GroupUncertainty]

@@ -337,7 +337,7 @@ final class CommandTests: XCTestCase {
         let eigenvalues = try XCTUnwrap(report["eigenvalues"] as? [Double])
         XCTAssertEqual(eigenvalues.count, (report["parameterNames"] as? [String])?.count)
         XCTAssertEqual(eigenvalues, eigenvalues.sorted())
-        // One pivot per direction below the pseudo-inverse floor (the parameters the design loop would fix there).
+        // One pivot per direction below the pseudo-inverse floor.
         let floor = 1e-12 * (eigenvalues.last ?? 0)
         XCTAssertEqual(
             (report["undeterminedPivots"] as? [String])?.count, eigenvalues.filter { $0 < floor }.count,

@@ -38,8 +38,8 @@ extension CommandTests {
         print("largest relative parameter difference across kernels \(kernels): \(largest)")
     }
 
-    /// Where the data fix several directions not at all, the design loop fixes the undetermined subspace's pivots, not
-    /// the dominant parameter of an eigenvector: two identical embeddings leave a plane of exact zero modes whose
+    /// Where the sloppiest eigenvalues are closer than round-off resolves, the design loop fixes their subspace's pivots,
+    /// not the dominant parameter of an eigenvector: two identical embeddings leave a plane of exact zero modes whose
     /// eigenvectors each CPU kernel returns in another basis (the sloppiest one's dominant parameter, the old rule's
     /// choice, was twin.A with this machine's own kernel and twin.density.beta with Prescott's and Haswell's), but whose
     /// pivots (hand-derived: the first term's A,

@@ -294,8 +294,9 @@ final class FixedParameterTests: XCTestCase {
     }
 }
 
-/// Two identical embedding terms leave a plane of directions the data do not fix at all; which eigenvectors span it is
-/// round-off's choice, so the loop fixes the plane's first pivot (`FisherAnalysis.undeterminedPivots`): the first
+/// Two identical embedding terms leave a plane of directions the data do not fix at all (two eigenvalues within
+/// round-off of zero); which eigenvectors span it is round-off's choice, so the loop fixes the plane's first pivot
+/// (`FisherAnalysis.sloppiestParameters`): the first
 /// term's A (each of the four parameters has half its direction in the plane; ties go to the lower index), and
 /// proposes no fuse.
 final class UndeterminedSubspaceTests: XCTestCase {

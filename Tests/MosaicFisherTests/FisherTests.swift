@@ -132,6 +132,22 @@ final class FisherTests: XCTestCase {
         XCTAssertEqual(FisherAnalysis.pivots(basis: []), [])
     }
 
+    /// Eigenvalues that round-off does not tell apart (closer than 1e-15 λ_max) form one cluster, whose eigenvectors
+    /// only span a subspace. The spectra are those of two design candidates (λ/λ_max): niobium's, whose three lowest
+    /// modes are 1e-14 apart and each resolved, and the alloy's, whose seven lowest lie within 1e-15 of each other.
+    func testEigenvaluesWithinRoundOffFormOneCluster() {
+        let resolution = FisherAnalysis.eigenvalueResolution
+        XCTAssertEqual(
+            FisherAnalysis.clusters(
+                Array(0..<4), eigenvalues: [-6.7e-18, 1.3e-14, 1.8e-14, 1.2e-12], resolution: resolution),
+            [[0], [1], [2], [3]])
+        let alloy = [-1.4e-17, -7.1e-24, 3.6e-19, 6.9e-17, 2.8e-16, 9.9e-16, 1.2e-15, 7.8e-15, 3.1e-14]
+        XCTAssertEqual(
+            FisherAnalysis.clusters(Array(0..<9), eigenvalues: alloy, resolution: resolution),
+            [[0, 1, 2, 3, 4, 5, 6], [7], [8]])
+        XCTAssertEqual(FisherAnalysis.clusters([], eigenvalues: [], resolution: resolution), [])
+    }
+
     /// A sloppy but not singular direction (two embeddings with slightly different densities): its
     /// parameters get the large σ the sloppy modes imply, far above what the stiff modes alone give,
     /// and are flagged poorly determined; a property along that direction is flagged too.
