@@ -38,8 +38,8 @@ public struct DesignProvenance: Codable, Sendable {
         }
     }
 
-    /// The loop's best candidate when another one is written (it did not repel): the candidate the design's last
-    /// rounds proposed from, with its model as screened.
+    /// A candidate of the design other than the written one, with its model as screened: the loop's best when another
+    /// one is written (it did not repel), or the candidate the last round proposed from.
     public struct SearchBest: Codable, Sendable {
         public var id: Int
         public var model: CompositeModel
@@ -71,6 +71,9 @@ public struct DesignProvenance: Codable, Sendable {
     public var speciesEvidence: [SpeciesEvidence]?
     /// When the loop's best does not repel and another candidate is written: the loop's best.
     public var searchBest: SearchBest?
+    /// The candidate the design's last round of proposals came from (its model as screened), when it is not the written
+    /// one: what a check that the loop still proposes the same changes starts from.
+    public var lastRound: SearchBest?
 
     public init(
         mosaicVersion: String, design: [Step], chosen: Int, stop: String, heldOut: [String], settings: DesignSettings,

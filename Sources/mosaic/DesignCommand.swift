@@ -399,6 +399,11 @@ extension MosaicCommand {
                 if bestID != searchBest, let loopBest = result.candidates.first(where: { $0.id == searchBest }) {
                     record.searchBest = DesignProvenance.SearchBest(id: loopBest.id, model: loopBest.model)
                 }
+                if let parent = result.candidates.last?.parent, parent != bestID,
+                    let last = result.candidates.first(where: { $0.id == parent })
+                {
+                    record.lastRound = DesignProvenance.SearchBest(id: last.id, model: last.model)
+                }
                 let provenance = try JSONValue.from(record)
                 let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)

@@ -65,9 +65,9 @@ final class ReadmeClaimsTests: XCTestCase {
     }
 
     /// `make nbmotaw` repeats the search that made potentials/NbMoTaW.json (README "Alloys"): with the settings its
-    /// provenance records, on the same screening subset, the loop proposes from the candidate its last rounds started
-    /// from (the chosen one with its parameters as screened, or the loop's best when that did not repel and was not
-    /// written) exactly the changes that design tried from it, in the same order. A new kind of proposal, or a change
+    /// provenance records, on the same screening subset, the loop proposes from the candidate its last round started
+    /// from (recorded with its parameters as screened) exactly the changes that design tried from it, in the same
+    /// order. A new kind of proposal, or a change
     /// in their order, changes that list and with it the design's path.
     func testAlloyDesignCommandRepeatsTheShippedSearch() throws {
         let file = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json")
@@ -89,10 +89,10 @@ final class ReadmeClaimsTests: XCTestCase {
             every: recorded.screenEvery ?? 1)
         let loop = try DesignLoop(
             settings: settings, train: train, validation: Dataset([]), elastic: [], surfaces: [], statePath: nil)
-        // The candidate the last rounds proposed from: the loop's best as screened (the written one with its screened
-        // parameters, unless the loop's best did not repel and another was written).
-        let from = recorded.searchBest?.id ?? recorded.chosen
-        let candidate = try recorded.searchBest?.model ?? screened(file.model, recorded.screenedParameters)
+        // The candidate the last round proposed from, as screened: recorded when it is not the written one (else the
+        // written one with its screened parameters).
+        let from = recorded.lastRound?.id ?? recorded.chosen
+        let candidate = try recorded.lastRound?.model ?? screened(file.model, recorded.screenedParameters)
         let tried = recorded.design.filter { $0.parent == from }.map(\.change)
         XCTAssertGreaterThanOrEqual(tried.count, settings.proposalsPerRound)
         let proposed = try loop.proposals(for: candidate, of: from).prefix(tried.count).map(\.description)
