@@ -253,7 +253,7 @@ public struct FisherAnalysis {
 
     /// The parameter (position in the model's parameter vector) the sloppiest modes point at, at most `count`, most
     /// sloppy first: a mode's dominant parameter; for a cluster of modes that round-off does not tell apart
-    /// (`clusters(of:)`), whose eigenvectors are any basis of their subspace, the subspace's pivots instead — the same
+    /// (`clusters(of:)`), whose eigenvectors are any basis of their subspace, the subspace's pivots instead: the same
     /// choice on any machine.
     public func sloppiestParameters(count: Int) -> [Int] {
         var parameters: [Int] = []

@@ -23,7 +23,8 @@ extension MosaicCommand {
                 dominate the sloppiest modes (and, where round-off does not tell their eigenvalues apart, the
                 parameters that span them), each term's share of the stiff subspace, parameter standard errors
                 (s² FIM⁺) and the propagated uncertainty of energies and forces per group and of the physical
-                properties of `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the spectrum.
+                properties of `mosaic properties` (value ± σ; skip them with --elastic ""). Writes an SVG of the
+                spectrum.
 
                 Example:
                   mosaic fim potentials/Nb.json \\
@@ -119,9 +120,9 @@ extension MosaicCommand {
                 for cluster in fim.clusters(of: fim.sloppyModes) where cluster.count >= 2 && cluster[0] < 5 {
                     let pivots = FisherAnalysis.pivots(basis: cluster.map { Array(fim.eigenvector($0)) })
                     print(
-                        "  (modes \(cluster[0] + 1)–\(cluster[cluster.count - 1] + 1): eigenvalues within round-off of"
-                            + " each other, so their eigenvectors are one basis of many; the parameters that span them,"
-                            + " most first: \(pivots.map { fim.parameterNames[$0] }.joined(separator: ", ")))")
+                        "  (modes \(cluster[0] + 1)–\(cluster[cluster.count - 1] + 1): eigenvalues within round-off"
+                            + " of each other, so their eigenvectors are one basis of many; the parameters that span"
+                            + " them, most first: \(pivots.map { fim.parameterNames[$0] }.joined(separator: ", ")))")
                 }
                 print("\nshare of each term in the stiff subspace")
                 for entry in fim.termInformation() {

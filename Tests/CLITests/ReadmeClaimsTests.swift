@@ -96,8 +96,8 @@ final class ReadmeClaimsTests: XCTestCase {
         let tried = recorded.design.filter { $0.parent == from }.map(\.change)
         XCTAssertGreaterThanOrEqual(tried.count, settings.proposalsPerRound)
         let proposed = try loop.proposals(for: candidate, of: from).prefix(tried.count).map(\.description)
-        // Also from a candidate whose Fisher matrix is singular: where its sloppiest eigenvalues lie within round-off of
-        // each other the loop fixes their subspace's pivots, which do not depend on round-off's eigenvectors.
+        // Also from a candidate whose Fisher matrix is singular: where its sloppiest eigenvalues lie within round-off
+        // of each other the loop fixes their subspace's pivots, which do not depend on round-off's eigenvectors.
         XCTAssertEqual(proposed, tried)
     }
 

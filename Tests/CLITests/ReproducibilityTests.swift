@@ -38,12 +38,12 @@ extension CommandTests {
         print("largest relative parameter difference across kernels \(kernels): \(largest)")
     }
 
-    /// Where the sloppiest eigenvalues are closer than round-off resolves, the design loop fixes their subspace's pivots,
-    /// not the dominant parameter of an eigenvector: two identical embeddings leave a plane of exact zero modes whose
-    /// eigenvectors each CPU kernel returns in another basis (the sloppiest one's dominant parameter, the old rule's
-    /// choice, was twin.A with this machine's own kernel and twin.density.beta with Prescott's and Haswell's), but whose
-    /// pivots (hand-derived: the first term's A,
-    /// then its β; each of the four parameters has half its direction in the plane) are the same on every kernel.
+    /// Where the sloppiest eigenvalues are closer than round-off resolves, the design loop fixes their subspace's
+    /// pivots, not the dominant parameter of an eigenvector: two identical embeddings leave a plane of exact zero
+    /// modes whose eigenvectors each CPU kernel returns in another basis (the sloppiest one's dominant parameter, the
+    /// old rule's choice, was twin.A with this machine's own kernel and twin.density.beta with Prescott's and
+    /// Haswell's), but whose pivots (hand-derived: the first term's A, then its β; each of the four parameters has
+    /// half its direction in the plane) are the same on every kernel.
     func testUndeterminedPivotsAgreeAcrossBLASKernels() throws {
         let density = "{family: exponential, values: [2.5], r0: 2.86}"
         let model = temporaryFile(

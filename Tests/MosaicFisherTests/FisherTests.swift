@@ -87,8 +87,8 @@ final class FisherTests: XCTestCase {
                 XCTAssertGreaterThan(abs(component), 0.5)
             }
         }
-        // The undetermined plane is {δ(A − A'), δ(β − β')}: each of the four parameters has weight ½ in it. Its
-        // pivots are the first term's A (a tie, the lowest index), then, with A − A' projected out, its β.
+        // The undetermined plane is {δ(A − A'), δ(β − β')}: each of the four parameters has weight ½ in
+        // it. Its pivots are the first term's A (a tie, the lowest index), then, with A − A' projected out, its β.
         let first = model.parameterNames.filter { $0.hasPrefix("embedding.") }
         XCTAssertEqual(first.count, 2)
         XCTAssertEqual(fim.undeterminedModes, [0, 1])
@@ -111,9 +111,9 @@ final class FisherTests: XCTestCase {
     }
 
     /// The pivots of a subspace depend on the subspace, not on the basis LAPACK happens to return: subspace
-    /// span{e2, (e0 + e3)/√2} in five coordinates, in bases rotated by several angles and with flipped signs. e2 lies in
-    /// it wholly (weight 1), e0 and e3 by half each (a tie, the lower index first): pivots 2, then 0. A second subspace,
-    /// span{0.8 e1 + 0.6 e4, e3}: weights 1, 0.64, 0.36, pivots 3, then 1.
+    /// span{e2, (e0 + e3)/√2} in five coordinates, in bases rotated by several angles and with flipped signs. e2 lies
+    /// in it wholly (weight 1), e0 and e3 by half each (a tie, the lower index first): pivots 2, then 0. A second
+    /// subspace, span{0.8 e1 + 0.6 e4, e3}: weights 1, 0.64, 0.36, pivots 3, then 1.
     func testPivotsOfASubspaceDoNotDependOnItsBasis() {
         let half = 0.5.squareRoot()
         let cases: [(u: [Double], w: [Double], expected: [Int])] = [
