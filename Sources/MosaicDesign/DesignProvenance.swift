@@ -40,7 +40,7 @@ public struct DesignProvenance: Codable, Sendable {
 
     /// A candidate of the design other than the written one, with its model as screened: the loop's best when another
     /// one is written (it did not repel), or the candidate the last round proposed from.
-    public struct SearchBest: Codable, Sendable {
+    public struct Candidate: Codable, Sendable {
         public var id: Int
         public var model: CompositeModel
         public init(id: Int, model: CompositeModel) {
@@ -70,10 +70,10 @@ public struct DesignProvenance: Codable, Sendable {
     /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
     public var speciesEvidence: [SpeciesEvidence]?
     /// When the loop's best does not repel and another candidate is written: the loop's best.
-    public var searchBest: SearchBest?
+    public var searchBest: Candidate?
     /// The candidate the design's last round of proposals came from (its model as screened), when it is not the written
     /// one: what a check that the loop still proposes the same changes starts from.
-    public var lastRound: SearchBest?
+    public var lastRound: Candidate?
 
     public init(
         mosaicVersion: String, design: [Step], chosen: Int, stop: String, heldOut: [String], settings: DesignSettings,

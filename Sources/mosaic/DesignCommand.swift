@@ -397,12 +397,12 @@ extension MosaicCommand {
                 record.screenedParameters = screenEvery > 1 ? best.model.naturalParameters : nil
                 record.speciesEvidence = evidence.isEmpty ? nil : evidence
                 if bestID != searchBest, let loopBest = result.candidates.first(where: { $0.id == searchBest }) {
-                    record.searchBest = DesignProvenance.SearchBest(id: loopBest.id, model: loopBest.model)
+                    record.searchBest = DesignProvenance.Candidate(id: loopBest.id, model: loopBest.model)
                 }
                 if let parent = result.candidates.last?.parent, parent != bestID,
                     let last = result.candidates.first(where: { $0.id == parent })
                 {
-                    record.lastRound = DesignProvenance.SearchBest(id: last.id, model: last.model)
+                    record.lastRound = DesignProvenance.Candidate(id: last.id, model: last.model)
                 }
                 let provenance = try JSONValue.from(record)
                 let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
