@@ -227,8 +227,8 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         let transforms = model.transforms
         // Reference energies are whatever the data say: never fixed.
         let referenceTerms = Set(model.terms.filter { !$0.isRegularised }.map(\.name))
-        if (fim.clusters(of: fim.sloppyModes).first?.count ?? 0) >= 2 {
-            let pivot = fim.sloppiestParameters(count: 1).first
+        if let cluster = fim.clusters(of: fim.sloppyModes).first, cluster.count >= 2 {
+            let pivot = fim.pivots(ofModes: cluster).first.map { fim.parameterIndices[$0] }
             return pivot.map { referenceTerms.contains(ids[$0].term) ? [] : [.fix(parameter: names[$0])] } ?? []
         }
         let top = fim.dominantParameters(ofMode: mode, count: 2)

@@ -220,8 +220,12 @@ public struct FisherAnalysis {
     /// The parameters (analysis positions) that span the undetermined directions, one per such mode, the one with the
     /// largest share of them first: `FisherAnalysis.pivots` of the undetermined subspace. It depends on the subspace
     /// alone, not on the basis round-off gives its eigenvectors.
-    public var undeterminedPivots: [Int] {
-        FisherAnalysis.pivots(basis: undeterminedModes.map { Array(eigenvector($0)) })
+    public var undeterminedPivots: [Int] { pivots(ofModes: undeterminedModes) }
+
+    /// The pivots (analysis positions) of the subspace that `modes` span: `FisherAnalysis.pivots` of their
+    /// eigenvectors.
+    public func pivots(ofModes modes: [Int]) -> [Int] {
+        FisherAnalysis.pivots(basis: modes.map { Array(eigenvector($0)) })
     }
 
     /// Two computed eigenvalues closer than this fraction of λ_max are not told apart: double precision resolves an
@@ -261,9 +265,7 @@ public struct FisherAnalysis {
             if cluster.count == 1 {
                 parameters += dominantParameters(ofMode: cluster[0], count: 1).map(\.index)
             } else {
-                parameters += FisherAnalysis.pivots(basis: cluster.map { Array(eigenvector($0)) }).map {
-                    parameterIndices[$0]
-                }
+                parameters += pivots(ofModes: cluster).map { parameterIndices[$0] }
             }
         }
         return Array(parameters.prefix(count))

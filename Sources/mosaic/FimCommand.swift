@@ -118,7 +118,7 @@ extension MosaicCommand {
                 }
                 // Modes whose eigenvalues round-off does not tell apart: their eigenvectors are one basis of many.
                 for cluster in fim.clusters(of: fim.sloppyModes) where cluster.count >= 2 && cluster[0] < 5 {
-                    let pivots = FisherAnalysis.pivots(basis: cluster.map { Array(fim.eigenvector($0)) })
+                    let pivots = fim.pivots(ofModes: cluster)
                     print(
                         "  (modes \(cluster[0] + 1)–\(cluster[cluster.count - 1] + 1): eigenvalues within round-off"
                             + " of each other, so their eigenvectors are one basis of many; the parameters that span"

@@ -67,8 +67,7 @@ final class ReadmeClaimsTests: XCTestCase {
     /// `make nbmotaw` repeats the search that made potentials/NbMoTaW.json (README "Alloys"): with the settings its
     /// provenance records, on the same screening subset, the loop proposes from the candidate its last round started
     /// from (recorded with its parameters as screened) exactly the changes that design tried from it, in the same
-    /// order. A new kind of proposal, or a change
-    /// in their order, changes that list and with it the design's path.
+    /// order. A new kind of proposal, or a change in their order, changes that list and with it the design's path.
     func testAlloyDesignCommandRepeatsTheShippedSearch() throws {
         let file = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json")
         let recorded = try JSONDecoder.mosaic.decode(
