@@ -130,11 +130,34 @@ public func labelled(_ structures: [Structure], by model: CompositeModel) throws
         })
 }
 
-/// Writes `text` to a fresh temporary file and returns its path.
+/// This test process's scratch folder, `mosaic-tests-<pid>` in the system's temporary directory: every file a test
+/// writes goes here, and the folder is removed when the process exits, so `make test` leaves nothing behind.
+public let scratchRoot: String = {
+    let path = NSTemporaryDirectory() + "mosaic-tests-\(getpid())"
+    try? FileManager.default.removeItem(atPath: path)
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { removeScratchRoot() }
+    return path
+}()
+
+private func removeScratchRoot() {
+    try? FileManager.default.removeItem(atPath: scratchRoot)
+}
+
+/// The path of `name` in the scratch folder (nothing is created there).
+public func scratchPath(_ name: String) -> String { scratchRoot + "/" + name }
+
+/// A fresh, empty folder `name` in the scratch folder.
+public func scratchFolder(_ name: String) -> String {
+    let path = scratchPath(name)
+    try? FileManager.default.removeItem(atPath: path)
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Writes `text` to a file `name` in the scratch folder and returns its path.
 public func temporaryFile(_ text: String, name: String) -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-tests-\(getpid())")
-    try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let path = folder.appendingPathComponent(name).path
+    let path = scratchPath(name)
     try! text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }

@@ -42,8 +42,7 @@ final class CommandTests: XCTestCase {
 
     /// evaluate --json gives the per-group errors that the library computes for the shipped potential.
     func testEvaluateJSONMatchesLibrary() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("cli")
         let run = try mosaic(
             "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--plots",
             folder + "/surface")
@@ -60,7 +59,7 @@ final class CommandTests: XCTestCase {
     /// properties --json: every property has a model value, the data-derived references are there,
     /// and the HTML report is written with its plots.
     func testPropertiesReport() throws {
-        let html = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-properties.html"
+        let html = scratchPath("cli-properties.html")
         let run = try mosaic(
             "properties", "potentials/Nb.json", "--json", "--report", html, "--data", "data/nb/Nb_Elastic.json")
         XCTAssertEqual(run.status, 0, run.output)
@@ -115,9 +114,7 @@ final class CommandTests: XCTestCase {
     /// A fresh folder holding nbmo.yaml: a hand-written Nb–Mo EAM (Born–Mayer, shared pair spline, embedding per
     /// element) for the property commands.
     func toyNbMoFolder(_ name: String) throws -> String {
-        let folder = NSTemporaryDirectory() + "mosaic-\(name)-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder(name)
         try """
         elements: [Nb, Mo]
         terms:
@@ -240,9 +237,7 @@ final class CommandTests: XCTestCase {
 
     /// A second run without --report writes a new report instead of overwriting the first.
     func testReportsAreNotOverwritten() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-reports-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("reports")
         let arguments = ["properties", repositoryRoot + "/potentials/Nb.json", "--no-uncertainty"]
         for expected in ["Nb-properties.html", "Nb-properties-2.html", "Nb-properties-3.html"] {
             let run = try mosaic(arguments, in: folder)
@@ -257,7 +252,7 @@ final class CommandTests: XCTestCase {
     func testFimUsesTheRecordedLossAndTrainingSplit() throws {
         let run = try mosaic(
             "fim", "potentials/Nb.json", "--data", "data/nb/Nb_AIMD.json", "--elastic", "", "--plot",
-            NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim2.svg")
+            scratchPath("cli-fim2.svg"))
         XCTAssertEqual(run.status, 0, run.output)
         let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
         let weights = try XCTUnwrap(shipped.lossWeights)
@@ -272,8 +267,7 @@ final class CommandTests: XCTestCase {
     /// design --test: the test block is neither trained on nor chosen on; the chosen potential's
     /// errors on it are printed and recorded, and equal an independent evaluation of the written file.
     func testDesignReportsAnUntouchedTestBlock() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-design"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("cli-design")
         let library = folder + "/library.yaml"
         try """
         elements: [Nb]
@@ -328,7 +322,7 @@ final class CommandTests: XCTestCase {
 
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.
     func testFimJSON() throws {
-        let svg = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-fim.svg"
+        let svg = scratchPath("cli-fim.svg")
         let run = try mosaic(
             "fim", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_Surface.json", "--json",
             "--plot", svg)
@@ -359,7 +353,7 @@ final class CommandTests: XCTestCase {
     /// fit --model accepts a potential file as the start: the refit keeps its terms, its fixed
     /// parameter untouched, and the loss weights given on the command line.
     func testRefitFromPotentialFile() throws {
-        let output = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-refit.json"
+        let output = scratchPath("cli-refit.json")
         let run = try mosaic(
             "fit", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Elastic.json", "data/nb/Nb_AIMD.json",
             "--no-stages", "--max-iterations", "3", "--energy-tolerance", "0.004", "--no-plots", "--output", output)
@@ -394,15 +388,15 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.output.contains("error: ") && missing.output.contains("none.json"), missing.output)
         let badHoldOut = try mosaic(
-            "fit", "--model", "examples/models/nb.yaml", "--hold-out", "Nb_AIMD/Md/500K", "--output", "/tmp/never.json")
+            "fit", "--model", "examples/models/nb.yaml", "--hold-out", "Nb_AIMD/Md/500K", "--output",
+            scratchPath("never-held-out.json"))
         XCTAssertEqual(badHoldOut.status, 1)
         XCTAssertTrue(badHoldOut.output.contains("matches no group"), badHoldOut.output)
     }
 
     /// Nothing unfitted is written: inputs that leave nothing to fit, or name nothing, stop with status 1.
     func testNothingUnfittedIsWritten() throws {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-unfitted-\(getpid()).json")
-            .path
+        let output = scratchPath("unfitted.json")
         let empty = temporaryFile("[]", name: "empty.json")
         let cases: [([String], String)] = [
             (
@@ -447,7 +441,7 @@ final class CommandTests: XCTestCase {
     /// Command-line input is checked before any work (`validate()`): usage errors (status 64) that
     /// name the option, and no output file.
     func testOptionsAreCheckedBeforeAnyWork() throws {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("mosaic-never-\(getpid()).json").path
+        let output = scratchPath("never.json")
         let cases: [([String], String)] = [
             (
                 ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--energy-tolerance", "0"],
@@ -493,9 +487,7 @@ final class CommandTests: XCTestCase {
     /// `mosaic export` writes both setfl dialects with the layout LAMMPS reads (eam/fs: one density column per
     /// element pair), names the term that prevents export and refuses unknown formats.
     func testExportFormats() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-export-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("export")
         try """
         elements: [Nb, Mo]
         terms:
@@ -538,9 +530,7 @@ final class CommandTests: XCTestCase {
     /// Run from another folder: the shipped data are still the default, reports go to the working
     /// directory (never next to the potential), and --version answers.
     func testDefaultsDoNotDependOnTheWorkingDirectory() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-cwd-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("cwd")
         let run = try mosaic(["evaluate", "--model", repositoryRoot + "/potentials/Nb.json"], in: folder)
         XCTAssertEqual(run.status, 0, run.output)
         XCTAssertTrue(run.output.contains("334"), "all shipped cells evaluated:\n\(run.output)")
@@ -557,9 +547,7 @@ final class CommandTests: XCTestCase {
     /// picks its library, cross-validation folds (the AIMD blocks) and property references from the data,
     /// prints them, and writes a Mo potential.
     func testDesignFromTheDataAlone() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-mo-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("mo")
         let data = ["Mo_AIMD.json", "Mo_Elastic.json", "Mo_Surface.json"].map { repositoryRoot + "/data/mo/" + $0 }
         let run = try mosaic(
             ["design", "--data"] + data + ["--output", "Mo.json", "--max-candidates", "4", "--max-iterations", "8"],
@@ -580,7 +568,7 @@ final class CommandTests: XCTestCase {
 
     /// --per-structure: one CSV row (and JSON entry) per structure, consistent with the group table.
     func testPerStructureErrors() throws {
-        let csv = NSTemporaryDirectory() + "mosaic-per-structure-\(getpid()).csv"
+        let csv = scratchPath("per-structure.csv")
         let run = try mosaic(
             "evaluate", "--model", "potentials/Nb.json", "--data", "data/nb/Nb_Surface.json", "--json", "--no-plots",
             "--per-structure", csv)
@@ -635,8 +623,8 @@ final class CommandTests: XCTestCase {
     /// select refuses what it cannot do before any work: a model description, a dump without element
     /// names, a count below 1; nothing is written.
     func testSelectRefusals() throws {
-        let output = NSTemporaryDirectory() + "mosaic-select-\(getpid()).extxyz"
-        let dump = NSTemporaryDirectory() + "mosaic-select-\(getpid()).dump"
+        let output = scratchPath("select.extxyz")
+        let dump = scratchPath("select.dump")
         try """
         ITEM: TIMESTEP
         0

@@ -124,8 +124,7 @@ final class ReadmeClaimsTests: XCTestCase {
     /// Every key a term type, the model and a radial function accept is documented once with a unit and a
     /// meaning, and nothing else is (the model's and radial functions' keys as the reader lists them).
     func testEveryKeyIsDocumented() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-keys-\(getpid())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("keys")
         let cases = [
             (KeyReference.model, "elements: [Nb]\nterms: []\nbogus: 1\n"),
             (

@@ -19,8 +19,7 @@ extension CommandTests {
     }
 
     func testFitAgreesAcrossBLASKernelsToTheStatedTolerance() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-repro-\(getpid())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("repro")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let native = try fit(kernel: nil, output: folder + "/native.json")

@@ -21,8 +21,7 @@ extension CommandTests {
     /// Without --hold-out the loop chooses on folds of whole AIMD blocks (never the --test block),
     /// prints each fold's errors and records them; the recorded validation errors are their RMS.
     func testDesignCrossValidatesOverWholeBlocksByDefault() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-cv"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("cli-cv")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let library = folder + "/library.yaml"
         try CommandTests.smallLibrary.write(toFile: library, atomically: true, encoding: .utf8)
@@ -58,7 +57,7 @@ extension CommandTests {
 
     /// The protocol's options are checked before any work.
     func testValidationProtocolOptionsAreChecked() throws {
-        let output = NSTemporaryDirectory() + "mosaic-never-cv-\(getpid()).json"
+        let output = scratchPath("never-cv.json")
         try assertRefused(
             [
                 (
@@ -98,8 +97,7 @@ extension CommandTests {
     /// (F/0.1)² + (σ/0.5)², never falls as the tolerance falls; the SVG is well formed with one filled point
     /// per tolerance.
     func testTradeoffScanIsMonotone() throws {
-        let folder = NSTemporaryDirectory() + "mosaic-cli-\(getpid())-tradeoff"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = scratchFolder("cli-tradeoff")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let model = folder + "/linear.yaml"
         try """

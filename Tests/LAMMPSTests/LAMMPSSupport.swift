@@ -17,7 +17,7 @@ enum LAMMPS {
 
     /// A fresh folder for one run.
     static func folder(_ name: String) -> String {
-        let path = NSTemporaryDirectory() + "mosaic-lammps-\(getpid())/\(name)"
+        let path = scratchPath("lammps/\(name)")
         try? FileManager.default.removeItem(atPath: path)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path

@@ -167,7 +167,7 @@ final class AtomUncertaintyTests: XCTestCase {
     func testFileRoundTripAndOldFiles() throws {
         let prepared = try PreparedDataset(Dataset(Array(niobium["Nb_Elastic"]!.prefix(20))), model: model)
         let data = try UncertaintyData.fitted(model: model, data: prepared, weights: FitWeights())
-        let path = NSTemporaryDirectory() + "mosaic-uncertainty-\(getpid()).json"
+        let path = scratchPath("uncertainty.json")
         try PotentialFile(model: model, provenance: .null, uncertainty: data).write(to: path)
         let read = try PotentialFile.read(path: path)
         XCTAssertEqual(read.version, 3)
