@@ -253,10 +253,14 @@ public final class LeastSquaresProblem {
     public func isAdmissible(_ theta: [Double]) -> Bool {
         for (value, transform) in zip(theta, model.transforms) {
             guard value.isFinite else { return false }
-            if transform == .log, !(Foundation.log(1e-8)...Foundation.log(1e6)).contains(value) { return false }
+            if transform == .log, !LeastSquaresProblem.admissibleLogRange.contains(value) { return false }
         }
         return true
     }
+
+    /// The range of a log-scaled parameter's coordinate (its natural value from 1e-8 to 1e6) outside which a step is
+    /// rejected like an uphill one.
+    public static let admissibleLogRange = Foundation.log(1e-8)...Foundation.log(1e6)
 
     /// Number of residual rows (for RMS reporting).
     public var residualCount: Int { ResidualRows.count(data.dataset) }

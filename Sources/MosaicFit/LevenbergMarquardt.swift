@@ -20,6 +20,10 @@ public struct LevenbergMarquardt {
         public var stepTolerance = 1e-10
         public var initialDamping = 1e-3
         public var geodesicAcceleration = false
+        /// Hold a log-scaled parameter whose step would leave its admissible range at its value for the rest of the
+        /// run and solve for the others, instead of refusing the whole step (which makes the damping climb until no
+        /// parameter moves).
+        public var holdParametersAtTheEdge = false
         public init() {}
     }
 
@@ -71,6 +75,9 @@ public struct LevenbergMarquardt {
         var nu = 2.0
         var iteration = 0
         var smallSteps = 0
+        // Free coordinates held at the edge of their admissible range (`holdParametersAtTheEdge`).
+        var held = Set<Int>()
+        let logCoordinates = problem.free.map { problem.model.transforms[$0] == .log }
         while true {
             if iteration >= settings.maxIterations || history.count > (settings.maxAcceptedSteps ?? .max) {
                 return Result(
@@ -83,7 +90,17 @@ public struct LevenbergMarquardt {
             iteration += 1
             var damped = a
             for k in 0..<n { damped[k * n + k] += damping * scale[k] }
-            guard var step = LinearAlgebra.solvePositiveDefinite(damped, g.map { -$0 }) else {
+            var solved = LinearAlgebra.solvePositiveDefinite(Self.holding(held, damped), Self.holding(held, g, n))
+            while settings.holdParametersAtTheEdge, let step = solved {
+                let leaving = (0..<n).filter { k in
+                    logCoordinates[k] && !held.contains(k)
+                        && !LeastSquaresProblem.admissibleLogRange.contains(current[problem.free[k]] + step[k])
+                }
+                if leaving.isEmpty { break }
+                held.formUnion(leaving)
+                solved = LinearAlgebra.solvePositiveDefinite(Self.holding(held, damped), Self.holding(held, g, n))
+            }
+            guard var step = solved else {
                 damping *= nu
                 nu *= 2
                 if damping > 1e16 {
@@ -96,6 +113,7 @@ public struct LevenbergMarquardt {
                 let stepNorm = norm2(step)
                 let accelerationNorm = norm2(acceleration)
                 if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
+                for k in held { step[k] = 0 }
             }
             let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
             // Steps that leave the admissible region (non-finite values, scales beyond any physical
@@ -151,6 +169,26 @@ public struct LevenbergMarquardt {
         let h = 0.1
         let directional = problem.directionalSecondDerivative(theta, step: step, h: h)
         return LinearAlgebra.solvePositiveDefinite(damped, directional.map { -$0 })
+    }
+
+    /// The n×n matrix with the rows and columns of the `held` coordinates replaced by the identity's.
+    static func holding(_ held: Set<Int>, _ matrix: [Double]) -> [Double] {
+        guard !held.isEmpty else { return matrix }
+        let n = Int(Double(matrix.count).squareRoot())
+        var result = matrix
+        for k in held {
+            for i in 0..<n {
+                result[k * n + i] = 0
+                result[i * n + k] = 0
+            }
+            result[k * n + k] = 1
+        }
+        return result
+    }
+
+    /// The right-hand side −g with the `held` coordinates' entries zero (so their step is zero).
+    static func holding(_ held: Set<Int>, _ gradient: [Double], _ n: Int) -> [Double] {
+        (0..<n).map { held.contains($0) ? 0 : -gradient[$0] }
     }
 
     func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }

@@ -220,6 +220,52 @@ extension CrossValidationTests {
         }
     }
 
+    /// A fold refit moves when a parameter the data hardly determine sits at the edge of its admissible range (as an
+    /// alloy candidate's Ta density decay did, at 2.7e-8 Å⁻¹): its steps stop at the edge. Refusing them instead (what
+    /// every fold refit did before 28 Nov 2026, shown here with the same start) makes the damping climb until the
+    /// steps move nothing, and the fold's errors stay those of the fit that saw it.
+    func testFoldRefitMovesWhenAParameterSitsAtTheEdgeOfItsRange() throws {
+        let data = try data()
+        let model = CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
+                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 6)),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [0.8],
+                        density: .exponential(beta: 2.0, r0: 2.86))),
+            ])
+        let weights = FitWeights()
+        var trainer = Trainer(weights: weights)
+        trainer.settings.maxIterations = 300
+        var full = try trainer.train(model, data: data).model
+        // The density's decay at 1.5e-8 Å⁻¹, a factor 1.5 inside its range: a flat density the data cannot tell from 0.
+        let beta = try XCTUnwrap(full.parameterNames.firstIndex(of: "embedding.density.beta"))
+        var values = full.naturalParameters
+        values[beta] = 1.5e-8
+        full.naturalParameters = values
+        let prepared = try PreparedDataset(data, model: full)
+        let validation = CrossValidation(folds: everyGroup(data), weights: weights, iterations: 6)
+        for fold in validation.folds {
+            let (refitted, steps) = validation.refit(full, without: fold, data: prepared)
+            XCTAssertEqual(steps, 6, fold.name)
+            let kept = prepared.subset { !fold.contains($0) }
+            let problem = LeastSquaresProblem(model: full, data: kept, weights: weights)
+            let start = problem.cost(full.internalParameters)
+            XCTAssertLessThan(problem.cost(refitted.internalParameters), 0.999 * start, fold.name)
+            XCTAssertGreaterThanOrEqual(refitted.naturalParameters[beta], 1e-8 * (1 - 1e-12), fold.name)
+            // The same first run refusing such steps: no step that lowers the kept data's cost by 0.1%.
+            var settings = LevenbergMarquardt.Settings()
+            settings.initialDamping = 1e-10
+            settings.maxAcceptedSteps = 6
+            settings.maxIterations = 120
+            let refused = LevenbergMarquardt(settings: settings).minimize(problem, from: full.internalParameters)
+            XCTAssertGreaterThan(refused.cost, 0.999 * start, fold.name)
+        }
+    }
+
     /// Default folds of elemental AIMD blocks plus a binary solid-solution set: each AIMD block alone, the
     /// strained cells in no fold, and the Nb–Mo cells in three folds of whole compositions (by the Mo
     /// fraction), relaxed and unrelaxed cells of one composition always together.
