@@ -83,6 +83,9 @@ final class ReadmeClaimsTests: XCTestCase {
         // And its default fold mean (`--fold-mean "${FOLD_MEAN:-MEAN}"`) is the recorded one.
         let mean = try XCTUnwrap(script.components(separatedBy: "FOLD_MEAN:-").dropFirst().first)
         XCTAssertEqual(String(mean.prefix { $0 != "}" }), (settings.foldMean ?? .rms).rawValue)
+        // And whether it holds every fit to the repulsion check (`${HOLD_REPULSION-yes}`) is the recorded setting.
+        let hold = try XCTUnwrap(script.components(separatedBy: "HOLD_REPULSION-").dropFirst().first)
+        XCTAssertEqual(hold.prefix { $0 != "}" } == "yes", settings.holdRepulsion ?? false)
         let data = try Dataset.load(recorded.data.map { repositoryRoot + "/" + $0 })
         let train = try data.split(holdingOut: recorded.test ?? []).train.screeningSubset(
             every: recorded.screenEvery ?? 1)
