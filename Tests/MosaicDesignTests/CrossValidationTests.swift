@@ -56,6 +56,28 @@ final class CrossValidationTests: XCTestCase {
             ])
     }
 
+    /// A model with non-linear parameters: Born–Mayer amplitude and range, the embedding's density decay.
+    var nonlinearModel: CompositeModel {
+        CompositeModel(
+            elements: [nb],
+            terms: [
+                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
+                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
+                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 6)),
+                .embedding(
+                    EmbeddingTerm(
+                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [0.8],
+                        density: .exponential(beta: 2.0, r0: 2.86))),
+            ])
+    }
+
+    /// Fits `nonlinearModel` with the default weights.
+    var nonlinearTrainer: Trainer {
+        var trainer = Trainer(weights: FitWeights())
+        trainer.settings.maxIterations = 300
+        return trainer
+    }
+
     /// For a model linear in its parameters, the warm-started fold refit (a few LM steps from the fit
     /// on all data) gives the same fold errors as a fit from scratch without the fold.
     func testFoldRefitEqualsAFitThatNeverSawTheFold() throws {
@@ -99,20 +121,9 @@ final class CrossValidationTests: XCTestCase {
     /// recovers at least 75% of the fresh fit's gain on the kept data (printed).
     func testFoldRefitOfANonLinearModelMoves() throws {
         let data = try data()
-        let model = CompositeModel(
-            elements: [nb],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
-                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 6)),
-                .embedding(
-                    EmbeddingTerm(
-                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [0.8],
-                        density: .exponential(beta: 2.0, r0: 2.86))),
-            ])
+        let model = nonlinearModel
         let weights = FitWeights()
-        var trainer = Trainer(weights: weights)
-        trainer.settings.maxIterations = 300
+        let trainer = nonlinearTrainer
         let full = try trainer.train(model, data: data).model
         let prepared = try PreparedDataset(data, model: full)
         let validation = CrossValidation(folds: everyGroup(data), weights: weights, iterations: 6)
@@ -220,28 +231,15 @@ extension CrossValidationTests {
         }
     }
 
-    /// A fold refit moves when a parameter the data hardly determine sits at the edge of its admissible range (as an
-    /// alloy candidate's Ta density decay did, at 2.7e-8 Å⁻¹): its steps stop at the edge. Refusing them instead (what
-    /// every fold refit did before 28 Nov 2026, shown here with the same start) makes the damping climb until the
-    /// steps move nothing, and the fold's errors stay those of the fit that saw it.
+    /// A fold refit moves when a parameter the data hardly determine sits at the edge of its admissible range (as
+    /// an alloy candidate's Ta density decay did, at 2.7e-8 per Å): the refit holds it there and moves the others.
+    /// Refusing every step that would take it out (what every fold refit did before 28 Nov 2026, shown here from the
+    /// same start) makes the damping climb until the steps move nothing: the fold's errors stay the fit's.
     func testFoldRefitMovesWhenAParameterSitsAtTheEdgeOfItsRange() throws {
         let data = try data()
-        let model = CompositeModel(
-            elements: [nb],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.5])),
-                .bornMayer(BornMayerTerm(cutoff: 3.8, r0: 2.5, amplitude: 0.6, rho: 0.32)),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, size: 6)),
-                .embedding(
-                    EmbeddingTerm(
-                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [0.8],
-                        density: .exponential(beta: 2.0, r0: 2.86))),
-            ])
         let weights = FitWeights()
-        var trainer = Trainer(weights: weights)
-        trainer.settings.maxIterations = 300
-        var full = try trainer.train(model, data: data).model
-        // The density's decay at 1.5e-8 Å⁻¹, a factor 1.5 inside its range: a flat density the data cannot tell from 0.
+        var full = try nonlinearTrainer.train(nonlinearModel, data: data).model
+        // Its density decay at 1.5e-8 per Å, a factor 1.5 inside its range: a density the data cannot tell from flat.
         let beta = try XCTUnwrap(full.parameterNames.firstIndex(of: "embedding.density.beta"))
         var values = full.naturalParameters
         values[beta] = 1.5e-8
