@@ -98,7 +98,7 @@ def main():
             for entry in json.load(f):
                 rows.append((group_of(stem, entry), stem) + features(entry))
     train = [r for r in rows if r[0] != HELD_OUT]
-    energy_rows = sum(1 for _ in train)
+    energy_rows = len(train)
     force_rows = sum(len(r[5]) for r in train)
     a_blocks, y_blocks = [], []
     for group, stem, e_row, e, f_rows, f in train:

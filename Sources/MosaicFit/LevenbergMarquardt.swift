@@ -90,7 +90,8 @@ public struct LevenbergMarquardt {
             iteration += 1
             var damped = a
             for k in 0..<n { damped[k * n + k] += damping * scale[k] }
-            var solved = LinearAlgebra.solvePositiveDefinite(Self.holding(held, damped), Self.holding(held, g, n))
+            var solved = LinearAlgebra.solvePositiveDefinite(
+                Self.heldMatrix(held, damped, n), Self.heldRightHandSide(held, g, n))
             while settings.holdParametersAtTheEdge, let step = solved {
                 let leaving = (0..<n).filter { k in
                     logCoordinates[k] && !held.contains(k)
@@ -98,7 +99,8 @@ public struct LevenbergMarquardt {
                 }
                 if leaving.isEmpty { break }
                 held.formUnion(leaving)
-                solved = LinearAlgebra.solvePositiveDefinite(Self.holding(held, damped), Self.holding(held, g, n))
+                solved = LinearAlgebra.solvePositiveDefinite(
+                    Self.heldMatrix(held, damped, n), Self.heldRightHandSide(held, g, n))
             }
             guard var step = solved else {
                 damping *= nu
@@ -172,9 +174,8 @@ public struct LevenbergMarquardt {
     }
 
     /// The n×n matrix with the rows and columns of the `held` coordinates replaced by the identity's.
-    static func holding(_ held: Set<Int>, _ matrix: [Double]) -> [Double] {
+    static func heldMatrix(_ held: Set<Int>, _ matrix: [Double], _ n: Int) -> [Double] {
         guard !held.isEmpty else { return matrix }
-        let n = Int(Double(matrix.count).squareRoot())
         var result = matrix
         for k in held {
             for i in 0..<n {
@@ -187,7 +188,7 @@ public struct LevenbergMarquardt {
     }
 
     /// The right-hand side −g with the `held` coordinates' entries zero (so their step is zero).
-    static func holding(_ held: Set<Int>, _ gradient: [Double], _ n: Int) -> [Double] {
+    static func heldRightHandSide(_ held: Set<Int>, _ gradient: [Double], _ n: Int) -> [Double] {
         (0..<n).map { held.contains($0) ? 0 : -gradient[$0] }
     }
 

