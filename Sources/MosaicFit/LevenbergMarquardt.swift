@@ -55,6 +55,31 @@ public struct LevenbergMarquardt {
         public var costHistory: [Double]
     }
 
+    /// A condition on the parameter vector that every accepted step keeps (`ModelConstraint` on a model).
+    /// A step to a vector where `failing` names places is refused; with `slack` (positive where the condition
+    /// holds at a place) it is first bent: each failing place's slack, linearised at the current vector (its
+    /// gradient by forward differences), is held at max(half its current value, `margin`), and the damped step
+    /// is projected onto those planes (the least change of the step in the metric of the damped normal matrix);
+    /// when only places already bent along still fail, their margin is doubled; up to `Constraint.bends` rounds.
+    public struct Constraint {
+        public var failing: ([Double]) -> [AnyHashable]
+        public var slack: ((AnyHashable, [Double]) -> Double)?
+        /// The least slack a bent step aims to keep at a place (in the slack's units).
+        public var margin: Double
+        /// Rounds of bending (or of halving a bent step) per step, and places taken per round.
+        public static let bends = 6
+        public static let placesPerBend = 8
+
+        public init(
+            failing: @escaping ([Double]) -> [AnyHashable], slack: ((AnyHashable, [Double]) -> Double)? = nil,
+            margin: Double = 0
+        ) {
+            self.failing = failing
+            self.slack = slack
+            self.margin = margin
+        }
+    }
+
     public var settings: Settings
     public init(settings: Settings = Settings()) { self.settings = settings }
 
@@ -62,7 +87,7 @@ public struct LevenbergMarquardt {
     /// With `constraint`, a step to a parameter vector it refuses is rejected like an uphill step (the
     /// start should satisfy it: the fit then never leaves the region it allows).
     public func minimize(
-        _ problem: LeastSquaresProblem, from theta: [Double], constraint: (([Double]) -> Bool)? = nil,
+        _ problem: LeastSquaresProblem, from theta: [Double], constraint: Constraint? = nil,
         progress: (Iteration) -> Void = { _ in }
     ) -> Result {
         let start = Date()
@@ -117,11 +142,25 @@ public struct LevenbergMarquardt {
                 if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
                 for k in held { step[k] = 0 }
             }
-            let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
+            var trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
             // Steps that leave the admissible region (non-finite values, scales beyond any physical
             // range) are rejected like uphill steps.
             var trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
-            if trialCost < cost, let constraint, !constraint(trial) { trialCost = .infinity }
+            if trialCost < cost, let constraint {
+                var places = constraint.failing(trial)
+                if !places.isEmpty, let slack = constraint.slack {
+                    var bender = ConstraintBend(
+                        problem: problem, current: current, held: held, damped: damped, margin: constraint.margin)
+                    for _ in 0..<Constraint.bends where !places.isEmpty {
+                        guard let bent = bender.bend(step, along: places, slack: slack) else { break }
+                        step = bent
+                        trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
+                        trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
+                        places = trialCost < cost ? constraint.failing(trial) : []
+                    }
+                }
+                if !places.isEmpty { trialCost = .infinity }
+            }
             // Predicted reduction of the quadratic model: −(δᵀg + ½ δᵀAδ).
             var quadratic = 0.0
             for i in 0..<n {

@@ -14,8 +14,9 @@ public struct Trainer {
     /// Fit single terms first (true) or go straight to unified training.
     public var staged = true
     /// A condition every accepted step of the unified stage keeps (e.g. `RepulsionCheck` passes); a step that
-    /// breaks it is rejected like an uphill step. Checked only when the unified stage starts inside it.
-    public var constraint: ((CompositeModel) -> Bool)? = nil
+    /// breaks it is bent along it when the condition measures its slack, else rejected like an uphill step.
+    /// Checked only when the unified stage starts inside it.
+    public var constraint: ModelConstraint? = nil
 
     public init(
         weights: FitWeights = FitWeights(), settings: LevenbergMarquardt.Settings = LevenbergMarquardt.Settings()
@@ -117,14 +118,8 @@ public struct Trainer {
             }
         }
         let problem = LeastSquaresProblem(model: model, data: prepared, weights: weights)
-        var guarded: (([Double]) -> Bool)? = nil
-        if let constraint, constraint(model) {
-            guarded = { [model] theta in
-                var trial = model
-                trial.internalParameters = theta
-                return constraint(trial)
-            }
-        }
+        var guarded: LevenbergMarquardt.Constraint? = nil
+        if let constraint, constraint.holds(model) { guarded = constraint.onParameters(of: model) }
         let result = LevenbergMarquardt(settings: settings).minimize(
             problem, from: model.internalParameters, constraint: guarded
         ) {
@@ -152,5 +147,20 @@ public struct Trainer {
         return Result(
             model: model, stages: stages, unifiedCostHistory: result.costHistory, mixingTies: problem.ties,
             constrained: guarded != nil)
+    }
+}
+
+extension ModelConstraint {
+    /// The same condition on the internal parameter vectors of `model`'s structure (what the fit moves).
+    func onParameters(of model: CompositeModel) -> LevenbergMarquardt.Constraint {
+        func at(_ theta: [Double]) -> CompositeModel {
+            var trial = model
+            trial.internalParameters = theta
+            return trial
+        }
+        let failing = self.failing
+        return LevenbergMarquardt.Constraint(
+            failing: { failing(at($0)) },
+            slack: slack.map { slack in { place, theta in slack(place, at(theta)) } }, margin: margin)
     }
 }

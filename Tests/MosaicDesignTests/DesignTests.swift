@@ -158,14 +158,38 @@ final class DesignTests: XCTestCase {
         settings.holdRepulsion = true
         let constraint = try XCTUnwrap(settings.trainer(staged: false, shortest: ["Nb-Nb": 2.1]).constraint)
         let truth = CompositeModel(elements: [nb], terms: [reference, repulsion, pair, angular])
-        XCTAssertTrue(constraint(truth), "Born–Mayer repulsion holds the generating model")
+        XCTAssertTrue(constraint.holds(truth), "Born–Mayer repulsion holds the generating model")
         // An attractive pair with nothing to hold it: the constraint refuses it.
         let attractive = CompositeModel(
             elements: [nb],
             terms: [
                 reference, .pairSpline(PairSplineTerm(inner: 0.2, cutoff: 4.0, coefficients: [-5, -4, -3, -2, -1])),
             ])
-        XCTAssertFalse(constraint(attractive))
+        XCTAssertFalse(constraint.holds(attractive))
+        // Its slack at each failing place is the energy's rise over that scan step, measured here by hand:
+        // negative on the attractive model, positive on the repelling one (which a fit can then slide along).
+        let slack = try XCTUnwrap(constraint.slack)
+        let places = constraint.failing(attractive)
+        XCTAssertFalse(places.isEmpty)
+        for place in places {
+            let step = try XCTUnwrap(place.base as? RepulsionCheck.ScanStep)
+            let nb = self.nb
+            let energy = { (model: CompositeModel, x: Double) -> Double in
+                let cell = Matrix3.diagonal(Vec3(repeating: x))
+                let s =
+                    step.crystal
+                    ? Structure(cell: cell, positions: [Vec3(0, 0, 0), Vec3(0.5, 0.5, 0.5) * x], elements: [nb, nb])
+                    : Structure(
+                        cell: .identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(x, 0, 0)],
+                        elements: [nb, nb])
+                return try model.predict(s).energy / (step.crystal ? 2 : 1)
+            }
+            let rise = try energy(attractive, step.from - 0.01) - energy(attractive, step.from)
+            XCTAssertLessThanOrEqual(rise, 0)
+            XCTAssertEqual(slack(place, attractive), rise, accuracy: 1e-12 * max(1, abs(rise)))
+            XCTAssertGreaterThan(slack(place, truth), 0)
+        }
+        XCTAssertGreaterThan(constraint.margin, 0)
         XCTAssertNil(settings.trainer(staged: false).constraint, "no shortest distances, no constraint")
     }
 

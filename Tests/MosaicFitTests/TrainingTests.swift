@@ -130,7 +130,7 @@ final class TrainingTests: XCTestCase {
         trainer.settings.maxIterations = 150
         let free = try trainer.train(start, data: data)
         XCTAssertEqual(free.model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
-        trainer.constraint = { $0.naturalParameters[amplitude] <= 1.45 }
+        trainer.constraint = ModelConstraint { $0.naturalParameters[amplitude] <= 1.45 }
         let held = try trainer.train(start, data: data)
         XCTAssertTrue(held.constrained)
         XCTAssertFalse(free.constrained)
@@ -139,10 +139,44 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(value, 1.4, "the fit presses against the bound")
         XCTAssertGreaterThan(held.stages.last!.finalCost, 100 * free.stages.last!.finalCost)
         XCTAssertLessThan(held.stages.last!.finalCost, held.stages.last!.initialCost)
-        trainer.constraint = { $0.naturalParameters[amplitude] <= 1.2 }
+        trainer.constraint = ModelConstraint { $0.naturalParameters[amplitude] <= 1.2 }
         let broken = try trainer.train(start, data: data)
         XCTAssertEqual(broken.model.naturalParameters[amplitude], 1.6, accuracy: 1e-3)
         XCTAssertFalse(broken.constrained)
+    }
+
+    /// A constraint that measures its slack lets the fit slide along it: the √ amplitude plus the first pair-spline
+    /// coefficient (1.9 in the truth) held at or below 1.75. The refusing fit (no slack) can only shrink its steps
+    /// where they cross the plane and stops short of the constrained optimum; the bending one ends on the plane
+    /// with a lower cost.
+    func testConstraintWithSlackBendsStepsAlongIt() throws {
+        let truth = truthModel()
+        let data = try syntheticData(truth)
+        let amplitude = try XCTUnwrap(truth.parameterNames.firstIndex(of: "embedding.A"))
+        let coefficient = try XCTUnwrap(truth.parameterNames.firstIndex { $0.hasSuffix(".c0") && $0.contains("pair") })
+        var start = perturbed(truth)
+        var natural = start.naturalParameters
+        natural[amplitude] = 1.3
+        natural[coefficient] = 0.2
+        start.naturalParameters = natural
+        let bound = 1.75
+        let sum = { (model: CompositeModel) in model.naturalParameters[amplitude] + model.naturalParameters[coefficient]
+        }
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.weights.ridge = 0
+        trainer.settings.maxIterations = 400
+        trainer.constraint = ModelConstraint { sum($0) <= bound }
+        let refused = try trainer.train(start, data: data)
+        trainer.constraint = ModelConstraint(
+            failing: { sum($0) <= bound ? [] : ["sum"] }, slack: { _, model in bound - sum(model) })
+        let bent = try trainer.train(start, data: data)
+        XCTAssertTrue(bent.constrained)
+        XCTAssertLessThanOrEqual(sum(bent.model), bound)
+        XCTAssertLessThanOrEqual(sum(refused.model), bound)
+        XCTAssertGreaterThan(sum(bent.model), bound - 1e-4, "it ends on the plane")
+        // Measured 28 Nov 2026: 0.58002 against the refusing fit's 0.58347, which stops where its steps shrink.
+        XCTAssertLessThan(bent.stages.last!.finalCost, 0.999 * refused.stages.last!.finalCost)
     }
 
     /// Same data and model description: byte-identical potential files.
