@@ -15,6 +15,8 @@ struct ConstraintBend {
     /// The least slack a bent step keeps (linearly) at a place, doubled each time only known places fail.
     var margin: Double
     private var normals: [[Double]] = []
+    /// H⁻¹n of each normal, solved once when its place is added.
+    private var columns: [[Double]] = []
     private var slacks: [Double] = []
     private var seen = Set<AnyHashable>()
     private var original: [Double]? = nil
@@ -59,13 +61,10 @@ struct ConstraintBend {
                 guard s.isFinite else { return nil }
                 normal[k] = (s - s0) / h
             }
-            normals.append(normal)
-            slacks.append(s0)
-        }
-        var columns: [[Double]] = []
-        for normal in normals {
             guard let column = LinearAlgebra.solvePositiveDefinite(matrix, normal) else { return nil }
+            normals.append(normal)
             columns.append(column)
+            slacks.append(s0)
         }
         let m = normals.count
         var gram = [Double](repeating: 0, count: m * m)

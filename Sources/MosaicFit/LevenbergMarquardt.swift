@@ -66,7 +66,7 @@ public struct LevenbergMarquardt {
         public var slack: ((AnyHashable, [Double]) -> Double)?
         /// The least slack a bent step aims to keep at a place (in the slack's units).
         public var margin: Double
-        /// Rounds of bending (or of halving a bent step) per step, and places taken per round.
+        /// Rounds of bending per step, and places taken per round.
         public static let bends = 6
         public static let placesPerBend = 8
 
@@ -84,8 +84,8 @@ public struct LevenbergMarquardt {
     public init(settings: Settings = Settings()) { self.settings = settings }
 
     /// Minimises the problem's cost over its free parameters, starting from the full vector `theta`.
-    /// With `constraint`, a step to a parameter vector it refuses is rejected like an uphill step (the
-    /// start should satisfy it: the fit then never leaves the region it allows).
+    /// With `constraint`, a step to a parameter vector it refuses is bent along it (when it measures its slack) or
+    /// rejected like an uphill step (the start should satisfy it: the fit then never leaves the region it allows).
     public func minimize(
         _ problem: LeastSquaresProblem, from theta: [Double], constraint: Constraint? = nil,
         progress: (Iteration) -> Void = { _ in }
@@ -142,10 +142,13 @@ public struct LevenbergMarquardt {
                 if 2 * accelerationNorm <= 0.75 * stepNorm { for k in 0..<n { step[k] += 0.5 * acceleration[k] } }
                 for k in held { step[k] = 0 }
             }
-            var trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
             // Steps that leave the admissible region (non-finite values, scales beyond any physical
             // range) are rejected like uphill steps.
-            var trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
+            func trialAndCost(_ step: [Double]) -> ([Double], Double) {
+                let trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
+                return (trial, problem.isAdmissible(trial) ? problem.cost(trial) : .infinity)
+            }
+            var (trial, trialCost) = trialAndCost(step)
             if trialCost < cost, let constraint {
                 var places = constraint.failing(trial)
                 if !places.isEmpty, let slack = constraint.slack {
@@ -154,8 +157,7 @@ public struct LevenbergMarquardt {
                     for _ in 0..<Constraint.bends where !places.isEmpty {
                         guard let bent = bender.bend(step, along: places, slack: slack) else { break }
                         step = bent
-                        trial = problem.fullParameters(zip(problem.free, step).map { current[$0] + $1 }, base: current)
-                        trialCost = problem.isAdmissible(trial) ? problem.cost(trial) : .infinity
+                        (trial, trialCost) = trialAndCost(step)
                         places = trialCost < cost ? constraint.failing(trial) : []
                     }
                 }
