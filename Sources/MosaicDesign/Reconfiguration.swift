@@ -38,6 +38,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
                     "add channel to '\(name)' (\(g.family.rawValue)"
                     + " \(g.values.map { String(format: "%.2f", $0) }.joined(separator: ", ")))"
             case .removeChannel(let index): return "remove channel \(index) of '\(name)'"
+            case .removeInvariant(let invariant): return "remove invariant \(invariant) of '\(name)'"
             case .cutoff(let value): return "cutoff of '\(name)' to \(String(format: "%.2f", value)) Å"
             case .splitBySpecies: return "split '\(name)' by species"
             case .fuseSpecies: return "fuse the species blocks of '\(name)'"
@@ -57,6 +58,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case resize
         case addChannel = "add-channel"
         case removeChannel = "remove-channel"
+        case removeInvariant = "remove-invariant"
         case cutoff
         case splitSpecies = "split-species"
         case fuseSpecies = "fuse-species"
@@ -75,6 +77,7 @@ public enum Reconfiguration: Codable, Sendable, Equatable, CustomStringConvertib
         case .reshape(_, .resize): return .resize
         case .reshape(_, .addChannel): return .addChannel
         case .reshape(_, .removeChannel): return .removeChannel
+        case .reshape(_, .removeInvariant): return .removeInvariant
         case .reshape(_, .cutoff): return .cutoff
         case .reshape(_, .splitBySpecies): return .splitSpecies
         case .reshape(_, .fuseSpecies): return .fuseSpecies

@@ -11,6 +11,7 @@ public enum TermRegistry {
         EmbeddingTerm.self,
         ThreeBodyTerm.self,
         AngularEmbeddingTerm.self,
+        MomentTensorTerm.self,
         ZBLCoreTerm.self,
     ]
 

@@ -74,6 +74,9 @@ public enum TermChange: Codable, Sendable, Equatable {
     case resize(Int)
     case addChannel(RadialFunction)
     case removeChannel(Int)
+    /// Drop one basis function of a term with an explicit list of them (a moment-tensor invariant, named as
+    /// the model file writes it, e.g. "112(0,0,1)").
+    case removeInvariant(String)
     case cutoff(Double)
     /// Give every species combination its own copy of the shared parameters (each pair of `elements`
     /// for pair terms): predictions are unchanged at the moment of the split.

@@ -115,12 +115,7 @@ public struct ThreeBodyTerm: TermType {
 
     /// The neighbour weights' parameters, after every other parameter of the term: per element, one per channel.
     func neighbourWeightSpecs(elements: [Element]) -> [ParameterSpec] {
-        guard let neighbours else { return [] }
-        return elements.flatMap { element in
-            (neighbours[element.symbol] ?? []).enumerated().map { n, w in
-                ParameterSpec("\(element.symbol).w\(n)", w, transform: .log, channel: n, species: [element.symbol])
-            }
-        }
+        NeighbourWeights.specs(neighbours, elements: elements)
     }
 
     func channelAndCoefficientSpecs(elements: [Element]) -> [ParameterSpec] {
@@ -206,18 +201,8 @@ public struct ThreeBodyTerm: TermType {
         }
         for (n, g) in channels.enumerated() { try g.validate(location: location + " channel \(n)") }
         if let neighbours {
-            try PairBlocks.validateKeys(
-                neighbours.keys, expected: elements.map(\.symbol), what: "neighbours", entry: "element",
-                location: location,
-                fix: "give a weight per channel for each element: \(elements.map(\.symbol).joined(separator: ", "))")
-            for (symbol, weights) in neighbours.sorted(by: { $0.key < $1.key }) {
-                guard weights.count == channels.count, weights.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                    throw MosaicError(
-                        location: location + " neighbours \(symbol)",
-                        "needs one positive weight per radial channel (\(channels.count)), got \(weights)",
-                        fix: "give \(channels.count) positive numbers (1: the shared channel)")
-                }
-            }
+            try NeighbourWeights.validate(
+                neighbours, channelCount: channels.count, elements: elements, location: location)
         }
     }
 
@@ -399,28 +384,11 @@ public struct ThreeBodyTerm: TermType {
             let m = env.selectNeighbours(within: cutoff)
             guard m >= 2 else { return T(0) }
             let channelCount = channels.count
-            // g and g′ of every selected neighbour for every channel.
+            // g and g′ of every selected neighbour for every channel (a neighbour of species s enters channel n
+            // as w_sn g_n when the channels are weighted).
             let g = scratch
             let dg = scratch + channelCount * m
-            for n in 0..<channelCount {
-                let q = p + offsets[n]
-                let channel = channels[n]
-                for a in 0..<m {
-                    let (value, slope) = channel.evaluate(env.r[env.selection[a]], q)
-                    g[n * m + a] = value
-                    dg[n * m + a] = slope
-                }
-            }
-            if let weightOffset {
-                // A neighbour of species s enters channel n as w_sn g_n.
-                for a in 0..<m {
-                    let weights = p + weightOffset + Int(env.neighbourSpecies[env.selection[a]]) * channelCount
-                    for n in 0..<channelCount {
-                        g[n * m + a] = g[n * m + a] * weights[n]
-                        dg[n * m + a] = dg[n * m + a] * weights[n]
-                    }
-                }
-            }
+            env.evaluateChannels(channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg)
             // Coefficients c_nl of all channels for the centre's species, contiguous (channel-major).
             let stride = order + 1
             let coefficients = dg + channelCount * m

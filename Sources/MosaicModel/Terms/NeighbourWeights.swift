@@ -1,0 +1,64 @@
+import MosaicCore
+
+/// Radial channels weighted per neighbour element (`neighbours: {El: [w_0, …]}` of the three-body and
+/// moment-tensor terms): a neighbour of element s enters channel n as w_sn g_n(r). One place for their
+/// parameters, their checks and the kernels' channel evaluation.
+enum NeighbourWeights {
+    /// The weights' parameters (log-scaled), per element in model order, one per channel.
+    static func specs(_ neighbours: [String: [Double]]?, elements: [Element]) -> [ParameterSpec] {
+        guard let neighbours else { return [] }
+        return elements.flatMap { element in
+            (neighbours[element.symbol] ?? []).enumerated().map { n, w in
+                ParameterSpec("\(element.symbol).w\(n)", w, transform: .log, channel: n, species: [element.symbol])
+            }
+        }
+    }
+
+    /// Every element has one positive, finite weight per channel.
+    static func validate(
+        _ neighbours: [String: [Double]], channelCount: Int, elements: [Element], location: String
+    ) throws {
+        try PairBlocks.validateKeys(
+            neighbours.keys, expected: elements.map(\.symbol), what: "neighbours", entry: "element",
+            location: location,
+            fix: "give a weight per channel for each element: \(elements.map(\.symbol).joined(separator: ", "))")
+        for (symbol, weights) in neighbours.sorted(by: { $0.key < $1.key }) {
+            guard weights.count == channelCount, weights.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw MosaicError(
+                    location: location + " neighbours \(symbol)",
+                    "needs one positive weight per radial channel (\(channelCount)), got \(weights)",
+                    fix: "give \(channelCount) positive numbers (1: the shared channel)")
+            }
+        }
+    }
+}
+
+extension AtomEnvironment {
+    /// g_n(r) and g_n′(r) of the `m` selected neighbours for every channel, channel-major (n·m + a), each
+    /// multiplied by its element's weight w_sn when `weightOffset` is given (the weights at p + weightOffset +
+    /// s · channels + n); channel n's parameters at p + offsets[n].
+    @inline(__always)
+    func evaluateChannels<T: ModelScalar>(
+        _ channels: [RadialFunction.Shape], offsets: [Int], _ p: UnsafePointer<T>, weightOffset: Int?, m: Int,
+        g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>
+    ) {
+        let channelCount = channels.count
+        for n in 0..<channelCount {
+            let q = p + offsets[n]
+            let channel = channels[n]
+            for a in 0..<m {
+                let (value, slope) = channel.evaluate(r[selection[a]], q)
+                g[n * m + a] = value
+                dg[n * m + a] = slope
+            }
+        }
+        guard let weightOffset else { return }
+        for a in 0..<m {
+            let weights = p + weightOffset + Int(neighbourSpecies[selection[a]]) * channelCount
+            for n in 0..<channelCount {
+                g[n * m + a] = g[n * m + a] * weights[n]
+                dg[n * m + a] = dg[n * m + a] * weights[n]
+            }
+        }
+    }
+}
