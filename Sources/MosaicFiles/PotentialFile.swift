@@ -64,13 +64,65 @@ public struct PotentialFile: Codable, Sendable {
         return sha256Hex(data)
     }
 
-    /// The file's bytes, hash included.
+    /// The file's bytes, hash included: the canonical encoding with every array of plain numbers on one line
+    /// (the uncertainty block's matrices took 3 of the alloy file's 8 MB as one number per line). The hash is
+    /// still that of the canonical encoding, so files written before keep their hashes.
     public func encoded() throws -> Data {
         var copy = self
         copy.sha256 = try contentHash()
-        var data = try Self.encoder().encode(copy)
-        data.append(0x0A)
-        return data
+        let pretty = String(decoding: try Self.encoder().encode(copy), as: UTF8.self)
+        return Data((Self.joiningNumberArrays(pretty) + "\n").utf8)
+    }
+
+    /// `text` (pretty-printed JSON) with each array whose elements are all numbers written on one line. A linear
+    /// scan: a regular expression over an array of 35,000 numbers overruns ICU's backtracking limits.
+    public static func joiningNumberArrays(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        func isNumberByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45
+        }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var k = 0
+        while k < bytes.count {
+            guard bytes[k] == 0x5B else {
+                output.append(bytes[k])
+                k += 1
+                continue
+            }
+            // An array: collect its elements while they are numbers; give up at anything else.
+            var items: [ArraySlice<UInt8>] = []
+            var q = k + 1
+            var closed = false
+            while q < bytes.count {
+                while q < bytes.count, isSpace(bytes[q]) { q += 1 }
+                let start = q
+                while q < bytes.count, isNumberByte(bytes[q]) { q += 1 }
+                guard q > start else { break }
+                items.append(bytes[start..<q])
+                while q < bytes.count, isSpace(bytes[q]) { q += 1 }
+                if q < bytes.count, bytes[q] == 0x2C {
+                    q += 1
+                } else {
+                    closed = q < bytes.count && bytes[q] == 0x5D
+                    break
+                }
+            }
+            guard closed, !items.isEmpty else {
+                output.append(bytes[k])
+                k += 1
+                continue
+            }
+            output.append(0x5B)
+            for (n, item) in items.enumerated() {
+                if n > 0 { output += [0x2C, 0x20] }
+                output += item
+            }
+            output.append(0x5D)
+            k = q + 1
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Writes atomically (temp file + rename).

@@ -42,6 +42,31 @@ final class PotentialFileTests: XCTestCase {
         XCTAssertEqual(try back.encoded(), try sampleFile().encoded())
     }
 
+    /// Arrays of numbers are written on one line (the shipped alloy file, written so, shrinks by more than a third),
+    /// the stored hash is still that of the canonical pretty-printed encoding (so files written before read as they
+    /// did), and the compact file reads back to the same potential.
+    func testNumberArraysAreWrittenOnOneLine() throws {
+        let path = repositoryRoot + "/potentials/NbMoTaW.json"
+        let shipped = try PotentialFile.read(path: path)
+        let compact = try shipped.encoded()
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let canonical = try JSONEncoder.mosaic.encode(shipped)
+        XCTAssertLessThan(Double(compact.count), 0.65 * Double(canonical.count), "compact \(compact.count) bytes")
+        XCTAssertEqual(
+            compact, FileManager.default.contents(atPath: path), "the shipped file is what the writer writes")
+        XCTAssertEqual(compact.count, size)
+        let back = try PotentialFile.parse(compact, name: "compact")
+        XCTAssertEqual(back.sha256, shipped.sha256)
+        XCTAssertEqual(back.model, shipped.model)
+        XCTAssertEqual(try back.encoded(), compact)
+        let text = String(decoding: compact, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"energies\" : {"), "objects stay pretty-printed")
+        XCTAssertEqual(
+            PotentialFile.joiningNumberArrays(
+                "{\n  \"a\" : [\n    1,\n    -2.5e-07\n  ],\n  \"b\" : [\n    \"x\"\n  ]\n}"),
+            "{\n  \"a\" : [1, -2.5e-07],\n  \"b\" : [\n    \"x\"\n  ]\n}")
+    }
+
     func testDamagedFileIsRefused() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
         let value = "\(testModel().naturalParameters[3])"
