@@ -133,8 +133,8 @@ public struct CrossValidation: Sendable {
             // candidate's Ta density decay at 2.7e-8 Å⁻¹). Refusing every step that pushes it further made the
             // damping climb until no step moved anything, and the fold's errors stayed those of the fit that saw it
             // (the hottest blocks at 8.2 meV/atom after 3 such steps; 29 after 40 ordinary steps without them,
-            // benchmarks/RESULTS.md). The refit holds such a parameter where it is and moves the others.
-            settings.holdParametersAtTheEdge = true
+            // benchmarks/RESULTS.md). The refit holds such a parameter where it is and moves the others (the
+            // default of every fit, `LevenbergMarquardt.Settings.holdParametersAtTheEdge`).
             let result = LevenbergMarquardt(settings: settings).minimize(problem, from: theta)
             guard result.theta.allSatisfy(\.isFinite) else { break }
             theta = result.theta

@@ -22,8 +22,10 @@ public struct LevenbergMarquardt {
         public var geodesicAcceleration = false
         /// Hold a log-scaled parameter whose step would leave its admissible range at its value for the rest of the
         /// run and solve for the others, instead of refusing the whole step (which makes the damping climb until no
-        /// parameter moves).
-        public var holdParametersAtTheEdge = false
+        /// parameter moves: fold refits of an alloy candidate with a density decay at 2.7e-8 Å⁻¹, and every fit
+        /// continued from the shipped alloy potential, whose three-body weights `angular.Nb.w2` and others sit at
+        /// 3e-7). On by default since 6 Dec 2026 (fold refits since 28 Nov).
+        public var holdParametersAtTheEdge = true
         public init() {}
     }
 
@@ -95,7 +97,10 @@ public struct LevenbergMarquardt {
         var current = theta
         var (a, g, cost) = problem.normalEquations(current)
         var history = [cost]
-        var scale = (0..<n).map { max(a[$0 * n + $0], 1e-12) }
+        // A coordinate the data do not see yet (a zero column, e.g. the radial parameters of a term whose
+        // coefficients start at zero) is scaled by 1, as MINPACK does, so that the damping bounds its step
+        // once the data begin to see it; a floor near zero let such steps run to absurd values.
+        var scale = (0..<n).map { a[$0 * n + $0] > 0 ? a[$0 * n + $0] : 1 }
         var damping = settings.initialDamping
         var nu = 2.0
         var iteration = 0
