@@ -114,6 +114,60 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(result.stages.last!.finalCost, 1e-10)
     }
 
+    /// A moment-tensor term added with all its coefficients zero (its radial parameters then have no effect at the
+    /// start: a zero Jacobian column) is recovered exactly by one unified run.
+    func testTermStartingFromZeroCoefficientsIsFittedWithoutStages() throws {
+        var truth = truthModel()
+        let invariants = ["0(0)", "11(0,0)", "22(0,0)", "112(0,0,0)", "222(0,0,0)"].map {
+            MomentInvariant(parsing: $0)!
+        }
+        truth.terms.append(
+            .momentTensor(
+                MomentTensorTerm(
+                    cutoff: 4.4, channels: [.gaussian(center: 2.9, width: 0.6)], invariants: invariants,
+                    coefficients: [0.02, 0.05, -0.04, 0.01, -0.008])))
+        let data = try syntheticData(truth)
+        var start = truth
+        start.terms[5] = .momentTensor(
+            MomentTensorTerm(cutoff: 4.4, channels: [.gaussian(center: 2.8, width: 0.5)], invariants: invariants))
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.settings.maxIterations = 300
+        trainer.weights.ridge = 0
+        trainer.settings.relativeCostTolerance = 1e-14
+        let result = try trainer.train(start, data: data)
+        let first = try XCTUnwrap(result.unifiedCostHistory.first)
+        XCTAssertLessThan(result.stages.last!.finalCost, 1e-12 * first)
+        for (name, (got, want)) in zip(
+            truth.parameterNames, zip(result.model.naturalParameters, truth.naturalParameters))
+        {
+            XCTAssertEqual(got, want, accuracy: 1e-5 * max(1, abs(want)), name)
+        }
+    }
+
+    /// The same on the real niobium data, where it failed before 6 Dec 2026: the shipped model with its three-body
+    /// term replaced by a moment-tensor term whose coefficients start at zero. The first step ran the new channels'
+    /// widths to e^(1e8) (their Jacobian columns were zero, so they were scaled by 1e-12 and nothing damped them) and
+    /// every later step was refused at cost 1.1e10; now three steps lower the cost below 1e-2 of where it started.
+    func testZeroColumnsDoNotStallAFitOnRealData() throws {
+        var model = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json").model
+        model.terms.removeAll { $0.is(ThreeBodyTerm.self) }
+        model.terms.insert(
+            .momentTensor(
+                MomentTensorTerm(
+                    cutoff: 4.5, channels: [.gaussian(center: 2.86, width: 0.5), .gaussian(center: 3.3, width: 0.5)],
+                    invariants: MomentInvariant.catalogue(channelCount: 2, bodyOrders: 2...4, maxRank: 3))),
+            at: model.terms.count - 1)
+        let data = Dataset(niobium.values.flatMap { $0 }.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
+        var trainer = Trainer()
+        trainer.staged = false
+        trainer.settings.maxIterations = 3
+        trainer.settings.holdParametersAtTheEdge = false
+        let result = try trainer.train(model, data: data)
+        let first = try XCTUnwrap(result.unifiedCostHistory.first)
+        XCTAssertLessThan(try XCTUnwrap(result.unifiedCostHistory.last), 1e-2 * first)
+    }
+
     /// With a constraint the fit stays inside it (steps out are rejected): the √ amplitude, 1.6 in the truth,
     /// held at or below 1.45 from a start of 1.3, ends on that bound; a constraint the start breaks is ignored.
     func testConstrainedFitStaysInside() throws {
