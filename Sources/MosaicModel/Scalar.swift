@@ -20,6 +20,11 @@ public protocol ModelScalar: Sendable {
     static func exp(_ x: Self) -> Self
     static func sqrt(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
+    /// Whether values of this type carry parameter derivatives (`Dual`), whose evaluations are read for their
+    /// tangents only: a kernel may skip an atom whose result would carry none.
+    static var carriesDerivatives: Bool { get }
+    /// Whether this value depends on a seeded parameter (a non-zero tangent); false for `Double`.
+    var hasTangent: Bool { get }
     /// Calls the kernel's entry point for this scalar (the evaluator's term loop dispatches here,
     /// so every kernel runs specialised for `Double` and for `Dual`).
     static func atomEnergy(
@@ -38,6 +43,8 @@ extension ModelScalar {
 
 extension Double: ModelScalar {
     public var value: Double { self }
+    public static var carriesDerivatives: Bool { false }
+    public var hasTangent: Bool { false }
     @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
     @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
@@ -55,6 +62,8 @@ public struct Dual: ModelScalar {
     public static let width = 8
     public var value: Double
     public var tangent: SIMD8<Double>
+    public static var carriesDerivatives: Bool { true }
+    @inline(__always) public var hasTangent: Bool { tangent != .zero }
 
     @inline(__always) public init(_ value: Double) {
         self.value = value

@@ -409,7 +409,7 @@ public struct MomentTensorTerm: TermType {
         return Kernel(
             cutoff: cutoff, channels: channels.map { $0.shape(cutoff: fc) }, offsets: offsets,
             invariants: invariants.map { Kernel.Contraction($0) }, coefficientOffset: coefficientOffset,
-            perElement: species != nil, weightOffset: weightOffset,
+            perElement: species != nil, weightOffset: weightOffset, weightCount: elements.count * channels.count,
             maxRank: invariants.flatMap(\.kind.ranks).max() ?? 0)
     }
 
@@ -447,6 +447,8 @@ public struct MomentTensorTerm: TermType {
         let coefficientOffset: Int
         let perElement: Bool
         let weightOffset: Int?
+        /// Number of neighbour weights (elements × channels) when the channels are weighted.
+        let weightCount: Int
         let maxRank: Int
         /// Components of a moment block that the invariants read (up to the highest rank).
         var usedComponents: Int { Kernel.rankOffset[maxRank] + Kernel.componentCount[maxRank] }
@@ -463,6 +465,15 @@ public struct MomentTensorTerm: TermType {
             let m = env.selectNeighbours(within: cutoff)
             guard m >= 1 else { return T(0) }
             let channelCount = channels.count
+            let xi = p + coefficientOffset + (perElement ? env.species * invariants.count : 0)
+            // A Jacobian chunk that seeds only other elements' coefficients gives this atom no derivative: skip it
+            // (with coefficients per element, all but one element's chunks).
+            if T.carriesDerivatives, perElement, !Kernel.anySeeded(xi, invariants.count),
+                !Kernel.anySeeded(p, coefficientOffset),
+                !Kernel.anySeeded(p + (weightOffset ?? 0), weightOffset == nil ? 0 : weightCount)
+            {
+                return T(0)
+            }
             let g = scratch
             let dg = scratch + channelCount * m
             env.evaluateChannels(channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg)
@@ -481,7 +492,6 @@ public struct MomentTensorTerm: TermType {
                     for k in 0..<used { block[k] += value * powers[k] }
                 }
             }
-            let xi = p + coefficientOffset + (perElement ? env.species * invariants.count : 0)
             var energy = T(0)
             let wantsGradient = !env.energyOnly
             for (k, invariant) in invariants.enumerated() {
@@ -676,6 +686,13 @@ public struct MomentTensorTerm: TermType {
                 }
                 return xi * value
             }
+        }
+
+        /// Whether any of the `count` parameters at `p` carries a derivative.
+        @inline(__always)
+        static func anySeeded<T: ModelScalar>(_ p: UnsafePointer<T>, _ count: Int) -> Bool {
+            for k in 0..<count where p[k].hasTangent { return true }
+            return false
         }
 
         /// Replaces the rank-2 and rank-3 adjoints of one channel block by their symmetric parts.
