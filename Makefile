@@ -58,7 +58,8 @@ install: lammps
 
 # The shipped potential is what the adaptive design loop chooses on the shipped data; the demo
 # redoes it from scratch (a fresh state) and reproduces potentials/Nb.json (byte for byte on the machine
-# that made it; on other CPUs the parameters agree to 1e-8 relative, see README "Reproducibility").
+# that made it; on other CPUs the same model with parameters within about 1e-7 relative, see README
+# "Reproducibility").
 # Protocol (README "How Mosaic validates"): chosen by cross-validation over the four other AIMD blocks
 # (folds combined by their geometric mean), the V0/1000 K block untouched and reported as the test; the
 # balanced loss with energies expected to 1 meV/atom and the 13 surface slabs weighted 2; every candidate
