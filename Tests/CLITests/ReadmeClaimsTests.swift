@@ -24,6 +24,10 @@ final class ReadmeClaimsTests: XCTestCase {
         let (training, _) = try all.split(holdingOut: ["Nb_AIMD/Md/1000K"])
         for row in rows {
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 4 else {
+                XCTFail("RESULTS.md row \"\(row)\": label, energy, force and stress expected")
+                continue
+            }
             let label = cells[0]
             let group = label.replacingOccurrences(of: "held out: ", with: "")
                 .replacingOccurrences(of: "training, ", with: "")
@@ -52,6 +56,10 @@ final class ReadmeClaimsTests: XCTestCase {
         let all = Dataset(try files.flatMap { try MVLReader.read(path: repositoryRoot + $0) })
         for row in rows {
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 3 else {
+                XCTFail("RESULTS.md row \"\(row)\": selection, energy and force expected")
+                continue
+            }
             let selection = cells[0].replacingOccurrences(of: "test: ", with: "")
             let (_, data) = try all.split(holdingOut: [selection])
             let m = EvaluationReport(model: model, data: try PreparedDataset(data, model: model)).overall
