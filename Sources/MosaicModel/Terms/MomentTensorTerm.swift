@@ -213,7 +213,7 @@ public struct MomentTensorTerm: TermType {
     }
 
     public var label: String {
-        let resolution = (species == nil ? "" : ",per element") + (neighbours == nil ? "" : ",weighted neighbours")
+        let resolution = NeighbourWeights.resolutionLabel(perElement: species != nil, weighted: neighbours != nil)
         let order = invariants.map(\.kind.bodyOrder).max() ?? 0
         return "\(name)(\(channels.count)ch,\(invariants.count)B,\(order)-body,\(String(format: "%.1f", cutoff))Å"
             + "\(resolution))"
@@ -482,10 +482,29 @@ public struct MomentTensorTerm: TermType {
             let adjoints = moments + channelCount * size
             let used = usedComponents
             for k in 0..<(2 * channelCount * size) { moments[k] = T(0) }
+            // 1, u, u ⊗ u, u ⊗ u ⊗ u of every neighbour, on the stack, for both passes.
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: m * size) { buffer in
+                let allPowers = buffer.baseAddress!
+                for a in 0..<m { Kernel.tensorPowers(env.u[env.selection[a]], into: allPowers + a * size) }
+                return momentsEnergy(
+                    p, env, gradient, m: m, g: g, dg: dg, moments: moments, adjoints: adjoints, xi: xi,
+                    powers: allPowers, used: used)
+            }
+        }
+
+        /// The energy of moments accumulated from g and the neighbours' tensor powers, and its gradient.
+        @inline(__always)
+        func momentsEnergy<T: ModelScalar>(
+            _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>, m: Int,
+            g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>, moments: UnsafeMutablePointer<T>,
+            adjoints: UnsafeMutablePointer<T>, xi: UnsafePointer<T>, powers allPowers: UnsafePointer<Double>,
+            used: Int
+        ) -> T {
+            let size = Kernel.blockSize
+            let channelCount = channels.count
             // Moments: M_μ^(ν) += g_μ(r) u^⊗ν.
             for a in 0..<m {
-                let u = env.u[env.selection[a]]
-                let powers = TensorPowers(u)
+                let powers = allPowers + a * size
                 for n in 0..<channelCount {
                     let block = moments + n * size
                     let value = g[n * m + a]
@@ -506,7 +525,7 @@ public struct MomentTensorTerm: TermType {
             for a in 0..<m {
                 let j = env.selection[a]
                 let u = env.u[j]
-                let powers = TensorPowers(u)
+                let powers = allPowers + a * size
                 let inverseR = env.inverseR[j]
                 var along = T(0)
                 var vx = T(0)
@@ -688,6 +707,20 @@ public struct MomentTensorTerm: TermType {
             }
         }
 
+        /// 1, u, u ⊗ u and u ⊗ u ⊗ u of a unit vector into `powers`, in the layout of a moment block.
+        @inline(__always)
+        static func tensorPowers(_ u: SIMD3<Double>, into powers: UnsafeMutablePointer<Double>) {
+            powers[0] = 1
+            for i in 0..<3 {
+                powers[1 + i] = u[i]
+                for j in 0..<3 {
+                    let uij = u[i] * u[j]
+                    powers[4 + 3 * i + j] = uij
+                    for k in 0..<3 { powers[13 + 9 * i + 3 * j + k] = uij * u[k] }
+                }
+            }
+        }
+
         /// Whether any of the `count` parameters at `p` carries a derivative.
         @inline(__always)
         static func anySeeded<T: ModelScalar>(_ p: UnsafePointer<T>, _ count: Int) -> Bool {
@@ -731,39 +764,6 @@ public struct MomentTensorTerm: TermType {
                 }
             }
         }
-    }
-}
-
-/// 1, u, u ⊗ u and u ⊗ u ⊗ u of a unit vector, in the layout of a moment block (40 numbers), on the stack.
-struct TensorPowers {
-    var low = SIMD16<Double>()
-    var middle = SIMD16<Double>()
-    var high = SIMD8<Double>()
-
-    @inline(__always) init(_ u: SIMD3<Double>) {
-        set(0, 1)
-        for i in 0..<3 {
-            set(1 + i, u[i])
-            for j in 0..<3 {
-                let uij = u[i] * u[j]
-                set(4 + 3 * i + j, uij)
-                for k in 0..<3 { set(13 + 9 * i + 3 * j + k, uij * u[k]) }
-            }
-        }
-    }
-
-    @inline(__always) mutating func set(_ k: Int, _ value: Double) {
-        if k < 16 {
-            low[k] = value
-        } else if k < 32 {
-            middle[k - 16] = value
-        } else {
-            high[k - 32] = value
-        }
-    }
-
-    @inline(__always) subscript(_ k: Int) -> Double {
-        k < 16 ? low[k] : (k < 32 ? middle[k - 16] : high[k - 32])
     }
 }
 

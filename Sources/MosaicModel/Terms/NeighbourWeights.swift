@@ -14,6 +14,12 @@ enum NeighbourWeights {
         }
     }
 
+    /// The label suffix of a term's species resolution: ",per element" (coefficients per centre element) and
+    /// ",weighted neighbours" (channels weighted per neighbour element).
+    static func resolutionLabel(perElement: Bool, weighted: Bool) -> String {
+        (perElement ? ",per element" : "") + (weighted ? ",weighted neighbours" : "")
+    }
+
     /// Every element has one positive, finite weight per channel.
     static func validate(
         _ neighbours: [String: [Double]], channelCount: Int, elements: [Element], location: String

@@ -96,7 +96,7 @@ public struct ThreeBodyTerm: TermType {
     }
 
     public var label: String {
-        let resolution = (species == nil ? "" : ",per element") + (neighbours == nil ? "" : ",weighted neighbours")
+        let resolution = NeighbourWeights.resolutionLabel(perElement: species != nil, weighted: neighbours != nil)
         return "\(name)(\(channels.count)ch,L\(order),\(String(format: "%.1f", cutoff))Å\(resolution))"
     }
 
