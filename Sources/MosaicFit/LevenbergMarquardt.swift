@@ -20,12 +20,16 @@ public struct LevenbergMarquardt {
         public var stepTolerance = 1e-10
         public var initialDamping = 1e-3
         public var geodesicAcceleration = false
-        /// Hold a log-scaled parameter whose step would leave its admissible range at its value for the rest of the
-        /// run and solve for the others, instead of refusing the whole step (which makes the damping climb until no
+        /// Hold a log-scaled parameter that sits at the edge of its admissible range (within a factor
+        /// `edgeFactor` of a bound) and whose step would leave the range at its value for the rest of the run, and
+        /// solve for the others, instead of refusing the whole step (which makes the damping climb until no
         /// parameter moves: fold refits of an alloy candidate with a density decay at 2.7e-8 Å⁻¹, and every fit
         /// continued from the shipped alloy potential, whose three-body weights `angular.Nb.w2` and others sit at
-        /// 3e-7). On by default since 6 Dec 2026 (fold refits since 28 Nov).
+        /// 3e-7). A parameter away from the edge whose step overshoots is not held: the step is refused and the
+        /// damping grows, as for any uphill step. On by default since 6 Dec 2026 (fold refits since 28 Nov).
         public var holdParametersAtTheEdge = true
+        /// How close to a bound of the admissible range (1e-8 to 1e6) a log-scaled parameter must sit to be held.
+        public var edgeFactor = 100.0
         public init() {}
     }
 
@@ -108,6 +112,10 @@ public struct LevenbergMarquardt {
         // Free coordinates held at the edge of their admissible range (`holdParametersAtTheEdge`).
         var held = Set<Int>()
         let logCoordinates = problem.free.map { problem.model.transforms[$0] == .log }
+        let range = LeastSquaresProblem.admissibleLogRange
+        func atTheEdge(_ coordinate: Double) -> Bool {
+            min(coordinate - range.lowerBound, range.upperBound - coordinate) < Foundation.log(settings.edgeFactor)
+        }
         while true {
             if iteration >= settings.maxIterations || history.count > (settings.maxAcceptedSteps ?? .max) {
                 return Result(
@@ -124,7 +132,7 @@ public struct LevenbergMarquardt {
                 Self.heldMatrix(held, damped, n), Self.heldRightHandSide(held, g, n))
             while settings.holdParametersAtTheEdge, let step = solved {
                 let leaving = (0..<n).filter { k in
-                    logCoordinates[k] && !held.contains(k)
+                    logCoordinates[k] && !held.contains(k) && atTheEdge(current[problem.free[k]])
                         && !LeastSquaresProblem.admissibleLogRange.contains(current[problem.free[k]] + step[k])
                 }
                 if leaving.isEmpty { break }
