@@ -20,16 +20,13 @@ public struct LevenbergMarquardt {
         public var stepTolerance = 1e-10
         public var initialDamping = 1e-3
         public var geodesicAcceleration = false
-        /// Hold a log-scaled parameter that sits at the edge of its admissible range (within a factor
-        /// `edgeFactor` of a bound) and whose step would leave the range at its value for the rest of the run, and
-        /// solve for the others, instead of refusing the whole step (which makes the damping climb until no
-        /// parameter moves: fold refits of an alloy candidate with a density decay at 2.7e-8 Å⁻¹, and every fit
-        /// continued from the shipped alloy potential, whose three-body weights `angular.Nb.w2` and others sit at
-        /// 3e-7). A parameter away from the edge whose step overshoots is not held: the step is refused and the
-        /// damping grows, as for any uphill step. On by default since 6 Dec 2026 (fold refits since 28 Nov).
+        /// A step that would take a log-scaled parameter out of its admissible range leaves that parameter where
+        /// it is and is solved again for the others, instead of being refused as a whole (which makes the damping
+        /// climb until no parameter moves: fold refits of an alloy candidate with a density decay at 2.7e-8 Å⁻¹,
+        /// and every fit continued from the shipped alloy potential, whose three-body weights `angular.Nb.w2` and
+        /// others sit at 3e-7). The hold lasts one step: a parameter whose first Gauss–Newton step overshoots
+        /// moves again in the next. On by default since 6 Dec 2026 (fold refits since 28 Nov).
         public var holdParametersAtTheEdge = true
-        /// How close to a bound of the admissible range (1e-8 to 1e6) a log-scaled parameter must sit to be held.
-        public var edgeFactor = 100.0
         public init() {}
     }
 
@@ -109,13 +106,7 @@ public struct LevenbergMarquardt {
         var nu = 2.0
         var iteration = 0
         var smallSteps = 0
-        // Free coordinates held at the edge of their admissible range (`holdParametersAtTheEdge`).
-        var held = Set<Int>()
         let logCoordinates = problem.free.map { problem.model.transforms[$0] == .log }
-        let range = LeastSquaresProblem.admissibleLogRange
-        func atTheEdge(_ coordinate: Double) -> Bool {
-            min(coordinate - range.lowerBound, range.upperBound - coordinate) < Foundation.log(settings.edgeFactor)
-        }
         while true {
             if iteration >= settings.maxIterations || history.count > (settings.maxAcceptedSteps ?? .max) {
                 return Result(
@@ -126,13 +117,15 @@ public struct LevenbergMarquardt {
                 return Result(theta: current, cost: cost, iterations: iteration, stop: .gradient, costHistory: history)
             }
             iteration += 1
+            // Free coordinates this step leaves where they are (`holdParametersAtTheEdge`).
+            var held = Set<Int>()
             var damped = a
             for k in 0..<n { damped[k * n + k] += damping * scale[k] }
             var solved = LinearAlgebra.solvePositiveDefinite(
                 Self.heldMatrix(held, damped, n), Self.heldRightHandSide(held, g, n))
             while settings.holdParametersAtTheEdge, let step = solved {
                 let leaving = (0..<n).filter { k in
-                    logCoordinates[k] && !held.contains(k) && atTheEdge(current[problem.free[k]])
+                    logCoordinates[k] && !held.contains(k)
                         && !LeastSquaresProblem.admissibleLogRange.contains(current[problem.free[k]] + step[k])
                 }
                 if leaving.isEmpty { break }
