@@ -480,28 +480,26 @@ public struct MomentTensorTerm: TermType {
             let size = Kernel.blockSize
             let moments = dg + channelCount * m
             let adjoints = moments + channelCount * size
-            let used = usedComponents
             for k in 0..<(2 * channelCount * size) { moments[k] = T(0) }
             // 1, u, u ⊗ u, u ⊗ u ⊗ u of every neighbour, on the stack, for both passes.
             return withUnsafeTemporaryAllocation(of: Double.self, capacity: m * size) { buffer in
                 let allPowers = buffer.baseAddress!
                 for a in 0..<m { Kernel.tensorPowers(env.u[env.selection[a]], into: allPowers + a * size) }
                 return momentsEnergy(
-                    p, env, gradient, m: m, g: g, dg: dg, moments: moments, adjoints: adjoints, xi: xi,
-                    powers: allPowers, used: used)
+                    env, gradient, m: m, g: g, dg: dg, moments: moments, adjoints: adjoints, xi: xi, powers: allPowers)
             }
         }
 
         /// The energy of moments accumulated from g and the neighbours' tensor powers, and its gradient.
         @inline(__always)
         func momentsEnergy<T: ModelScalar>(
-            _ p: UnsafePointer<T>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>, m: Int,
+            _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>, m: Int,
             g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>, moments: UnsafeMutablePointer<T>,
-            adjoints: UnsafeMutablePointer<T>, xi: UnsafePointer<T>, powers allPowers: UnsafePointer<Double>,
-            used: Int
+            adjoints: UnsafeMutablePointer<T>, xi: UnsafePointer<T>, powers allPowers: UnsafePointer<Double>
         ) -> T {
             let size = Kernel.blockSize
             let channelCount = channels.count
+            let used = usedComponents
             // Moments: M_μ^(ν) += g_μ(r) u^⊗ν.
             for a in 0..<m {
                 let powers = allPowers + a * size
