@@ -88,7 +88,8 @@ let package = Package(
         .target(name: "MosaicTestSupport", dependencies: ["MosaicCore", "MosaicModel"]),
         .testTarget(name: "MosaicCoreTests", dependencies: ["MosaicCore", "MosaicTestSupport"]),
         .testTarget(
-            name: "MosaicModelTests", dependencies: ["MosaicCore", "MosaicModel", "MosaicTestSupport", "Yams"]),
+            name: "MosaicModelTests",
+            dependencies: ["MosaicCore", "MosaicModel", "MosaicFiles", "MosaicTestSupport", "Yams"]),
         .testTarget(
             name: "MosaicFisherTests",
             dependencies: [
