@@ -158,7 +158,7 @@ public struct MomentTensorTerm: TermType {
         self.coefficients = species != nil ? [] : coefficients ?? Array(repeating: 0, count: invariants.count)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, SpeciesResolvedCodingKey, CaseIterable {
         case name, cutoff, width, channels, invariants
         case bodyOrder = "body-order"
         case rank, coefficients, species, neighbours
@@ -166,11 +166,7 @@ public struct MomentTensorTerm: TermType {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let species = try c.decodeIfPresent([String: [Double]].self, forKey: .species)
-        if species != nil, c.contains(.coefficients) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .species, in: c, debugDescription: "give either coefficients (shared) or species, not both")
-        }
+        let species = try c.decodeSpecies([Double].self)
         let channels = try c.decode([RadialFunction].self, forKey: .channels)
         var invariants = try c.decodeIfPresent([MomentInvariant].self, forKey: .invariants)
         if invariants != nil, c.contains(.bodyOrder) || c.contains(.rank) {
@@ -194,7 +190,7 @@ public struct MomentTensorTerm: TermType {
             cutoff: try c.decode(Double.self, forKey: .cutoff),
             width: try c.decodeIfPresent(Double.self, forKey: .width) ?? 1.0, channels: channels,
             invariants: invariants!, coefficients: try c.decodeIfPresent([Double].self, forKey: .coefficients),
-            species: species, neighbours: try c.decodeIfPresent([String: [Double]].self, forKey: .neighbours))
+            species: species, neighbours: try c.decodeNeighbours())
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -204,12 +200,7 @@ public struct MomentTensorTerm: TermType {
         try c.encode(width, forKey: .width)
         try c.encode(channels, forKey: .channels)
         try c.encode(invariants, forKey: .invariants)
-        if let species {
-            try c.encode(species, forKey: .species)
-        } else {
-            try c.encode(coefficients, forKey: .coefficients)
-        }
-        try c.encodeIfPresent(neighbours, forKey: .neighbours)
+        try c.encodeResolution(species: species, coefficients: coefficients, neighbours: neighbours)
     }
 
     public var label: String {

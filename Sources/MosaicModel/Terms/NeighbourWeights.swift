@@ -68,3 +68,45 @@ extension AtomEnvironment {
         }
     }
 }
+
+/// The coding keys of a term whose coefficients are shared (`coefficients`) or given per centre element
+/// (`species`), with channels optionally weighted per neighbour element (`neighbours`): the three-body and
+/// moment-tensor terms.
+protocol SpeciesResolvedCodingKey: CodingKey {
+    static var coefficients: Self { get }
+    static var species: Self { get }
+    static var neighbours: Self { get }
+}
+
+extension KeyedDecodingContainer where K: SpeciesResolvedCodingKey {
+    /// The coefficients per centre element, or nil when shared; a file that gives both is refused.
+    func decodeSpecies<Rows: Decodable>(_ type: Rows.Type) throws -> [String: Rows]? {
+        let species = try decodeIfPresent([String: Rows].self, forKey: .species)
+        if species != nil, contains(.coefficients) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .species, in: self,
+                debugDescription: "give either coefficients (shared) or species, not both")
+        }
+        return species
+    }
+
+    /// The per-neighbour-element channel weights, or nil when every weight is 1.
+    func decodeNeighbours() throws -> [String: [Double]]? {
+        try decodeIfPresent([String: [Double]].self, forKey: .neighbours)
+    }
+}
+
+extension KeyedEncodingContainer where K: SpeciesResolvedCodingKey {
+    /// Writes the coefficients per centre element when there are any, the shared ones otherwise, then the
+    /// neighbour weights when given.
+    mutating func encodeResolution<Rows: Encodable, Shared: Encodable>(
+        species: [String: Rows]?, coefficients: Shared, neighbours: [String: [Double]]?
+    ) throws {
+        if let species {
+            try encode(species, forKey: .species)
+        } else {
+            try encode(coefficients, forKey: .coefficients)
+        }
+        try encodeIfPresent(neighbours, forKey: .neighbours)
+    }
+}

@@ -59,17 +59,13 @@ public struct ThreeBodyTerm: TermType {
             ? [] : coefficients ?? Array(repeating: Array(repeating: 0, count: order + 1), count: channels.count)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, SpeciesResolvedCodingKey, CaseIterable {
         case name, cutoff, width, order, channels, coefficients, species, neighbours
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let species = try c.decodeIfPresent([String: [[Double]]].self, forKey: .species)
-        if species != nil, c.contains(.coefficients) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .species, in: c, debugDescription: "give either coefficients (shared) or species, not both")
-        }
+        let species = try c.decodeSpecies([[Double]].self)
         self.init(
             name: try c.decodeIfPresent(String.self, forKey: .name) ?? "angular",
             cutoff: try c.decode(Double.self, forKey: .cutoff),
@@ -77,7 +73,7 @@ public struct ThreeBodyTerm: TermType {
             order: try c.decode(Int.self, forKey: .order),
             channels: try c.decode([RadialFunction].self, forKey: .channels),
             coefficients: try c.decodeIfPresent([[Double]].self, forKey: .coefficients), species: species,
-            neighbours: try c.decodeIfPresent([String: [Double]].self, forKey: .neighbours))
+            neighbours: try c.decodeNeighbours())
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -87,12 +83,7 @@ public struct ThreeBodyTerm: TermType {
         try c.encode(width, forKey: .width)
         try c.encode(order, forKey: .order)
         try c.encode(channels, forKey: .channels)
-        if let species {
-            try c.encode(species, forKey: .species)
-        } else {
-            try c.encode(coefficients, forKey: .coefficients)
-        }
-        try c.encodeIfPresent(neighbours, forKey: .neighbours)
+        try c.encodeResolution(species: species, coefficients: coefficients, neighbours: neighbours)
     }
 
     public var label: String {
