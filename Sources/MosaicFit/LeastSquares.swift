@@ -76,6 +76,12 @@ public final class LeastSquaresProblem {
     /// The penalties that are not data (mixing-rule ties, spline smoothness), each a linear combination of
     /// parameters with its weight.
     let penalties: [PenaltyRow]
+    /// The weighted Jacobian rows and residuals of the last `normalEquations(_:keepRows:)` call that kept them,
+    /// for the geodesic correction's steps from the same θ (each rejected step needs them again).
+    private var keptRows: KeptRows?
+    private let keptRowsLock = NSLock()
+    /// The most numbers (rows × free coordinates) kept for the geodesic correction: 128 M, 1 GiB.
+    static let keptRowsLimit = 1 << 27
 
     public init(model: CompositeModel, data: PreparedDataset, weights: FitWeights, free: [Int]? = nil) {
         self.model = model
@@ -196,16 +202,21 @@ public final class LeastSquaresProblem {
 
     /// The normal equations at θ: A = JᵀJ (+ ridge), g = Jᵀr (+ ridge θ) over the free parameters, and
     /// the cost. Without the ridge, A is the Fisher information of the weighted residuals.
-    public func normalEquations(_ theta: [Double], includeRidge: Bool = true) -> (
+    /// With `keepRows` (and when they fit in `keptRowsLimit`), the weighted Jacobian rows and residuals are kept
+    /// for `directionalSecondDerivative` at the same θ.
+    public func normalEquations(_ theta: [Double], includeRidge: Bool = true, keepRows: Bool = false) -> (
         a: [Double], g: [Double], cost: Double
     ) {
         let n = free.count
-        let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double) in
+        let keep = keepRows && residualCount * n <= Self.keptRowsLimit
+        keptRowsLock.withLock { keptRows = nil }
+        let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double, kept: KeptRows.Block) in
             let jacobian = JacobianEvaluator(model: model)
             jacobian.setParameters(internal: theta)
             var a = [Double](repeating: 0, count: n * n)
             var g = [Double](repeating: 0, count: n)
             var squares = 0.0
+            var kept = KeptRows.Block()
             for k in block {
                 let s = data.dataset.structures[k]
                 let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
@@ -221,9 +232,14 @@ public final class LeastSquaresProblem {
                 LinearAlgebra.addGram(&a, rows, rows: r.count, n: n)
                 LinearAlgebra.addTransposeProduct(&g, rows, r, rows: r.count, n: n)
                 for x in r { squares += x * x }
+                if keep {
+                    kept.rows.append(contentsOf: rows)
+                    kept.residuals.append(contentsOf: r)
+                }
             }
-            return (a, g, squares)
+            return (a, g, squares, kept)
         }
+        if keep { keptRowsLock.withLock { keptRows = KeptRows(theta: theta, blocks: parts.map(\.kept)) } }
         var a = [Double](repeating: 0, count: n * n)
         var g = [Double](repeating: 0, count: n)
         var squares = 0.0
@@ -289,9 +305,13 @@ struct PenaltyRow {
 extension LeastSquaresProblem {
     /// Jᵀ r_vv where r_vv ≈ (2/h)[(r(θ + hδ) − r(θ))/h − Jδ] is the second directional derivative
     /// of the residuals along the free-parameter step δ (used by geodesic acceleration).
-    func directionalSecondDerivative(_ theta: [Double], step: [Double], h: Double) -> [Double] {
+    /// Uses the rows `normalEquations(_:keepRows:)` kept at θ when there are any (the same numbers, not recomputed).
+    public func directionalSecondDerivative(_ theta: [Double], step: [Double], h: Double) -> [Double] {
         let n = free.count
         let moved = fullParameters(zip(free, step).map { theta[$0] + h * $1 }, base: theta)
+        if let kept = keptRowsLock.withLock({ keptRows }), kept.theta == theta {
+            return directionalSecondDerivative(kept, moved: moved, step: step, h: h)
+        }
         let parts = parallelMap(blocks) { block -> [Double] in
             let jacobian = JacobianEvaluator(model: model)
             jacobian.setParameters(internal: theta)
@@ -319,6 +339,52 @@ extension LeastSquaresProblem {
         for part in parts { for c in 0..<n { total[c] += part[c] } }
         return total
     }
+
+    /// Whether `normalEquations(_:keepRows:)` kept the weighted Jacobian rows at θ.
+    public func keepsRows(at theta: [Double]) -> Bool {
+        keptRowsLock.withLock { keptRows?.theta == theta }
+    }
+
+    /// Jᵀ r_vv from kept rows and residuals at θ: only the residuals at θ + hδ are evaluated (same sums, same order).
+    private func directionalSecondDerivative(_ kept: KeptRows, moved: [Double], step: [Double], h: Double)
+        -> [Double]
+    {
+        let n = free.count
+        let parts = parallelMap(Array(zip(blocks, kept.blocks))) { block, rows -> [Double] in
+            let shifted = ModelEvaluator<Double>(model: model, internalParameters: moved)
+            var out = [Double](repeating: 0, count: n)
+            var first = 0
+            for k in block {
+                let s = data.dataset.structures[k]
+                let r1 = residuals(s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                rows.rows.withUnsafeBufferPointer { jacobian in
+                    for row in 0..<r1.count {
+                        let start = (first + row) * n
+                        var jDelta = 0.0
+                        for c in 0..<n { jDelta += jacobian[start + c] * step[c] }
+                        let rvv = 2 / h * ((r1[row] - rows.residuals[first + row]) / h - jDelta)
+                        for c in 0..<n { out[c] += jacobian[start + c] * rvv }
+                    }
+                }
+                first += r1.count
+            }
+            return out
+        }
+        var total = [Double](repeating: 0, count: n)
+        for part in parts { for c in 0..<n { total[c] += part[c] } }
+        return total
+    }
+}
+
+/// Weighted Jacobian rows (row-major over the free coordinates) and residuals of every structure at θ, per block of
+/// the problem's partition, in structure order.
+struct KeptRows {
+    struct Block {
+        var rows: [Double] = []
+        var residuals: [Double] = []
+    }
+    let theta: [Double]
+    let blocks: [Block]
 }
 
 extension PotentialFile {

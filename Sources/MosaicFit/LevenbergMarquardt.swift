@@ -96,7 +96,8 @@ public struct LevenbergMarquardt {
         let start = Date()
         let n = problem.free.count
         var current = theta
-        var (a, g, cost) = problem.normalEquations(current)
+        let keepRows = settings.geodesicAcceleration
+        var (a, g, cost) = problem.normalEquations(current, keepRows: keepRows)
         var history = [cost]
         // A coordinate the data do not see yet (a zero column, e.g. the radial parameters of a term whose
         // coefficients start at zero) is scaled by 1, as MINPACK does, so that the damping bounds its step
@@ -186,7 +187,7 @@ public struct LevenbergMarquardt {
                 let relativeChange = (cost - trialCost) / max(cost, 1e-300)
                 let stepSize = norm2(step) / (norm2(problem.free.map { current[$0] }) + settings.stepTolerance)
                 current = trial
-                (a, g, cost) = problem.normalEquations(current)
+                (a, g, cost) = problem.normalEquations(current, keepRows: keepRows)
                 history.append(cost)
                 for k in 0..<n { scale[k] = max(scale[k], a[k * n + k]) }
                 damping *= max(1.0 / 3.0, 1 - pow(2 * min(max(ratio, 0), 1) - 1, 3))

@@ -114,6 +114,36 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(result.stages.last!.finalCost, 1e-10)
     }
 
+    /// The geodesic correction from the Jacobian rows the normal equations kept equals, bit for bit, the one that
+    /// evaluates the Jacobian again; at another θ the kept rows are not used.
+    func testGeodesicCorrectionFromKeptRowsIsTheRecomputedOne() throws {
+        let truth = truthModel()
+        let start = perturbed(truth)
+        let prepared = try PreparedDataset(try syntheticData(truth), model: start)
+        let keeping = LeastSquaresProblem(model: start, data: prepared, weights: FitWeights())
+        let fresh = LeastSquaresProblem(model: start, data: prepared, weights: FitWeights())
+        let theta = start.internalParameters
+        let step = keeping.free.indices.map { 0.01 * sin(Double($0) + 1) }
+        XCTAssertFalse(keeping.keepsRows(at: theta))
+        let (a, g, cost) = keeping.normalEquations(theta, keepRows: true)
+        XCTAssertTrue(keeping.keepsRows(at: theta))
+        let plain = fresh.normalEquations(theta)
+        XCTAssertEqual(a, plain.a)
+        XCTAssertEqual(g, plain.g)
+        XCTAssertEqual(cost, plain.cost)
+        XCTAssertFalse(fresh.keepsRows(at: theta))
+        let kept = keeping.directionalSecondDerivative(theta, step: step, h: 0.1)
+        let recomputed = fresh.directionalSecondDerivative(theta, step: step, h: 0.1)
+        XCTAssertEqual(kept, recomputed)
+        XCTAssertGreaterThan(kept.map(abs).max() ?? 0, 0)
+        let elsewhere = keeping.fullParameters(zip(keeping.free, step).map { theta[$0] + $1 }, base: theta)
+        XCTAssertFalse(keeping.keepsRows(at: elsewhere))
+        XCTAssertEqual(
+            keeping.directionalSecondDerivative(elsewhere, step: step, h: 0.1),
+            fresh.directionalSecondDerivative(elsewhere, step: step, h: 0.1))
+        XCTAssertNotEqual(keeping.directionalSecondDerivative(elsewhere, step: step, h: 0.1), kept)
+    }
+
     /// A moment-tensor term added with all its coefficients zero (its radial parameters then have no effect at the
     /// start: a zero Jacobian column) is recovered exactly by one unified run.
     func testTermStartingFromZeroCoefficientsIsFittedWithoutStages() throws {
