@@ -345,7 +345,8 @@ extension LeastSquaresProblem {
         keptRowsLock.withLock { keptRows?.theta == theta }
     }
 
-    /// Jᵀ r_vv from kept rows and residuals at θ: only the residuals at θ + hδ are evaluated (same sums, same order).
+    /// Jᵀ r_vv from kept rows and residuals at θ: only the residuals at θ + hδ are evaluated (same sums, same
+    /// order).
     private func directionalSecondDerivative(_ kept: KeptRows, moved: [Double], step: [Double], h: Double)
         -> [Double]
     {
