@@ -459,9 +459,8 @@ public struct MomentTensorTerm: TermType {
             let xi = p + coefficientOffset + (perElement ? env.species * invariants.count : 0)
             // A Jacobian chunk that seeds only other elements' coefficients gives this atom no derivative: skip it
             // (with coefficients per element, all but one element's chunks).
-            if T.carriesDerivatives, perElement, !Kernel.anySeeded(xi, invariants.count),
-                !Kernel.anySeeded(p, coefficientOffset),
-                !Kernel.anySeeded(p + (weightOffset ?? 0), weightOffset == nil ? 0 : weightCount)
+            if T.carriesDerivatives, perElement, !xi.anySeeded(invariants.count), !p.anySeeded(coefficientOffset),
+                !(p + (weightOffset ?? 0)).anySeeded(weightOffset == nil ? 0 : weightCount)
             {
                 return T(0)
             }
@@ -708,13 +707,6 @@ public struct MomentTensorTerm: TermType {
                     for k in 0..<3 { powers[13 + 9 * i + 3 * j + k] = uij * u[k] }
                 }
             }
-        }
-
-        /// Whether any of the `count` parameters at `p` carries a derivative.
-        @inline(__always)
-        static func anySeeded<T: ModelScalar>(_ p: UnsafePointer<T>, _ count: Int) -> Bool {
-            for k in 0..<count where p[k].hasTangent { return true }
-            return false
         }
 
         /// Replaces the rank-2 and rank-3 adjoints of one channel block by their symmetric parts.

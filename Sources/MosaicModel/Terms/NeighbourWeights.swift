@@ -40,32 +40,52 @@ enum NeighbourWeights {
 }
 
 extension AtomEnvironment {
-    /// g_n(r) and g_n′(r) of the `m` selected neighbours for every channel, channel-major (n·m + a), each
-    /// multiplied by its element's weight w_sn when `weightOffset` is given (the weights at p + weightOffset +
-    /// s · channels + n); channel n's parameters at p + offsets[n].
+    /// g_n(r) and g_n′(r) of the `m` selected neighbours for the channels in `subset` (all by default), channel-major
+    /// (i·m + a for the subset's i-th channel), each multiplied by its element's weight w_sn when `weightOffset` is
+    /// given (the weights at p + weightOffset + s · channels + n); channel n's parameters at p + offsets[n].
     @inline(__always)
     func evaluateChannels<T: ModelScalar>(
         _ channels: [RadialFunction.Shape], offsets: [Int], _ p: UnsafePointer<T>, weightOffset: Int?, m: Int,
-        g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>
+        g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>, subset: ChannelSubset = .all
     ) {
         let channelCount = channels.count
-        for n in 0..<channelCount {
+        var i = 0
+        for n in 0..<channelCount where subset.contains(n) {
             let q = p + offsets[n]
             let channel = channels[n]
             for a in 0..<m {
                 let (value, slope) = channel.evaluate(r[selection[a]], q)
-                g[n * m + a] = value
-                dg[n * m + a] = slope
+                g[i * m + a] = value
+                dg[i * m + a] = slope
             }
+            i += 1
         }
         guard let weightOffset else { return }
         for a in 0..<m {
             let weights = p + weightOffset + Int(neighbourSpecies[selection[a]]) * channelCount
-            for n in 0..<channelCount {
-                g[n * m + a] = g[n * m + a] * weights[n]
-                dg[n * m + a] = dg[n * m + a] * weights[n]
+            var i = 0
+            for n in 0..<channelCount where subset.contains(n) {
+                g[i * m + a] = g[i * m + a] * weights[n]
+                dg[i * m + a] = dg[i * m + a] * weights[n]
+                i += 1
             }
         }
+    }
+}
+
+/// A set of radial channels (the first 64 by bit; every channel from the 64th on is always in it): those a
+/// Jacobian chunk's derivatives reach, which a kernel evaluates alone.
+struct ChannelSubset {
+    let bits: UInt64
+    static let all = ChannelSubset(bits: .max)
+
+    @inline(__always)
+    func contains(_ n: Int) -> Bool { n >= 64 || bits & (1 << UInt64(n)) != 0 }
+
+    /// How many of `channelCount` channels are in the set.
+    @inline(__always)
+    func count(of channelCount: Int) -> Int {
+        channelCount >= 64 ? channelCount : (bits & ((1 << UInt64(channelCount)) - 1)).nonzeroBitCount
     }
 }
 

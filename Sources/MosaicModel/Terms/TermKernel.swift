@@ -68,6 +68,16 @@ extension TermKernel {
     }
 }
 
+extension UnsafePointer where Pointee: ModelScalar {
+    /// Whether any of the `count` parameters from here carries a derivative (a seeded `Dual`): a kernel evaluated
+    /// for a Jacobian chunk skips the parts that read none (`ModelScalar.carriesDerivatives`).
+    @inline(__always)
+    func anySeeded(_ count: Int) -> Bool {
+        for k in 0..<count where self[k].hasTangent { return true }
+        return false
+    }
+}
+
 extension AtomEnvironment {
     /// ½ Σ_j φ(r_j) fc(r_j) over the neighbours within the cutoff of `fc`, adding its gradient;
     /// `phi(k, r)` returns φ and dφ/dr for neighbour k at distance r. Shared by the smooth-cutoff pair

@@ -347,7 +347,8 @@ public struct ThreeBodyTerm: TermType {
         let weightOffset = neighbours == nil ? nil : channelAndCoefficientSpecs(elements: elements).count
         return Kernel(
             cutoff: cutoff, order: order, channels: channels.map { $0.shape(cutoff: fc) }, offsets: radial,
-            coefficientOffsets: coefficientOffsets, weightOffset: weightOffset)
+            radialCounts: channels.map(\.values.count), coefficientOffsets: coefficientOffsets,
+            weightOffset: weightOffset)
     }
 
     public struct Kernel: TermKernel {
@@ -356,6 +357,8 @@ public struct ThreeBodyTerm: TermType {
         let channels: [RadialFunction.Shape]
         /// Offset of channel n's radial parameters.
         let offsets: [Int]
+        /// Number of channel n's radial parameters.
+        let radialCounts: [Int]
         /// Offset of the coefficient row of channel n for a centre of species s, at s · channels + n.
         let coefficientOffsets: [Int]
         /// Offset of the neighbour weights w_sn (at + s · channels + n); nil when the channels are unweighted.
@@ -374,19 +377,26 @@ public struct ThreeBodyTerm: TermType {
         ) -> T {
             let m = env.selectNeighbours(within: cutoff)
             guard m >= 2 else { return T(0) }
-            let channelCount = channels.count
+            let row = env.species * channels.count
+            // The energy is a sum over channels: a Jacobian chunk needs only the channels whose parameters it seeds
+            // (none: the chunk seeds another element's coefficients), the others add no derivative.
+            let subset = T.carriesDerivatives ? seededChannels(p, row: row) : .all
+            let channelCount = subset.count(of: channels.count)
+            guard channelCount > 0 else { return T(0) }
             // g and g′ of every selected neighbour for every channel (a neighbour of species s enters channel n
             // as w_sn g_n when the channels are weighted).
             let g = scratch
             let dg = scratch + channelCount * m
-            env.evaluateChannels(channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg)
-            // Coefficients c_nl of all channels for the centre's species, contiguous (channel-major).
+            env.evaluateChannels(
+                channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg, subset: subset)
+            // Coefficients c_nl of those channels for the centre's species, contiguous (channel-major).
             let stride = order + 1
             let coefficients = dg + channelCount * m
-            let row = env.species * channelCount
-            for n in 0..<channelCount {
+            var i = 0
+            for n in channels.indices where subset.contains(n) {
                 let source = p + coefficientOffsets[row + n]
-                for l in 0...order { coefficients[n * stride + l] = source[l] }
+                for l in 0...order { coefficients[i * stride + l] = source[l] }
+                i += 1
             }
             env.prepareLegendre(order: order)
             if env.energyOnly {
@@ -395,6 +405,26 @@ public struct ThreeBodyTerm: TermType {
             }
             return env.pairAngularSum(
                 m: m, channelCount: channelCount, order: order, g: g, dg: dg, coefficients: coefficients, gradient)
+        }
+
+        /// The channels with a seeded parameter: radial, in the coefficient row of the centre's species (at
+        /// `row` + n), or a neighbour weight.
+        @inline(__always)
+        func seededChannels<T: ModelScalar>(_ p: UnsafePointer<T>, row: Int) -> ChannelSubset {
+            let channelCount = channels.count
+            guard channelCount < 64 else { return .all }
+            let elementCount = coefficientOffsets.count / channelCount
+            var bits: UInt64 = 0
+            for n in 0..<channelCount {
+                var seeded =
+                    (p + offsets[n]).anySeeded(radialCounts[n])
+                    || (p + coefficientOffsets[row + n]).anySeeded(order + 1)
+                if !seeded, let weightOffset {
+                    for s in 0..<elementCount where p[weightOffset + s * channelCount + n].hasTangent { seeded = true }
+                }
+                if seeded { bits |= 1 << UInt64(n) }
+            }
+            return ChannelSubset(bits: bits)
         }
     }
 }
