@@ -70,7 +70,7 @@ DESIGN := $(MOSAIC) design --start examples/models/nb-library-rich.yaml --test N
 
 demo: install
 	@echo "== 1. design and fit: FIM-guided adaptive design from examples/models/nb-library-rich.yaml on data/nb"
-	@echo "      (chosen by cross-validation over whole AIMD blocks; the 1000 K block untouched), 8 to 15 minutes on 2 cores"
+	@echo "      (chosen by cross-validation over whole AIMD blocks; the 1000 K block untouched), about 7 minutes on 2 cores"
 	@rm -f build/demo/Nb-design-state.json && mkdir -p build/demo
 	$(DESIGN)
 	@echo "== 2. errors of the chosen potential on all shipped data"
