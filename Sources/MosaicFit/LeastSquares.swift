@@ -190,9 +190,7 @@ public final class LeastSquaresProblem {
             let evaluator = ModelEvaluator<Double>(model: model, internalParameters: theta)
             var sum = 0.0
             for k in block {
-                let r = residuals(
-                    data.dataset.structures[k],
-                    evaluator.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
+                let r = residuals(data.dataset.structures[k], evaluator.evaluate(k, in: data))
                 for x in r { sum += x * x }
             }
             return sum
@@ -218,17 +216,7 @@ public final class LeastSquaresProblem {
             var squares = 0.0
             var kept = KeptRows.Block()
             for k in block {
-                let s = data.dataset.structures[k]
-                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
-                let layout = ResidualRows(s)
-                let w = scales(s)
-                let r = layout.residuals(s, j.prediction, scales: w)
-                var rows = [Double](repeating: 0, count: r.count * n)
-                for row in 0..<layout.count {
-                    for c in 0..<n {
-                        rows[row * n + c] = columnDerivative(c) { layout.derivative(row, $0, j, scales: w) }
-                    }
-                }
+                let (rows, r) = weightedRows(k, jacobian)
                 LinearAlgebra.addGram(&a, rows, rows: r.count, n: n)
                 LinearAlgebra.addTransposeProduct(&g, rows, r, rows: r.count, n: n)
                 for x in r { squares += x * x }
@@ -318,26 +306,53 @@ extension LeastSquaresProblem {
             let shifted = ModelEvaluator<Double>(model: model, internalParameters: moved)
             var out = [Double](repeating: 0, count: n)
             for k in block {
-                let s = data.dataset.structures[k]
-                let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
-                let layout = ResidualRows(s)
-                let w = scales(s)
-                let r0 = layout.residuals(s, j.prediction, scales: w)
-                let r1 = layout.residuals(
-                    s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]), scales: w)
-                for row in 0..<layout.count {
-                    let derivative = { (q: Int) in layout.derivative(row, q, j, scales: w) }
-                    var jDelta = 0.0
-                    for c in 0..<n { jDelta += columnDerivative(c, derivative) * step[c] }
-                    let rvv = 2 / h * ((r1[row] - r0[row]) / h - jDelta)
-                    for c in 0..<n { out[c] += columnDerivative(c, derivative) * rvv }
-                }
+                let (rows, r0) = weightedRows(k, jacobian)
+                let r1 = residuals(data.dataset.structures[k], shifted.evaluate(k, in: data))
+                Self.addSecondDerivative(&out, rows: rows[...], r0: r0[...], r1: r1, step: step, h: h)
             }
             return out
         }
         var total = [Double](repeating: 0, count: n)
         for part in parts { for c in 0..<n { total[c] += part[c] } }
         return total
+    }
+
+    /// The weighted Jacobian rows of structure k (row-major over the free coordinates) and its weighted residuals,
+    /// at the parameters `jacobian` was set to.
+    func weightedRows(_ k: Int, _ jacobian: JacobianEvaluator) -> (rows: [Double], residuals: [Double]) {
+        let n = free.count
+        let s = data.dataset.structures[k]
+        let j = jacobian.jacobian(species: data.species[k], neighbours: data.neighbours[k], terms: freeTerms)
+        let layout = ResidualRows(s)
+        let w = scales(s)
+        let r = layout.residuals(s, j.prediction, scales: w)
+        var rows = [Double](repeating: 0, count: r.count * n)
+        for row in 0..<layout.count {
+            for c in 0..<n {
+                rows[row * n + c] = columnDerivative(c) { layout.derivative(row, $0, j, scales: w) }
+            }
+        }
+        return (rows, r)
+    }
+
+    /// out += Σ_row J_row · r_vv(row) with r_vv = (2/h)[(r1 − r0)/h − J_row · δ], over one structure's weighted
+    /// rows J (row-major, `step.count` columns), its residuals r0 at θ and r1 at θ + hδ.
+    static func addSecondDerivative(
+        _ out: inout [Double], rows: ArraySlice<Double>, r0: ArraySlice<Double>, r1: [Double], step: [Double],
+        h: Double
+    ) {
+        let n = step.count
+        rows.withUnsafeBufferPointer { jacobian in
+            r0.withUnsafeBufferPointer { before in
+                for row in 0..<r1.count {
+                    let start = row * n
+                    var jDelta = 0.0
+                    for c in 0..<n { jDelta += jacobian[start + c] * step[c] }
+                    let rvv = 2 / h * ((r1[row] - before[row]) / h - jDelta)
+                    for c in 0..<n { out[c] += jacobian[start + c] * rvv }
+                }
+            }
+        }
     }
 
     /// Whether `normalEquations(_:keepRows:)` kept the weighted Jacobian rows at θ.
@@ -356,17 +371,11 @@ extension LeastSquaresProblem {
             var out = [Double](repeating: 0, count: n)
             var first = 0
             for k in block {
-                let s = data.dataset.structures[k]
-                let r1 = residuals(s, shifted.evaluate(species: data.species[k], neighbours: data.neighbours[k]))
-                rows.rows.withUnsafeBufferPointer { jacobian in
-                    for row in 0..<r1.count {
-                        let start = (first + row) * n
-                        var jDelta = 0.0
-                        for c in 0..<n { jDelta += jacobian[start + c] * step[c] }
-                        let rvv = 2 / h * ((r1[row] - rows.residuals[first + row]) / h - jDelta)
-                        for c in 0..<n { out[c] += jacobian[start + c] * rvv }
-                    }
-                }
+                let r1 = residuals(data.dataset.structures[k], shifted.evaluate(k, in: data))
+                let range = first..<(first + r1.count)
+                Self.addSecondDerivative(
+                    &out, rows: rows.rows[(range.lowerBound * n)..<(range.upperBound * n)],
+                    r0: rows.residuals[range], r1: r1, step: step, h: h)
                 first += r1.count
             }
             return out

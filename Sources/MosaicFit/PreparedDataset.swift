@@ -35,7 +35,14 @@ public struct PreparedDataset: Sendable {
     /// The model's predictions for every structure (all cores).
     public func predictions(_ model: CompositeModel) -> [Prediction<Double>] {
         parallelMap(Array(0..<count)) { k -> Prediction<Double> in
-            ModelEvaluator<Double>(model: model).evaluate(species: species[k], neighbours: neighbours[k])
+            ModelEvaluator<Double>(model: model).evaluate(k, in: self)
         }
+    }
+}
+
+extension ModelEvaluator {
+    /// The prediction for structure k of prepared data (its species indices and neighbour list).
+    public func evaluate(_ k: Int, in data: PreparedDataset) -> Prediction<T> {
+        evaluate(species: data.species[k], neighbours: data.neighbours[k])
     }
 }

@@ -464,29 +464,49 @@ public struct MomentTensorTerm: TermType {
             {
                 return T(0)
             }
-            let g = scratch
-            let dg = scratch + channelCount * m
-            env.evaluateChannels(channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg)
+            let work = Workspace(scratch, neighbours: m, channels: channelCount)
+            env.evaluateChannels(
+                channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: work.g, dg: work.dg)
             let size = Kernel.blockSize
-            let moments = dg + channelCount * m
-            let adjoints = moments + channelCount * size
-            for k in 0..<(2 * channelCount * size) { moments[k] = T(0) }
             // 1, u, u ⊗ u, u ⊗ u ⊗ u of every neighbour, on the stack, for both passes.
             return withUnsafeTemporaryAllocation(of: Double.self, capacity: m * size) { buffer in
                 let allPowers = buffer.baseAddress!
                 for a in 0..<m { Kernel.tensorPowers(env.u[env.selection[a]], into: allPowers + a * size) }
-                return momentsEnergy(
-                    env, gradient, m: m, g: g, dg: dg, moments: moments, adjoints: adjoints, xi: xi, powers: allPowers)
+                return momentsEnergy(env, gradient, work, xi: xi, powers: allPowers)
+            }
+        }
+
+        /// The kernel's scratch for one atom with m selected neighbours: g and g′ of every neighbour for every
+        /// channel (channel-major), then every channel's moments and their adjoints dE/dM (zeroed).
+        struct Workspace<T: ModelScalar> {
+            let m: Int
+            let g: UnsafeMutablePointer<T>
+            let dg: UnsafeMutablePointer<T>
+            let moments: UnsafeMutablePointer<T>
+            let adjoints: UnsafeMutablePointer<T>
+
+            @inline(__always)
+            init(_ scratch: UnsafeMutablePointer<T>, neighbours m: Int, channels: Int) {
+                self.m = m
+                g = scratch
+                dg = scratch + channels * m
+                moments = dg + channels * m
+                adjoints = moments + channels * Kernel.blockSize
+                for k in 0..<(2 * channels * Kernel.blockSize) { moments[k] = T(0) }
             }
         }
 
         /// The energy of moments accumulated from g and the neighbours' tensor powers, and its gradient.
         @inline(__always)
         func momentsEnergy<T: ModelScalar>(
-            _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>, m: Int,
-            g: UnsafeMutablePointer<T>, dg: UnsafeMutablePointer<T>, moments: UnsafeMutablePointer<T>,
-            adjoints: UnsafeMutablePointer<T>, xi: UnsafePointer<T>, powers allPowers: UnsafePointer<Double>
+            _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<T>>, _ work: Workspace<T>,
+            xi: UnsafePointer<T>, powers allPowers: UnsafePointer<Double>
         ) -> T {
+            let m = work.m
+            let g = work.g
+            let dg = work.dg
+            let moments = work.moments
+            let adjoints = work.adjoints
             let size = Kernel.blockSize
             let channelCount = channels.count
             let used = usedComponents
