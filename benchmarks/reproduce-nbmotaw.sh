@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does `make nbmotaw` reproduce the shipped potentials/NbMoTaW.json? Runs its design script into build/ (about
-# 35 minutes on 2 cores; STATE resumes an interrupted run) and compares the new file with the shipped one:
+# 2 hours on 2 cores; STATE resumes an interrupted run) and compares the new file with the shipped one:
 # the candidates tried (change, parameter count, score), the chosen one, and every parameter of the model.
 # Prints what differs; exits 1 if the chosen model or the path differs. On the machine that made the file the
 # parameters agree bit for bit; on another CPU, OpenBLAS's kernels sum in another order (README, "Reproducible").

@@ -94,6 +94,14 @@ final class ReadmeClaimsTests: XCTestCase {
         // And whether it holds every fit to the repulsion check (`${HOLD_REPULSION-yes}`) is the recorded setting.
         let hold = try XCTUnwrap(script.components(separatedBy: "HOLD_REPULSION-").dropFirst().first)
         XCTAssertEqual(hold.prefix { $0 != "}" } == "yes", settings.holdRepulsion ?? false)
+        // And whether each candidate's fit starts from its parent's parameters (`${WARM_START-yes}`).
+        let warm = try XCTUnwrap(script.components(separatedBy: "WARM_START-").dropFirst().first)
+        XCTAssertEqual(warm.prefix { $0 != "}" } == "yes", settings.warmStart ?? false)
+        // And its parameter budget and candidate limit (`${BUDGET:-N}`, `${CANDIDATES:-N}`).
+        for (key, recordedValue) in [("BUDGET:-", settings.budgetParameters), ("CANDIDATES:-", settings.maxCandidates)] {
+            let text = try XCTUnwrap(script.components(separatedBy: key).dropFirst().first)
+            XCTAssertEqual(Int(text.prefix { $0 != "}" }), recordedValue, key)
+        }
         let data = try Dataset.load(recorded.data.map { repositoryRoot + "/" + $0 })
         let train = try data.split(holdingOut: recorded.test ?? []).train.screeningSubset(
             every: recorded.screenEvery ?? 1)

@@ -11,16 +11,20 @@
 #   (as for niobium, `make demo`), so that the hottest blocks, which every model misses most when they are left
 #   out, do not decide alone. Each element's lattice constant, elastic constants and surface energies (its own
 #   strained cells and slabs) are in the score.
+# Start: examples/models/nbmotaw-library-moments.json, the 190-parameter potential shipped until 7 Dec 2026 plus a
+#   moment-tensor term, fitted by examples/alloys/nbmotaw-moments-library.sh. Budget 420 parameters, 9 candidates,
+#   each candidate's fit starting from its parent's parameters (`--warm-start`).
 # Candidates are screened on every 4th structure of each group; the chosen one is refitted on all.
 # SKIP lists kinds of change the loop does not propose (default none; e.g. SKIP="weigh-neighbours fuse-blocks" with
 #   FOLD_MEAN=rms repeats the design of the potential shipped until 28 Nov 2026, benchmarks/RESULTS.md).
 # HOLD_REPULSION=yes (default) holds every fit to the repulsion check (`--hold-repulsion`), so that candidates whose
 #   dimers would be pulled down at the core's edge are fitted to repel rather than discarded; HOLD_REPULSION=no
-#   repeats the design of the 87-parameter potential shipped before this one (benchmarks/RESULTS.md).
-# Extra options are passed on to `mosaic design` (e.g. --warm-start). Environment: LIBRARY=<model file> starts
-# from another library (default examples/models/nbmotaw-library.yaml), BUDGET and CANDIDATES set the parameter
-# budget (200) and the candidate limit (36), FOLD_MEAN the fold mean (geometric), OUTPUT and STATE the potential and
-# state files.
+#   repeats the design of the 87-parameter potential shipped before those (benchmarks/RESULTS.md).
+# Extra options are passed on to `mosaic design`. Environment: LIBRARY=<model file> starts from another library,
+# BUDGET and CANDIDATES set the parameter budget (420) and the candidate limit (9), WARM_START=no fits every candidate
+# from the library's values, FOLD_MEAN the fold mean (geometric), OUTPUT and STATE the potential and state files.
+# LIBRARY=examples/models/nbmotaw-library.yaml BUDGET=200 CANDIDATES=36 WARM_START=no repeats the design of the
+# 190-parameter potential shipped until 7 Dec 2026 (every term shared by all species at the start).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/alloy
@@ -39,11 +43,14 @@ skips=()
 for kind in $skip; do skips+=(--skip-change "$kind"); done
 hold=()
 if [[ ${HOLD_REPULSION-yes} == yes ]]; then hold=(--hold-repulsion); fi
+warm=()
+if [[ ${WARM_START-yes} == yes ]]; then warm=(--warm-start); fi
 test=(--test Nb_AIMD/Md/1000K --test Mo_AIMD/Md/1000K --test Ta_AIMD/Md/2000K --test W_AIMD/Md/2000K)
 for b in "${binaries[@]}"; do test+=(--test "$b=0.4-0.6"); done
-exec .build/release/mosaic design --start "${LIBRARY:-examples/models/nbmotaw-library.yaml}" --data "${data[@]}" "${test[@]}" \
+exec .build/release/mosaic design --start "${LIBRARY:-examples/models/nbmotaw-library-moments.json}" \
+  --data "${data[@]}" "${test[@]}" \
   --fold "$(blocks Md/300K)" --fold "Nb_AIMD/Md/3000K,Mo_AIMD/Md/3000K,Ta_AIMD/Md/4000K,W_AIMD/Md/4000K" \
   --fold "$(blocks Md_90)" --fold "$(blocks Md_110)" --fold "$(compositions 0-0.34)" --fold "$(compositions 0.66-1)" \
-  --fold-mean "${FOLD_MEAN:-geometric}" --screen-every 4 "${skips[@]}" "${hold[@]}" \
-  --budget-params "${BUDGET:-200}" --max-candidates "${CANDIDATES:-36}" \
+  --fold-mean "${FOLD_MEAN:-geometric}" --screen-every 4 "${skips[@]}" "${hold[@]}" "${warm[@]}" \
+  --budget-params "${BUDGET:-420}" --max-candidates "${CANDIDATES:-9}" \
   --output "${OUTPUT:-potentials/NbMoTaW.json}" --state "${STATE:-build/alloy/NbMoTaW-design-state.json}" "$@"
