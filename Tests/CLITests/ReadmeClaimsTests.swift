@@ -98,7 +98,8 @@ final class ReadmeClaimsTests: XCTestCase {
         let warm = try XCTUnwrap(script.components(separatedBy: "WARM_START-").dropFirst().first)
         XCTAssertEqual(warm.prefix { $0 != "}" } == "yes", settings.warmStart ?? false)
         // And its parameter budget and candidate limit (`${BUDGET:-N}`, `${CANDIDATES:-N}`).
-        for (key, recordedValue) in [("BUDGET:-", settings.budgetParameters), ("CANDIDATES:-", settings.maxCandidates)] {
+        let recordedLimits = [("BUDGET:-", settings.budgetParameters), ("CANDIDATES:-", settings.maxCandidates)]
+        for (key, recordedValue) in recordedLimits {
             let text = try XCTUnwrap(script.components(separatedBy: key).dropFirst().first)
             XCTAssertEqual(Int(text.prefix { $0 != "}" }), recordedValue, key)
         }
