@@ -108,6 +108,36 @@ final class UncertaintyComputeTests: XCTestCase {
         }
     }
 
+    /// examples/lammps/in.nve-alloy with `-var grade yes` (432 atoms of random equiatomic NbMoTaW, the shipped alloy
+    /// potential, 0.3 ps): the grade and σ columns are printed, and hot MD strays further from what the training
+    /// atoms spanned than MD at 300 K (the largest γ of any atom at 3000 K above its largest at 300 K, both above 1:
+    /// the training data hold no quaternary environments).
+    func testAlloyInputPrintsTheGradeAndHotMDExtrapolatesMore() throws {
+        var largest: [Double] = []
+        for temperature in [300, 3000] {
+            let folder = LAMMPS.folder("uncertainty-alloy-\(temperature)")
+            let input = try String(
+                contentsOfFile: repositoryRoot + "/examples/lammps/in.nve-alloy", encoding: .utf8
+            )
+            .replacingOccurrences(
+                of: "variable potential index potentials/NbMoTaW.json",
+                with: "variable potential index \(repositoryRoot)/potentials/NbMoTaW.json")
+            let variables = ["T index \(temperature)", "steps index 300", "n index 6", "grade index yes"]
+                .map { "variable \($0)" }
+            let out = try LAMMPS.run(variables.joined(separator: "\n") + "\n" + input, folder: folder)
+            XCTAssertEqual(out.status, 0, out.text)
+            XCTAssertTrue(out.text.contains("c_grade c_sigma"), out.text)
+            // step time temp pe etotal press closest grade sigma
+            let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
+                .filter { $0.count == 9 }
+            XCTAssertEqual(rows.count, 7, out.text)
+            XCTAssertTrue(rows.allSatisfy { $0[7].isFinite && $0[7] > 0 && $0[8] > 0 }, out.text)
+            largest.append(rows.map { $0[7] }.max() ?? 0)
+        }
+        XCTAssertGreaterThan(largest[0], 1, "quaternary MD at 300 K leaves the training span")
+        XCTAssertGreaterThan(largest[1], largest[0], "γ at 3000 K against 300 K")
+    }
+
     /// A format-1 potential (no uncertainty section) gives a LAMMPS error naming the file and the fix.
     func testPotentialWithoutUncertaintyIsAnError() throws {
         var file = try PotentialFile.read(path: potential)
