@@ -84,9 +84,28 @@ public struct MixingEnergies: Sendable, Encodable {
         return MixingEnergies(elements: elements, rows: rows, cells: all)
     }
 
+    /// One `MixingEnergies` per alloy system among `cells` (cells grouped by their set of elements, e.g. the
+    /// six binaries of Nb–Mo–Ta–W given at once), in the order of their element lists; cells of one element
+    /// are left out when there are alloy cells.
+    public static func bySystem(model: CompositeModel, cells: [Structure], references: [[Structure]]) throws
+        -> [MixingEnergies]
+    {
+        let systems = Dictionary(grouping: cells.filter { $0.energy != nil }) {
+            Set($0.elements.map(\.symbol)).sorted()
+        }
+        let alloys = systems.filter { $0.key.count >= 2 }
+        guard !alloys.isEmpty else { return [try compute(model: model, cells: cells, references: references)] }
+        return try alloys.keys.sorted { $0.lexicographicallyPrecedes($1) }.map {
+            try compute(model: model, cells: alloys[$0]!, references: references)
+        }
+    }
+
+    /// The system's name, e.g. "Mo–Nb".
+    public var system: String { elements.joined(separator: "–") }
+
     /// The table: composition, cells, DFT and model mean formation energy and RMS difference (meV/atom).
     public func table() -> String {
-        var out = "mixing energies (formation energy vs each element's bcc cell; meV/atom)\n"
+        var out = "mixing energies of \(system) (formation energy vs each element's bcc cell; meV/atom)\n"
         out += "composition      x(\(elements[0]))  cells      DFT    model   RMS diff\n"
         for row in rows {
             out += row.composition.padding(toLength: 16, withPad: " ", startingAt: 0)

@@ -26,7 +26,8 @@ extension MosaicCommand {
                 σ² = gᵀ s² FIM⁺ g with g the property's parameter gradient (--no-uncertainty skips it).
                 With --mixing ALLOY-CELLS --references ELEMENT-CELLS..., also the formation energies of the
                 alloy cells (the DFT-relaxed ones, where tagged) against each element's bcc cell, DFT and
-                model on the same geometries, by composition (table, and a plot in the report).
+                model on the same geometries, by composition (table, and a plot in the report); cells of several
+                alloy systems (e.g. all six binary files at once) get a table and a plot per system.
                 Alloys: give --elastic (and --surfaces) once per element; each element gets its table against its own
                 DFT cells, a summary table compares them, and the model's random equiatomic bcc alloy of those
                 elements (128 atoms, relaxed) gets its lattice constant against Vegard's law of the DFT lattice
@@ -112,8 +113,8 @@ extension MosaicCommand {
                 let evaluation = EvaluationReport(data: data, predictions: predictions)
                 let mixingEnergies =
                     mixing.isEmpty
-                    ? nil
-                    : try MixingEnergies.compute(
+                    ? []
+                    : try MixingEnergies.bySystem(
                         model: model, cells: try Dataset.load(mixing).structures,
                         references: try references.map { try Dataset.load([$0]).structures })
                 let parity = ParityPlot.energyAndForces(
@@ -126,7 +127,9 @@ extension MosaicCommand {
                         potential: potential, properties: properties, sigmas: sigmas, evaluation: evaluation,
                         scaledErrors: components, score: score,
                         parityPlots: [parity.energy.svg(size: 420), parity.forces.svg(size: 420)],
-                        mixingPlot: mixingEnergies.map { mixingSVG($0, title: "Mixing energies") },
+                        mixingPlot: mixingEnergies.isEmpty
+                            ? nil
+                            : mixingEnergies.map { mixingSVG($0, title: "Mixing energies, \($0.system)") }.joined(),
                         perElementTable: perElement.count > 1
                             ? ElementProperties.summary(perElement) + (alloy.map { "\n\n" + $0.description } ?? "")
                             : nil,
@@ -144,7 +147,10 @@ extension MosaicCommand {
                         /// The properties alone (the design table's "props" column).
                         var propertyScore: Double
                         var scaledErrors: [String: Double]
+                        /// The mixing energies of the first (or only) alloy system of --mixing.
                         var mixing: MixingEnergies?
+                        /// Every alloy system of --mixing (the cells grouped by their elements).
+                        var mixingSystems: [MixingEnergies]?
                         /// Every element's properties (the first is `properties`), with several --elastic files.
                         var perElement: [ElementProperties]?
                         var alloyLattice: AlloyLattice?
@@ -153,7 +159,9 @@ extension MosaicCommand {
                     let output = Output(
                         properties: properties.entries, sigmas: sigmas, poorlyDetermined: poorlyDetermined,
                         errors: evaluation, score: score, propertyScore: propertyScore,
-                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }), mixing: mixingEnergies,
+                        scaledErrors: Dictionary(components, uniquingKeysWith: { a, _ in a }),
+                        mixing: mixingEnergies.first,
+                        mixingSystems: mixingEnergies.isEmpty ? nil : mixingEnergies,
                         perElement: perElement.count > 1 ? perElement : nil, alloyLattice: alloy)
                     print(String(decoding: try encoder.encode(output), as: UTF8.self))
                     return
@@ -180,9 +188,9 @@ extension MosaicCommand {
                             + " sloppy Fisher modes"
                     )
                 }
-                if let mixingEnergies {
+                for system in mixingEnergies {
                     print("")
-                    print(mixingEnergies.table())
+                    print(system.table())
                 }
                 print("")
                 print(evaluation.table(title: "structure-group errors"))

@@ -235,6 +235,37 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(collector.elements.filter { $0.name == "circle" }.count, 2 * 329, "DFT and model per cell")
     }
 
+    /// properties --mixing with two binaries' files at once (the shipped NbMoTaW potential): a table and a plot per
+    /// alloy system, each with the fractions of its own first element and the same rows as with its file alone.
+    func testMixingEnergiesOfSeveralSystems() throws {
+        let folder = scratchFolder("mixing-systems")
+        let references = ["nb/Nb", "mo/Mo", "ta/Ta"].map { repositoryRoot + "/data/\($0)_Elastic.json" }
+        func systems(_ files: [String]) throws -> [[String: Any]] {
+            let run = try mosaic(
+                [
+                    "properties", repositoryRoot + "/potentials/NbMoTaW.json", "--elastic", references[0], "--surfaces",
+                    "", "--no-uncertainty", "--json", "--report", "report.html", "--mixing",
+                ] + files.map { repositoryRoot + "/data/binaries/\($0)_SS.json" } + ["--references"] + references,
+                in: folder)
+            XCTAssertEqual(run.status, 0, run.output)
+            return try XCTUnwrap(try json(run.output)["mixingSystems"] as? [[String: Any]], run.output)
+        }
+        let both = try systems(["NbMo", "NbTa"])
+        XCTAssertEqual(both.map { $0["elements"] as? [String] ?? [] }, [["Mo", "Nb"], ["Nb", "Ta"]])
+        let page = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("Mixing energies, Mo–Nb") && page.contains("Mixing energies, Nb–Ta"))
+        for (k, file) in ["NbMo", "NbTa"].enumerated() {
+            let rows = both[k]["rows"] as? [[String: Any]] ?? []
+            let alone = try XCTUnwrap(try systems([file]).first?["rows"] as? [[String: Any]])
+            XCTAssertEqual(rows.compactMap { $0["cells"] as? Int }.reduce(0, +), 329, "\(file): the relaxed cells")
+            XCTAssertEqual(Set(rows.compactMap { $0["fraction"] as? Double }).count, 15, "\(file): x = 1/16 … 15/16")
+            for key in ["composition", "fraction", "dft", "model"] {
+                XCTAssertEqual(
+                    rows.map { "\($0[key] ?? "")" }, alone.map { "\($0[key] ?? "")" }, "\(file) \(key)")
+            }
+        }
+    }
+
     /// A second run without --report writes a new report instead of overwriting the first.
     func testReportsAreNotOverwritten() throws {
         let folder = scratchFolder("reports")
