@@ -95,8 +95,8 @@ public struct MixingEnergies: Sendable, Encodable {
         }
         let alloys = systems.filter { $0.key.count >= 2 }
         guard !alloys.isEmpty else { return [try compute(model: model, cells: cells, references: references)] }
-        return try alloys.keys.sorted { $0.lexicographicallyPrecedes($1) }.map {
-            try compute(model: model, cells: alloys[$0]!, references: references)
+        return try alloys.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+            try compute(model: model, cells: $0.value, references: references)
         }
     }
 

@@ -83,26 +83,23 @@ final class ReadmeClaimsTests: XCTestCase {
         let settings = recorded.settings
         let script = try String(
             contentsOfFile: repositoryRoot + "/examples/alloys/nbmotaw-design.sh", encoding: .utf8)
+        // The default after `prefix` in the script (up to the closing brace of `${VAR-DEFAULT}`).
+        func scriptDefault(_ prefix: String) throws -> String {
+            String(try XCTUnwrap(script.components(separatedBy: prefix).dropFirst().first, prefix).prefix { $0 != "}" })
+        }
         // The kinds the script skips by default (`skip=${SKIP-KIND KIND}`) are the recorded ones.
-        let skip = try XCTUnwrap(script.components(separatedBy: "skip=${SKIP-").dropFirst().first)
         XCTAssertEqual(
-            skip.prefix { $0 != "}" }.split(separator: " ").map(String.init),
+            try scriptDefault("skip=${SKIP-").split(separator: " ").map(String.init),
             (settings.skippedChanges ?? []).map(\.rawValue))
         // And its default fold mean (`--fold-mean "${FOLD_MEAN:-MEAN}"`) is the recorded one.
-        let mean = try XCTUnwrap(script.components(separatedBy: "FOLD_MEAN:-").dropFirst().first)
-        XCTAssertEqual(String(mean.prefix { $0 != "}" }), (settings.foldMean ?? .rms).rawValue)
+        XCTAssertEqual(try scriptDefault("FOLD_MEAN:-"), (settings.foldMean ?? .rms).rawValue)
         // And whether it holds every fit to the repulsion check (`${HOLD_REPULSION-yes}`) is the recorded setting.
-        let hold = try XCTUnwrap(script.components(separatedBy: "HOLD_REPULSION-").dropFirst().first)
-        XCTAssertEqual(hold.prefix { $0 != "}" } == "yes", settings.holdRepulsion ?? false)
+        XCTAssertEqual(try scriptDefault("HOLD_REPULSION-") == "yes", settings.holdRepulsion ?? false)
         // And whether each candidate's fit starts from its parent's parameters (`${WARM_START-yes}`).
-        let warm = try XCTUnwrap(script.components(separatedBy: "WARM_START-").dropFirst().first)
-        XCTAssertEqual(warm.prefix { $0 != "}" } == "yes", settings.warmStart ?? false)
+        XCTAssertEqual(try scriptDefault("WARM_START-") == "yes", settings.warmStart ?? false)
         // And its parameter budget and candidate limit (`${BUDGET:-N}`, `${CANDIDATES:-N}`).
-        let recordedLimits = [("BUDGET:-", settings.budgetParameters), ("CANDIDATES:-", settings.maxCandidates)]
-        for (key, recordedValue) in recordedLimits {
-            let text = try XCTUnwrap(script.components(separatedBy: key).dropFirst().first)
-            XCTAssertEqual(Int(text.prefix { $0 != "}" }), recordedValue, key)
-        }
+        XCTAssertEqual(Int(try scriptDefault("BUDGET:-")), settings.budgetParameters)
+        XCTAssertEqual(Int(try scriptDefault("CANDIDATES:-")), settings.maxCandidates)
         let data = try Dataset.load(recorded.data.map { repositoryRoot + "/" + $0 })
         let train = try data.split(holdingOut: recorded.test ?? []).train.screeningSubset(
             every: recorded.screenEvery ?? 1)
