@@ -12,9 +12,11 @@ public struct PotentialFile: Codable, Sendable {
     public static let formatName = "mosaic-potential"
     /// The major format version this Mosaic writes and the newest it reads. Version 2 added the
     /// `zbl-core` term and the `uncertainty` section; version 3 the active sets of the extrapolation grade
-    /// (`UncertaintyData.Span.activeSet`). Version 2 files load with their older grade (the normalised
-    /// leverage), version 1 files without grades.
-    public static let formatVersion = 3
+    /// (`UncertaintyData.Span.activeSet`); version 4 the compact layout of the uncertainty section (upper
+    /// triangles, base64 doubles, each element's span over the coordinates it moves; `PackedNumbers`).
+    /// Version 3 files load as they are; version 2 files with their older grade (the normalised leverage),
+    /// version 1 files without grades.
+    public static let formatVersion = 4
     public static let mosaicVersion = "0.1.0"
     /// The version of the C ABI (`mosaic_abi_version`, MOSAIC_ABI_VERSION in include/mosaic_capi.h).
     public static let cABIVersion: Int32 = 3
@@ -49,18 +51,25 @@ public struct PotentialFile: Codable, Sendable {
         sha256 = nil
     }
 
-    static func encoder() -> JSONEncoder {
+    /// The canonical encoder of a file of format `version` (the uncertainty section's layout depends on it).
+    static func encoder(version: Int) -> JSONEncoder {
         let encoder = JSONEncoder.mosaic
         encoder.outputFormatting.insert(.withoutEscapingSlashes)
+        encoder.userInfo[PackedNumbers.formatVersionKey] = version
         return encoder
     }
-    static func decoder() -> JSONDecoder { JSONDecoder.mosaic }
+
+    static func decoder(version: Int = formatVersion) -> JSONDecoder {
+        let decoder = JSONDecoder.mosaic
+        decoder.userInfo[PackedNumbers.formatVersionKey] = version
+        return decoder
+    }
 
     /// SHA-256 (hex) of the canonical encoding without the hash.
     public func contentHash() throws -> String {
         var copy = self
         copy.sha256 = nil
-        let data = try Self.encoder().encode(copy)
+        let data = try Self.encoder(version: version).encode(copy)
         return sha256Hex(data)
     }
 
@@ -70,7 +79,7 @@ public struct PotentialFile: Codable, Sendable {
     public func encoded() throws -> Data {
         var copy = self
         copy.sha256 = try contentHash()
-        let pretty = String(decoding: try Self.encoder().encode(copy), as: UTF8.self)
+        let pretty = String(decoding: try Self.encoder(version: version).encode(copy), as: UTF8.self)
         return Data((Self.joiningNumberArrays(pretty) + "\n").utf8)
     }
 
@@ -172,7 +181,9 @@ public struct PotentialFile: Codable, Sendable {
                 fix: "update Mosaic to a version that writes format \(version)")
         }
         let file: PotentialFile
-        do { file = try decoder().decode(PotentialFile.self, from: data) } catch let error as DecodingError {
+        do {
+            file = try decoder(version: version).decode(PotentialFile.self, from: data)
+        } catch let error as DecodingError {
             throw MosaicError(
                 file: name, describeDecodingError(error), fix: "the file is damaged; export it again with mosaic fit")
         }
@@ -266,7 +277,8 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
     /// Any Encodable value as a JSON value (through the potential-file encoder).
     public static func from<T: Encodable>(_ value: T) throws -> JSONValue {
-        try PotentialFile.decoder().decode(JSONValue.self, from: try PotentialFile.encoder().encode(value))
+        try PotentialFile.decoder().decode(
+            JSONValue.self, from: try PotentialFile.encoder(version: PotentialFile.formatVersion).encode(value))
     }
 
     public subscript(key: String) -> JSONValue? {

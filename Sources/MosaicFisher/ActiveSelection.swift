@@ -45,6 +45,9 @@ public struct ActiveSelection {
             AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
                 species: prepared[k].0, neighbours: prepared[k].1, virialTrace: false)
         }
+        // The training spans A_e over all coordinates and their pseudo-inverses.
+        var spans = try data.elements.mapValues { try $0.fullGram(p) }
+        let trainingInverses = try data.elements.mapValues { try $0.fullInverse(p) }
         /// The largest γ of candidate k; with a span grown by earlier picks (`inverses`), each atom's γ
         /// scaled by √(its leverage against the grown span / against the training span).
         func maxGrade(_ k: Int, inverses: [String: [Double]]? = nil) -> Double {
@@ -58,8 +61,8 @@ public struct ActiveSelection {
                     }
                     let row = g.baseAddress! + i * p
                     var grade = span.grade(row, p)
-                    if let inverse = inverses?[symbol] {
-                        let before = UncertaintyData.quadratic(row, span.inverse, p)
+                    if let inverse = inverses?[symbol], let trainingInverse = trainingInverses[symbol] {
+                        let before = UncertaintyData.quadratic(row, trainingInverse, p)
                         let after = UncertaintyData.quadratic(row, inverse, p)
                         grade *= before > 0 ? max(0, after / before).squareRoot() : 1
                     }
@@ -74,8 +77,7 @@ public struct ActiveSelection {
         var pool = ranked.filter { grades[$0] > threshold }
         if pool.count < count { pool = Array(ranked.prefix(min(count, ranked.count))) }
 
-        // Spans A_e (from their stored pseudo-inverses) and each pool member's G_eᵀG_e per element.
-        var spans = try data.elements.mapValues { try UncertaintyData.pseudoInverse($0.inverse, p) }
+        // Each pool member's G_eᵀG_e per element.
         var grams: [Int: [String: [Double]]] = [:]
         for k in pool {
             var byElement: [String: [Double]] = [:]
@@ -90,7 +92,7 @@ public struct ActiveSelection {
             }
             grams[k] = byElement
         }
-        var inverses = data.elements.mapValues(\.inverse)
+        var inverses = trainingInverses
         var picks: [Pick] = []
         var remaining = pool
         while picks.count < count, !remaining.isEmpty {

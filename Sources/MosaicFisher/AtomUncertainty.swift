@@ -22,27 +22,20 @@ extension UncertaintyData {
         }
         var elements: [String: Span] = [:]
         for (e, element) in model.elements.enumerated() {
-            // The element's training-atom gradients (n × p) and their span A_e = Σ g gᵀ.
+            // The element's training-atom gradients (n × p).
             var rows: [Double] = []
             for (k, species) in data.species.enumerated() {
                 for (i, s) in species.enumerated() where s == e { rows += gradients[k][(i * p)..<((i + 1) * p)] }
             }
             let n = rows.count / max(p, 1)
             guard n > 0 else { continue }
-            var span = [Double](repeating: 0, count: p * p)
-            LinearAlgebra.addGram(&span, rows, rows: n, n: p)
-            LinearAlgebra.symmetrize(&span, n: p)
-            let inverse = try pseudoInverse(span, p)
-            let largest = rows.withUnsafeBufferPointer { g in
-                (0..<n).map { UncertaintyData.quadratic(g.baseAddress! + $0 * p, inverse, p) }.max()!
-            }
-            guard largest > 0 else { continue }
-            let active = try ActiveSetGrade.projection(rows: rows, count: n, p: p, gram: span)
-            elements[element.symbol] = Span(
-                inverse: inverse, largestLeverage: largest, atoms: n,
-                activeSet: active.rank > 0 ? active.projection : nil)
+            elements[element.symbol] = try ActiveSetGrade.span(rows: rows, count: n, p: p)
         }
-        return UncertaintyData(coordinates: coordinates, covariance: fisher.covariance, elements: elements)
+        // Exactly symmetric (the pseudo-inverse's sums differ in the last bit across the diagonal), as the file
+        // stores its upper triangle.
+        var covariance = fisher.covariance
+        LinearAlgebra.symmetrize(&covariance, n: p)
+        return UncertaintyData(coordinates: coordinates, covariance: covariance, elements: elements)
     }
 
     /// The pseudo-inverse of a symmetric positive semi-definite matrix over the eigenvalues above
@@ -59,5 +52,29 @@ extension UncertaintyData {
             }
         }
         return inverse
+    }
+}
+
+extension UncertaintyData.Span {
+    /// A_e over all p coordinates (zero outside `columns`); for files before format 4, from their A_e⁺.
+    func fullGram(_ p: Int) throws -> [Double] {
+        guard let columns, let gram else { return try UncertaintyData.pseudoInverse(inverse ?? [], p) }
+        return Self.embed(gram, columns: columns, p: p)
+    }
+
+    /// The p × p matrix that is `matrix` (c × c) on rows and columns `columns` and zero elsewhere.
+    static func embed(_ matrix: [Double], columns: [Int], p: Int) -> [Double] {
+        let c = columns.count
+        var full = [Double](repeating: 0, count: p * p)
+        for (a, ca) in columns.enumerated() {
+            for (b, cb) in columns.enumerated() { full[ca * p + cb] = matrix[a * c + b] }
+        }
+        return full
+    }
+
+    /// A_e⁺ over all p coordinates.
+    func fullInverse(_ p: Int) throws -> [Double] {
+        if let inverse { return inverse }
+        return try UncertaintyData.pseudoInverse(fullGram(p), p)
     }
 }

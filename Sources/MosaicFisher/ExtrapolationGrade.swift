@@ -19,18 +19,52 @@ public enum ActiveSetGrade {
     /// left out: the data barely vary along them, so coefficients there would measure round-off.
     public static let subspaceFloor = 1e-10
 
+    /// One element's span as a potential file stores it (`UncertaintyData.Span`, format 4), from its training
+    /// atoms' gradients `rows` (n × p, row-major): the coordinates some atom moves (`columns`), the span A_e and
+    /// the active set over those, the largest leverage, and the grade of a component along the other
+    /// coordinates. Nil if no atom moves any coordinate.
+    public static func span(rows: [Double], count n: Int, p: Int) throws -> UncertaintyData.Span? {
+        let columns = (0..<p).filter { b in (0..<n).contains { rows[$0 * p + b] != 0 } }
+        let c = columns.count
+        guard c > 0 else { return nil }
+        var restricted = [Double](repeating: 0, count: n * c)
+        for i in 0..<n { for (k, b) in columns.enumerated() { restricted[i * c + k] = rows[i * p + b] } }
+        var gram = [Double](repeating: 0, count: c * c)
+        LinearAlgebra.addGram(&gram, restricted, rows: n, n: c)
+        LinearAlgebra.symmetrize(&gram, n: c)
+        let inverse = try UncertaintyData.pseudoInverse(gram, c)
+        let largest = restricted.withUnsafeBufferPointer { g in
+            (0..<n).map { UncertaintyData.quadratic(g.baseAddress! + $0 * c, inverse, c) }.max()!
+        }
+        guard largest > 0 else { return nil }
+        let active = try projection(rows: restricted, count: n, p: c, gram: gram)
+        var span = UncertaintyData.Span(
+            atoms: n, largestLeverage: largest, columns: columns, gram: gram, unseenScale: active.unseenScale)
+        if active.rank > 0 {
+            span.activeSet = active.projection
+        } else {
+            // No active set (maxvol found no basis): the normalised leverage over all coordinates.
+            span.inverse = UncertaintyData.Span.embed(inverse, columns: columns, p: p)
+        }
+        return span
+    }
+
     /// M (p × p, row-major: r active-set rows, then one row per unspanned direction) with γ(g) = max_j |(M g)_j|,
     /// for the training gradients `rows` (n × p, row-major) whose span Σ g gᵀ is `gram` (p × p, symmetric); r;
-    /// and the largest training grade after maxvol (≤ 1 + `tolerance`).
+    /// the largest training grade after maxvol (≤ 1 + `tolerance`); and the scale of the unspanned rows,
+    /// 1/√(`subspaceFloor` λ_max).
     public static func projection(rows: [Double], count n: Int, p: Int, gram: [Double], tolerance: Double = 0.01)
-        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double)
+        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double, unseenScale: Double)
     {
         // Principal subspace, whitened: W = V_r Λ_r^−1/2 (p × r), Z = G W (n × r).
         let (values, vectors) = try LinearAlgebra.symmetricEigen(gram, n: p)
         let largest = values.last ?? 0
         let kept = (0..<p).filter { values[$0] > subspaceFloor * largest && values[$0] > 0 }
         let r = kept.count
-        guard r > 0, n >= r else { return ([], 0, 0) }
+        // Directions the training atoms barely span (below the floor): a component there counts as
+        // extrapolation once it exceeds what variance `subspaceFloor` λ_max would allow, row v_k / √(floor λ_max).
+        let unseenScale = 1 / (subspaceFloor * largest).squareRoot()
+        guard r > 0, n >= r else { return ([], 0, 0, unseenScale) }
         var w = [Double](repeating: 0, count: p * r)
         for (j, k) in kept.enumerated() {
             let scale = 1 / values[k].squareRoot()
@@ -67,7 +101,7 @@ public enum ActiveSetGrade {
                 for j in 0..<r { residual[i * r + j] -= dot * pivot[j] }
             }
         }
-        guard active.count == r else { return ([], 0, 0) }
+        guard active.count == r else { return ([], 0, 0, unseenScale) }
         // Coefficients of every row in the active basis: B = Z A⁻¹ (n × r).
         func coefficients(_ active: [Int]) -> (b: [Double], inverse: [Double])? {
             var a = [Double](repeating: 0, count: r * r)
@@ -83,7 +117,7 @@ public enum ActiveSetGrade {
             }
             return (b, inverse)
         }
-        guard var (b, _) = coefficients(active) else { return ([], 0, 0) }
+        guard var (b, _) = coefficients(active) else { return ([], 0, 0, unseenScale) }
         // Maxvol: swap in the row with the largest coefficient until none exceeds 1 + tolerance.
         for _ in 0..<(20 * r) {
             var (bi, bj, bv) = (0, 0, 0.0)
@@ -103,7 +137,7 @@ public enum ActiveSetGrade {
             }
             active[bj] = bi
         }
-        guard let (final, inverse) = coefficients(active) else { return ([], 0, 0) }
+        guard let (final, inverse) = coefficients(active) else { return ([], 0, 0, unseenScale) }
         let largestTrainingGrade = final.map(abs).max() ?? 0
         // M = (W A⁻¹)ᵀ: c_j = Σ_b g_b (W A⁻¹)_bj, divided by the largest training coefficient (1 to 1.01 after
         // maxvol), so that the training atoms have γ ≤ 1 exactly.
@@ -116,12 +150,9 @@ public enum ActiveSetGrade {
                 for j in 0..<r { m[j * p + bIndex] += wc * inverse[c * r + j] }
             }
         }
-        // Directions the training atoms barely span (below the floor): a component there counts as
-        // extrapolation once it exceeds what variance `subspaceFloor` λ_max would allow, row v_k / √(floor λ_max).
-        let unseenScale = 1 / (subspaceFloor * largest).squareRoot()
         for k in 0..<p where !kept.contains(k) {
             m += (0..<p).map { vectors[k * p + $0] * unseenScale }
         }
-        return (m, r, largestTrainingGrade)
+        return (m, r, largestTrainingGrade, unseenScale)
     }
 }

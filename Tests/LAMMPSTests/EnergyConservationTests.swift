@@ -19,19 +19,12 @@ final class EnergyConservationTests: XCTestCase {
     /// 10³ bcc cells = 2000 atoms, on 2 MPI ranks.
     func nve(
         temperature: Double, dt: Double, picoseconds: Double, cells: Int = 10, input name: String = "in.nve",
-        potential: String = "Nb.json", columns: Int = 6
+        columns: Int = 6
     ) throws -> Run {
         let folder = LAMMPS.folder("nve-\(name)-\(Int(temperature))-\(dt)")
         let steps = Int((picoseconds / dt).rounded())
-        let input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
-            .replacingOccurrences(
-                of: "variable potential index potentials/\(potential)",
-                with: "variable potential index \(repositoryRoot)/potentials/\(potential)"
-            )
-            .replacingOccurrences(of: "variable T index 300", with: "variable T index \(temperature)")
-            .replacingOccurrences(of: "variable dt index 0.001", with: "variable dt index \(dt)")
-            .replacingOccurrences(of: "variable steps index 2000", with: "variable steps index \(steps)")
-            .replacingOccurrences(of: "variable n index 8", with: "variable n index \(cells)")
+        let input = try LAMMPS.exampleInput(
+            name, variables: ["T": "\(temperature)", "dt": "\(dt)", "steps": "\(steps)", "n": "\(cells)"])
         let out = try LAMMPS.run(input, folder: folder, ranks: 2)
         XCTAssertEqual(out.status, 0, out.text)
         let rows = out.text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter {
@@ -84,7 +77,7 @@ final class EnergyConservationTests: XCTestCase {
         for (temperature, limit) in [(300.0, 1e-6), (3000.0, 1e-5)] {
             let run = try nve(
                 temperature: temperature, dt: 0.001, picoseconds: 2, input: "in.nve-alloy",
-                potential: "NbMoTaW.json", columns: 7)
+                columns: 7)
             print(
                 String(
                     format: "NVE NbMoTaW, 2000 atoms, 2 ps, %.0f K: <T> = %.0f K, drift %.2e eV/atom/ps,"

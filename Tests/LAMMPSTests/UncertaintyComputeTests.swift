@@ -116,15 +116,9 @@ final class UncertaintyComputeTests: XCTestCase {
         var largest: [Double] = []
         for temperature in [300, 3000] {
             let folder = LAMMPS.folder("uncertainty-alloy-\(temperature)")
-            let input = try String(
-                contentsOfFile: repositoryRoot + "/examples/lammps/in.nve-alloy", encoding: .utf8
-            )
-            .replacingOccurrences(
-                of: "variable potential index potentials/NbMoTaW.json",
-                with: "variable potential index \(repositoryRoot)/potentials/NbMoTaW.json")
-            let variables = ["T index \(temperature)", "steps index 300", "n index 6", "grade index yes"]
-                .map { "variable \($0)" }
-            let out = try LAMMPS.run(variables.joined(separator: "\n") + "\n" + input, folder: folder)
+            let input = try LAMMPS.exampleInput(
+                "in.nve-alloy", variables: ["T": "\(temperature)", "steps": "300", "n": "6", "grade": "yes"])
+            let out = try LAMMPS.run(input, folder: folder)
             XCTAssertEqual(out.status, 0, out.text)
             XCTAssertTrue(out.text.contains("c_grade c_sigma"), out.text)
             // step time temp pe etotal press closest grade sigma

@@ -4,6 +4,7 @@ import MosaicFiles
 import MosaicFisher
 import MosaicFit
 import MosaicModel
+import MosaicNumerics
 import MosaicTestSupport
 import XCTest
 
@@ -143,7 +144,7 @@ final class AtomUncertaintyTests: XCTestCase {
                 rows: rows.map { $0 * scale }, count: 5, p: 2, gram: gram(rows.map { $0 * scale }, 2))
             XCTAssertEqual(active.rank, 2)
             XCTAssertEqual(active.largestTrainingGrade, 1, accuracy: 1e-12)
-            let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
+            let span = UncertaintyData.Span(atoms: 5, largestLeverage: 1, activeSet: active.projection)
             func grade(_ g: [Double]) -> Double {
                 g.map { $0 * scale }.withUnsafeBufferPointer { span.grade($0.baseAddress!, 2) }
             }
@@ -154,34 +155,129 @@ final class AtomUncertaintyTests: XCTestCase {
             XCTAssertEqual(grade([-2, 0]), 1, accuracy: 1e-12)
         }
         // A third coordinate no training row moves: within the plane nothing changes; a component along it
-        // of 1e-3 (training variance there: 0) is far outside.
+        // of 1e-3 (training variance there: 0) is far outside. Both as the full projection (format 3) and as the
+        // span over the moved coordinates that format 4 stores.
         let flat: [Double] = stride(from: 0, to: rows.count, by: 2).flatMap { [rows[$0], rows[$0 + 1], 0.0] }
         let active = try ActiveSetGrade.projection(rows: flat, count: 5, p: 3, gram: gram(flat, 3))
         XCTAssertEqual(active.rank, 2)
-        let span = UncertaintyData.Span(inverse: [], largestLeverage: 1, atoms: 5, activeSet: active.projection)
-        XCTAssertEqual([3.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 3, accuracy: 1e-9)
-        XCTAssertGreaterThan([0.0, 0, 1e-3].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 10)
+        let full = UncertaintyData.Span(atoms: 5, largestLeverage: 1, activeSet: active.projection)
+        let restricted = try XCTUnwrap(try ActiveSetGrade.span(rows: flat, count: 5, p: 3))
+        XCTAssertEqual(restricted.columns, [0, 1])
+        XCTAssertEqual(restricted.gram, gram(rows, 2))
+        for span in [full, restricted] {
+            XCTAssertEqual([3.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 3, accuracy: 1e-9)
+            XCTAssertEqual([0.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 1.5, accuracy: 1e-9)
+            XCTAssertGreaterThan([0.0, 0, 1e-3].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 10)
+        }
     }
 
-    /// Format 3 files carry the section and read back exactly; format 1 files (no section) still load.
+    /// Format 4 keeps each element's span over the coordinates its training atoms move. With the NbMoTaW
+    /// potential and Nb-only training cells (which move no Mo, Ta or W parameter), the grades equal those of the
+    /// active set over all coordinates (format 3) for training atoms and for the extrapolating atoms of a surface;
+    /// the Nb atoms of an NbMo cell move Nb–Mo parameters no training atom moved, and both grade them above 1
+    /// (1.4–8.3: the unit of such components, √(1e-10 λ_max), follows the largest eigenvalue, so not far above).
+    func testSpanOverMovedCoordinatesGradesAsTheFullSpan() throws {
+        let alloy = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json").model
+        let coordinates = alloy.fittedParameterGroups
+        let p = coordinates.count
+        let evaluator = AtomGradientEvaluator(model: alloy, coordinates: coordinates)
+        func gradients(_ s: Structure) throws -> [Double] {
+            evaluator.gradients(
+                species: try alloy.speciesIndices(of: s), neighbours: NeighbourList(s, cutoff: alloy.cutoff),
+                virialTrace: false)
+        }
+        let cells = Array(training.structures.prefix(8)) + Array(niobium["Nb_Elastic"]!.prefix(40))
+        let rows = try cells.flatMap { try gradients($0) }
+        let n = rows.count / p
+        var a = [Double](repeating: 0, count: p * p)
+        LinearAlgebra.addGram(&a, rows, rows: n, n: p)
+        LinearAlgebra.symmetrize(&a, n: p)
+        let active = try ActiveSetGrade.projection(rows: rows, count: n, p: p, gram: a)
+        let full = UncertaintyData.Span(atoms: n, largestLeverage: 1, activeSet: active.projection)
+        let restricted = try XCTUnwrap(try ActiveSetGrade.span(rows: rows, count: n, p: p))
+        let columns = try XCTUnwrap(restricted.columns)
+        XCTAssertLessThan(columns.count, p / 2, "Nb atoms move fewer than half of the alloy's coordinates")
+        XCTAssertEqual(columns, (0..<p).filter { b in (0..<n).contains { rows[$0 * p + b] != 0 } })
+        var largest = 0.0
+        for s in [cells[3], niobium["Nb_Surface"]![2]] {
+            let g = try gradients(s)
+            for i in 0..<s.count {
+                let (x, y) = g.withUnsafeBufferPointer {
+                    (full.grade($0.baseAddress! + i * p, p), restricted.grade($0.baseAddress! + i * p, p))
+                }
+                XCTAssertEqual(y, x, accuracy: 1e-6 * max(1, x), "\(s.source) atom \(i)")
+                largest = max(largest, x)
+            }
+        }
+        XCTAssertGreaterThan(largest, 1.5, "the surface's atoms extrapolate")
+        // Half the atoms of a bcc NbMo cell turned to Mo: the Nb atoms now have Mo neighbours.
+        var mixed = cells[0]
+        mixed.elements = mixed.elements.indices.map { Element(symbol: $0 % 2 == 0 ? "Nb" : "Mo")! }
+        let g = try gradients(mixed)
+        for i in stride(from: 0, to: mixed.count, by: 2) {
+            let (x, y) = g.withUnsafeBufferPointer {
+                (full.grade($0.baseAddress! + i * p, p), restricted.grade($0.baseAddress! + i * p, p))
+            }
+            XCTAssertEqual(y, x, accuracy: 1e-6 * max(1, x), "atom \(i)")
+            XCTAssertGreaterThan(y, 1.2, "atom \(i)")
+        }
+    }
+
+    /// Format 4 files carry the section and read back exactly, in the layout the README documents (the covariance
+    /// as base64 of its upper triangle's little-endian doubles); format 3 files load and write back byte for
+    /// byte; format 1 files (no section) still load.
     func testFileRoundTripAndOldFiles() throws {
         let prepared = try PreparedDataset(Dataset(Array(niobium["Nb_Elastic"]!.prefix(20))), model: model)
         let data = try UncertaintyData.fitted(model: model, data: prepared, weights: FitWeights())
         let path = scratchPath("uncertainty.json")
         try PotentialFile(model: model, provenance: .null, uncertainty: data).write(to: path)
         let read = try PotentialFile.read(path: path)
-        XCTAssertEqual(read.version, 3)
+        XCTAssertEqual(read.version, 4)
         XCTAssertNotNil(read.uncertainty?.elements["Nb"]?.activeSet)
+        XCTAssertNotNil(read.uncertainty?.elements["Nb"]?.columns)
         XCTAssertEqual(read.uncertainty, data)
+        // The layout, read without Mosaic's decoder.
+        let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path)))
+        let section = try XCTUnwrap((json as? [String: Any])?["uncertainty"] as? [String: Any])
+        let bytes = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(section["covariance"] as? String)))
+        let p = data.coordinateCount
+        XCTAssertEqual(bytes.count, 8 * p * (p + 1) / 2)
+        var k = 0
+        for i in 0..<p {
+            for j in i..<p {
+                let bits = bytes.subdata(in: (8 * k)..<(8 * k + 8)).enumerated().reduce(UInt64(0)) {
+                    $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+                }
+                XCTAssertEqual(Double(bitPattern: bits), data.covariance[i * p + j])
+                XCTAssertEqual(data.covariance[j * p + i], data.covariance[i * p + j])
+                k += 1
+            }
+        }
+        // A format-3 file (the shipped hand-written potential) loads with its full matrices and re-encodes to
+        // the same bytes, so its content hash holds.
+        let handwrittenPath = repositoryRoot + "/potentials/Nb-handwritten.json"
+        let handwritten = try PotentialFile.read(path: handwrittenPath)
+        XCTAssertEqual(handwritten.version, 3)
+        let span = try XCTUnwrap(handwritten.uncertainty?.elements["Nb"])
+        XCTAssertNil(span.columns)
+        XCTAssertEqual(
+            span.inverse?.count, handwritten.uncertainty!.coordinateCount * handwritten.uncertainty!.coordinateCount)
+        XCTAssertEqual(try handwritten.encoded(), try Data(contentsOf: URL(fileURLWithPath: handwrittenPath)))
         var old = PotentialFile(model: model, provenance: .null)
         old.version = 1
         let oldRead = try PotentialFile.parse(try old.encoded(), name: "old.json")
         XCTAssertNil(oldRead.uncertainty)
-        // A damaged section names itself.
-        var damaged = PotentialFile(model: model, provenance: .null, uncertainty: data)
-        damaged.uncertainty!.covariance.removeLast()
-        XCTAssertThrowsError(try PotentialFile.parse(try damaged.encoded(), name: "damaged.json")) { error in
-            XCTAssertTrue("\(error)".contains("uncertainty.covariance"), "\(error)")
+        // A damaged section names itself: three doubles cut from the covariance, or a character that is not base64.
+        let text = String(
+            decoding: try PotentialFile(model: model, provenance: .null, uncertainty: data).encoded(), as: UTF8.self)
+        let start = try XCTUnwrap(text.range(of: "\"covariance\" : \"")).upperBound
+        for damage in [
+            text[..<start] + text[text.index(start, offsetBy: 32)...], text[..<start] + "#" + text[start...],
+        ] {
+            XCTAssertThrowsError(try PotentialFile.parse(Data(damage.utf8), name: "damaged.json")) { error in
+                XCTAssertTrue("\(error)".contains("uncertainty.covariance"), "\(error)")
+                XCTAssertTrue("\(error)".contains("damaged.json"), "\(error)")
+            }
         }
     }
 
