@@ -10,10 +10,12 @@ import MosaicNumerics
 /// coefficient of a training atom (1 to 1 + `tolerance`, maxvol's stopping rule). So every training atom has
 /// γ ≤ 1: γ ≤ 1 means "a combination of training atoms with coefficients at most 1", and γ = 2 that the
 /// atom lies twice as far out as the training atoms do.
-/// Directions of the gradient space the training atoms do not span (eigenvalues of Σ g gᵀ below
-/// `subspaceFloor` λ_max, e.g. the parameters of an element pair no training cell contains) are checked
-/// too: their component, in units of √(floor λ_max), enters the maximum, so an atom that moves a parameter
-/// no training atom moved is graded far above 1 instead of being projected away.
+/// Directions of the gradient space the training atoms barely span (eigenvalues of Σ g gᵀ below
+/// `subspaceFloor` λ_max) are checked too: their component, in units of √(floor λ_max), enters the maximum
+/// instead of being projected away. That unit is loose where the coordinates' gradients differ by orders of
+/// magnitude (benchmarks/RESULTS.md, "A limit of the grade"). Coordinates no training atom moved at all (e.g.
+/// the parameters of an element pair no training cell contains) are left out of the span (`span`), and an atom
+/// that moves one has γ = ∞ (`UncertaintyData.Span.grade`).
 public enum ActiveSetGrade {
     /// Principal directions of the training gradients below this fraction of the largest eigenvalue are
     /// left out: the data barely vary along them, so coefficients there would measure round-off.
@@ -21,8 +23,7 @@ public enum ActiveSetGrade {
 
     /// One element's span as a potential file stores it (`UncertaintyData.Span`, format 4), from its training
     /// atoms' gradients `rows` (n × p, row-major): the coordinates some atom moves (`columns`), the span A_e and
-    /// the active set over those, the largest leverage, and the grade of a component along the other
-    /// coordinates. Nil if no atom moves any coordinate.
+    /// the active set over those, and the largest leverage. Nil if no atom moves any coordinate.
     public static func span(rows: [Double], count n: Int, p: Int) throws -> UncertaintyData.Span? {
         let columns = (0..<p).filter { b in (0..<n).contains { rows[$0 * p + b] != 0 } }
         let c = columns.count
@@ -39,7 +40,7 @@ public enum ActiveSetGrade {
         guard largest > 0 else { return nil }
         let active = try projection(rows: restricted, count: n, p: c, gram: gram)
         var span = UncertaintyData.Span(
-            atoms: n, largestLeverage: largest, columns: columns, gram: gram, unseenScale: active.unseenScale)
+            atoms: n, largestLeverage: largest, columns: columns, gram: gram)
         if active.rank > 0 {
             span.activeSet = active.projection
         } else {
@@ -51,10 +52,9 @@ public enum ActiveSetGrade {
 
     /// M (p × p, row-major: r active-set rows, then one row per unspanned direction) with γ(g) = max_j |(M g)_j|,
     /// for the training gradients `rows` (n × p, row-major) whose span Σ g gᵀ is `gram` (p × p, symmetric); r;
-    /// the largest training grade after maxvol (≤ 1 + `tolerance`); and the scale of the unspanned rows,
-    /// 1/√(`subspaceFloor` λ_max).
+    /// and the largest training grade after maxvol (≤ 1 + `tolerance`).
     public static func projection(rows: [Double], count n: Int, p: Int, gram: [Double], tolerance: Double = 0.01)
-        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double, unseenScale: Double)
+        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double)
     {
         // Principal subspace, whitened: W = V_r Λ_r^−1/2 (p × r), Z = G W (n × r).
         let (values, vectors) = try LinearAlgebra.symmetricEigen(gram, n: p)
@@ -64,7 +64,7 @@ public enum ActiveSetGrade {
         // Directions the training atoms barely span (below the floor): a component there counts as
         // extrapolation once it exceeds what variance `subspaceFloor` λ_max would allow, row v_k / √(floor λ_max).
         let unseenScale = 1 / (subspaceFloor * largest).squareRoot()
-        guard r > 0, n >= r else { return ([], 0, 0, unseenScale) }
+        guard r > 0, n >= r else { return ([], 0, 0) }
         var w = [Double](repeating: 0, count: p * r)
         for (j, k) in kept.enumerated() {
             let scale = 1 / values[k].squareRoot()
@@ -101,7 +101,7 @@ public enum ActiveSetGrade {
                 for j in 0..<r { residual[i * r + j] -= dot * pivot[j] }
             }
         }
-        guard active.count == r else { return ([], 0, 0, unseenScale) }
+        guard active.count == r else { return ([], 0, 0) }
         // Coefficients of every row in the active basis: B = Z A⁻¹ (n × r).
         func coefficients(_ active: [Int]) -> (b: [Double], inverse: [Double])? {
             var a = [Double](repeating: 0, count: r * r)
@@ -117,7 +117,7 @@ public enum ActiveSetGrade {
             }
             return (b, inverse)
         }
-        guard var (b, _) = coefficients(active) else { return ([], 0, 0, unseenScale) }
+        guard var (b, _) = coefficients(active) else { return ([], 0, 0) }
         // Maxvol: swap in the row with the largest coefficient until none exceeds 1 + tolerance.
         for _ in 0..<(20 * r) {
             var (bi, bj, bv) = (0, 0, 0.0)
@@ -137,7 +137,7 @@ public enum ActiveSetGrade {
             }
             active[bj] = bi
         }
-        guard let (final, inverse) = coefficients(active) else { return ([], 0, 0, unseenScale) }
+        guard let (final, inverse) = coefficients(active) else { return ([], 0, 0) }
         let largestTrainingGrade = final.map(abs).max() ?? 0
         // M = (W A⁻¹)ᵀ: c_j = Σ_b g_b (W A⁻¹)_bj, divided by the largest training coefficient (1 to 1.01 after
         // maxvol), so that the training atoms have γ ≤ 1 exactly.
@@ -153,6 +153,6 @@ public enum ActiveSetGrade {
         for k in 0..<p where !kept.contains(k) {
             m += (0..<p).map { vectors[k * p + $0] * unseenScale }
         }
-        return (m, r, largestTrainingGrade, unseenScale)
+        return (m, r, largestTrainingGrade)
     }
 }

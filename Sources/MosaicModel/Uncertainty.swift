@@ -16,8 +16,8 @@ import MosaicCore
 /// Layout in the file: formats 2 and 3 write every matrix in full as JSON numbers; format 4 writes the
 /// symmetric ones (covariance, span) as upper triangles, the large ones as base64 doubles
 /// (`PackedNumbers`), and each element's span and active set only over the coordinates its training atoms
-/// move (`Span.columns`: an atom's energy never depends on another element's embedding, say). The
-/// NbMoTaW potential's section went from 20.3 to about 4 MB with the same numbers, bit for bit.
+/// move (`Span.columns`: an atom's energy never depends on another element's embedding, say); an atom that
+/// moves any other coordinate has γ = ∞, as an atom of an element without training atoms.
 public struct UncertaintyData: Codable, Sendable, Equatable {
     /// Per fitted coordinate, the model parameters that take its value (one, or a fused group).
     public var coordinates: [[Int]]
@@ -43,13 +43,10 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         /// D-optimal active set and unspanned directions (`ActiveSetGrade`): the grade is max_j |(M g)_j|. Nil
         /// in format-2 files, whose grade is the normalised leverage.
         public var activeSet: [Double]?
-        /// Grade per unit of gradient along a coordinate outside `columns` (format 4): such a component
-        /// counts like an unspanned direction, 1/√(1e-10 λ_max).
-        public var unseenScale: Double?
 
         public init(
             atoms: Int, largestLeverage: Double, columns: [Int]? = nil, gram: [Double]? = nil,
-            inverse: [Double]? = nil, activeSet: [Double]? = nil, unseenScale: Double? = nil
+            inverse: [Double]? = nil, activeSet: [Double]? = nil
         ) {
             self.atoms = atoms
             self.largestLeverage = largestLeverage
@@ -57,11 +54,10 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
             self.gram = gram
             self.inverse = inverse
             self.activeSet = activeSet
-            self.unseenScale = unseenScale
         }
 
         enum CodingKeys: String, CodingKey {
-            case atoms, largestLeverage, columns, gram, inverse, activeSet, unseenScale
+            case atoms, largestLeverage, columns, gram, inverse, activeSet
         }
 
         public init(from decoder: Decoder) throws {
@@ -72,7 +68,6 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
             gram = try columns.map { try container.decodeSymmetric(forKey: .gram, order: $0.count) }
             inverse = try container.decodeNumbersIfPresent(forKey: .inverse)
             activeSet = try container.decodeNumbersIfPresent(forKey: .activeSet)
-            unseenScale = try container.decodeIfPresent(Double.self, forKey: .unseenScale)
         }
 
         /// Format 4 (and anything not a potential file): packed; older formats: JSON numbers, as they were
@@ -82,7 +77,6 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
             try container.encode(atoms, forKey: .atoms)
             try container.encode(largestLeverage, forKey: .largestLeverage)
             try container.encodeIfPresent(columns, forKey: .columns)
-            try container.encodeIfPresent(unseenScale, forKey: .unseenScale)
             if PackedNumbers.formatVersion(encoder.userInfo).map({ $0 < 4 }) ?? false {
                 try container.encodeIfPresent(gram, forKey: .gram)
                 try container.encodeIfPresent(inverse, forKey: .inverse)
@@ -108,20 +102,18 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
                 return max(0, UncertaintyData.quadratic(g, inverse, p)) / largestLeverage
             }
             guard let columns else { return Self.largestCoefficient(m, g, p) }
-            // A component along a coordinate no training atom moved, then the active set over `columns`.
-            var largest = 0.0
+            // An atom that moves a coordinate no training atom of its element moved is no combination of them.
             var next = 0
-            let scale = unseenScale ?? .infinity
             for b in 0..<p {
                 if next < columns.count, columns[next] == b {
                     next += 1
                 } else if g[b] != 0 {
-                    largest = Swift.max(largest, abs(g[b]) * scale)
+                    return .infinity
                 }
             }
             return withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { z in
                 for (k, b) in columns.enumerated() { z[k] = g[b] }
-                return Swift.max(largest, Self.largestCoefficient(m, z.baseAddress!, columns.count))
+                return Self.largestCoefficient(m, z.baseAddress!, columns.count)
             }
         }
 
@@ -154,9 +146,6 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
                 else { throw fail("columns must be ascending coordinates below \(p)") }
                 guard let gram, gram.count == c * c, gram.allSatisfy(\.isFinite) else {
                     throw fail("gram: expected the \(c) × \(c) span of the columns, finite")
-                }
-                guard let unseenScale, unseenScale > 0, unseenScale.isFinite else {
-                    throw fail("unseenScale: expected a positive number")
                 }
             }
             if let inverse {

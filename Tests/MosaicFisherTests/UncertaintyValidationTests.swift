@@ -124,9 +124,11 @@ final class UncertaintyValidationTests: XCTestCase {
     }
 
     /// A potential trained on the elements alone (Nb and Mo AIMD and strained cells), asked about Nb–Mo
-    /// solid-solution cells it never saw: with the pair term shared by all pairs the binary cells are a new
-    /// mix of known environments; with one pair function per element pair, the Mo–Nb function was never
-    /// moved by any training atom. Both must be flagged against the same elements' held-out 1000 K frames.
+    /// solid-solution cells it never saw: with the pair term shared by all pairs an Nb atom still takes density
+    /// from its Mo neighbours through Mo's density function, which no Nb training atom did; with one pair
+    /// function per element pair, the Mo–Nb function was never moved by any training atom either. Both must be
+    /// flagged against the same elements' held-out 1000 K frames (they are: γ = ∞, a coordinate no training
+    /// atom of the element moved).
     func testElementsOnlyPotentialFlagsBinaryCells() throws {
         let nb = Element(symbol: "Nb")!
         let mo = Element(symbol: "Mo")!
