@@ -97,24 +97,31 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
 
         /// γ of an atom of this element with energy gradient `g` (p coordinates).
         @inline(__always) public func grade(_ g: UnsafePointer<Double>, _ p: Int) -> Double {
+            if let columns, Self.movesOtherCoordinates(g, p, columns) { return .infinity }
             guard let m = activeSet, !m.isEmpty else {
                 guard let inverse else { return .infinity }
                 return max(0, UncertaintyData.quadratic(g, inverse, p)) / largestLeverage
             }
             guard let columns else { return Self.largestCoefficient(m, g, p) }
-            // An atom that moves a coordinate no training atom of its element moved is no combination of them.
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { z in
+                for (k, b) in columns.enumerated() { z[k] = g[b] }
+                return Self.largestCoefficient(m, z.baseAddress!, columns.count)
+            }
+        }
+
+        /// Whether `g` moves a coordinate outside `columns` (ascending): an atom that does is no combination of
+        /// the training atoms, which never moved it.
+        @inline(__always)
+        static func movesOtherCoordinates(_ g: UnsafePointer<Double>, _ p: Int, _ columns: [Int]) -> Bool {
             var next = 0
             for b in 0..<p {
                 if next < columns.count, columns[next] == b {
                     next += 1
                 } else if g[b] != 0 {
-                    return .infinity
+                    return true
                 }
             }
-            return withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { z in
-                for (k, b) in columns.enumerated() { z[k] = g[b] }
-                return Self.largestCoefficient(m, z.baseAddress!, columns.count)
-            }
+            return false
         }
 
         /// max_j |(M g)_j| for M with rows of length c.

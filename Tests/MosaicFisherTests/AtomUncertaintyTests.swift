@@ -164,6 +164,11 @@ final class AtomUncertaintyTests: XCTestCase {
         let restricted = try XCTUnwrap(try ActiveSetGrade.span(rows: flat, count: 5, p: 3))
         XCTAssertEqual(restricted.columns, [0, 1])
         XCTAssertEqual(restricted.gram, gram(rows, 2))
+        // A format-4 span without an active set (the leverage fallback) refuses the unmoved coordinate too.
+        let leverageOnly = UncertaintyData.Span(
+            atoms: 5, largestLeverage: 2, columns: [0, 1], gram: [1, 0, 0, 1], inverse: [1, 0, 0, 0, 1, 0, 0, 0, 0])
+        XCTAssertEqual([1.0, 1, 0].withUnsafeBufferPointer { leverageOnly.grade($0.baseAddress!, 3) }, 1)
+        XCTAssertEqual([0.0, 0, 1e-9].withUnsafeBufferPointer { leverageOnly.grade($0.baseAddress!, 3) }, .infinity)
         for span in [full, restricted] {
             XCTAssertEqual([3.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 3, accuracy: 1e-9)
             XCTAssertEqual([0.0, 3, 0].withUnsafeBufferPointer { span.grade($0.baseAddress!, 3) }, 1.5, accuracy: 1e-9)
