@@ -9,9 +9,11 @@ public enum PackedNumbers {
     /// potential file being written or read (the uncertainty section's layout depends on it).
     public static let formatVersionKey = CodingUserInfoKey(rawValue: "mosaicPotentialFormatVersion")!
 
-    /// The format version in `userInfo` (nil: not a potential file, e.g. a saved model).
-    public static func formatVersion(_ userInfo: [CodingUserInfoKey: Any]) -> Int? {
-        userInfo[formatVersionKey] as? Int
+    /// Whether an encoder with this `userInfo` writes the packed layout: potential files of format 4 on, and
+    /// anything that is not a potential file (no version given). Older formats are written as they were, in full
+    /// JSON numbers, so that their content hashes still hold.
+    public static func packs(_ userInfo: [CodingUserInfoKey: Any]) -> Bool {
+        (userInfo[formatVersionKey] as? Int).map { $0 >= 4 } ?? true
     }
 
     /// Base64 of the little-endian bytes of `values`.
@@ -87,5 +89,14 @@ extension KeyedDecodingContainer {
                     "expected \(n * (n + 1) / 2) numbers (upper triangle of \(n) × \(n)), found \(values.count)")
         }
         return matrix
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// A symmetric n × n matrix as `decodeSymmetric` reads it: its upper triangle as base64 doubles, or, if it is
+    /// not n × n, as it is, for the reader's validation to name.
+    mutating func encodeSymmetric(_ matrix: [Double], order n: Int, forKey key: Key) throws {
+        guard matrix.count == n * n else { return try encode(matrix, forKey: key) }
+        try encode(PackedNumbers.base64(PackedNumbers.upperTriangle(matrix, n)), forKey: key)
     }
 }

@@ -77,20 +77,13 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
             try container.encode(atoms, forKey: .atoms)
             try container.encode(largestLeverage, forKey: .largestLeverage)
             try container.encodeIfPresent(columns, forKey: .columns)
-            if PackedNumbers.formatVersion(encoder.userInfo).map({ $0 < 4 }) ?? false {
+            if !PackedNumbers.packs(encoder.userInfo) {
                 try container.encodeIfPresent(gram, forKey: .gram)
                 try container.encodeIfPresent(inverse, forKey: .inverse)
                 try container.encodeIfPresent(activeSet, forKey: .activeSet)
                 return
             }
-            if let gram {
-                let c = columns?.count ?? 0
-                if gram.count == c * c {
-                    try container.encode(PackedNumbers.base64(PackedNumbers.upperTriangle(gram, c)), forKey: .gram)
-                } else {
-                    try container.encode(gram, forKey: .gram)  // the wrong size, for the reader to name
-                }
-            }
+            if let gram { try container.encodeSymmetric(gram, order: columns?.count ?? 0, forKey: .gram) }
             try container.encodeIfPresent(inverse.map(PackedNumbers.base64), forKey: .inverse)
             try container.encodeIfPresent(activeSet.map(PackedNumbers.base64), forKey: .activeSet)
         }
@@ -192,12 +185,10 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(coordinates, forKey: .coordinates)
         try container.encode(elements, forKey: .elements)
-        let p = coordinates.count
-        // A covariance of the wrong size is written as it is, for the reader's validation to name.
-        if PackedNumbers.formatVersion(encoder.userInfo).map({ $0 < 4 }) ?? false || covariance.count != p * p {
-            try container.encode(covariance, forKey: .covariance)
+        if PackedNumbers.packs(encoder.userInfo) {
+            try container.encodeSymmetric(covariance, order: coordinates.count, forKey: .covariance)
         } else {
-            try container.encode(PackedNumbers.base64(PackedNumbers.upperTriangle(covariance, p)), forKey: .covariance)
+            try container.encode(covariance, forKey: .covariance)
         }
     }
 
