@@ -101,8 +101,7 @@ public final class LeastSquaresProblem {
         let transforms = model.transforms
         ridgeMask = free.map { q in transforms[q] == .identity && !referenceRange.contains { $0.contains(q) } }
         kindBalance = LeastSquaresProblem.kindBalance(data.dataset, balance: weights.balanceKinds ?? false)
-        let blockSize = max(1, (data.count + 63) / 64)
-        blocks = stride(from: 0, to: data.count, by: blockSize).map { $0..<min($0 + blockSize, data.count) }
+        blocks = contiguousBlocks(count: data.count)
         ties = PairMixingRule.ties(model: model, data: data)
         let rows = Double(max(ResidualRows.count(data.dataset), 1))
         var coordinateOf: [Int: Int] = [:]

@@ -34,9 +34,10 @@ public struct PreparedDataset: Sendable {
 
     /// The model's predictions for every structure (all cores).
     public func predictions(_ model: CompositeModel) -> [Prediction<Double>] {
-        parallelMap(Array(0..<count)) { k -> Prediction<Double> in
-            ModelEvaluator<Double>(model: model).evaluate(k, in: self)
-        }
+        parallelMap(contiguousBlocks(count: count)) { block -> [Prediction<Double>] in
+            let evaluator = ModelEvaluator<Double>(model: model)
+            return block.map { evaluator.evaluate($0, in: self) }
+        }.flatMap { $0 }
     }
 }
 

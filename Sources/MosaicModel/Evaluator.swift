@@ -62,8 +62,14 @@ public final class ModelEvaluator<T: ModelScalar> {
         let core = model.terms.compactMap { $0.as(ZBLCoreTerm.self) }.first
         screening = core?.screening(elements: model.elements)
         isScreened = model.terms.map { core != nil && !$0.isKeptInsideCore }
-        ranges = model.parameterRanges
-        transforms = model.transforms
+        // Each term's parameter list once (they are built with their names).
+        let specs = model.terms.map { $0.parameters(elements: model.elements) }
+        var start = 0
+        ranges = specs.map { term in
+            defer { start += term.count }
+            return start..<start + term.count
+        }
+        transforms = specs.flatMap { $0.map(\.transform) }
         cutoff = model.cutoff
         speciesCount = model.elements.count
         pairCutoffSquared = model.elements.flatMap { a in
@@ -72,7 +78,7 @@ public final class ModelEvaluator<T: ModelScalar> {
                 return c * c
             }
         }
-        parameterCount = model.parameterCount
+        parameterCount = transforms.count
         parameters = .allocate(capacity: max(parameterCount, 1))
         parameters.initialize(repeating: T(0), count: max(parameterCount, 1))
         let fixed = kernels.map { $0.scratchCount(neighbours: 0) }
@@ -198,6 +204,24 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// Multiplies the energy E (and its gradient) of the screened terms by S = Π_j s(r_j), the core's
     /// switch over the neighbours inside its outer radius: gradient_k ← S gradient_k + E ∂S/∂d_k.
     @inline(__always) func screen(_ energy: inout T, species: Int, count: Int, by screening: CoreScreening) {
+        let (product, m) = coreSwitch(species: species, count: count, by: screening)
+        guard m > 0 else { return }
+        for k in 0..<count {
+            gradient[k].x = gradient[k].x * product
+            gradient[k].y = gradient[k].y * product
+            gradient[k].z = gradient[k].z * product
+        }
+        for a in 0..<m {
+            let k = screenedNeighbour[a]
+            gradient[k].add(u[k], times: energy * screenedSlope[a])
+        }
+        energy = energy * product
+    }
+
+    /// The core's switch S = Π_j s(r_j) of a centre of `species` over its loaded neighbours inside the core's outer
+    /// radius, and their number m; leaves those neighbours in `screenedNeighbour[0..<m]` and ∂S/∂r there (along u)
+    /// in `screenedSlope[0..<m]`.
+    @inline(__always) func coreSwitch(species: Int, count: Int, by screening: CoreScreening) -> (Double, Int) {
         var m = 0
         var product = 1.0
         for k in 0..<count where r[k] < screening.largestOuter {
@@ -210,20 +234,13 @@ public final class ModelEvaluator<T: ModelScalar> {
             product *= s
             m += 1
         }
-        guard m > 0 else { return }
-        for k in 0..<count {
-            gradient[k].x = gradient[k].x * product
-            gradient[k].y = gradient[k].y * product
-            gradient[k].z = gradient[k].z * product
-        }
         for a in 0..<m {
             // ∂S/∂r_a = s′_a Π_{b≠a} s_b (no division: s_b may be 0).
             var others = 1.0
             for b in 0..<m where b != a { others *= screenedSwitch[b] }
-            let k = screenedNeighbour[a]
-            gradient[k].add(u[k], times: energy * (screenedSlope[a] * others))
+            screenedSlope[a] *= others
         }
-        energy = energy * product
+        return (product, m)
     }
 
     /// The evaluation core: the energy of centre `i` from its loaded neighbours, and every pair

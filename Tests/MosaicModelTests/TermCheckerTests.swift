@@ -30,7 +30,9 @@ final class TermCheckerTests: XCTestCase {
         }
         // Every kind of term under a ZBL core whose switch reaches into the first shell, so the
         // screening of the other terms (S_i = Π_j s(r_ij)) enters every check.
+        // It holds a moment term, whose linear coefficients take the basis-function path of the Jacobian.
         var screened = composites[1].1
+        screened.terms.append(Term(MomentTensorTerm.examples(elements: elements)[1]))
         screened.terms.append(Term(ZBLCoreTerm.examples(elements: elements)[1]))
         return single + composites + [("composite under a ZBL core", screened)]
     }
@@ -145,6 +147,45 @@ final class TermCheckerTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The Jacobian columns of linear parameters taken from the kernels' basis functions (`LinearBasisKernel`) equal
+    /// the dual-number columns to round-off, on every case and the mixed cells.
+    func testLinearBasisColumnsEqualDualColumns() throws {
+        var linearColumns = 0
+        for (label, model) in cases {
+            let linear = model.basisParameterIndices
+            linearColumns += linear.count
+            for s in [samples[2], samples[3]] {
+                let species = try model.speciesIndices(of: s)
+                let list = NeighbourList(s, cutoff: model.cutoff)
+                let evaluator = JacobianEvaluator(model: model)
+                let basis = evaluator.jacobian(species: species, neighbours: list)
+                evaluator.usesLinearBasis = false
+                let dual = evaluator.jacobian(species: species, neighbours: list)
+                let p = model.parameterCount
+                for q in linear {
+                    let name = "\(label), \(s.source) \(model.parameterNames[q])"
+                    assertClose(basis.energy[q], dual.energy[q], relative: 1e-12, absolute: 1e-13, name + " dE")
+                    for row in 0..<(3 * s.count) {
+                        assertClose(
+                            basis.forces[row * p + q], dual.forces[row * p + q], relative: 1e-11, absolute: 1e-13,
+                            name + " dF row \(row)")
+                    }
+                    for v in 0..<6 {
+                        assertClose(
+                            basis.virial[v * p + q], dual.virial[v * p + q], relative: 1e-11, absolute: 1e-12,
+                            name + " dW \(v)")
+                    }
+                }
+                XCTAssertEqual(basis.energy.count, dual.energy.count)
+                for q in 0..<p where !linear.contains(q) {
+                    XCTAssertEqual(
+                        basis.energy[q], dual.energy[q], "\(label) \(model.parameterNames[q]): dual as before")
+                }
+            }
+        }
+        XCTAssertGreaterThan(linearColumns, 100, "the cases exercise the basis path")
     }
 
     func testTranslationRotationAndPermutationInvariance() throws {

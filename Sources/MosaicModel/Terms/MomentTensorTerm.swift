@@ -401,10 +401,11 @@ public struct MomentTensorTerm: TermType {
             cutoff: cutoff, channels: channels.map { $0.shape(cutoff: fc) }, offsets: offsets,
             invariants: invariants.map { Kernel.Contraction($0) }, coefficientOffset: coefficientOffset,
             perElement: species != nil, weightOffset: weightOffset, weightCount: elements.count * channels.count,
-            maxRank: invariants.flatMap(\.kind.ranks).max() ?? 0)
+            maxRank: invariants.flatMap(\.kind.ranks).max() ?? 0,
+            coefficientCount: invariants.count * (species == nil ? 1 : elements.count))
     }
 
-    public struct Kernel: TermKernel {
+    public struct Kernel: LinearBasisKernel {
         /// An invariant as the kernel evaluates it: its kind and the offsets of its moments' blocks.
         struct Contraction: Sendable {
             let kind: MomentInvariant.Kind
@@ -412,6 +413,11 @@ public struct MomentTensorTerm: TermType {
             let a: Int, b: Int, c: Int
             /// Number of components of the first moment (1, 3, 9 or 27).
             let count: Int
+            /// The distinct moments the invariant reads (`touchedCount` of them): channel, rank, and offset.
+            let touchedChannels: SIMD3<Int>
+            let touchedRanks: SIMD3<Int>
+            let touchedOffsets: SIMD3<Int>
+            let touchedCount: Int
 
             init(_ invariant: MomentInvariant) {
                 kind = invariant.kind
@@ -423,6 +429,20 @@ public struct MomentTensorTerm: TermType {
                 b = offset(1)
                 c = offset(2)
                 count = Kernel.componentCount[ranks[0]]
+                var seen: [Int] = []
+                var channels = SIMD3<Int>.zero
+                var touched = SIMD3<Int>.zero
+                var offsets = SIMD3<Int>.zero
+                for k in ranks.indices where !seen.contains(offset(k)) {
+                    channels[seen.count] = invariant.channels[k]
+                    touched[seen.count] = ranks[k]
+                    offsets[seen.count] = offset(k)
+                    seen.append(offset(k))
+                }
+                touchedChannels = channels
+                touchedRanks = touched
+                touchedOffsets = offsets
+                touchedCount = seen.count
             }
         }
 
@@ -441,6 +461,8 @@ public struct MomentTensorTerm: TermType {
         /// Number of neighbour weights (elements × channels) when the channels are weighted.
         let weightCount: Int
         let maxRank: Int
+        /// Number of coefficients ξ (invariants, times elements when given per element).
+        let coefficientCount: Int
         /// Components of a moment block that the invariants read (up to the highest rank).
         var usedComponents: Int { Kernel.rankOffset[maxRank] + Kernel.componentCount[maxRank] }
 
@@ -476,6 +498,68 @@ public struct MomentTensorTerm: TermType {
             }
         }
 
+        /// The coefficients ξ: the energy is linear in them.
+        public var linearParameters: [Int] { Array(coefficientOffset..<coefficientOffset + coefficientCount) }
+
+        /// B_α and dB_α/dd of each invariant of the atom's coefficients: the moments once, then one adjoint per
+        /// invariant over the moments it reads.
+        public func forEachBasisFunction(
+            _ p: UnsafePointer<Double>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<Double>>,
+            _ scratch: UnsafeMutablePointer<Double>, _ body: (Int, Double, UnsafeBufferPointer<Int>) -> Void
+        ) {
+            let m = env.selectNeighbours(within: cutoff)
+            guard m >= 1 else { return }
+            let work = Workspace(scratch, neighbours: m, channels: channels.count)
+            env.evaluateChannels(
+                channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: work.g, dg: work.dg)
+            let size = Kernel.blockSize
+            let first = coefficientOffset + (perElement ? env.species * invariants.count : 0)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: m * size) { buffer in
+                let allPowers = buffer.baseAddress!
+                for a in 0..<m { Kernel.tensorPowers(env.u[env.selection[a]], into: allPowers + a * size) }
+                accumulateMoments(work, powers: allPowers)
+                let adjoints = work.adjoints
+                for (k, invariant) in invariants.enumerated() {
+                    let value = Kernel.contract(invariant, work.moments, 1.0, adjoints: adjoints)
+                    for b in 0..<invariant.touchedCount where invariant.touchedRanks[b] >= 2 {
+                        Kernel.symmetrise(adjoints + invariant.touchedOffsets[b], rank: invariant.touchedRanks[b])
+                    }
+                    for a in 0..<m { gradient[env.selection[a]] = .zero }
+                    for a in 0..<m {
+                        let j = env.selection[a]
+                        let u = env.u[j]
+                        var along = 0.0
+                        var toward = Vector3<Double>.zero
+                        for b in 0..<invariant.touchedCount {
+                            let rank = invariant.touchedRanks[b]
+                            let adjoint = UnsafePointer(adjoints + invariant.touchedOffsets[b])
+                            var s = rank == 0 ? adjoint[0] : 0.0
+                            var weightedS = 0.0
+                            var t = Vector3<Double>.zero
+                            if rank > 0 {
+                                Kernel.addAdjointTerms(
+                                    adjoint, rank: rank, u: u, powers: allPowers + a * size, s: &s,
+                                    weightedS: &weightedS, t: &t)
+                            }
+                            let n = invariant.touchedChannels[b]
+                            Kernel.addNeighbourGradient(
+                                value: work.g[n * m + a], slope: work.dg[n * m + a], inverseR: env.inverseR[j], s: s,
+                                weightedS: weightedS, t: t, along: &along, toward: &toward)
+                        }
+                        gradient[j].add(u, times: along)
+                        gradient[j].add(toward)
+                    }
+                    body(first + k, value, UnsafeBufferPointer(start: env.selection, count: m))
+                    // Clear what this invariant wrote, for the next.
+                    for b in 0..<invariant.touchedCount {
+                        let rank = invariant.touchedRanks[b]
+                        let count = rank == 0 ? 1 : rank == 1 ? 3 : rank == 2 ? 9 : 27
+                        for c in 0..<count { adjoints[invariant.touchedOffsets[b] + c] = 0 }
+                    }
+                }
+            }
+        }
+
         /// The kernel's scratch for one atom with m selected neighbours: g and g′ of every neighbour for every
         /// channel (channel-major), then every channel's moments and their adjoints dE/dM (zeroed).
         struct Workspace<T: ModelScalar> {
@@ -496,6 +580,21 @@ public struct MomentTensorTerm: TermType {
             }
         }
 
+        /// M_μ^(ν) += g_μ(r) u^⊗ν over the selected neighbours, into the workspace's (zeroed) moments.
+        @inline(__always)
+        func accumulateMoments<T: ModelScalar>(_ work: Workspace<T>, powers allPowers: UnsafePointer<Double>) {
+            let size = Kernel.blockSize
+            let used = usedComponents
+            for a in 0..<work.m {
+                let powers = allPowers + a * size
+                for n in 0..<channels.count {
+                    let block = work.moments + n * size
+                    let value = work.g[n * work.m + a]
+                    for k in 0..<used { block[k] += value * powers[k] }
+                }
+            }
+        }
+
         /// The energy of moments accumulated from g and the neighbours' tensor powers, and its gradient.
         @inline(__always)
         func momentsEnergy<T: ModelScalar>(
@@ -509,16 +608,7 @@ public struct MomentTensorTerm: TermType {
             let adjoints = work.adjoints
             let size = Kernel.blockSize
             let channelCount = channels.count
-            let used = usedComponents
-            // Moments: M_μ^(ν) += g_μ(r) u^⊗ν.
-            for a in 0..<m {
-                let powers = allPowers + a * size
-                for n in 0..<channelCount {
-                    let block = moments + n * size
-                    let value = g[n * m + a]
-                    for k in 0..<used { block[k] += value * powers[k] }
-                }
-            }
+            accumulateMoments(work, powers: allPowers)
             var energy = T(0)
             let wantsGradient = !env.energyOnly
             for (k, invariant) in invariants.enumerated() {
@@ -528,74 +618,87 @@ public struct MomentTensorTerm: TermType {
             guard wantsGradient else { return energy }
             // The adjoints dE/dM enter contractions with the symmetric u^⊗ν: symmetrise them.
             for n in 0..<channelCount { Kernel.symmetrise(adjoints + n * size, maxRank: maxRank) }
-            // d/dd [g(r) u^⊗ν] ⋮ G = (g′ s_ν − ν g s_ν / r) u + ν g (G ⋮ u^⊗(ν−1)) / r,
-            // with s_ν = G ⋮ u^⊗ν.
             for a in 0..<m {
                 let j = env.selection[a]
                 let u = env.u[j]
                 let powers = allPowers + a * size
-                let inverseR = env.inverseR[j]
                 var along = T(0)
-                var vx = T(0)
-                var vy = T(0)
-                var vz = T(0)
+                var toward = Vector3<T>.zero
                 for n in 0..<channelCount {
                     let adjoint = UnsafePointer(adjoints + n * size)
                     var s = adjoint[0]
                     var weightedS = T(0)
-                    var tx = T(0)
-                    var ty = T(0)
-                    var tz = T(0)
-                    if maxRank >= 1 {
-                        let s1 = adjoint[1] * u.x + adjoint[2] * u.y + adjoint[3] * u.z
-                        s += s1
-                        weightedS += s1
-                        tx += adjoint[1]
-                        ty += adjoint[2]
-                        tz += adjoint[3]
+                    var t = Vector3<T>.zero
+                    for rank in 1...max(maxRank, 1) where rank <= maxRank {
+                        Kernel.addAdjointTerms(
+                            adjoint + Kernel.offset(ofRank: rank), rank: rank, u: u, powers: powers, s: &s,
+                            weightedS: &weightedS, t: &t)
                     }
-                    if maxRank >= 2 {
-                        let g2 = adjoint + 4
-                        let r0 = g2[0] * u.x + g2[1] * u.y + g2[2] * u.z
-                        let r1 = g2[3] * u.x + g2[4] * u.y + g2[5] * u.z
-                        let r2 = g2[6] * u.x + g2[7] * u.y + g2[8] * u.z
-                        let s2 = r0 * u.x + r1 * u.y + r2 * u.z
-                        s += s2
-                        weightedS += s2 * 2
-                        tx += r0 * 2
-                        ty += r1 * 2
-                        tz += r2 * 2
-                    }
-                    if maxRank >= 3 {
-                        let g3 = adjoint + 13
-                        var t3x = T(0)
-                        var t3y = T(0)
-                        var t3z = T(0)
-                        for jk in 0..<9 {
-                            let ujk = powers[4 + jk]
-                            t3x += g3[jk] * ujk
-                            t3y += g3[9 + jk] * ujk
-                            t3z += g3[18 + jk] * ujk
-                        }
-                        let s3 = t3x * u.x + t3y * u.y + t3z * u.z
-                        s += s3
-                        weightedS += s3 * 3
-                        tx += t3x * 3
-                        ty += t3y * 3
-                        tz += t3z * 3
-                    }
-                    let value = g[n * m + a]
-                    let slope = dg[n * m + a]
-                    let scaled = value * inverseR
-                    along += slope * s - scaled * weightedS
-                    vx += scaled * tx
-                    vy += scaled * ty
-                    vz += scaled * tz
+                    Kernel.addNeighbourGradient(
+                        value: g[n * m + a], slope: dg[n * m + a], inverseR: env.inverseR[j], s: s,
+                        weightedS: weightedS, t: t, along: &along, toward: &toward)
                 }
                 gradient[j].add(u, times: along)
-                gradient[j].add(Vector3(vx, vy, vz))
+                gradient[j].add(toward)
             }
             return energy
+        }
+
+        /// The offset of rank ν's components in a moment block (0, 1, 4, 13).
+        @inline(__always)
+        static func offset(ofRank rank: Int) -> Int { rank == 0 ? 0 : rank == 1 ? 1 : rank == 2 ? 4 : 13 }
+
+        /// One moment's share of dB/dd for a neighbour at unit vector u, from the (symmetric) adjoint G
+        /// of rank ν ≥ 1 at `adjoint`: s += G ⋮ u^⊗ν, weightedS += ν s_ν, t += ν G ⋮ u^⊗(ν−1).
+        /// `powers` holds u's tensor powers.
+        @inline(__always)
+        static func addAdjointTerms<T: ModelScalar>(
+            _ adjoint: UnsafePointer<T>, rank: Int, u: SIMD3<Double>, powers: UnsafePointer<Double>, s: inout T,
+            weightedS: inout T, t: inout Vector3<T>
+        ) {
+            switch rank {
+            case 1:
+                let s1 = adjoint[0] * u.x + adjoint[1] * u.y + adjoint[2] * u.z
+                s += s1
+                weightedS += s1
+                t.add(Vector3(adjoint[0], adjoint[1], adjoint[2]))
+            case 2:
+                let r0 = adjoint[0] * u.x + adjoint[1] * u.y + adjoint[2] * u.z
+                let r1 = adjoint[3] * u.x + adjoint[4] * u.y + adjoint[5] * u.z
+                let r2 = adjoint[6] * u.x + adjoint[7] * u.y + adjoint[8] * u.z
+                let s2 = r0 * u.x + r1 * u.y + r2 * u.z
+                s += s2
+                weightedS += s2 * 2
+                t.add(Vector3(r0 * 2, r1 * 2, r2 * 2))
+            default:
+                var t3x = T(0)
+                var t3y = T(0)
+                var t3z = T(0)
+                for jk in 0..<9 {
+                    let ujk = powers[4 + jk]
+                    t3x += adjoint[jk] * ujk
+                    t3y += adjoint[9 + jk] * ujk
+                    t3z += adjoint[18 + jk] * ujk
+                }
+                let s3 = t3x * u.x + t3y * u.y + t3z * u.z
+                s += s3
+                weightedS += s3 * 3
+                t.add(Vector3(t3x * 3, t3y * 3, t3z * 3))
+            }
+        }
+
+        /// d/dd [g(r) u^⊗ν] ⋮ G = (g′ s − g Σ_ν ν s_ν / r) u + g t / r, split into its part along u
+        /// and the rest.
+        @inline(__always)
+        static func addNeighbourGradient<T: ModelScalar>(
+            value: T, slope: T, inverseR: Double, s: T, weightedS: T, t: Vector3<T>, along: inout T,
+            toward: inout Vector3<T>
+        ) {
+            let scaled = value * inverseR
+            along += slope * s - scaled * weightedS
+            toward.x += scaled * t.x
+            toward.y += scaled * t.y
+            toward.z += scaled * t.z
         }
 
         /// The invariant's value times ξ; with `adjoints`, adds ξ ∂B/∂M to them.
@@ -732,35 +835,42 @@ public struct MomentTensorTerm: TermType {
         /// Replaces the rank-2 and rank-3 adjoints of one channel block by their symmetric parts.
         @inline(__always)
         static func symmetrise<T: ModelScalar>(_ block: UnsafeMutablePointer<T>, maxRank: Int) {
-            if maxRank >= 2 {
-                let g2 = block + 4
+            if maxRank >= 2 { symmetrise(block + 4, rank: 2) }
+            if maxRank >= 3 { symmetrise(block + 13, rank: 3) }
+        }
+
+        /// Replaces one moment's adjoint (rank 2 or 3, at `adjoint`) by its symmetric part.
+        @inline(__always)
+        static func symmetrise<T: ModelScalar>(_ adjoint: UnsafeMutablePointer<T>, rank: Int) {
+            if rank == 2 {
                 for i in 0..<3 {
                     for j in (i + 1)..<3 {
-                        let mean = (g2[3 * i + j] + g2[3 * j + i]) * 0.5
-                        g2[3 * i + j] = mean
-                        g2[3 * j + i] = mean
+                        let mean = (adjoint[3 * i + j] + adjoint[3 * j + i]) * 0.5
+                        adjoint[3 * i + j] = mean
+                        adjoint[3 * j + i] = mean
                     }
                 }
+                return
             }
-            if maxRank >= 3 {
-                let g3 = block + 13
-                for i in 0..<3 {
-                    for j in i..<3 {
-                        for k in j..<3 {
-                            let p1 = 9 * i + 3 * j + k
-                            let p2 = 9 * i + 3 * k + j
-                            let p3 = 9 * j + 3 * i + k
-                            let p4 = 9 * j + 3 * k + i
-                            let p5 = 9 * k + 3 * i + j
-                            let p6 = 9 * k + 3 * j + i
-                            let mean = (g3[p1] + g3[p2] + g3[p3] + g3[p4] + g3[p5] + g3[p6]) * (1.0 / 6.0)
-                            g3[p1] = mean
-                            g3[p2] = mean
-                            g3[p3] = mean
-                            g3[p4] = mean
-                            g3[p5] = mean
-                            g3[p6] = mean
-                        }
+            guard rank == 3 else { return }
+            for i in 0..<3 {
+                for j in i..<3 {
+                    for k in j..<3 {
+                        let p1 = 9 * i + 3 * j + k
+                        let p2 = 9 * i + 3 * k + j
+                        let p3 = 9 * j + 3 * i + k
+                        let p4 = 9 * j + 3 * k + i
+                        let p5 = 9 * k + 3 * i + j
+                        let p6 = 9 * k + 3 * j + i
+                        let mean =
+                            (adjoint[p1] + adjoint[p2] + adjoint[p3] + adjoint[p4] + adjoint[p5] + adjoint[p6])
+                            * (1.0 / 6.0)
+                        adjoint[p1] = mean
+                        adjoint[p2] = mean
+                        adjoint[p3] = mean
+                        adjoint[p4] = mean
+                        adjoint[p5] = mean
+                        adjoint[p6] = mean
                     }
                 }
             }

@@ -215,10 +215,34 @@ public struct PairSplineTerm: TermType {
             offsets: offsets)
     }
 
-    public struct Kernel: TermKernel {
+    public struct Kernel: LinearBasisKernel {
         let basis: CubicBSplineBasis
         let speciesCount: Int
         let offsets: [Int]
+
+        /// Every block's spline coefficients: the energy is linear in them.
+        public var linearParameters: [Int] {
+            Set(offsets).sorted().flatMap { offset in (0..<basis.size).map { offset + $0 } }
+        }
+
+        /// ½ B_k(r) of each neighbour and non-zero spline function k, one call each.
+        public func forEachBasisFunction(
+            _ p: UnsafePointer<Double>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<Double>>,
+            _ scratch: UnsafeMutablePointer<Double>, _ body: (Int, Double, UnsafeBufferPointer<Int>) -> Void
+        ) {
+            let row = env.species * speciesCount
+            let m = env.selectNeighbours(within: basis.cutoff)
+            for a in 0..<m {
+                let k = env.selection[a]
+                let block = offsets[row + Int(env.neighbourSpecies[k])]
+                let u = env.u[k]
+                basis.forEachNonZero(env.r[k]) { index, b, db in
+                    let half = db * 0.5
+                    gradient[k] = Vector3(u.x * half, u.y * half, u.z * half)
+                    body(block + index, b * 0.5, UnsafeBufferPointer(start: env.selection + a, count: 1))
+                }
+            }
+        }
 
         @inline(__always)
         public func atomEnergy<T: ModelScalar>(

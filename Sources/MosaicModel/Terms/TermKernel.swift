@@ -47,6 +47,21 @@ public protocol TermKernel: Sendable {
     ) -> Dual
 }
 
+/// A kernel whose atom energy is linear in some of its parameters: E_i = Σ_q ξ_q B_q(neighbourhood) + parts free
+/// of them. The Jacobian takes those columns from the basis functions B_q and their gradients in one pass
+/// (`JacobianEvaluator`) instead of a dual-number pass per chunk of `Dual.width` parameters.
+public protocol LinearBasisKernel: TermKernel {
+    /// The term-local indices of the parameters the energy is linear in.
+    var linearParameters: [Int] { get }
+    /// Calls `body(q, B, support)` for the linear parameters q (term-local) the atom's energy depends on: at each
+    /// call `gradient[k]` holds dB/dd_k for the neighbours k listed in `support` (every other neighbour's is zero).
+    /// A parameter may come in several calls whose parts add up (a pair term calls once per neighbour).
+    /// `p` as in `atomEnergy`.
+    func forEachBasisFunction(
+        _ p: UnsafePointer<Double>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<Double>>,
+        _ scratch: UnsafeMutablePointer<Double>, _ body: (Int, Double, UnsafeBufferPointer<Int>) -> Void)
+}
+
 extension TermKernel {
     public func scratchCount(neighbours count: Int) -> Int { 0 }
     public var legendreOrder: Int { 0 }

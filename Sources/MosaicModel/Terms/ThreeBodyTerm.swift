@@ -351,7 +351,7 @@ public struct ThreeBodyTerm: TermType {
             weightOffset: weightOffset)
     }
 
-    public struct Kernel: TermKernel {
+    public struct Kernel: LinearBasisKernel {
         let cutoff: Double
         let order: Int
         let channels: [RadialFunction.Shape]
@@ -405,6 +405,74 @@ public struct ThreeBodyTerm: TermType {
             }
             return env.pairAngularSum(
                 m: m, channelCount: channelCount, order: order, g: g, dg: dg, coefficients: coefficients, gradient)
+        }
+
+        /// Every element's coefficients c_nl: the energy is linear in them.
+        public var linearParameters: [Int] {
+            Set(coefficientOffsets).sorted().flatMap { offset in (0...order).map { offset + $0 } }
+        }
+
+        /// B_nl = Σ_{a<b} g_n(r_a) g_n(r_b) P_l(cos θ_ab) of the centre's coefficient rows, all in one pass over the
+        /// neighbour pairs.
+        public func forEachBasisFunction(
+            _ p: UnsafePointer<Double>, _ env: AtomEnvironment, _ gradient: UnsafeMutablePointer<Vector3<Double>>,
+            _ scratch: UnsafeMutablePointer<Double>, _ body: (Int, Double, UnsafeBufferPointer<Int>) -> Void
+        ) {
+            let m = env.selectNeighbours(within: cutoff)
+            guard m >= 2 else { return }
+            let channelCount = channels.count
+            let stride = order + 1
+            let g = scratch
+            let dg = scratch + channelCount * m
+            env.evaluateChannels(channels, offsets: offsets, p, weightOffset: weightOffset, m: m, g: g, dg: dg)
+            env.prepareLegendre(order: order)
+            let legendre = UnsafePointer(env.legendre)
+            let slopes = legendre + stride
+            let basisCount = channelCount * stride
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: basisCount * (1 + 3 * m)) { buffer in
+                // B_nl at values[nl], dB_nl/dd_a at gradients[nl · m + a].
+                let values = buffer.baseAddress!
+                let gradients = UnsafeMutableRawPointer(values + basisCount).assumingMemoryBound(
+                    to: Vector3<Double>.self)
+                for k in 0..<(basisCount * (1 + 3 * m)) { values[k] = 0 }
+                for a in 0..<m {
+                    let ua = env.u[env.selection[a]]
+                    let invRa = env.inverseR[env.selection[a]]
+                    for b in (a + 1)..<m {
+                        let ub = env.u[env.selection[b]]
+                        let invRb = env.inverseR[env.selection[b]]
+                        let c = dot(ua, ub)
+                        env.computeLegendre(c, order: order)
+                        // ∂c/∂d_a = (u_b − c u_a)/r_a, and symmetrically.
+                        let towardA = (ub - c * ua) * invRa
+                        let towardB = (ua - c * ub) * invRb
+                        for n in 0..<channelCount {
+                            let ga = g[n * m + a]
+                            let gb = g[n * m + b]
+                            let gg = ga * gb
+                            let alongA = dg[n * m + a] * gb
+                            let alongB = ga * dg[n * m + b]
+                            for l in 0...order {
+                                let nl = n * stride + l
+                                values[nl] += gg * legendre[l]
+                                gradients[nl * m + a].add(ua, times: alongA * legendre[l])
+                                gradients[nl * m + a].add(towardA, times: gg * slopes[l])
+                                gradients[nl * m + b].add(ub, times: alongB * legendre[l])
+                                gradients[nl * m + b].add(towardB, times: gg * slopes[l])
+                            }
+                        }
+                    }
+                }
+                let row = env.species * channelCount
+                let support = UnsafeBufferPointer(start: UnsafePointer(env.selection), count: m)
+                for n in 0..<channelCount {
+                    for l in 0...order {
+                        let nl = n * stride + l
+                        for a in 0..<m { gradient[env.selection[a]] = gradients[nl * m + a] }
+                        body(coefficientOffsets[row + n] + l, values[nl], support)
+                    }
+                }
+            }
         }
 
         /// The channels with a seeded parameter: radial, in the coefficient row of the centre's species (at
