@@ -180,9 +180,7 @@ public final class ModelEvaluator<T: ModelScalar> {
     /// in `gradient[k]`. Only terms in `terms` contribute.
     @inline(__always) func atomEnergy(species: Int, count: Int, terms: Range<Int>) -> T {
         for k in 0..<count { gradient[k] = .zero }
-        let env = AtomEnvironment(
-            count: count, species: species, neighbourSpecies: neighbourSpecies, r: r, u: u, inverseR: inverseR,
-            selection: selection, legendre: legendre, energyOnly: energyOnly)
+        let env = environment(species: species, count: count)
         var energy = T(0)
         guard let screening else {
             for t in terms {
@@ -199,6 +197,13 @@ public final class ModelEvaluator<T: ModelScalar> {
             energy += T.atomEnergy(kernels[t], UnsafePointer(parameters + ranges[t].lowerBound), env, gradient, scratch)
         }
         return energy
+    }
+
+    /// The kernels' view of a centre of `species` whose `count` neighbours are loaded.
+    @inline(__always) func environment(species: Int, count: Int) -> AtomEnvironment {
+        AtomEnvironment(
+            count: count, species: species, neighbourSpecies: neighbourSpecies, r: r, u: u, inverseR: inverseR,
+            selection: selection, legendre: legendre, energyOnly: energyOnly)
     }
 
     /// Multiplies the energy E (and its gradient) of the screened terms by S = Π_j s(r_j), the core's
@@ -262,16 +267,22 @@ public final class ModelEvaluator<T: ModelScalar> {
         let terms = terms ?? 0..<kernels.count
         var sink = PredictionSink<T>(atoms: species.count)
         for i in 0..<species.count {
-            let range = neighbours.neighbours(of: i)
-            reserve(range.count)
-            var count = 0
-            for k in range {
-                let j = Int(neighbours.index[k])
-                load(&count, atom: j, species: species[j], displacement: neighbours.delta[k], centre: species[i])
-            }
+            let count = loadNeighbours(of: i, species: species, neighbours: neighbours)
             finishAtom(i, species: species[i], count: count, terms: terms, into: &sink)
         }
         return sink.prediction
+    }
+
+    /// Loads the neighbours of atom i of a structure (periodic images as neighbours); returns their number.
+    @inline(__always) func loadNeighbours(of i: Int, species: [Int], neighbours: NeighbourList) -> Int {
+        let range = neighbours.neighbours(of: i)
+        reserve(range.count)
+        var count = 0
+        for k in range {
+            let j = Int(neighbours.index[k])
+            load(&count, atom: j, species: species[j], displacement: neighbours.delta[k], centre: species[i])
+        }
+        return count
     }
 }
 

@@ -92,16 +92,8 @@ extension ModelEvaluator where T == Double {
         // Written through pointers: the closure below runs once per atom and basis function.
         withUnsafeMutablePointers(&result.energy, &result.forces, &result.virial) { dE, dF, dW in
             for i in 0..<species.count {
-                let range = neighbours.neighbours(of: i)
-                reserve(range.count)
-                var count = 0
-                for k in range {
-                    let j = Int(neighbours.index[k])
-                    load(&count, atom: j, species: species[j], displacement: neighbours.delta[k], centre: species[i])
-                }
-                let env = AtomEnvironment(
-                    count: count, species: species[i], neighbourSpecies: neighbourSpecies, r: r, u: u,
-                    inverseR: inverseR, selection: selection, legendre: legendre)
+                let count = loadNeighbours(of: i, species: species, neighbours: neighbours)
+                let env = environment(species: species[i], count: count)
                 // The core's switch S of this atom and ∂S/∂d_k at the neighbours inside it (E_i = S Σ ξ_q B_q).
                 let (product, screened) = core.map { coreSwitch(species: species[i], count: count, by: $0) } ?? (1, 0)
                 kernel.forEachBasisFunction(UnsafePointer(parameters + first), env, gradient, scratch) {
