@@ -69,6 +69,9 @@ public final class LeastSquaresProblem {
     let ridgeMask: [Bool]
     /// Fixed block partition of the structures, so that sums are reproducible bit for bit.
     let blocks: [Range<Int>]
+    /// Whether Jacobians take the columns of linear parameters from basis functions (default; false: dual numbers
+    /// for every column, the reference `mosaic benchmark` times them against).
+    public var usesLinearBasis = true
     /// Multipliers of energy, force and stress rows that balance the kinds (1 without balancing).
     public let kindBalance: ResidualRows.Scales
     /// Pair-spline coefficients no data determine, tied to the mixing rule (`PairMixingRule`), and the weight.
@@ -209,6 +212,7 @@ public final class LeastSquaresProblem {
         keptRowsLock.withLock { keptRows = nil }
         let parts = parallelMap(blocks) { block -> (a: [Double], g: [Double], squares: Double, kept: KeptRows.Block) in
             let jacobian = JacobianEvaluator(model: model)
+            jacobian.usesLinearBasis = usesLinearBasis
             jacobian.setParameters(internal: theta)
             var a = [Double](repeating: 0, count: n * n)
             var g = [Double](repeating: 0, count: n)
@@ -301,6 +305,7 @@ extension LeastSquaresProblem {
         }
         let parts = parallelMap(blocks) { block -> [Double] in
             let jacobian = JacobianEvaluator(model: model)
+            jacobian.usesLinearBasis = usesLinearBasis
             jacobian.setParameters(internal: theta)
             let shifted = ModelEvaluator<Double>(model: model, internalParameters: moved)
             var out = [Double](repeating: 0, count: n)

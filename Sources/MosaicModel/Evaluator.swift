@@ -50,6 +50,8 @@ public final class ModelEvaluator<T: ModelScalar> {
     var screenedNeighbour: UnsafeMutablePointer<Int>
     var screenedSwitch: UnsafeMutablePointer<Double>
     var screenedSlope: UnsafeMutablePointer<Double>
+    /// How many of them the atom of the last `forEachLinearColumn` has.
+    var screenedCount = 0
 
     /// An evaluator for `model` at its own (natural) parameter values.
     public convenience init(model: CompositeModel) {

@@ -229,10 +229,12 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
     }
 }
 
-/// Per-atom energy gradients over a model's fitted coordinates, by dual numbers (one chunk of
-/// `Dual.width` parameters of one term at a time), and the grades and σ they give.
+/// Per-atom energy gradients over a model's fitted coordinates: for the linear parameters of `LinearBasisKernel` terms
+/// the basis functions themselves, for the others dual numbers (one chunk of `Dual.width` parameters of one term at a
+/// time); and the grades and σ they give.
 public final class AtomGradientEvaluator {
     let model: CompositeModel
+    let values: ModelEvaluator<Double>
     let duals: ModelEvaluator<Dual>
     let theta: [Double]
     let ranges: [Range<Int>]
@@ -243,10 +245,14 @@ public final class AtomGradientEvaluator {
     /// the virial pressure is P = tr W / (3V), so its gradient is this over 3V. Zero after a call with
     /// `virialTrace: false`.
     public private(set) var virialTraceGradient: [Double] = []
+    /// Whether linear parameters take their gradients from the basis functions (the default) rather than from dual
+    /// numbers (the same numbers to round-off; tested).
+    public var usesLinearBasis = true
 
     public init(model: CompositeModel, coordinates: [[Int]]) {
         self.model = model
         theta = model.internalParameters
+        values = ModelEvaluator<Double>(model: model, internalParameters: theta)
         duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
         ranges = model.parameterRanges
         var map = [Int](repeating: -1, count: model.parameterCount)
@@ -255,13 +261,15 @@ public final class AtomGradientEvaluator {
         coordinateCount = coordinates.count
     }
 
-    /// Calls `energies(evaluator, terms)` once per chunk of parameters (the evaluator seeded for that
-    /// chunk, restricted to the chunk's term); it hands back (atom, E_i) pairs through `visit` and returns
-    /// the virial trace; the tangents are scattered into `gradients` (atoms × coordinates, row-major,
-    /// accumulated) and `virialTraceGradient`.
+    /// Fills `gradients` (atoms × coordinates, row-major, accumulated) and `virialTraceGradient`. For each term's
+    /// linear parameters, `load(values, row)` loads atom `row` into the Double evaluator (nil: an atom not handled);
+    /// for the others, `energies(evaluator, terms, visit)` is called once per chunk of parameters (the evaluator
+    /// seeded for that chunk, restricted to the chunk's term), hands back (atom, E_i) pairs through `visit` and
+    /// returns the virial trace.
     func accumulate(
         atoms: Int, into gradients: inout [Double], virialTrace: Bool,
-        _ energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Dual
+        load: (ModelEvaluator<Double>, Int) throws -> (species: Int, count: Int)?,
+        energies: (ModelEvaluator<Dual>, Range<Int>, (Int, Dual) -> Void) throws -> Dual
     ) rethrows {
         let p = coordinateCount
         virialTraceGradient = [Double](repeating: 0, count: p)
@@ -269,22 +277,41 @@ public final class AtomGradientEvaluator {
         duals.energyOnly = !virialTrace
         defer { duals.energyOnly = false }
         for (t, range) in ranges.enumerated() where !range.isEmpty {
-            for chunkStart in stride(from: range.lowerBound, to: range.upperBound, by: Dual.width) {
-                let chunk = chunkStart..<min(chunkStart + Dual.width, range.upperBound)
+            var dualParameters = Array(range)
+            if usesLinearBasis, let kernel = values.kernels[t] as? any LinearBasisKernel {
+                let linear = Set(kernel.linearParameters.map { range.lowerBound + $0 })
+                dualParameters.removeAll { linear.contains($0) }
+                if linear.contains(where: { coordinateOf[$0] >= 0 }) {
+                    let trace = try gradients.withUnsafeMutableBufferPointer { out in
+                        try values.linearAtomGradients(
+                            kernel, term: t, rows: atoms, virialTrace: virialTrace,
+                            loadAtom: { try load(values, $0) },
+                            visit: { row, q, value in
+                                let c = coordinateOf[q]
+                                if c >= 0 { out[row * p + c] += value }
+                            })
+                    }
+                    for q in range where linear.contains(q) && coordinateOf[q] >= 0 {
+                        virialTraceGradient[coordinateOf[q]] += trace[q]
+                    }
+                }
+            }
+            for chunkStart in stride(from: 0, to: dualParameters.count, by: Dual.width) {
+                let chunk = dualParameters[chunkStart..<min(chunkStart + Dual.width, dualParameters.count)]
                 guard chunk.contains(where: { coordinateOf[$0] >= 0 }) else { continue }
                 var seeded = theta.map { Dual($0) }
-                for q in chunk { seeded[q] = Dual.variable(theta[q], slot: q - chunkStart) }
+                for (s, q) in chunk.enumerated() { seeded[q] = Dual.variable(theta[q], slot: s) }
                 duals.setParameters(internal: seeded)
                 let trace = try gradients.withUnsafeMutableBufferPointer { out in
                     try energies(duals, t..<t + 1) { i, energy in
-                        for q in chunk where coordinateOf[q] >= 0 {
-                            out[i * p + coordinateOf[q]] += energy.tangent[q - chunkStart]
+                        for (s, q) in chunk.enumerated() where coordinateOf[q] >= 0 {
+                            out[i * p + coordinateOf[q]] += energy.tangent[s]
                         }
                     }
                 }
                 guard virialTrace else { continue }
-                for q in chunk where coordinateOf[q] >= 0 {
-                    virialTraceGradient[coordinateOf[q]] += trace.tangent[q - chunkStart]
+                for (s, q) in chunk.enumerated() where coordinateOf[q] >= 0 {
+                    virialTraceGradient[coordinateOf[q]] += trace.tangent[s]
                 }
             }
         }
@@ -294,11 +321,16 @@ public final class AtomGradientEvaluator {
     /// `virialTraceGradient`.
     public func gradients(species: [Int], neighbours: NeighbourList, virialTrace: Bool = true) -> [Double] {
         var gradients = [Double](repeating: 0, count: species.count * coordinateCount)
-        accumulate(atoms: species.count, into: &gradients, virialTrace: virialTrace) { evaluator, terms, visit in
-            let prediction = evaluator.evaluate(species: species, neighbours: neighbours, terms: terms)
-            for (i, e) in prediction.atomEnergies.enumerated() { visit(i, e) }
-            return prediction.virial[0] + prediction.virial[1] + prediction.virial[2]
-        }
+        accumulate(
+            atoms: species.count, into: &gradients, virialTrace: virialTrace,
+            load: { evaluator, i in
+                (species[i], evaluator.loadNeighbours(of: i, species: species, neighbours: neighbours))
+            },
+            energies: { evaluator, terms, visit in
+                let prediction = evaluator.evaluate(species: species, neighbours: neighbours, terms: terms)
+                for (i, e) in prediction.atomEnergies.enumerated() { visit(i, e) }
+                return prediction.virial[0] + prediction.virial[1] + prediction.virial[2]
+            })
         return gradients
     }
 
@@ -306,9 +338,10 @@ public final class AtomGradientEvaluator {
     /// atoms of types this potential does not handle get zero rows); with `virialTrace`, also `virialTraceGradient`.
     public func gradients(_ list: FullNeighbourList, virialTrace: Bool = true) throws -> [Double] {
         var gradients = [Double](repeating: 0, count: list.inum * coordinateCount)
-        try accumulate(atoms: list.inum, into: &gradients, virialTrace: virialTrace) { evaluator, terms, visit in
-            try evaluator.forEachAtomEnergy(list, terms: terms, visit)
-        }
+        try accumulate(
+            atoms: list.inum, into: &gradients, virialTrace: virialTrace,
+            load: { evaluator, ii in try evaluator.loadAtom(Int(list.ilist[ii]), of: list) },
+            energies: { evaluator, terms, visit in try evaluator.forEachAtomEnergy(list, terms: terms, visit) })
         return gradients
     }
 }

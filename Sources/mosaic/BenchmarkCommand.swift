@@ -12,7 +12,10 @@ extension MosaicCommand {
             discussion: prose(
                 """
                 Prints: neighbour-list time, energy+force throughput on one core (atoms/s), and the time of
-                the full training-set Jacobian on all cores. benchmarks/core.sh runs this on the shipped model.
+                the full training-set Jacobian on all cores, with the columns of linear parameters from the
+                terms' basis functions (as fits do) and, for reference in the same run, from dual numbers
+                alone, with their ratio. benchmarks/core.sh runs this on the shipped Nb models,
+                benchmarks/jacobian.sh on the alloy potential.
                 """))
         @Option(help: "A potential file or a model description.")
         var model: String
@@ -53,12 +56,25 @@ extension MosaicCommand {
                         Double(data.atomCount) / best))
                 let problem = LeastSquaresProblem(model: model, data: prepared, weights: FitWeights())
                 clock = Date()
-                let (_, _, cost) = problem.normalEquations(model.internalParameters)
+                let (a, _, cost) = problem.normalEquations(model.internalParameters)
                 let jacobianTime = Date().timeIntervalSince(clock)
                 print(
                     String(
                         format: "full Jacobian + JᵀJ (all cores):  %8.3f s  (%d residual rows x %d fitted params)",
                         jacobianTime, problem.residualCount, model.freeParameterCount))
+                problem.usesLinearBasis = false
+                clock = Date()
+                let (reference, _, _) = problem.normalEquations(model.internalParameters)
+                let dualTime = Date().timeIntervalSince(clock)
+                let difference = zip(a, reference).map { abs($0 - $1) }.max() ?? 0
+                let scale = reference.map(abs).max() ?? 0
+                print(
+                    String(
+                        format: "  same, dual numbers only:        %8.3f s  (ratio %.2f; relative difference %.1e)",
+                        dualTime, dualTime / jacobianTime, difference / max(scale, 1e-300)))
+                if difference > 1e-9 * scale {
+                    throw MosaicError("the two Jacobians differ: \(difference) of \(scale)")
+                }
                 clock = Date()
                 let cost2 = problem.cost(model.internalParameters)
                 print(String(format: "cost only (all cores):            %8.3f s", Date().timeIntervalSince(clock)))

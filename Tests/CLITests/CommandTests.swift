@@ -58,6 +58,23 @@ final class CommandTests: XCTestCase {
 
     /// properties --json: every property has a model value, the data-derived references are there,
     /// and the HTML report is written with its plots.
+    /// `mosaic benchmark` times the Jacobian with basis columns against dual numbers only, and refuses to report
+    /// when the two JᵀJ differ: on the shipped alloy potential (moment, three-body and pair-spline columns) and
+    /// mixed Nb–Mo cells they agree.
+    func testBenchmarkComparesTheTwoJacobians() throws {
+        let run = try mosaic(
+            "benchmark", "--model", "potentials/NbMoTaW.json", "--data", "data/binaries/NbMo_SS.json", "--repeats", "1")
+        XCTAssertEqual(run.status, 0, run.output)
+        let line = try XCTUnwrap(run.output.split(separator: "\n").first { $0.contains("dual numbers only") })
+        /// The number between `marker` and the next ";" or ")".
+        func number(after marker: String) -> Double? {
+            guard let start = line.range(of: marker)?.upperBound else { return nil }
+            return Double(line[start...].prefix { $0 != ";" && $0 != ")" })
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(number(after: "ratio "), String(line)), 0)
+        XCTAssertLessThan(try XCTUnwrap(number(after: "relative difference "), String(line)), 1e-9)
+    }
+
     func testPropertiesReport() throws {
         let html = scratchPath("cli-properties.html")
         let run = try mosaic(

@@ -73,6 +73,38 @@ final class AtomUncertaintyTests: XCTestCase {
         XCTAssertEqual(evaluator.virialTraceGradient, trace)
     }
 
+    /// The gradients of linear parameters taken from the terms' basis functions equal the dual-number ones to
+    /// round-off, with and without the virial trace: the shipped alloy potential (moment, three-body and pair-spline
+    /// coefficients under a ZBL core) on an AIMD frame turned into a four-element cell, compressed so that pairs
+    /// reach into the core's switch.
+    func testBasisGradientsEqualDualGradients() throws {
+        let alloy = try PotentialFile.read(path: repositoryRoot + "/potentials/NbMoTaW.json").model
+        XCTAssertGreaterThan(alloy.basisParameterIndices.count, 200)
+        var s = niobium["Nb_AIMD"]![150].deformed(by: Matrix3.diagonal(Vec3(repeating: 0.72)))
+        let symbols = ["Nb", "Mo", "Ta", "W"]
+        s.elements = s.elements.indices.map { Element(symbol: symbols[$0 % 4])! }
+        let species = try alloy.speciesIndices(of: s)
+        let list = NeighbourList(s, cutoff: alloy.cutoff)
+        let closest = list.delta.map { ($0 * $0).sum().squareRoot() }.min() ?? 0
+        XCTAssertLessThan(closest, 2.05, "pairs inside the core's switch (its outer radii: 2.0–2.15 Å)")
+        let basis = AtomGradientEvaluator(model: alloy, coordinates: alloy.fittedParameterGroups)
+        let dual = AtomGradientEvaluator(model: alloy, coordinates: alloy.fittedParameterGroups)
+        dual.usesLinearBasis = false
+        for virialTrace in [true, false] {
+            let a = basis.gradients(species: species, neighbours: list, virialTrace: virialTrace)
+            let b = dual.gradients(species: species, neighbours: list, virialTrace: virialTrace)
+            let largest = b.map(abs).max() ?? 0
+            XCTAssertGreaterThan(largest, 1e-3)
+            XCTAssertEqual(a.count, b.count)
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-11 * largest, "virial trace \(virialTrace)") }
+            let traceLargest = dual.virialTraceGradient.map(abs).max() ?? 0
+            XCTAssertEqual(traceLargest > 0, virialTrace)
+            for (x, y) in zip(basis.virialTraceGradient, dual.virialTraceGradient) {
+                XCTAssertEqual(x, y, accuracy: 1e-11 * traceLargest)
+            }
+        }
+    }
+
     /// Training atoms all have γ ≤ 1 and the largest is exactly 1; σ_E of a structure equals the FIM's
     /// prediction σ of its total energy (computed from the structure Jacobian, another path); atoms of
     /// a surface (not in the training set) and of a strongly compressed cell extrapolate (γ > 1).
