@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Does `make nbmotaw` reproduce the shipped potentials/NbMoTaW.json? Runs its design script into build/ (about
-# 2 hours on 2 cores; STATE resumes an interrupted run) and compares the new file with the shipped one:
-# the candidates tried (change, parameter count, score), the chosen one, and every parameter of the model.
-# Prints what differs; exits 1 if the chosen model or the path differs. On the machine that made the file the
-# parameters agree bit for bit; on another CPU, OpenBLAS's kernels sum in another order (README, "Reproducible").
+# an hour on 2 cores; STATE resumes an interrupted run), prints its wall time, and compares the new file with the
+# shipped one: the candidates tried (change, parameter count, score), the chosen one, the untouched-test errors,
+# and every parameter of the model. Exits 1 if the path or the choice differs or the untouched-test errors differ
+# by more than 1e-5 relative. The parameters agree bit for bit only with the code and the CPU that made the file:
+# another summation order (another CPU's OpenBLAS kernels, README "Reproducibility", or the Jacobian's linear
+# columns since 7 Dec 2026) moves the sloppy coefficients (by up to 1.8e-4 relative, benchmarks/RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUTPUT:-build/alloy/NbMoTaW-reproduced.json}
 state=${STATE:-build/alloy/NbMoTaW-reproduced-state.json}
+start=$(date +%s)
 OUTPUT=$out STATE=$state examples/alloys/nbmotaw-design.sh
+echo "design script: $(( $(date +%s) - start )) s wall"
 python3 - potentials/NbMoTaW.json "$out" <<'EOF'
 import json, sys
 
@@ -46,5 +50,11 @@ if len(p) != len(q):
     sys.exit(1)
 worst = max((abs(x - y) / max(abs(x), abs(y), 1e-300) for x, y in zip(p, q)), default=0.0)
 print(f"model: {len(p)} numbers, largest relative difference {worst:.3g}" + (" (bit for bit)" if p == q else ""))
-sys.exit(0 if same_path and a["chosen"] == b["chosen"] and worst < 1e-6 else 1)
+same_test = True
+for key in ("energyRMSE", "forceRMSE", "stressRMSE"):
+    x, y = a["testErrors"][key], b["testErrors"][key]
+    difference = abs(x - y) / max(abs(x), 1e-300)
+    print(f"untouched test {key}: {x:.6g} shipped, {y:.6g} now (relative difference {difference:.2g})")
+    same_test = same_test and difference < 1e-5
+sys.exit(0 if same_path and a["chosen"] == b["chosen"] and same_test else 1)
 EOF
