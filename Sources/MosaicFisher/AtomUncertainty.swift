@@ -41,7 +41,12 @@ extension UncertaintyData {
     /// The pseudo-inverse of a symmetric positive semi-definite matrix over the eigenvalues above
     /// `FisherAnalysis.pseudoInverseFloor` λ_max.
     static func pseudoInverse(_ a: [Double], _ p: Int) throws -> [Double] {
-        let (values, vectors) = try LinearAlgebra.symmetricEigen(a, n: p)
+        pseudoInverse(eigen: try LinearAlgebra.symmetricEigen(a, n: p), p)
+    }
+
+    /// The pseudo-inverse of a symmetric p × p matrix from its eigenvalues (ascending) and eigenvectors (rows).
+    static func pseudoInverse(eigen: (values: [Double], vectors: [Double]), _ p: Int) -> [Double] {
+        let (values, vectors) = eigen
         let floor = FisherAnalysis.pseudoInverseFloor * (values.last ?? 0)
         var inverse = [Double](repeating: 0, count: p * p)
         for k in 0..<p where values[k] > floor && values[k] > 0 {

@@ -33,12 +33,14 @@ public enum ActiveSetGrade {
         var gram = [Double](repeating: 0, count: c * c)
         LinearAlgebra.addGram(&gram, restricted, rows: n, n: c)
         LinearAlgebra.symmetrize(&gram, n: c)
-        let inverse = try UncertaintyData.pseudoInverse(gram, c)
+        // One eigen-decomposition of the span serves the pseudo-inverse and the active set.
+        let eigen = try LinearAlgebra.symmetricEigen(gram, n: c)
+        let inverse = UncertaintyData.pseudoInverse(eigen: eigen, c)
         let largest = restricted.withUnsafeBufferPointer { g in
             (0..<n).map { UncertaintyData.quadratic(g.baseAddress! + $0 * c, inverse, c) }.max()!
         }
         guard largest > 0 else { return nil }
-        let active = try projection(rows: restricted, count: n, p: c, gram: gram)
+        let active = try projection(rows: restricted, count: n, p: c, gram: gram, eigen: eigen)
         var span = UncertaintyData.Span(
             atoms: n, largestLeverage: largest, columns: columns, gram: gram)
         if active.rank > 0 {
@@ -52,12 +54,14 @@ public enum ActiveSetGrade {
 
     /// M (p × p, row-major: r active-set rows, then one row per unspanned direction) with γ(g) = max_j |(M g)_j|,
     /// for the training gradients `rows` (n × p, row-major) whose span Σ g gᵀ is `gram` (p × p, symmetric); r;
-    /// and the largest training grade after maxvol (≤ 1 + `tolerance`).
-    public static func projection(rows: [Double], count n: Int, p: Int, gram: [Double], tolerance: Double = 0.01)
-        throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double)
-    {
+    /// and the largest training grade after maxvol (≤ 1 + `tolerance`). `eigen`: `gram`'s eigen-decomposition, when
+    /// the caller has it.
+    public static func projection(
+        rows: [Double], count n: Int, p: Int, gram: [Double], eigen: (values: [Double], vectors: [Double])? = nil,
+        tolerance: Double = 0.01
+    ) throws -> (projection: [Double], rank: Int, largestTrainingGrade: Double) {
         // Principal subspace, whitened: W = V_r Λ_r^−1/2 (p × r), Z = G W (n × r).
-        let (values, vectors) = try LinearAlgebra.symmetricEigen(gram, n: p)
+        let (values, vectors) = try eigen ?? LinearAlgebra.symmetricEigen(gram, n: p)
         let largest = values.last ?? 0
         let kept = (0..<p).filter { values[$0] > subspaceFloor * largest && values[$0] > 0 }
         let r = kept.count

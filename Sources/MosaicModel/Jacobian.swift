@@ -19,6 +19,9 @@ public final class JacobianEvaluator {
     let values: ModelEvaluator<Double>
     let duals: ModelEvaluator<Dual>
     var theta: [Double]
+    /// Each term's parameters split between basis functions and dual numbers, and with dual numbers only.
+    let basisSplits: [TermParameterSplit]
+    let dualSplits: [TermParameterSplit]
     /// Whether linear parameters of `LinearBasisKernel` terms take their columns from the basis functions (the
     /// default) rather than from dual numbers (the same numbers to round-off; tested).
     public var usesLinearBasis = true
@@ -28,6 +31,8 @@ public final class JacobianEvaluator {
         theta = model.internalParameters
         values = ModelEvaluator<Double>(model: model, internalParameters: theta)
         duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
+        basisSplits = values.parameterSplits(usingBasis: true)
+        dualSplits = values.parameterSplits(usingBasis: false)
     }
 
     /// Sets the internal parameters θ.
@@ -50,19 +55,14 @@ public final class JacobianEvaluator {
             energy: [Double](repeating: 0, count: p),
             forces: [Double](repeating: 0, count: 3 * n * p),
             virial: [Double](repeating: 0, count: 6 * p))
-        let ranges = model.parameterRanges
-        for t in terms ?? Array(ranges.indices) {
-            var dualParameters = Array(ranges[t])
-            if usesLinearBasis, let kernel = values.kernels[t] as? any LinearBasisKernel {
+        let splits = usesLinearBasis ? basisSplits : dualSplits
+        for t in terms ?? Array(splits.indices) {
+            let split = splits[t]
+            if let kernel = split.kernel {
                 values.addLinearColumns(kernel, term: t, species: species, neighbours: neighbours, into: &result)
-                let linear = Set(kernel.linearParameters.map { ranges[t].lowerBound + $0 })
-                dualParameters.removeAll { linear.contains($0) }
             }
-            for chunkStart in stride(from: 0, to: dualParameters.count, by: Dual.width) {
-                let chunk = dualParameters[chunkStart..<min(chunkStart + Dual.width, dualParameters.count)]
-                var seeded = theta.map { Dual($0) }
-                for (s, q) in chunk.enumerated() { seeded[q] = Dual.variable(theta[q], slot: s) }
-                duals.setParameters(internal: seeded)
+            for chunk in split.dualChunks {
+                duals.seed(theta, variables: chunk)
                 let d = duals.evaluate(species: species, neighbours: neighbours, terms: t..<t + 1)
                 for (s, q) in chunk.enumerated() {
                     result.energy[q] = d.energy.tangent[s]
@@ -82,9 +82,6 @@ public final class JacobianEvaluator {
 extension CompositeModel {
     /// The parameters whose Jacobian columns come from the kernels' basis functions (`LinearBasisKernel`).
     public var basisParameterIndices: [Int] {
-        zip(terms, parameterRanges).flatMap { term, range -> [Int] in
-            guard let kernel = term.makeKernel(elements: elements) as? any LinearBasisKernel else { return [] }
-            return kernel.linearParameters.map { range.lowerBound + $0 }
-        }
+        ModelEvaluator<Double>(model: self).parameterSplits(usingBasis: true).flatMap(\.basisParameters)
     }
 }

@@ -16,6 +16,45 @@ struct LinearColumn {
     let switchScale: Double
 }
 
+/// How one term's parameters get their derivatives: the linear parameters of a `LinearBasisKernel` from its basis
+/// functions, the others by dual numbers, `Dual.width` at a time. It depends only on the model, so evaluators build
+/// it once.
+struct TermParameterSplit {
+    /// The term's index in the model.
+    let term: Int
+    /// The term's basis kernel, when some of its parameters take their derivatives from it.
+    let kernel: (any LinearBasisKernel)?
+    /// Model indices of the parameters whose derivatives come from `kernel`'s basis functions.
+    let basisParameters: [Int]
+    /// Model indices of the others, in chunks of at most `Dual.width`.
+    let dualChunks: [[Int]]
+}
+
+extension ModelEvaluator {
+    /// Each term's `TermParameterSplit`; with `usingBasis: false`, every parameter goes to dual numbers.
+    func parameterSplits(usingBasis: Bool) -> [TermParameterSplit] {
+        ranges.indices.map { t in
+            let kernel = usingBasis ? kernels[t] as? any LinearBasisKernel : nil
+            let basis = kernel.map { k in k.linearParameters.map { ranges[t].lowerBound + $0 } } ?? []
+            let linear = Set(basis)
+            let others = ranges[t].filter { !linear.contains($0) }
+            let chunks = stride(from: 0, to: others.count, by: Dual.width).map {
+                Array(others[$0..<min($0 + Dual.width, others.count)])
+            }
+            return TermParameterSplit(
+                term: t, kernel: basis.isEmpty ? nil : kernel, basisParameters: basis, dualChunks: chunks)
+        }
+    }
+}
+
+extension ModelEvaluator where T == Dual {
+    /// Sets the internal parameters θ with those of `chunk` as the dual numbers' variables, one slot each.
+    func seed(_ theta: [Double], variables chunk: [Int]) {
+        for k in 0..<parameterCount { parameters[k] = transforms[k].natural(Dual(theta[k])) }
+        for (s, q) in chunk.enumerated() { parameters[q] = transforms[q].natural(Dual.variable(theta[q], slot: s)) }
+    }
+}
+
 extension ModelEvaluator where T == Double {
     /// Calls `body` with each linear column of term t (`kernel`) for the loaded centre of `species` with `count`
     /// neighbours.

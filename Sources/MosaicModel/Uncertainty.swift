@@ -237,7 +237,9 @@ public final class AtomGradientEvaluator {
     let values: ModelEvaluator<Double>
     let duals: ModelEvaluator<Dual>
     let theta: [Double]
-    let ranges: [Range<Int>]
+    /// Each term's parameters split between basis functions and dual numbers, and with dual numbers only.
+    let basisSplits: [TermParameterSplit]
+    let dualSplits: [TermParameterSplit]
     /// Coordinate of each model parameter (−1: fixed).
     let coordinateOf: [Int]
     public let coordinateCount: Int
@@ -254,7 +256,8 @@ public final class AtomGradientEvaluator {
         theta = model.internalParameters
         values = ModelEvaluator<Double>(model: model, internalParameters: theta)
         duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
-        ranges = model.parameterRanges
+        basisSplits = values.parameterSplits(usingBasis: true)
+        dualSplits = values.parameterSplits(usingBasis: false)
         var map = [Int](repeating: -1, count: model.parameterCount)
         for (c, group) in coordinates.enumerated() { for q in group { map[q] = c } }
         coordinateOf = map
@@ -276,32 +279,24 @@ public final class AtomGradientEvaluator {
         // Without the virial, kernels may skip their position gradients (the costly half of a 3-body sum).
         duals.energyOnly = !virialTrace
         defer { duals.energyOnly = false }
-        for (t, range) in ranges.enumerated() where !range.isEmpty {
-            var dualParameters = Array(range)
-            if usesLinearBasis, let kernel = values.kernels[t] as? any LinearBasisKernel {
-                let linear = Set(kernel.linearParameters.map { range.lowerBound + $0 })
-                dualParameters.removeAll { linear.contains($0) }
-                if linear.contains(where: { coordinateOf[$0] >= 0 }) {
-                    let trace = try gradients.withUnsafeMutableBufferPointer { out in
-                        try values.linearAtomGradients(
-                            kernel, term: t, rows: atoms, virialTrace: virialTrace,
-                            loadAtom: { try load(values, $0) },
-                            visit: { row, q, value in
-                                let c = coordinateOf[q]
-                                if c >= 0 { out[row * p + c] += value }
-                            })
-                    }
-                    for q in range where linear.contains(q) && coordinateOf[q] >= 0 {
-                        virialTraceGradient[coordinateOf[q]] += trace[q]
-                    }
+        for split in usesLinearBasis ? basisSplits : dualSplits {
+            let t = split.term
+            if let kernel = split.kernel, split.basisParameters.contains(where: { coordinateOf[$0] >= 0 }) {
+                let trace = try gradients.withUnsafeMutableBufferPointer { out in
+                    try values.linearAtomGradients(
+                        kernel, term: t, rows: atoms, virialTrace: virialTrace,
+                        loadAtom: { try load(values, $0) },
+                        visit: { row, q, value in
+                            let c = coordinateOf[q]
+                            if c >= 0 { out[row * p + c] += value }
+                        })
+                }
+                for q in split.basisParameters where coordinateOf[q] >= 0 {
+                    virialTraceGradient[coordinateOf[q]] += trace[q]
                 }
             }
-            for chunkStart in stride(from: 0, to: dualParameters.count, by: Dual.width) {
-                let chunk = dualParameters[chunkStart..<min(chunkStart + Dual.width, dualParameters.count)]
-                guard chunk.contains(where: { coordinateOf[$0] >= 0 }) else { continue }
-                var seeded = theta.map { Dual($0) }
-                for (s, q) in chunk.enumerated() { seeded[q] = Dual.variable(theta[q], slot: s) }
-                duals.setParameters(internal: seeded)
+            for chunk in split.dualChunks where chunk.contains(where: { coordinateOf[$0] >= 0 }) {
+                duals.seed(theta, variables: chunk)
                 let trace = try gradients.withUnsafeMutableBufferPointer { out in
                     try energies(duals, t..<t + 1) { i, energy in
                         for (s, q) in chunk.enumerated() where coordinateOf[q] >= 0 {

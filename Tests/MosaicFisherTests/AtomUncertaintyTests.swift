@@ -235,13 +235,17 @@ final class AtomUncertaintyTests: XCTestCase {
         let columns = try XCTUnwrap(restricted.columns)
         XCTAssertLessThan(columns.count, p / 2, "Nb atoms move fewer than half of the alloy's coordinates")
         XCTAssertEqual(columns, (0..<p).filter { b in (0..<n).contains { rows[$0 * p + b] != 0 } })
+        /// Atom i's grade by the full span and by the span over the moved coordinates.
+        func grades(_ g: [Double], atom i: Int) -> (full: Double, restricted: Double) {
+            g.withUnsafeBufferPointer {
+                (full.grade($0.baseAddress! + i * p, p), restricted.grade($0.baseAddress! + i * p, p))
+            }
+        }
         var largest = 0.0
         for s in [cells[3], niobium["Nb_Surface"]![2]] {
             let g = try gradients(s)
             for i in 0..<s.count {
-                let (x, y) = g.withUnsafeBufferPointer {
-                    (full.grade($0.baseAddress! + i * p, p), restricted.grade($0.baseAddress! + i * p, p))
-                }
+                let (x, y) = grades(g, atom: i)
                 XCTAssertEqual(y, x, accuracy: 1e-6 * max(1, x), "\(s.source) atom \(i)")
                 largest = max(largest, x)
             }
@@ -252,9 +256,7 @@ final class AtomUncertaintyTests: XCTestCase {
         mixed.elements = mixed.elements.indices.map { Element(symbol: $0 % 2 == 0 ? "Nb" : "Mo")! }
         let g = try gradients(mixed)
         for i in stride(from: 0, to: mixed.count, by: 2) {
-            let (x, y) = g.withUnsafeBufferPointer {
-                (full.grade($0.baseAddress! + i * p, p), restricted.grade($0.baseAddress! + i * p, p))
-            }
+            let (x, y) = grades(g, atom: i)
             XCTAssertEqual(y, .infinity, "atom \(i)")
             XCTAssertGreaterThan(x, 1, "atom \(i)")
         }
