@@ -2,8 +2,8 @@
 # Issue 14, point 2 (benchmarks/RESULTS.md, "Angular embeddings reach the training targets and break the physics"):
 # benchmarks/nb-angular-75.yaml (the shipped Nb potential + three angular embeddings, 75 fitted parameters) fitted on
 # the shipped split (V0/1000 K block untouched; balanced loss, 1 meV/atom, slabs x2), then refitted with the 3000 K
-# block weighted x2; the errors of both and the properties of the second (fcc and hcp against bcc, the surfaces, C44).
-# Prints; asserts nothing. About 15 minutes on 2 cores.
+# block weighted x2; the errors and the properties of both (fcc, hcp and A15 against bcc, the surfaces, C44).
+# Prints; asserts nothing. About 10 minutes on 2 cores.
 # shellcheck source=benchmarks/mosaic-setup.sh
 source "$(dirname "$0")/mosaic-setup.sh"
 fit=(.build/release/mosaic fit --hold-out Nb_AIMD/Md/1000K --energy-tolerance 0.001 --geodesic --no-stages
