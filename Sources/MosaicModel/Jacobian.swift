@@ -19,20 +19,20 @@ public final class JacobianEvaluator {
     let values: ModelEvaluator<Double>
     let duals: ModelEvaluator<Dual>
     var theta: [Double]
-    /// Each term's parameters split between basis functions and dual numbers, and with dual numbers only.
-    let basisSplits: [TermParameterSplit]
-    let dualSplits: [TermParameterSplit]
+    /// Each term's parameters split between basis functions and dual numbers (as `usesLinearBasis` says).
+    var splits: [TermParameterSplit]
     /// Whether linear parameters of `LinearBasisKernel` terms take their columns from the basis functions (the
     /// default) rather than from dual numbers (the same numbers to round-off; tested).
-    public var usesLinearBasis = true
+    public var usesLinearBasis = true {
+        didSet { splits = values.parameterSplits(usingBasis: usesLinearBasis) }
+    }
 
     public init(model: CompositeModel) {
         self.model = model
         theta = model.internalParameters
         values = ModelEvaluator<Double>(model: model, internalParameters: theta)
         duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
-        basisSplits = values.parameterSplits(usingBasis: true)
-        dualSplits = values.parameterSplits(usingBasis: false)
+        splits = values.parameterSplits(usingBasis: true)
     }
 
     /// Sets the internal parameters θ.
@@ -55,7 +55,6 @@ public final class JacobianEvaluator {
             energy: [Double](repeating: 0, count: p),
             forces: [Double](repeating: 0, count: 3 * n * p),
             virial: [Double](repeating: 0, count: 6 * p))
-        let splits = usesLinearBasis ? basisSplits : dualSplits
         for t in terms ?? Array(splits.indices) {
             let split = splits[t]
             if let kernel = split.kernel {

@@ -237,9 +237,8 @@ public final class AtomGradientEvaluator {
     let values: ModelEvaluator<Double>
     let duals: ModelEvaluator<Dual>
     let theta: [Double]
-    /// Each term's parameters split between basis functions and dual numbers, and with dual numbers only.
-    let basisSplits: [TermParameterSplit]
-    let dualSplits: [TermParameterSplit]
+    /// Each term's parameters split between basis functions and dual numbers (as `usesLinearBasis` says).
+    var splits: [TermParameterSplit]
     /// Coordinate of each model parameter (−1: fixed).
     let coordinateOf: [Int]
     public let coordinateCount: Int
@@ -249,15 +248,16 @@ public final class AtomGradientEvaluator {
     public private(set) var virialTraceGradient: [Double] = []
     /// Whether linear parameters take their gradients from the basis functions (the default) rather than from dual
     /// numbers (the same numbers to round-off; tested).
-    public var usesLinearBasis = true
+    public var usesLinearBasis = true {
+        didSet { splits = values.parameterSplits(usingBasis: usesLinearBasis) }
+    }
 
     public init(model: CompositeModel, coordinates: [[Int]]) {
         self.model = model
         theta = model.internalParameters
         values = ModelEvaluator<Double>(model: model, internalParameters: theta)
         duals = ModelEvaluator<Dual>(model: model, internalParameters: theta.map { Dual($0) })
-        basisSplits = values.parameterSplits(usingBasis: true)
-        dualSplits = values.parameterSplits(usingBasis: false)
+        splits = values.parameterSplits(usingBasis: true)
         var map = [Int](repeating: -1, count: model.parameterCount)
         for (c, group) in coordinates.enumerated() { for q in group { map[q] = c } }
         coordinateOf = map
@@ -279,7 +279,7 @@ public final class AtomGradientEvaluator {
         // Without the virial, kernels may skip their position gradients (the costly half of a 3-body sum).
         duals.energyOnly = !virialTrace
         defer { duals.energyOnly = false }
-        for split in usesLinearBasis ? basisSplits : dualSplits {
+        for split in splits {
             let t = split.term
             if let kernel = split.kernel, split.basisParameters.contains(where: { coordinateOf[$0] >= 0 }) {
                 let trace = try gradients.withUnsafeMutableBufferPointer { out in

@@ -56,8 +56,6 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: folder + "/surface-forces.svg", encoding: .utf8).contains("<svg"))
     }
 
-    /// properties --json: every property has a model value, the data-derived references are there,
-    /// and the HTML report is written with its plots.
     /// `mosaic benchmark` times the Jacobian with basis columns against dual numbers only, and refuses to report
     /// when the two JᵀJ differ: on the shipped alloy potential (moment, three-body and pair-spline columns) and
     /// mixed Nb–Mo cells they agree.
@@ -75,6 +73,8 @@ final class CommandTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(number(after: "relative difference "), String(line)), 1e-9)
     }
 
+    /// properties --json: every property has a model value, the data-derived references are there,
+    /// and the HTML report is written with its plots.
     func testPropertiesReport() throws {
         let html = scratchPath("cli-properties.html")
         let run = try mosaic(
