@@ -51,6 +51,9 @@ public struct DesignSettings: Codable, Sendable, Equatable {
     /// round's few slots go to what has not been refused. nil: off (proposals keep their order), and not written to
     /// states and provenance.
     public var demoteAfterWorse: Int?
+    /// The file whose DFT energies of fcc, hcp and A15 against bcc enter the property score (`PhaseReferences`).
+    /// nil: none (those lattices are not scored), and not written to states and provenance.
+    public var phaseReferences: String?
     public init() {}
 
     /// The trainer every candidate is fitted with (also for refitting the chosen one); with `holdRepulsion` and
@@ -146,6 +149,8 @@ public final class DesignLoop {
     let validation: Dataset
     let elastic: [Structure]
     let surfaces: [Structure]
+    /// DFT references of the other lattices' energies for the property score (none: not scored).
+    let phases: PhaseReferences?
     public private(set) var state: DesignState
     /// The training data's typical nearest-neighbour distance (Å), where added terms are placed.
     let nearestNeighbour: Double
@@ -156,7 +161,8 @@ public final class DesignLoop {
 
     public init(
         settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
-        statePath: String?, shortest: [String: Double]? = nil, progress: @escaping (String) -> Void = { _ in }
+        phases: PhaseReferences? = nil, statePath: String?, shortest: [String: Double]? = nil,
+        progress: @escaping (String) -> Void = { _ in }
     ) throws {
         self.settings = settings
         self.train = train
@@ -168,6 +174,7 @@ public final class DesignLoop {
         }
         self.elastic = elastic
         self.surfaces = surfaces
+        self.phases = phases
         guard let distance = train.nearestNeighbourDistance() else {
             throw MosaicError(
                 "the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")
@@ -318,7 +325,8 @@ public final class DesignLoop {
         let fim = try FisherAnalysis(model: model, data: prepared, weights: settings.weights, coordinates: .relative)
         var properties: PropertyReport? = nil
         if settings.useProperties, !elastic.isEmpty {
-            properties = try? PropertyReport.pooled(model: model, elastic: elastic, surfaces: surfaces)
+            properties = try? PropertyReport.pooled(
+                model: model, elastic: elastic, surfaces: surfaces, phases: phases)
         }
         let scorer = PropertyScore()
         // A model without a stable, zero-pressure bcc lattice cannot be chosen.

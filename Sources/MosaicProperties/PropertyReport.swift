@@ -13,7 +13,8 @@ import MosaicNumerics
 /// - lattice constant: the unstrained cell, corrected by its residual pressure: a0 (1 − P/(3B));
 /// - energy per atom at equilibrium: the unstrained cell's energy per atom;
 /// - surface energies: (E_slab − N e_bulk)/2A with the DFT slab energies and e_bulk of the unstrained cell.
-/// The vacancy formation energy and the fcc–bcc difference have no reference in the data.
+/// The vacancy formation energy and the other lattices' energies (fcc, hcp, A15 against bcc) have no reference in
+/// the data; the latter take theirs from a `PhaseReferences` file when one is given.
 public struct PropertyReport: Codable, Sendable {
     public var entries: [PropertyEntry]
     /// Model equation of state: volumes (Å³/atom) and energies (eV/atom).
@@ -65,26 +66,27 @@ public struct PropertyReport: Codable, Sendable {
     /// several elements; each element's strained cells (and its own slabs) give one report without the vacancy,
     /// and the entries of all are pooled (so `PropertyScore` counts each kind of property once, as the RMS over the
     /// elements). The first element's equation of state is kept. Throws if any element has no stable bcc lattice.
-    public static func pooled(model: CompositeModel, elastic: [Structure], surfaces: [Structure]) throws
-        -> PropertyReport
-    {
+    public static func pooled(
+        model: CompositeModel, elastic: [Structure], surfaces: [Structure], phases: PhaseReferences? = nil
+    ) throws -> PropertyReport {
         var order: [String] = []
         for s in elastic where !order.contains(s.elements[0].symbol) { order.append(s.elements[0].symbol) }
         var pooled: PropertyReport? = nil
         for symbol in order {
             let report = try compute(
                 model: model, elastic: elastic.filter { $0.elements[0].symbol == symbol },
-                surfaces: surfaces.filter { $0.elements.first?.symbol == symbol }, vacancyCells: 0)
+                surfaces: surfaces.filter { $0.elements.first?.symbol == symbol }, vacancyCells: 0, phases: phases)
             if pooled == nil { pooled = report } else { pooled!.entries += report.entries }
         }
         guard let pooled else { throw MosaicError("no strained cells", fix: "give strained cells for the score") }
         return pooled
     }
 
-    /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it).
+    /// `vacancyCells` = 0 skips the vacancy (the design loop does not score it). `phases` gives the other lattices'
+    /// energies their DFT references.
     public static func compute(
         model: CompositeModel, elastic: [Structure], surfaces: [Structure],
-        vacancyCells: Int = 4, progress: (String) -> Void = { _ in }
+        vacancyCells: Int = 4, phases: PhaseReferences? = nil, progress: (String) -> Void = { _ in }
     ) throws -> PropertyReport {
         let unstrained = try unstrainedCell(elastic)
         // The element of the strained cells (a multi-element model's first element need not be it).
@@ -172,10 +174,12 @@ public struct PropertyReport: Codable, Sendable {
                     referenceSource: "no reference in the data"))
         }
         for phase in try calculator.phaseDifferences(a0: a0) {
+            let reference = phases?.difference(element: calculator.element.symbol, phase: phase.name)
             entries.append(
                 PropertyEntry(
-                    name: "E(\(phase.name)) − E(bcc)", unit: "eV/atom", model: phase.energy, reference: nil,
-                    referenceSource: "no reference in the data (bcc must be lower: positive)"))
+                    name: "E(\(phase.name)) − E(bcc)", unit: "eV/atom", model: phase.energy, reference: reference,
+                    referenceSource: reference == nil
+                        ? "no reference in the data (bcc must be lower: positive; give --phases)" : phases!.source))
         }
         // The isolated atom: all interaction terms vanish, leaving the reference energy.
         let isolated = try model.predict(

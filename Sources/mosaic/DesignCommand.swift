@@ -146,6 +146,13 @@ extension MosaicCommand {
         var elastic: String?
         @Option(help: "Relaxed slabs for the property score. Default: the data's <El>_Surface group.")
         var surfaces: String?
+        @Option(
+            help: ArgumentHelp(
+                "DFT energies of fcc, hcp and A15 against bcc per element (e.g. data/phases/NbMoTaW-gpaw.json).",
+                discussion: "They enter the property score (0.05 eV/atom counts as one unit), so that a candidate"
+                    + " which puts another lattice near or below bcc loses; the data's bcc cells cannot tell. Default:"
+                    + " none, the other lattices are not scored."))
+        var phases: String?
         @OptionGroup var weightOptions: WeightOptions
         @Option(help: "Where to save the loop state (resumable).")
         var state: String?
@@ -262,6 +269,7 @@ extension MosaicCommand {
                 settings.holdRepulsion = holdRepulsionOption.holdRepulsion ? true : nil
                 settings.skippedChanges = skipChange.isEmpty ? nil : skipChange
                 settings.demoteAfterWorse = demoteAfter
+                settings.phaseReferences = phases
                 settings.useProperties = !elasticCells.isEmpty
                 settings.folds = folds
                 settings.foldIterations = foldIterations
@@ -294,7 +302,8 @@ extension MosaicCommand {
                 print(header)
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
-                    statePath: statePath, shortest: shortest.mapValues(\.distance)
+                    phases: try phases.map(PhaseReferences.load), statePath: statePath,
+                    shortest: shortest.mapValues(\.distance)
                 ) { line in
                     print(line)
                     fflush(stdout)

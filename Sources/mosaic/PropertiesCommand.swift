@@ -19,7 +19,10 @@ extension MosaicCommand {
                 Computes with the model: zero-pressure bcc lattice constant, energy at equilibrium, equation of
                 state and bulk modulus, C11/C12/C44 (stress–strain on the same strained cells as the DFT data),
                 relaxed surface energies of the DFT slabs (J/m²), relaxed vacancy formation energy, and
-                E(fcc) − E(bcc). DFT references come from the data only (see README, "Properties").
+                the energies of fcc, hcp and A15 against bcc. DFT references come from the data only (see README,
+                "Properties"); the data hold no other lattice, so those energies get references only with --phases
+                (e.g. data/phases/NbMoTaW-gpaw.json, computed with GPAW by examples/dft/phase-references.py), and
+                then count in the score.
                 Also prints the structure-group errors (as mosaic evaluate) and a combined score; writes an
                 HTML report with the equation of state and property errors. The "± σ" column is the
                 uncertainty propagated from the Fisher information of the fit on --data (as mosaic fim):
@@ -61,6 +64,8 @@ extension MosaicCommand {
             parsing: .upToNextOption,
             help: "Each element's strained cells, whose unstrained cubic cell is its bcc reference for --mixing.")
         var references: [String] = []
+        @Option(help: "DFT energies of fcc, hcp and A15 against bcc per element (e.g. data/phases/NbMoTaW-gpaw.json).")
+        var phases: String?
         @OptionGroup var dataOptions: DataOptions
         @Option(
             help: ArgumentHelp(
@@ -78,10 +83,12 @@ extension MosaicCommand {
                 LinearAlgebra.useSerialBLAS()
                 let (model, loss) = try loadModelAndLoss(potential)
                 let sets = try propertySets()
+                let phaseReferences = try phases.map(PhaseReferences.load)
                 var perElement: [ElementProperties] = []
                 for set in sets {
-                    let report = try PropertyReport.compute(model: model, elastic: set.elastic, surfaces: set.slabs) {
-                        step in
+                    let report = try PropertyReport.compute(
+                        model: model, elastic: set.elastic, surfaces: set.slabs, phases: phaseReferences
+                    ) { step in
                         if !json { FileHandle.standardError.write(Data("… \(set.element): \(step)\n".utf8)) }
                     }
                     perElement.append(ElementProperties(element: set.element, properties: report))
@@ -134,7 +141,9 @@ extension MosaicCommand {
                             ? ElementProperties.summary(perElement) + (alloy.map { "\n\n" + $0.description } ?? "")
                             : nil,
                         provenance: try provenanceRows(
-                            loss: loss, reportData: elastic + surfaces + dataOptions.data + mixing + references)
+                            loss: loss,
+                            reportData: elastic + surfaces + dataOptions.data + mixing + references
+                                + (phases.map { [$0] } ?? []))
                     ).html(), to: path)
                 if json {
                     struct Output: Encodable {

@@ -94,6 +94,46 @@ final class CommandTests: XCTestCase {
         try checkReport(page, elasticCells: niobium["Nb_Elastic"]!.count)
     }
 
+    /// `--phases`: the lattice energies get the file's DFT references (read here with JSONSerialization), their
+    /// scaled errors (one unit 0.05 eV/atom) enter the property score, and a file naming no number is refused with
+    /// its path and entry.
+    func testPropertiesWithPhaseReferences() throws {
+        let phases = "data/phases/NbMoTaW-gpaw.json"
+        let common = ["properties", "potentials/Nb.json", "--no-uncertainty", "--surfaces", "", "--json"]
+        let run = try mosaic(common + ["--phases", phases, "--report", scratchPath("cli-phases.html")])
+        XCTAssertEqual(run.status, 0, run.output)
+        let output = try json(run.output)
+        let file = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/" + phases)))
+                as? [String: Any])
+        let niobium = try XCTUnwrap((file["elements"] as? [String: Any])?["Nb"] as? [String: Any])
+        let entries = try XCTUnwrap(output["properties"] as? [[String: Any]])
+        var scaled: [Double] = []
+        for phase in ["fcc", "hcp", "A15"] {
+            let entry = try XCTUnwrap(entries.first { $0["name"] as? String == "E(\(phase)) − E(bcc)" })
+            let reference = try XCTUnwrap(niobium[phase] as? Double)
+            XCTAssertEqual(entry["reference"] as? Double, reference, phase)
+            let model = try XCTUnwrap(entry["model"] as? Double)
+            scaled.append((model - reference) / 0.05)
+        }
+        let component = try XCTUnwrap(
+            (output["scaledErrors"] as? [String: Double])?["lattice energy − E(bcc) (RMS of 3)"])
+        XCTAssertEqual(component, (scaled.map { $0 * $0 }.reduce(0, +) / 3).squareRoot(), accuracy: 1e-9)
+        let without = try mosaic(common + ["--report", scratchPath("cli-no-phases.html")])
+        XCTAssertEqual(without.status, 0, without.output)
+        let withoutScore = try XCTUnwrap(try json(without.output)["propertyScore"] as? Double)
+        let withScore = try XCTUnwrap(output["propertyScore"] as? Double)
+        // The lattice energies are one more component of the RMS.
+        let others = withoutScore * withoutScore * 6  // lattice constant, energy, B, C11, C12, C44
+        XCTAssertEqual(withScore, ((others + component * component) / 7).squareRoot(), accuracy: 1e-9)
+
+        let broken = temporaryFile(#"{"elements": {"Nb": {"fcc": null}}}"#, name: "cli-phases-broken.json")
+        let refused = try mosaic(common + ["--phases", broken])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains(broken) && refused.output.contains("elements.Nb.fcc"), refused.output)
+    }
+
     /// The HTML report a person can read: every plot well-formed with its text inside the view box; the
     /// equation of state with axis ticks and one DFT point per strained cell; the scaled errors with an axis
     /// and each bar's value; "±" never wrapping onto its own line; provenance with the data files' SHA-256

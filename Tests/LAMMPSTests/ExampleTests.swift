@@ -56,6 +56,51 @@ final class ExampleTests: XCTestCase {
         return run.output
     }
 
+    /// examples/dft/phase-cells.py: every fcc, hcp and A15 point of data/phases/NbMoTaW-gpaw.json becomes a cell of
+    /// its lattice at its volume, with zero forces and GPAW's energy per atom shifted so that GPAW's bcc energy at
+    /// the data's volume (the parabola through the three nearest bcc points, in Lagrange form) lands on
+    /// the data's unstrained bcc cell.
+    func testPhaseCellsCarryGPAWDifferencesOnTheDataZero() throws {
+        let folder = scratchFolder("phase-cells")
+        _ = try runPython(arguments: [
+            repositoryRoot + "/examples/dft/phase-cells.py", repositoryRoot + "/data/phases/NbMoTaW-gpaw.json", folder,
+            "Ta",
+        ])
+        let cells = try Dataset.load([folder + "/Ta_Phases.xyz"]).structures
+        let root = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/data/phases/NbMoTaW-gpaw.json")))
+                as? [String: Any])
+        let tantalum = try XCTUnwrap((root["elements"] as? [String: Any])?["Ta"] as? [String: Any])
+        let points = try XCTUnwrap(tantalum["points"] as? [String: [[Double]]])
+        let unstrained = try PropertyReport.unstrainedCell(
+            try Dataset.load([repositoryRoot + "/data/ta/Ta_Elastic.json"]).structures)
+        let dataVolume = unstrained.volume / Double(unstrained.count)
+        let nearest = try XCTUnwrap(points["bcc"]).sorted { abs($0[0] - dataVolume) < abs($1[0] - dataVolume) }
+        let (v, e) = (nearest[0..<3].map { $0[0] }, nearest[0..<3].map { $0[1] })
+        // Lagrange form of the parabola through the three points, at the data's volume.
+        var gpawBcc = 0.0
+        for i in 0..<3 {
+            var weight = 1.0
+            for j in 0..<3 where j != i { weight *= (dataVolume - v[j]) / (v[i] - v[j]) }
+            gpawBcc += weight * e[i]
+        }
+        XCTAssertLessThan(abs(gpawBcc - e[0]), 1e-4, "the scan is centred at the data's volume")
+        let shift = try XCTUnwrap(unstrained.energy) / Double(unstrained.count) - gpawBcc
+        XCTAssertEqual(cells.count, 15)
+        for (phase, atoms) in [("fcc", 1), ("hcp", 2), ("A15", 8)] {
+            let ofPhase = cells.filter { $0.group == "Ta_Phases/\(phase)" }
+            let expected = try XCTUnwrap(points[phase])
+            XCTAssertEqual(ofPhase.count, expected.count, phase)
+            for (cell, point) in zip(ofPhase, expected) {
+                XCTAssertEqual(cell.count, atoms, phase)
+                XCTAssertEqual(cell.volume / Double(atoms), point[0], accuracy: 1e-4, phase)
+                XCTAssertEqual(try XCTUnwrap(cell.energy) / Double(atoms), point[1] + shift, accuracy: 1e-7, phase)
+                XCTAssertEqual(try XCTUnwrap(cell.forces).map { norm($0) }.max(), 0, phase)
+            }
+        }
+    }
+
     /// examples/python/lammps_mosaic.py: Debian's python3-lammps with the style registered through the C API.
     func testPythonLAMMPSModule() throws {
         let text = try runPython("lammps_mosaic.py")

@@ -31,4 +31,27 @@ final class PropertyScoreTests: XCTestCase {
         scorer.scales["C44"] = 30
         XCTAssertEqual(abs(scorer.score(properties: report, errors: nil).components[1].1), 0.1, accuracy: 1e-12)
     }
+
+    /// The other lattices' energies count only with a reference: 0.05 eV/atom is one unit, the three fold into one
+    /// RMS component, and without references the score is what it was.
+    func testLatticeEnergiesCountOnlyWithReferences() {
+        func report(_ references: [Double?]) -> PropertyReport {
+            PropertyReport(
+                entries: [PropertyEntry(name: "C11", unit: "GPa", model: 260, reference: 240, referenceSource: "test")]
+                    + zip(["fcc", "hcp", "A15"], zip([-0.23, 0.2, 0.13], references)).map { phase, values in
+                        PropertyEntry(
+                            name: "E(\(phase)) − E(bcc)", unit: "eV/atom", model: values.0, reference: values.1,
+                            referenceSource: "test")
+                    }, eosVolumes: [], eosEnergies: [], referenceVolume: 0, referenceEnergy: 0)
+        }
+        let scorer = PropertyScore()
+        XCTAssertEqual(scorer.score(properties: report([nil, nil, nil]), errors: nil).score, 1, accuracy: 1e-12)
+        // fcc 0.55 below its reference (11 units), hcp 0.1 below (2 units), A15 without reference.
+        let (components, score) = scorer.score(properties: report([0.32, 0.3, nil]), errors: nil)
+        XCTAssertEqual(components.count, 2)
+        XCTAssertEqual(components[1].0, "lattice energy − E(bcc) (RMS of 2)")
+        let phases = ((121.0 + 4) / 2).squareRoot()
+        XCTAssertEqual(components[1].1, phases, accuracy: 1e-9)
+        XCTAssertEqual(score, ((1 + phases * phases) / 2).squareRoot(), accuracy: 1e-9)
+    }
 }
