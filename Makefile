@@ -79,7 +79,7 @@ demo: install
 	$(MOSAIC) tradeoff --model potentials/Nb.json --test Nb_AIMD/Md/1000K --group-weight Nb_Surface=2 \
 	  --energy-tolerances 0.25,0.5,1,4,16 --max-iterations 60 --fold-mean geometric --plot build/demo/Nb-tradeoff.svg
 	@echo "== 4. properties against DFT, with uncertainties propagated from the Fisher information"
-	$(MOSAIC) properties potentials/Nb.json --report build/demo/Nb-properties.html
+	$(MOSAIC) properties potentials/Nb.json --phases data/phases/NbMoTaW-gpaw.json --report build/demo/Nb-properties.html
 	@echo "== 5. LAMMPS: NVE MD of 1024 Nb atoms at 300 K for 1 ps with pair_style mosaic"
 	lmp_mosaic -in examples/lammps/in.nve -var T 300 -var steps 1000 -log none
 

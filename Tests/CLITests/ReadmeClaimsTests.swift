@@ -187,4 +187,40 @@ final class ReadmeClaimsTests: XCTestCase {
             XCTAssertEqual(score, stated, accuracy: 5e-4, file)
         }
     }
+
+    /// The README's table of lattice energies (rows after "| potential | element | fcc − bcc |"): GPAW rows are
+    /// data/phases/NbMoTaW-gpaw.json, model rows what the potential gives at its own lattice constant (its error
+    /// against GPAW in %, rounded as stated).
+    func testLatticeEnergyTableOfTheShippedPotentials() throws {
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let table = try XCTUnwrap(readme.components(separatedBy: "| potential | element | fcc − bcc |").dropFirst().first)
+        let rows = table.components(separatedBy: "\n\n")[0].split(separator: "\n").dropFirst(2).map(String.init)
+        XCTAssertEqual(rows.count, 9, "four GPAW rows, five model rows")
+        let references = try PhaseReferences.load(repositoryRoot + "/data/phases/NbMoTaW-gpaw.json")
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            XCTAssertEqual(cells.count, 5, row)
+            let element = cells[1]
+            let stated = cells[2...4].map { cell in Double(cell.split(separator: " ")[0]) ?? .nan }
+            let gpaw = try ["fcc", "hcp", "A15"].map {
+                try XCTUnwrap(references.difference(element: element, phase: $0), "\(element) \($0)")
+            }
+            if cells[0].hasPrefix("GPAW") {
+                for (value, reference) in zip(stated, gpaw) { XCTAssertEqual(value, reference, accuracy: 5e-4 + 1e-9, row) }
+                continue
+            }
+            let file = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let model = try PotentialFile.read(path: repositoryRoot + "/" + file).model
+            let calculator = PropertyCalculator(model: model, element: Element(symbol: element)!)
+            let unstrained = try PropertyReport.unstrainedCell(
+                try Dataset.load([repositoryRoot + "/data/\(element.lowercased())/\(element)_Elastic.json"]).structures)
+            let a0 = try calculator.latticeConstant(guess: unstrained.cell.a.x)
+            let computed = try calculator.phaseDifferences(a0: a0).map(\.energy)
+            for (k, cell) in cells[2...4].enumerated() {
+                XCTAssertEqual(computed[k], stated[k], accuracy: 5e-4, "\(row): \(cell)")
+                let percent = cell.split(separator: "(")[1].split(separator: "%")[0].replacingOccurrences(of: "−", with: "-")
+                XCTAssertEqual(100 * (computed[k] - gpaw[k]) / gpaw[k], Double(percent) ?? .nan, accuracy: 0.5, row)
+            }
+        }
+    }
 }
