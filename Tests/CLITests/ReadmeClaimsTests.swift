@@ -193,7 +193,8 @@ final class ReadmeClaimsTests: XCTestCase {
     /// against GPAW in %, rounded as stated).
     func testLatticeEnergyTableOfTheShippedPotentials() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
-        let table = try XCTUnwrap(readme.components(separatedBy: "| potential | element | fcc − bcc |").dropFirst().first)
+        let table = try XCTUnwrap(
+            readme.components(separatedBy: "| potential | element | fcc − bcc |").dropFirst().first)
         let rows = table.components(separatedBy: "\n\n")[0].split(separator: "\n").dropFirst(2).map(String.init)
         XCTAssertEqual(rows.count, 9, "four GPAW rows, five model rows")
         let references = try PhaseReferences.load(repositoryRoot + "/data/phases/NbMoTaW-gpaw.json")
@@ -206,7 +207,9 @@ final class ReadmeClaimsTests: XCTestCase {
                 try XCTUnwrap(references.difference(element: element, phase: $0), "\(element) \($0)")
             }
             if cells[0].hasPrefix("GPAW") {
-                for (value, reference) in zip(stated, gpaw) { XCTAssertEqual(value, reference, accuracy: 5e-4 + 1e-9, row) }
+                for (value, reference) in zip(stated, gpaw) {
+                    XCTAssertEqual(value, reference, accuracy: 5e-4 + 1e-9, row)
+                }
                 continue
             }
             let file = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
@@ -218,7 +221,8 @@ final class ReadmeClaimsTests: XCTestCase {
             let computed = try calculator.phaseDifferences(a0: a0).map(\.energy)
             for (k, cell) in cells[2...4].enumerated() {
                 XCTAssertEqual(computed[k], stated[k], accuracy: 5e-4, "\(row): \(cell)")
-                let percent = cell.split(separator: "(")[1].split(separator: "%")[0].replacingOccurrences(of: "−", with: "-")
+                let inBrackets = cell.split(separator: "(")[1].split(separator: "%")[0]
+                let percent = inBrackets.replacingOccurrences(of: "−", with: "-")
                 XCTAssertEqual(100 * (computed[k] - gpaw[k]) / gpaw[k], Double(percent) ?? .nan, accuracy: 0.5, row)
             }
         }
