@@ -8,7 +8,7 @@
 # to the data's bcc energy; weight 0.1, i.e. expected to 10 meV/atom, about how far two DFT codes' lattice energy
 # differences agree), and prints the lattice energies against GPAW (`--phases`) and the property score with and
 # without them (issue 14's 0.276 was measured without).
-# Prints; asserts nothing. About 10 minutes on 2 cores (15 with `phases`).
+# Prints; asserts nothing. About 10 minutes on 2 cores (`phases`: 5.6 minutes, 7 Dec 2026).
 # shellcheck source=benchmarks/mosaic-setup.sh
 source "$(dirname "$0")/mosaic-setup.sh"
 fit=(.build/release/mosaic fit --hold-out Nb_AIMD/Md/1000K --energy-tolerance 0.001 --geodesic --no-stages
