@@ -5,7 +5,7 @@
 # data/phases/NbMoTaW-gpaw.json, aligned to each element's bcc energy in the data; weight 0.1, i.e. expected to 20
 # meV/atom). Prints the training and untouched-test errors (the shipped file's split: each element's middle AIMD
 # block at V0, the binaries' cells with 0.4 <= x <= 0.6) and each element's lattice energies against GPAW for the
-# refit and for the shipped file. Nothing is chosen or shipped. Asserts nothing. About 7 minutes on 2 cores.
+# refit and for the shipped file. Nothing is chosen or shipped. Asserts nothing. About 10 minutes on 2 cores.
 # shellcheck source=benchmarks/mosaic-setup.sh
 source "$(dirname "$0")/mosaic-setup.sh"
 phases=data/phases/NbMoTaW-gpaw.json
