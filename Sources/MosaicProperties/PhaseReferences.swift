@@ -38,15 +38,23 @@ public struct PhaseReferences: Sendable, Equatable {
                 file: path, "cannot read the phase references",
                 fix: "give a file written by examples/dft/phase-references.py, e.g. data/phases/NbMoTaW-gpaw.json")
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard case .object(let root)? = try? JSONDecoder().decode(Field.self, from: data) else {
             throw MosaicError(file: path, "not a JSON object", fix: "check the file: it must be one JSON object")
         }
-        if let format = root["format"] as? Int, format > Self.format {
-            throw MosaicError(
-                file: path, location: "format", "format \(format) is newer than this Mosaic reads (\(Self.format))",
-                fix: "update Mosaic, or rewrite the file in format \(Self.format)")
+        if let format = root["format"] {
+            guard case .number(let number) = format, number == number.rounded(), number >= 1 else {
+                throw MosaicError(
+                    file: path, location: "format", "not a format number: \(format)",
+                    fix: "give \"format\": \(Self.format), or leave the key out")
+            }
+            guard number <= Double(Self.format) else {
+                throw MosaicError(
+                    file: path, location: "format",
+                    "format \(Int(number)) is newer than this Mosaic reads (\(Self.format))",
+                    fix: "update Mosaic, or rewrite the file in format \(Self.format)")
+            }
         }
-        guard let elements = root["elements"] as? [String: Any], !elements.isEmpty else {
+        guard case .object(let elements)? = root["elements"], !elements.isEmpty else {
             throw MosaicError(
                 file: path, location: "elements", "no element entries",
                 fix: "give \"elements\": {\"Nb\": {\"fcc\": …, \"hcp\": …, \"A15\": …}} in eV/atom")
@@ -58,20 +66,20 @@ public struct PhaseReferences: Sendable, Equatable {
                     file: path, location: "elements.\(symbol)", "unknown element '\(symbol)'",
                     fix: "use chemical symbols such as Nb")
             }
-            guard let entry = value as? [String: Any] else {
+            guard case .object(let entry) = value else {
                 throw MosaicError(
                     file: path, location: "elements.\(symbol)", "not an object of phase energies",
                     fix: "give {\"fcc\": …, \"hcp\": …, \"A15\": …} in eV/atom")
             }
             var phases: [String: Double] = [:]
             for phase in Self.phases {
-                guard let raw = entry[phase] else { continue }
-                guard let number = raw as? NSNumber, !(raw is Bool), number.doubleValue.isFinite else {
+                guard let field = entry[phase] else { continue }
+                guard case .number(let number) = field, number.isFinite else {
                     throw MosaicError(
-                        file: path, location: "elements.\(symbol).\(phase)", "not a finite number: \(raw)",
+                        file: path, location: "elements.\(symbol).\(phase)", "not a finite number: \(field)",
                         fix: "give E(\(phase)) − E(bcc) in eV/atom")
                 }
-                phases[phase] = number.doubleValue
+                phases[phase] = number
             }
             guard !phases.isEmpty else {
                 throw MosaicError(
@@ -80,8 +88,43 @@ public struct PhaseReferences: Sendable, Equatable {
             }
             differences[symbol] = phases
         }
-        let method = (root["method"] as? String).map { $0.split(separator: ",").first.map(String.init) ?? $0 }
+        var method: String? = nil
+        if case .text(let text)? = root["method"] { method = text.split(separator: ",").first.map(String.init) }
         let name = (path as NSString).lastPathComponent
         return PhaseReferences(differences: differences, source: method.map { "\($0) (\(name))" } ?? name)
+    }
+
+    /// A JSON value as the reader needs it: numbers (never true/false), objects, text, and the rest by description.
+    private enum Field: Decodable, CustomStringConvertible {
+        case number(Double)
+        case object([String: Field])
+        case text(String)
+        case other(String)
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .other("null")
+            } else if let flag = try? container.decode(Bool.self) {
+                self = .other(String(flag))
+            } else if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else if let object = try? container.decode([String: Field].self) {
+                self = .object(object)
+            } else {
+                self = .other("a list")
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .number(let number): return String(number)
+            case .object: return "an object"
+            case .text(let text): return "\"\(text)\""
+            case .other(let text): return text
+            }
+        }
     }
 }

@@ -5,18 +5,19 @@ import MosaicTestSupport
 import XCTest
 
 final class PhaseReferenceTests: XCTestCase {
-    /// A valid file loads (extra keys ignored, a missing phase stays without reference); a newer format, a value
-    /// that is not a number and an unknown element are refused with the file, the entry and a fix.
+    /// A valid file loads (extra keys ignored, a missing phase stays without reference); a newer or fractional
+    /// format, a value that is not a number and an unknown element are refused with the file, the entry and a fix.
     func testLoadsReferencesAndRefusesBadFiles() throws {
         let good = temporaryFile(
             #"{"format": 1, "method": "GPAW 22.8.0, PBE", "elements": {"Nb": {"fcc": 0.32, "hcp": 0.29,"#
-                + #" "fcc volume": 18.9}, "W": {"A15": 0.11}}}"#, name: "phases-good.json")
+                + #" "fcc volume": 18.9}, "W": {"A15": 0.11}, "Ta": {"hcp": 1}}}"#, name: "phases-good.json")
         let references = try PhaseReferences.load(good)
         XCTAssertEqual(references.difference(element: "Nb", phase: "fcc"), 0.32)
         XCTAssertEqual(references.difference(element: "Nb", phase: "hcp"), 0.29)
         XCTAssertNil(references.difference(element: "Nb", phase: "A15"))
         XCTAssertEqual(references.difference(element: "W", phase: "A15"), 0.11)
         XCTAssertNil(references.difference(element: "Mo", phase: "fcc"))
+        XCTAssertEqual(references.difference(element: "Ta", phase: "hcp"), 1, "an integer is a number")
         XCTAssertEqual(references.source, "GPAW 22.8.0 (phases-good.json)")
 
         let newer = temporaryFile(#"{"format": 2, "elements": {"Nb": {"fcc": 0.3}}}"#, name: "phases-newer.json")
@@ -25,10 +26,18 @@ final class PhaseReferenceTests: XCTestCase {
         XCTAssertTrue(newerError.message.contains("format 2 is newer"), newerError.description)
         XCTAssertNotNil(newerError.fix)
 
+        let fraction = temporaryFile(#"{"format": 1.5, "elements": {"Nb": {"fcc": 0.3}}}"#, name: "phases-1.5.json")
+        XCTAssertEqual(try XCTUnwrap(mosaicError { _ = try PhaseReferences.load(fraction) }).location, "format")
+
         let text = temporaryFile(#"{"elements": {"Nb": {"fcc": "0.3"}}}"#, name: "phases-text.json")
         let textError = try XCTUnwrap(mosaicError { _ = try PhaseReferences.load(text) })
         XCTAssertEqual(textError.location, "elements.Nb.fcc")
         XCTAssertEqual(textError.file, text)
+
+        let flag = temporaryFile(#"{"elements": {"Nb": {"fcc": true}}}"#, name: "phases-flag.json")
+        let flagError = try XCTUnwrap(mosaicError { _ = try PhaseReferences.load(flag) })
+        XCTAssertEqual(flagError.location, "elements.Nb.fcc")
+        XCTAssertTrue(flagError.message.contains("true"), flagError.description)
 
         let unknown = temporaryFile(#"{"elements": {"Xq": {"fcc": 0.3}}}"#, name: "phases-unknown.json")
         XCTAssertEqual(try XCTUnwrap(mosaicError { _ = try PhaseReferences.load(unknown) }).location, "elements.Xq")
