@@ -58,7 +58,7 @@ let package = Package(
             name: "MosaicFit", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFiles"],
             exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
-            name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel"],
+            name: "MosaicProperties", dependencies: ["MosaicCore", "MosaicNumerics", "MosaicModel", "MosaicFiles"],
             exclude: ["README.md"], swiftSettings: numericSettings),
         .target(
             name: "MosaicFisher",

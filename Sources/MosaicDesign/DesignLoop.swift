@@ -149,7 +149,8 @@ public final class DesignLoop {
     let validation: Dataset
     let elastic: [Structure]
     let surfaces: [Structure]
-    /// DFT references of the other lattices' energies for the property score (none: not scored).
+    /// DFT references of the other lattices' energies for the property score, read from
+    /// `settings.phaseReferences` (none: not scored).
     let phases: PhaseReferences?
     public private(set) var state: DesignState
     /// The training data's typical nearest-neighbour distance (Å), where added terms are placed.
@@ -161,8 +162,7 @@ public final class DesignLoop {
 
     public init(
         settings: DesignSettings, train: Dataset, validation: Dataset, elastic: [Structure], surfaces: [Structure],
-        phases: PhaseReferences? = nil, statePath: String?, shortest: [String: Double]? = nil,
-        progress: @escaping (String) -> Void = { _ in }
+        statePath: String?, shortest: [String: Double]? = nil, progress: @escaping (String) -> Void = { _ in }
     ) throws {
         self.settings = settings
         self.train = train
@@ -174,7 +174,7 @@ public final class DesignLoop {
         }
         self.elastic = elastic
         self.surfaces = surfaces
-        self.phases = phases
+        phases = try settings.phaseReferences.map(PhaseReferences.load)
         guard let distance = train.nearestNeighbourDistance() else {
             throw MosaicError(
                 "the training data have no atom pairs within 6 Å", fix: "check the data files and the hold-out")

@@ -1,5 +1,6 @@
 import Foundation
 import MosaicCore
+import MosaicFiles
 
 /// DFT energies of the competing lattices against bcc, E(phase) − E(bcc) in eV/atom per element, from a file
 /// such as `data/phases/NbMoTaW-gpaw.json` (written by `examples/dft/phase-references.py`).
@@ -38,13 +39,13 @@ public struct PhaseReferences: Sendable, Equatable {
                 file: path, "cannot read the phase references",
                 fix: "give a file written by examples/dft/phase-references.py, e.g. data/phases/NbMoTaW-gpaw.json")
         }
-        guard case .object(let root)? = try? JSONDecoder().decode(Field.self, from: data) else {
+        guard case .object(let root)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw MosaicError(file: path, "not a JSON object", fix: "check the file: it must be one JSON object")
         }
         if let format = root["format"] {
             guard case .number(let number) = format, number == number.rounded(), number >= 1 else {
                 throw MosaicError(
-                    file: path, location: "format", "not a format number: \(format)",
+                    file: path, location: "format", "not a format number: \(describe(format))",
                     fix: "give \"format\": \(Self.format), or leave the key out")
             }
             guard number <= Double(Self.format) else {
@@ -76,7 +77,7 @@ public struct PhaseReferences: Sendable, Equatable {
                 guard let field = entry[phase] else { continue }
                 guard case .number(let number) = field, number.isFinite else {
                     throw MosaicError(
-                        file: path, location: "elements.\(symbol).\(phase)", "not a finite number: \(field)",
+                        file: path, location: "elements.\(symbol).\(phase)", "not a finite number: \(describe(field))",
                         fix: "give E(\(phase)) − E(bcc) in eV/atom")
                 }
                 phases[phase] = number
@@ -89,42 +90,20 @@ public struct PhaseReferences: Sendable, Equatable {
             differences[symbol] = phases
         }
         var method: String? = nil
-        if case .text(let text)? = root["method"] { method = text.split(separator: ",").first.map(String.init) }
+        if case .string(let text)? = root["method"] { method = text.split(separator: ",").first.map(String.init) }
         let name = (path as NSString).lastPathComponent
         return PhaseReferences(differences: differences, source: method.map { "\($0) (\(name))" } ?? name)
     }
 
-    /// A JSON value as the reader needs it: numbers (never true/false), objects, text, and the rest by description.
-    private enum Field: Decodable, CustomStringConvertible {
-        case number(Double)
-        case object([String: Field])
-        case text(String)
-        case other(String)
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .other("null")
-            } else if let flag = try? container.decode(Bool.self) {
-                self = .other(String(flag))
-            } else if let number = try? container.decode(Double.self) {
-                self = .number(number)
-            } else if let text = try? container.decode(String.self) {
-                self = .text(text)
-            } else if let object = try? container.decode([String: Field].self) {
-                self = .object(object)
-            } else {
-                self = .other("a list")
-            }
-        }
-
-        var description: String {
-            switch self {
-            case .number(let number): return String(number)
-            case .object: return "an object"
-            case .text(let text): return "\"\(text)\""
-            case .other(let text): return text
-            }
+    /// A JSON value in an error message.
+    private static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return String(flag)
+        case .number(let number): return String(number)
+        case .string(let text): return "\"\(text)\""
+        case .array: return "a list"
+        case .object: return "an object"
         }
     }
 }

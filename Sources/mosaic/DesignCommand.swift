@@ -302,8 +302,7 @@ extension MosaicCommand {
                 print(header)
                 let loop = try DesignLoop(
                     settings: settings, train: train, validation: validation, elastic: elasticCells, surfaces: slabs,
-                    phases: try phases.map(PhaseReferences.load), statePath: statePath,
-                    shortest: shortest.mapValues(\.distance)
+                    statePath: statePath, shortest: shortest.mapValues(\.distance)
                 ) { line in
                     print(line)
                     fflush(stdout)
