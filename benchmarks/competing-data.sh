@@ -28,7 +28,7 @@ fit "AIMD + strained + slabs" data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json data/
 python3 -c '
 import json, sys
 cells = json.load(open("data/nb/Nb_Elastic.json"))
-json.dump([c for c in cells if c["notes"]["Strain"].split("--")[0] in "123"], open(sys.argv[1], "w"))
+json.dump([c for c in cells if c["notes"]["Strain"].split("--")[0] in ("1", "2", "3")], open(sys.argv[1], "w"))
 ' "$work/Nb_Elastic.json"
 fit "AIMD + strained cells of the three tensile paths" data/nb/Nb_AIMD.json "$work/Nb_Elastic.json"
 echo "-- that fit on all strained cells"

@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 
+from lattices import A15_BASIS
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data")
 
 
@@ -40,9 +42,7 @@ def cell(phase, volume):
         c = a * np.sqrt(8 / 3)
         return np.array([[a, 0, 0], [-a / 2, a * np.sqrt(3) / 2, 0], [0, 0, c]]), [[0, 0, 0], [1 / 3, 2 / 3, 0.5]]
     a = (8 * volume) ** (1 / 3)
-    basis = [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0.5, 0], [0.75, 0.5, 0], [0, 0.25, 0.5], [0, 0.75, 0.5],
-             [0.5, 0, 0.25], [0.5, 0, 0.75]]
-    return a * np.eye(3), basis
+    return a * np.eye(3), A15_BASIS
 
 
 def main():

@@ -24,6 +24,8 @@ from ase.eos import EquationOfState
 from ase.lattice.cubic import SimpleCubicFactory
 from gpaw import GPAW, PW, FermiDirac, __version__ as gpaw_version
 
+from lattices import A15_BASIS
+
 # Starting lattice constants, within 0.03% of the data's (the unstrained cells of data/<el>/<El>_Elastic.json: Nb
 # 3.32257, Mo 3.16900, Ta 3.32229, W 3.18998 Å); the scans are centred on them.
 BCC_A = {"Nb": 3.3225, "Mo": 3.1699, "Ta": 3.3215, "W": 3.1896}
@@ -36,8 +38,7 @@ ATOMS_PER_CELL = {"bcc": 1, "fcc": 1, "hcp": 2, "A15": 8}
 class A15Factory(SimpleCubicFactory):
     """Cr3Si (A15) lattice of one element: 8 atoms in the cubic cell."""
 
-    bravais_basis = [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0.5, 0], [0.75, 0.5, 0], [0, 0.25, 0.5], [0, 0.75, 0.5],
-                     [0.5, 0, 0.25], [0.5, 0, 0.75]]
+    bravais_basis = A15_BASIS
 
 
 def structure(element, phase, a):
