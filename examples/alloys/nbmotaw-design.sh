@@ -20,6 +20,9 @@
 # HOLD_REPULSION=yes (default) holds every fit to the repulsion check (`--hold-repulsion`), so that candidates whose
 #   dimers would be pulled down at the core's edge are fitted to repel rather than discarded; HOLD_REPULSION=no
 #   repeats the design of the 87-parameter potential shipped before those (benchmarks/RESULTS.md).
+# PHASES=<weight> (default: none) adds each element's fcc, hcp and A15 cells (examples/dft/phase-cells.py, from the
+#   GPAW energies of data/phases/NbMoTaW-gpaw.json) to the training data with that group weight, and scores their
+#   energies against GPAW's as properties (`--phases`); the cells are in every fold's training, in no fold or test.
 # Extra options are passed on to `mosaic design`. Environment: LIBRARY=<model file> starts from another library,
 # BUDGET and CANDIDATES set the parameter budget (420) and the candidate limit (9), WARM_START=no fits every candidate
 # from the library's values, FOLD_MEAN the fold mean (geometric), OUTPUT and STATE the potential and state files.
@@ -35,6 +38,15 @@ for e in "${elements[@]}"; do
   for kind in AIMD Elastic Surface; do data+=("data/${e,,}/${e}_${kind}.json"); done
 done
 for b in "${binaries[@]}"; do data+=("data/binaries/${b%@*}.json"); done
+phases=()
+if [[ -n ${PHASES-} ]]; then
+  python3 examples/dft/phase-cells.py data/phases/NbMoTaW-gpaw.json build/alloy
+  for e in "${elements[@]}"; do
+    data+=("build/alloy/${e}_Phases.xyz")
+    phases+=(--group-weight "${e}_Phases=$PHASES")
+  done
+  phases+=(--phases data/phases/NbMoTaW-gpaw.json)
+fi
 # Comma-separated patterns of one fold: every element's block $1, or every binary's compositions $1.
 blocks() { local IFS=,; local list=(); for e in "${elements[@]}"; do list+=("${e}_AIMD/$1"); done; echo "${list[*]}"; }
 compositions() { local IFS=,; local list=(); for b in "${binaries[@]}"; do list+=("$b=$1"); done; echo "${list[*]}"; }
@@ -48,7 +60,7 @@ if [[ ${WARM_START-yes} == yes ]]; then warm=(--warm-start); fi
 test=(--test Nb_AIMD/Md/1000K --test Mo_AIMD/Md/1000K --test Ta_AIMD/Md/2000K --test W_AIMD/Md/2000K)
 for b in "${binaries[@]}"; do test+=(--test "$b=0.4-0.6"); done
 exec .build/release/mosaic design --start "${LIBRARY:-examples/models/nbmotaw-library-moments.json}" \
-  --data "${data[@]}" "${test[@]}" \
+  --data "${data[@]}" "${test[@]}" "${phases[@]}" \
   --fold "$(blocks Md/300K)" --fold "Nb_AIMD/Md/3000K,Mo_AIMD/Md/3000K,Ta_AIMD/Md/4000K,W_AIMD/Md/4000K" \
   --fold "$(blocks Md_90)" --fold "$(blocks Md_110)" --fold "$(compositions 0-0.34)" --fold "$(compositions 0.66-1)" \
   --fold-mean "${FOLD_MEAN:-geometric}" --screen-every 4 "${skips[@]}" "${hold[@]}" "${warm[@]}" \
