@@ -52,8 +52,10 @@ extension MosaicCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Library model: the terms to start from (YAML). Default: a library built from the data"
-                    + " (elements, reference energies, distances from the nearest-neighbour distance; printed)."))
+                "Library model: the terms to start from (a model file, YAML or JSON, or a potential file: its model"
+                    + " with its fitted values, e.g. to refine it with --warm-start on new data). Default: a library"
+                    + " built from the data (elements, reference energies, distances from the nearest-neighbour"
+                    + " distance; printed)."))
         var start: String?
         @OptionGroup var dataOptions: DataOptions
         @Option(
@@ -211,7 +213,7 @@ extension MosaicCommand {
                 let data = try dataOptions.load()
                 var library: CompositeModel
                 if let start {
-                    library = try CompositeModel.load(path: start)
+                    library = try loadModel(start)
                 } else {
                     let made = try StartingLibrary.make(for: data)
                     library = made.model

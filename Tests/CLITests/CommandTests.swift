@@ -406,6 +406,19 @@ final class CommandTests: XCTestCase {
             model: second.model, data: try PreparedDataset(block, model: second.model)
         ).overall
         XCTAssertEqual(refitError, refitIndependent.energyRMSE, accuracy: 1e-12)
+
+        // A potential file as the library (its model with its fitted values), refined with --warm-start: the
+        // design starts from the written potential's terms and values.
+        let refined = folder + "/refined.json"
+        let fromPotential = try mosaic(
+            "design", "--start", output, "--warm-start", "--data", "data/nb/Nb_AIMD.json", "--hold-out",
+            "Nb_AIMD/Md/300K", "--test", "Nb_AIMD/Md/1000K", "--max-candidates", "1", "--iterations", "2",
+            "--elastic", "", "--output", refined, "--state", folder + "/refine-state.json")
+        XCTAssertEqual(fromPotential.status, 0, fromPotential.output)
+        XCTAssertTrue(fromPotential.output.contains("design: library \(output)"), fromPotential.output)
+        let third = try PotentialFile.read(path: refined)
+        XCTAssertEqual(third.model.terms.map(\.name), file.model.terms.map(\.name))
+        XCTAssertEqual(third.model.freeParameterCount, file.model.freeParameterCount)
     }
 
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.
