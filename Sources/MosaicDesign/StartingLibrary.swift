@@ -15,7 +15,7 @@ import MosaicNumerics
 /// - √ embedding of an exponential density (β = 3, r0 = r1), cutoff 1.92 r1, switching width 1.5 Å;
 /// - three-body: Legendre order 4, Gaussian channels at r1 and 1.155 r1 (width 0.35 Å), cutoff 1.4 r1;
 /// - MEAM-like angular embedding: A = 0.1 eV, order 4, zero weights, Gaussian density at r1 (width 0.175 r1),
-///   cutoff 1.4 r1.
+///   cutoff 1.4 r1, Γ bounded (`gamma: bounded`, so no fitted weights can open an energy hole).
 public enum StartingLibrary {
     public static func make(for data: Dataset) throws -> (model: CompositeModel, choices: [String]) {
         var elements: [Element] = []
@@ -47,7 +47,7 @@ public enum StartingLibrary {
         ]
         let meam = AngularEmbeddingTerm(
             name: "meam", cutoff: short, width: 1.0, amplitude: 0.1, weights: [0, 0, 0, 0],
-            density: .gaussian(center: round(r1), width: round(0.175 * r1)))
+            density: .gaussian(center: round(r1), width: round(0.175 * r1)), gamma: .bounded)
         let model = CompositeModel(elements: elements, terms: terms + [Term(meam)])
         try model.validate()
         let choices = [
@@ -59,7 +59,8 @@ public enum StartingLibrary {
                 format:
                     "terms: Born–Mayer (cutoff %.2f Å), pair spline 12 on [%.2f, %.2f] Å,"
                     + " √ embedding (cutoff %.2f Å), three-body L4 with channels at %.2f and %.2f Å"
-                    + " (cutoff %.2f Å), angular embedding L4 of a Gaussian density at %.2f Å (cutoff %.2f Å)",
+                    + " (cutoff %.2f Å), angular embedding L4 (Γ bounded) of a Gaussian density at %.2f Å"
+                    + " (cutoff %.2f Å)",
                 short, 0.7 * r1, cutoff,
                 cutoff, r1, 1.155 * r1, short, r1, short),
         ]

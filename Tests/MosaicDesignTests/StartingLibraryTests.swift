@@ -36,6 +36,7 @@ final class StartingLibraryTests: XCTestCase {
         XCTAssertEqual(meam.cutoff, 4.0, accuracy: 0.04)
         XCTAssertEqual(meam.density.values[0], 2.86, accuracy: 0.03)
         XCTAssertEqual(meam.density.values[1], 0.5, accuracy: 0.01)
+        XCTAssertEqual(meam.gamma, .bounded)
         // One element: least squares of E_s ≈ n_s μ gives μ = Σ n_s E_s / Σ n_s².
         let numerator = data.structures.reduce(0) { $0 + Double($1.count) * $1.energy! }
         let denominator = data.structures.reduce(0) { $0 + Double($1.count * $1.count) }
