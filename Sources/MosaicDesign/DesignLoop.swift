@@ -94,6 +94,9 @@ public struct CandidateRecord: Codable, Sendable {
     /// does not may lead the search but is not written while one that does exists (`DesignLoop.written`).
     public var repels: Bool?
     public var model: CompositeModel
+    /// Why the candidate could not be scored (its fit or its Fisher analysis failed, e.g. a model that gives
+    /// non-finite forces): its score is infinite, so it is never chosen, and the loop goes on. nil: scored.
+    public var failure: String? = nil
 
     /// What the loop compares it by.
     public var standing: Standing { Standing(id: id, score: score, parameters: parameters, repels: repels) }
@@ -218,7 +221,13 @@ public final class DesignLoop {
                 progress(line(record, resumed: true))
                 return record
             }
-            var record = try assess(model, parent: parent, change: change, staged: staged, id: state.candidates.count)
+            var record: CandidateRecord
+            do {
+                record = try assess(model, parent: parent, change: change, staged: staged, id: state.candidates.count)
+            } catch let error where parent != nil {
+                // One reconfiguration that cannot be fitted or analysed ends that branch, not the design.
+                record = DesignLoop.failed(model, parent: parent, change: change, id: state.candidates.count, error)
+            }
             record.accepted = false
             state.candidates.append(record)
             try save()
@@ -295,6 +304,21 @@ public final class DesignLoop {
         for k in state.candidates.indices {
             state.candidates[k].accepted = state.candidates[k].id == id || state.candidates[k].accepted
         }
+    }
+
+    /// The record of a candidate that could not be scored: infinite score, no errors, `failure` saying why.
+    public static func failed(_ model: CompositeModel, parent: Int?, change: String, id: Int, _ error: Error)
+        -> CandidateRecord
+    {
+        var nothing = ErrorMetrics()
+        nothing.energyRMSE = .nan
+        nothing.forceRMSE = .nan
+        nothing.stressRMSE = .nan
+        return CandidateRecord(
+            id: id, parent: parent, change: change, terms: DesignLoop.summary(model),
+            parameters: model.freeParameterCount, validation: nothing, folds: nil, propertyScore: nil,
+            score: .infinity, conditionNumber: .nan, sloppyModes: 0, fitSeconds: 0, validationSeconds: nil,
+            accepted: false, repels: nil, model: model, failure: "\(error)")
     }
 
     /// Trains and scores one configuration.
@@ -456,7 +480,12 @@ public final class DesignLoop {
     }
 
     func line(_ c: CandidateRecord, resumed: Bool) -> String {
-        String(
+        if let failure = c.failure {
+            return String(
+                format: "#%-3d %@%-44@ %3d params  failed, not scored: %@", c.id,
+                (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, failure as NSString)
+        }
+        return String(
             format:
                 "#%-3d %@%-44@ %3d params  score %.3f  F %.4f eV/Å  E %.2f meV/at  cond %.1e  sloppy %2d  %5.1f s%@",
             c.id, (resumed ? "(saved) " : "") as NSString, c.change as NSString, c.parameters, c.score,

@@ -67,10 +67,18 @@ public struct FisherAnalysis {
             let bad = zip(data.dataset.structures, predictions).first { _, p in
                 !p.energy.isFinite || !p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }
             }
+            // Finite predictions but not derivatives: name the parameters whose column is not finite.
+            let count = Int(Double(a.count).squareRoot().rounded())
+            let columns = (0..<count).filter { !a[$0 * count + $0].isFinite }
+            let names = parameterNames
+            let named = columns.prefix(4).map { names.indices.contains($0) ? names[$0] : "#\($0)" }
             throw MosaicError(
                 location: bad.map { $0.0.source },
                 "the model gives non-finite energies, forces or derivatives"
-                    + (bad == nil ? " on these data" : " on this structure") + ": no Fisher information",
+                    + (bad == nil ? " on these data" : " on this structure") + ": no Fisher information"
+                    + (bad == nil && !named.isEmpty
+                        ? " (non-finite derivatives by " + named.joined(separator: ", ")
+                            + (columns.count > 4 ? " and \(columns.count - 4) more" : "") + ")" : ""),
                 fix: "remove the structure or check the model's parameters")
         }
         let p = parameterIndices.count

@@ -334,7 +334,8 @@ extension MosaicCommand {
                                     c.propertyScore.map { String(format: "%.2f", $0) } ?? "–",
                                     String(format: "%.1e", c.conditionNumber), "\(c.sloppyModes)",
                                     String(format: "%.1f", c.fitSeconds),
-                                ], [7, 8, 9, 9, 8, 7, 9, 7, 7]) + (c.repels == false ? "  does not repel" : ""))
+                                ], [7, 8, 9, 9, 8, 7, 9, 7, 7]) + (c.repels == false ? "  does not repel" : "")
+                            + (c.failure == nil ? "" : "  failed, not scored"))
                 }
                 if bestID != searchBest {
                     print(

@@ -1,3 +1,4 @@
+import Foundation
 import MosaicCore
 import MosaicDesign
 import MosaicFisher
@@ -106,6 +107,31 @@ final class DesignTests: XCTestCase {
         XCTAssertFalse(settings.improves(candidate(0.995, 60), over: best, anchor: 1))
         XCTAssertTrue(settings.improves(candidate(1.015, 40), over: best, anchor: 1))
         XCTAssertFalse(settings.improves(candidate(1.015, 40), over: best, anchor: 0.9))
+    }
+
+    /// A reconfiguration whose fit or Fisher analysis fails is recorded with its reason and an infinite score: it is
+    /// never better than a scored candidate, never written, and reads back from a saved state (a state saved before
+    /// the field existed reads as scored). The loop goes on past it (RESULTS: a niobium design whose three proposals
+    /// from one parent failed).
+    func testAFailedCandidateIsRecordedAndNeverChosen() throws {
+        let model = CompositeModel(elements: [nb], terms: [reference, repulsion])
+        let error = MosaicError("the model gives non-finite derivatives", fix: "check the model's parameters")
+        let failed = DesignLoop.failed(model, parent: 0, change: "remove 'pair'", id: 3, error)
+        XCTAssertEqual(failed.score, .infinity)
+        XCTAssertEqual(failed.parameters, model.freeParameterCount)
+        XCTAssertTrue(failed.failure?.contains("non-finite derivatives") ?? false, "\(failed.failure ?? "nil")")
+        let best = Standing(id: 0, score: 2.0, parameters: 80, repels: true)
+        XCTAssertFalse(DesignSettings().improves(failed.standing, over: best, anchor: 2.0))
+        XCTAssertEqual(DesignLoop.written(best: 0, among: [best, failed.standing]), 0)
+        let saved = try JSONEncoder.mosaic.encode(failed)
+        let back = try JSONDecoder.mosaic.decode(CandidateRecord.self, from: saved)
+        XCTAssertEqual(back.failure, failed.failure)
+        XCTAssertEqual(back.score, .infinity)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        object["failure"] = nil
+        let older = try JSONDecoder.mosaic.decode(
+            CandidateRecord.self, from: try JSONSerialization.data(withJSONObject: object))
+        XCTAssertNil(older.failure)
     }
 
     /// What is written: the loop's best if it repels (or was never checked), else among those that repel the

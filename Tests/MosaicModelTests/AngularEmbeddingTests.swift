@@ -99,6 +99,33 @@ final class AngularEmbeddingTests: XCTestCase {
         }
     }
 
+    /// A neighbour in the far tail of a narrow Gaussian density (g ≈ 1e-155, S_0 ≈ 1e-310: positive, but S_0²
+    /// underflows) gives finite parameter derivatives in both forms (a design stopped on non-finite derivatives of
+    /// a fitted bounded term before S_0 had a floor), and the energy, zero to far below round-off.
+    func testFarTailOfTheDensityGivesFiniteDerivatives() throws {
+        for gamma in AngularEmbeddingTerm.Gamma.allCases {
+            let model = CompositeModel(
+                elements: [nb],
+                terms: [
+                    Term(
+                        AngularEmbeddingTerm(
+                            cutoff: 6.0, width: 1.0, amplitude: 0.7, weights: [0.4, -0.3],
+                            density: .gaussian(center: 2.8, width: 0.1), gamma: gamma))
+                ])
+            let dimer = Structure(
+                cell: Matrix3.identity, pbc: [false, false, false], positions: [Vec3(0, 0, 0), Vec3(4.69, 0, 0)],
+                elements: [nb, nb])
+            let g = exp(-pow((4.69 - 2.8) / 0.1, 2))
+            XCTAssertGreaterThan(g * g, 0, "S_0 is a positive (denormal) number")
+            XCTAssertEqual(g * g * g * g, 0, "S_0² underflows")
+            let list = NeighbourList(dimer, cutoff: model.cutoff)
+            let j = JacobianEvaluator(model: model).jacobian(
+                species: try model.speciesIndices(of: dimer), neighbours: list)
+            XCTAssertTrue(j.energy.allSatisfy(\.isFinite), "\(gamma): \(j.energy)")
+            XCTAssertEqual(try model.predict(dimer).energy, 0, accuracy: 1e-20)
+        }
+    }
+
     /// Files written before the key existed mean the exponential form; the key round-trips.
     func testGammaKeyDefaultsToExponentialAndRoundTrips() throws {
         let text = """

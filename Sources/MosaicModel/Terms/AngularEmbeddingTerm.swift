@@ -47,6 +47,8 @@ public struct AngularEmbeddingTerm: TermType {
 
     /// √(ρ̄ + ε) of an atom without neighbours (ρ̄ = √ε): subtracted so that its energy is zero.
     static let isolatedRoot = (EmbeddingTerm.epsilon.squareRoot() + EmbeddingTerm.epsilon).squareRoot()
+    /// S_0 below which an atom counts as having no angular density (see `Kernel.atomEnergy`).
+    static let negligibleDensity = 1e-30
 
     public init(
         name: String = "angular-embedding", cutoff: Double, width: Double = 1.0, amplitude: Double,
@@ -181,8 +183,10 @@ public struct AngularEmbeddingTerm: TermType {
                     for l in 0...order { sums[l] += gg * env.legendre[l] }
                 }
             }
-            // No density: the isolated atom's energy, zero.
-            guard m > 0, sums[0].value > 0 else { return T(0) }
+            // No density (or one below 1e-30, whose energy differs from zero by less than 1e-27 A): the isolated
+            // atom's energy, zero. The floor keeps parameter derivatives finite: those of Γ = Σ t_l S_l / S_0 divide
+            // by S_0², which underflows for the far tail of a narrow Gaussian density.
+            guard m > 0, sums[0].value > AngularEmbeddingTerm.negligibleDensity else { return T(0) }
             // x = S_0 G(Γ), Γ = Σ t_l S_l / S_0; G′ is `slope`.
             var weighted = T(0)
             for l in 1...order { weighted += p[l] * sums[l] }
