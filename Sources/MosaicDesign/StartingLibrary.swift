@@ -6,7 +6,7 @@ import MosaicNumerics
 /// The library the design loop starts from when the user gives none, built from the data by
 /// documented rules (each choice is returned as a line to print), with distances in units of the
 /// data's nearest-neighbour distance r1 (for bcc Nb, r1 = 2.86 Å, these reproduce
-/// examples/models/nb-library-meam.yaml):
+/// examples/models/nb-library-meam.yaml, except that Γ is bounded here):
 /// - elements: those of the data, in order of appearance;
 /// - reference energies: least squares of the total energies on the element counts (per-element
 ///   chemical potentials of the data);
