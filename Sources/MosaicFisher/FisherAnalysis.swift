@@ -60,18 +60,19 @@ public struct FisherAnalysis {
         guard !parameterIndices.isEmpty else {
             throw MosaicError("the model has no fitted parameters", fix: "remove some names from 'fixed'")
         }
+        let p = parameterIndices.count
         let (a, _, cost) = problem.normalEquations(model.internalParameters, includeRidge: false)
         guard a.allSatisfy(\.isFinite), cost.isFinite else {
             // Name the structure that breaks it, rather than LAPACK's info code.
             let predictions = data.predictions(model)
-            let bad = zip(data.dataset.structures, predictions).first { _, p in
-                !p.energy.isFinite || !p.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }
+            let bad = zip(data.dataset.structures, predictions).first { _, prediction in
+                !prediction.energy.isFinite
+                    || !prediction.forceVectors.allSatisfy { $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }
             }
-            // Finite predictions but not derivatives: name the parameters whose column is not finite.
-            let count = Int(Double(a.count).squareRoot().rounded())
-            let columns = (0..<count).filter { !a[$0 * count + $0].isFinite }
+            // Finite predictions but not derivatives: name the parameters whose column is not finite (a is p × p).
+            let columns = (0..<p).filter { !a[$0 * p + $0].isFinite }
             let names = parameterNames
-            let named = columns.prefix(4).map { names.indices.contains($0) ? names[$0] : "#\($0)" }
+            let named = columns.prefix(4).map { names[$0] }
             throw MosaicError(
                 location: bad.map { $0.0.source },
                 "the model gives non-finite energies, forces or derivatives"
@@ -81,7 +82,6 @@ public struct FisherAnalysis {
                             + (columns.count > 4 ? " and \(columns.count - 4) more" : "") + ")" : ""),
                 fix: "remove the structure or check the model's parameters")
         }
-        let p = parameterIndices.count
         var fim = a
         let allScales = FisherAnalysis.gradientScale(model, coordinates)
         let scale = parameterIndices.map { allScales[$0] }
