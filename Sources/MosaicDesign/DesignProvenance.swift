@@ -74,6 +74,11 @@ public struct DesignProvenance: Codable, Sendable {
     /// The candidate the design's last round of proposals came from (its model as screened), when it is not the written
     /// one: what a check that the loop still proposes the same changes starts from.
     public var lastRound: Candidate?
+    /// `--energy-target` (nil: none), the weights each of its refits raised, and the weights the written potential
+    /// was last fitted with (`settings.weights` are the candidates').
+    public var energyTargets: EnergyTargets?
+    public var targetRounds: [[EnergyTargets.Raise]]?
+    public var finalWeights: FitWeights?
 
     public init(
         mosaicVersion: String, design: [Step], chosen: Int, stop: String, heldOut: [String], settings: DesignSettings,

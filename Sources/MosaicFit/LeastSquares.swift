@@ -29,23 +29,40 @@ public struct FitWeights: Codable, Sendable, Equatable {
     /// holds the coefficients the data barely reach (short distances, shells no cell puts pairs in) to a
     /// straight continuation of their neighbours, as curvature penalties do in UF3. Nil: none (files before).
     public var smoothness: Double?
+    /// Multipliers of the energy rows only of matching groups (longest pattern wins), on top of `groups`: what
+    /// `EnergyTargets` raises, so a block's energies gain weight without its forces. Nil: none (files before).
+    public var energyGroups: [String: Double]?
 
     public init() {}
 
     /// Throws when a group pattern matches no group of `data` (a misspelt pattern would silently do
     /// nothing); the error lists the groups there are.
     public func checkGroupPatterns(against data: Dataset) throws {
-        for pattern in groups.keys.sorted()
+        try FitWeights.checkPatterns(groups.keys, option: "--group-weight", against: data)
+    }
+
+    /// Throws when one of `patterns` (given with `option`) matches no group of `data`, listing the groups there are.
+    public static func checkPatterns(_ patterns: some Collection<String>, option: String, against data: Dataset) throws
+    {
+        for pattern in patterns.sorted()
         where !data.structures.contains(where: { Dataset.group($0.group, matches: pattern) }) {
             throw MosaicError(
-                location: "--group-weight \(pattern)", "matches no group of the data",
+                location: "\(option) \(pattern)", "matches no group of the data",
                 fix: "use one of: \(data.groups.joined(separator: ", "))")
         }
     }
 
-    public func multiplier(for group: String) -> Double {
+    public func multiplier(for group: String) -> Double { FitWeights.longestMatch(of: group, in: groups) }
+
+    /// The extra multiplier of `group`'s energy rows (`energyGroups`; 1 when none matches).
+    public func energyMultiplier(for group: String) -> Double {
+        FitWeights.longestMatch(of: group, in: energyGroups ?? [:])
+    }
+
+    /// The value of the longest pattern of `table` that matches `group`, 1 when none does.
+    static func longestMatch(of group: String, in table: [String: Double]) -> Double {
         var best: (length: Int, value: Double) = (-1, 1)
-        for (pattern, value) in groups where Dataset.group(group, matches: pattern) && pattern.count > best.length {
+        for (pattern, value) in table where Dataset.group(group, matches: pattern) && pattern.count > best.length {
             best = (pattern.count, value)
         }
         return best.value
@@ -147,7 +164,8 @@ public final class LeastSquaresProblem {
     func scales(_ s: Structure) -> ResidualRows.Scales {
         let m = weights.multiplier(for: s.group)
         return ResidualRows.Scales(
-            energy: kindBalance.energy * m / (weights.energyTolerance * Double(s.count)),
+            energy: kindBalance.energy * m * weights.energyMultiplier(for: s.group)
+                / (weights.energyTolerance * Double(s.count)),
             force: kindBalance.force * m / weights.forceTolerance,
             stress: kindBalance.stress * m * Units.eVPerCubicAngstromInGPa / (weights.stressTolerance * s.volume))
     }

@@ -156,6 +156,7 @@ extension MosaicCommand {
                     + " none, the other lattices are not scored."))
         var phases: String?
         @OptionGroup var weightOptions: WeightOptions
+        @OptionGroup var energyTargetOptions: EnergyTargetOptions
         @Option(help: "Where to save the loop state (resumable).")
         var state: String?
         @Option(help: "Where to write the chosen potential.")
@@ -278,6 +279,8 @@ extension MosaicCommand {
                 settings.foldMean = foldMeanOption.foldMean == .rms ? nil : foldMeanOption.foldMean
                 settings.weights = try weightOptions.weights()
                 try settings.weights.checkGroupPatterns(against: data)
+                let targets = try energyTargetOptions.targets()
+                try targets?.checkPatterns(against: refit ? rest : fullTrain)
                 if let demoteAfter, demoteAfter < 1 {
                     throw MosaicError(
                         location: "--demote-after \(demoteAfter)", "a change must have scored worse at least once",
@@ -374,9 +377,19 @@ extension MosaicCommand {
                         print(report.table())
                     }
                 }
+                var chosenWeights = settings.weights
+                var targetRounds: [[EnergyTargets.Raise]]? = nil
+                if let targets {
+                    print("\nthe chosen model refitted until each group meets its --energy-target:")
+                    let outcome = try meet(targets, trainer: trainer, from: chosen, data: refit ? rest : fullTrain)
+                    chosen = outcome.model
+                    chosenWeights = outcome.weights
+                    targetRounds = outcome.rounds
+                    if !outcome.rounds.isEmpty { print(outcome.report.table(title: "training errors")) }
+                }
                 try checkRepulsion(chosen, shortest: shortest, output: output)
                 let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
-                let chosenFIM = try FisherAnalysis(model: chosen, data: trainedOn, weights: settings.weights)
+                let chosenFIM = try FisherAnalysis(model: chosen, data: trainedOn, weights: chosenWeights)
                 let evidence = try SpeciesEvidence.compute(chosenFIM)
                 if !evidence.isEmpty {
                     print(
@@ -407,6 +420,9 @@ extension MosaicCommand {
                 record.screenEvery = screenEvery > 1 ? screenEvery : nil
                 record.screenedParameters = screenEvery > 1 ? best.model.naturalParameters : nil
                 record.speciesEvidence = evidence.isEmpty ? nil : evidence
+                record.energyTargets = targets
+                record.targetRounds = targetRounds
+                record.finalWeights = targets == nil ? nil : chosenWeights
                 if bestID != searchBest, let loopBest = result.candidates.first(where: { $0.id == searchBest }) {
                     record.searchBest = DesignProvenance.Candidate(id: loopBest.id, model: loopBest.model)
                 }
@@ -416,7 +432,7 @@ extension MosaicCommand {
                     record.lastRound = DesignProvenance.Candidate(id: last.id, model: last.model)
                 }
                 let provenance = try JSONValue.from(record)
-                let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: settings.weights)
+                let uncertainty = try uncertaintyData(chosen, data: trainedOn, weights: chosenWeights)
                 try PotentialFile(model: chosen, provenance: provenance, uncertainty: uncertainty).write(to: output)
                 let stem = (output as NSString).deletingPathExtension
                 try AtomicFile.write(

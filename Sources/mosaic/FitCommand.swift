@@ -45,6 +45,7 @@ extension MosaicCommand {
         @Option(help: "Where to write the potential (JSON).")
         var output: String
         @OptionGroup var weightOptions: WeightOptions
+        @OptionGroup var energyTargetOptions: EnergyTargetOptions
         @Option(name: .customLong("max-iterations"), help: "Iteration cap of the unified training.")
         var maxIterations = 150
         @Option(
@@ -78,6 +79,8 @@ extension MosaicCommand {
                 let (train, heldOut) = try data.split(holdingOut: holdOut)
                 let weights = try weightOptions.weights()
                 try weights.checkGroupPatterns(against: data)
+                let targets = try energyTargetOptions.targets()
+                try targets?.checkPatterns(against: train)
                 var settings = LevenbergMarquardt.Settings()
                 settings.maxIterations = maxIterations
                 settings.geodesicAcceleration = geodesicOption.geodesic
@@ -112,7 +115,15 @@ extension MosaicCommand {
                     print(line)
                     fflush(stdout)
                 }
-                let fitted = result.model
+                var fitted = result.model
+                var fittedWeights = weights
+                var targetRounds: [[EnergyTargets.Raise]]? = nil
+                if let targets {
+                    let outcome = try meet(targets, trainer: trainer, from: fitted, data: train)
+                    fitted = outcome.model
+                    fittedWeights = outcome.weights
+                    targetRounds = outcome.rounds
+                }
                 if holdRepulsionOption.holdRepulsion {
                     print(
                         result.constrained
@@ -134,12 +145,13 @@ extension MosaicCommand {
                     Provenance(
                         mosaicVersion: PotentialFile.mosaicVersion,
                         data: try dataOptions.data.map { DataFileRecord(file: $0, sha256: try sha256(ofFile: $0)) },
-                        heldOut: holdOut, trainingGroups: train.groups, weights: weights, settings: settings,
+                        heldOut: holdOut, trainingGroups: train.groups, weights: fittedWeights, settings: settings,
                         staged: trainer.staged, stages: result.stages, parameterCount: fitted.freeParameterCount,
-                        training: trainReport, validation: validationReport))
+                        training: trainReport, validation: validationReport, energyTargets: targets,
+                        targetRounds: targetRounds))
                 let file = PotentialFile(
                     model: fitted, provenance: provenance,
-                    uncertainty: try uncertaintyData(fitted, data: trainPrepared, weights: weights))
+                    uncertainty: try uncertaintyData(fitted, data: trainPrepared, weights: fittedWeights))
                 print("")
                 for stage in result.stages {
                     print(
@@ -194,6 +206,9 @@ struct Provenance: Encodable {
     var parameterCount: Int
     var training: EvaluationReport
     var validation: EvaluationReport?
+    /// `--energy-target` (nil: none) and the weights each refit raised; `weights` are the last fit's.
+    var energyTargets: EnergyTargets? = nil
+    var targetRounds: [[EnergyTargets.Raise]]? = nil
 }
 
 struct DataFileRecord: Encodable {
@@ -262,16 +277,7 @@ struct WeightOptions: ParsableArguments {
     }
 
     func groupWeightTable() throws -> [String: Double] {
-        var table: [String: Double] = [:]
-        for entry in groupWeights {
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite, value >= 0 else {
-                throw ValidationError(
-                    "--group-weight \(entry): expected PATTERN=VALUE with a finite VALUE ≥ 0, e.g. Nb_Surface=2")
-            }
-            table[String(parts[0])] = value
-        }
-        return table
+        try patternValues(groupWeights, option: "--group-weight", example: "Nb_Surface=2")
     }
 
     func weights() throws -> FitWeights {
@@ -285,6 +291,89 @@ struct WeightOptions: ParsableArguments {
         weights.groups = try groupWeightTable()
         return weights
     }
+}
+
+/// PATTERN=VALUE entries of a repeatable option as a table; each VALUE finite and ≥ 0.
+func patternValues(_ entries: [String], option: String, example: String) throws -> [String: Double] {
+    var table: [String: Double] = [:]
+    for entry in entries {
+        let parts = entry.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite, value >= 0 else {
+            throw ValidationError(
+                "\(option) \(entry): expected PATTERN=VALUE with a finite VALUE ≥ 0, e.g. \(example)")
+        }
+        table[String(parts[0])] = value
+    }
+    return table
+}
+
+/// `--energy-target` and `--target-rounds`, shared by mosaic fit and mosaic design.
+struct EnergyTargetOptions: ParsableArguments {
+    @Option(
+        name: .customLong("energy-target"),
+        help: ArgumentHelp(
+            "Largest training energy RMSE (eV/atom) of each group matching PATTERN, as PATTERN=VALUE (e.g."
+                + " Nb_AIMD=0.002); repeatable.",
+            discussion:
+                "After the fit, each group that misses its target has its weight raised and the model is refitted"
+                + " from where it stands, until every group meets its target or --target-rounds refits are done;"
+                + " the raised weights are printed and stored in the provenance. Groups that still miss are named."))
+    var energyTargets: [String] = []
+    @Option(name: .customLong("target-rounds"), help: "Refits at most for --energy-target.")
+    var targetRounds = 4
+
+    func validate() throws {
+        let table = try patternValues(energyTargets, option: "--energy-target", example: "Nb_AIMD=0.002")
+        guard table.values.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--energy-target: each target must be a positive energy RMSE in eV/atom")
+        }
+        guard targetRounds >= 1 else { throw ValidationError("--target-rounds must be at least 1") }
+    }
+
+    /// The targets, or nil when none was given.
+    func targets() throws -> EnergyTargets? {
+        guard !energyTargets.isEmpty else { return nil }
+        return EnergyTargets(
+            targets: try patternValues(energyTargets, option: "--energy-target", example: "Nb_AIMD=0.002"),
+            rounds: targetRounds)
+    }
+}
+
+/// `trainer.meet` with a progress line per raise and refit, and its outcome described (`describe`).
+func meet(_ targets: EnergyTargets, trainer: Trainer, from model: CompositeModel, data: Dataset) throws
+    -> EnergyTargets.Outcome
+{
+    let outcome = try trainer.meet(targets, from: model, prepared: try PreparedDataset(data, model: model)) { line in
+        print(line)
+        fflush(stdout)
+    }
+    print(describe(outcome, targets))
+    return outcome
+}
+
+/// The outcome of `--energy-target`: which groups meet their targets, and with which weights.
+func describe(_ outcome: EnergyTargets.Outcome, _ targets: EnergyTargets) -> String {
+    let raised = (outcome.weights.energyGroups ?? [:]).filter { group, _ in
+        outcome.rounds.contains { $0.contains { $0.group == group } }
+    }
+    var lines = [
+        outcome.rounds.isEmpty
+            ? "energy targets: every group meets its target; no refit"
+            : "energy targets after \(outcome.rounds.count) refit(s): energy weights "
+                + raised.sorted { $0.key < $1.key }.map { String(format: "%@=%.3g", $0.key as NSString, $0.value) }
+                .joined(separator: ", ")
+    ]
+    if outcome.misses.isEmpty {
+        lines.append("every group meets its energy target (\(targets.targets.count) pattern(s))")
+    }
+    for miss in outcome.misses {
+        lines.append(
+            String(
+                format:
+                    "%@ still misses its energy target: %.2f > %.2f meV/atom (raise --target-rounds, or add capacity)",
+                miss.group as NSString, miss.rmse * 1000, miss.target * 1000))
+    }
+    return lines.joined(separator: "\n")
 }
 
 /// Fails (before any work) unless `path` can be written: not a directory, in an existing folder.

@@ -188,6 +188,12 @@ struct RecordedLoss {
         var groups = weights.groups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
             .joined(separator: ", ")
         if !groups.isEmpty { groups = ", group weights " + groups }
+        if let energyGroups = weights.energyGroups, !energyGroups.isEmpty {
+            groups +=
+                ", energy weights "
+                + energyGroups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
+                .joined(separator: ", ")
+        }
         return String(
             format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa",
             weights.energyTolerance * 1000, weights.forceTolerance, weights.stressTolerance)

@@ -513,6 +513,10 @@ final class CommandTests: XCTestCase {
                 "--group-weight Nb_Surfce: matches no group"
             ),
             (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--energy-target", "Nb_AIMDX=0.002"],
+                "--energy-target Nb_AIMDX: matches no group"
+            ),
+            (
                 [
                     "design", "--start", "examples/models/nb-library.yaml", "--hold-out", "Nb_AIMD/Md/1000K",
                     "--output",
@@ -563,6 +567,14 @@ final class CommandTests: XCTestCase {
             (
                 ["design", "--start", "examples/models/nb-library.yaml", "--output", output, "--smoothness", "-1"],
                 "--smoothness"
+            ),
+            (
+                ["fit", "--model", "examples/models/nb.yaml", "--output", output, "--energy-target", "Nb_AIMD=0"],
+                "--energy-target"
+            ),
+            (
+                ["design", "--start", "examples/models/nb-library.yaml", "--output", output, "--target-rounds", "0"],
+                "--target-rounds"
             ),
             (["fit", "--model", "examples/models/nb.yaml", "--output", NSTemporaryDirectory()], "is a directory"),
             (["fit", "--model", "examples/models/nb.yaml", "--output", "/no/such/folder/x.json"], "does not exist"),

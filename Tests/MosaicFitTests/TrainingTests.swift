@@ -342,6 +342,13 @@ extension TrainingTests {
         let stressTerm: Double = pow(m.stressRMSE / 0.7, 2)
         let expected = 0.5 * Double(rows) / 3 * (energyTerm + forceTerm + stressTerm)
         XCTAssertEqual(balanced.cost(model.internalParameters), expected, accuracy: 1e-10 * expected)
+        // Energy-only multipliers (what --energy-target raises) scale the energy term alone.
+        var energyWeighted = weights
+        energyWeighted.energyGroups = ["Nb_Elastic": 2, "Nb_AIMD": 2, "Nb_Surface": 2]
+        let raised = 0.5 * Double(rows) / 3 * (4 * energyTerm + forceTerm + stressTerm)
+        XCTAssertEqual(
+            LeastSquaresProblem(model: model, data: prepared, weights: energyWeighted).cost(model.internalParameters),
+            raised, accuracy: 1e-10 * raised)
         weights.balanceKinds = false
         let plain = LeastSquaresProblem(model: model, data: prepared, weights: weights)
         let energyRows = Double(m.structures) * energyTerm
@@ -355,5 +362,6 @@ extension TrainingTests {
             from: Data(
                 #"{"energyTolerance":0.002,"forceTolerance":0.1,"stressTolerance":0.5,"groups":{},"ridge":0}"#.utf8))
         XCTAssertNil(old.balanceKinds)
+        XCTAssertNil(old.energyGroups)
     }
 }
