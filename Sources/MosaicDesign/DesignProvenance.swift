@@ -69,6 +69,8 @@ public struct DesignProvenance: Codable, Sendable {
     public var screenedParameters: [Double]?
     /// Fisher evidence of the chosen model's species blocks (none without species-resolved terms).
     public var speciesEvidence: [SpeciesEvidence]?
+    /// Fisher evidence that each term of the chosen model is needed (its amplitudes against zero).
+    public var termEvidence: [TermEvidence]?
     /// When the loop's best does not repel and another candidate is written: the loop's best.
     public var searchBest: Candidate?
     /// The candidate the design's last round of proposals came from (its model as screened), when it is not the written

@@ -110,7 +110,6 @@ public struct SpeciesEvidence: Codable, Sendable, Equatable {
         /// C = L s² FIM⁺ Lᵀ (L: one sparse row per shared parameter); infinite when the contrast lies only in
         /// undetermined directions, 0 when it vanishes.
         func contrastZ(weights: [Double], fim: FisherAnalysis, covariance: [Double]) throws -> Double {
-            let p = fim.parameterCount
             let theta = fim.model.internalParameters
             let k = shared.count
             // Sparse rows of L (columns and weights; fused blocks may share a column) and the contrast d.
@@ -129,33 +128,44 @@ public struct SpeciesEvidence: Codable, Sendable, Equatable {
                     d[row] += weight * theta[fim.parameterIndices[column]]
                 }
             }
-            var c = [Double](repeating: 0, count: k * k)
-            for i in 0..<k {
-                for j in 0..<k {
-                    var sum = 0.0
-                    for a in rows[i] {
-                        for b in rows[j] { sum += a.weight * covariance[a.column * p + b.column] * b.weight }
-                    }
-                    c[i * k + j] = sum
-                }
-            }
-            let (values, vectors) = try LinearAlgebra.symmetricEigen(c, n: k)
-            let largest = values.last ?? 0
-            var chi2 = 0.0
-            var determined = 0
-            var undetermined = false
-            for e in 0..<k {
-                var projection = 0.0
-                for i in 0..<k { projection += vectors[e * k + i] * d[i] }
-                if values[e] > 1e-12 * largest, values[e] > 0 {
-                    chi2 += projection * projection / values[e]
-                    determined += 1
-                } else if abs(projection) > 1e-9 {
-                    undetermined = true
-                }
-            }
-            return undetermined && determined == 0 ? .infinity : (chi2 / Double(max(determined, 1))).squareRoot()
+            return try SpeciesEvidence.waldZ(rows: rows, d: d, fim: fim, covariance: covariance)
         }
+    }
+
+    /// z = √(χ²/k) of a k-vector d of parameters, its covariance C = L Cov Lᵀ (`rows`: L's sparse rows as
+    /// analysis columns and weights that carry them to d's units; `covariance`: `fim.covariance`);
+    /// infinite when d lies only in undetermined directions of C, 0 when it vanishes.
+    static func waldZ(
+        rows: [[(column: Int, weight: Double)]], d: [Double], fim: FisherAnalysis, covariance: [Double]
+    ) throws -> Double {
+        let p = fim.parameterCount
+        let k = d.count
+        var c = [Double](repeating: 0, count: k * k)
+        for i in 0..<k {
+            for j in 0..<k {
+                var sum = 0.0
+                for a in rows[i] {
+                    for b in rows[j] { sum += a.weight * covariance[a.column * p + b.column] * b.weight }
+                }
+                c[i * k + j] = sum
+            }
+        }
+        let (values, vectors) = try LinearAlgebra.symmetricEigen(c, n: k)
+        let largest = values.last ?? 0
+        var chi2 = 0.0
+        var determined = 0
+        var undetermined = false
+        for e in 0..<k {
+            var projection = 0.0
+            for i in 0..<k { projection += vectors[e * k + i] * d[i] }
+            if values[e] > 1e-12 * largest, values[e] > 0 {
+                chi2 += projection * projection / values[e]
+                determined += 1
+            } else if abs(projection) > 1e-9 {
+                undetermined = true
+            }
+        }
+        return undetermined && determined == 0 ? .infinity : (chi2 / Double(max(determined, 1))).squareRoot()
     }
 
     /// A table: term, block, parameters, z and what it says.

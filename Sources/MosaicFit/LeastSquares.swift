@@ -421,9 +421,10 @@ struct KeptRows {
 
 extension PotentialFile {
     /// The loss weights the potential was fitted with, as its provenance records them (`mosaic fit`:
-    /// `weights`; `mosaic design`: `settings.weights`); nil when the file does not say.
+    /// `weights`; `mosaic design`: `finalWeights` after `--energy-target`, else `settings.weights`); nil when the
+    /// file does not say.
     public var lossWeights: FitWeights? {
-        guard let recorded = provenance["weights"] ?? provenance["settings"]?["weights"],
+        guard let recorded = provenance["weights"] ?? provenance["finalWeights"] ?? provenance["settings"]?["weights"],
             let data = try? JSONEncoder.mosaic.encode(recorded)
         else { return nil }
         return try? JSONDecoder.mosaic.decode(FitWeights.self, from: data)

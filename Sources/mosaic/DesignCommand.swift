@@ -398,6 +398,13 @@ extension MosaicCommand {
                     print("\nclosest species blocks of each term (candidates to fuse):")
                     print(SpeciesEvidence.pairsTable(try SpeciesEvidence.pairs(chosenFIM)))
                 }
+                let termEvidence = try TermEvidence.compute(chosenFIM)
+                if !termEvidence.isEmpty {
+                    print("\nterms of the chosen model: do the data need each one (Fisher evidence)?")
+                    print(
+                        TermEvidence.table(
+                            termEvidence, removal: removals(result.candidates, chosen: bestID, relative: best.score)))
+                }
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
                     let report = EvaluationReport(model: chosen, data: try PreparedDataset(testSet, model: chosen))
@@ -420,6 +427,7 @@ extension MosaicCommand {
                 record.screenEvery = screenEvery > 1 ? screenEvery : nil
                 record.screenedParameters = screenEvery > 1 ? best.model.naturalParameters : nil
                 record.speciesEvidence = evidence.isEmpty ? nil : evidence
+                record.termEvidence = termEvidence.isEmpty ? nil : termEvidence
                 record.energyTargets = targets
                 record.targetRounds = targetRounds
                 record.finalWeights = targets == nil ? nil : chosenWeights
@@ -443,6 +451,31 @@ extension MosaicCommand {
             }
         }
     }
+}
+
+/// For each term, what removing it did in the design: the candidate that removed it from the chosen one or from its
+/// nearest ancestor that tried, and its score against the chosen one's ("#8 from #5: score 0.858, +62%").
+func removals(_ candidates: [CandidateRecord], chosen: Int, relative score: Double) -> [String: String] {
+    let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    var lineage: [Int] = []
+    var next: Int? = chosen
+    while let id = next, let candidate = byID[id] {
+        lineage.append(id)
+        next = candidate.parent
+    }
+    var result: [String: String] = [:]
+    for ancestor in lineage {
+        for c in candidates where c.parent == ancestor && c.change.hasPrefix("remove '") {
+            let term = String(c.change.dropFirst("remove '".count).dropLast())
+            guard result[term] == nil else { continue }
+            result[term] =
+                c.score.isFinite
+                ? String(
+                    format: "#%d from #%d: score %.3f, %+.0f%%", c.id, ancestor, c.score, (c.score / score - 1) * 100)
+                : "#\(c.id) from #\(ancestor): not scored"
+        }
+    }
+    return result
 }
 
 /// The cross-validation errors of one candidate, a row per fold.

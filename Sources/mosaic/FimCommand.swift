@@ -89,6 +89,7 @@ extension MosaicCommand {
                     var report = FimReport(fim, uncertainty, properties)
                     report.speciesEvidence = try SpeciesEvidence.compute(fim)
                     report.blockPairs = try SpeciesEvidence.pairs(fim)
+                    report.termEvidence = try TermEvidence.compute(fim)
                     let encoder = JSONEncoder.mosaic
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                     return
@@ -131,6 +132,8 @@ extension MosaicCommand {
                             + TextTable.right(
                                 ["\(entry.parameters) params", String(format: "%.3f", entry.share)], [12, 8]))
                 }
+                print("\nterms: do the data need each one?")
+                print(TermEvidence.table(try TermEvidence.compute(fim)))
                 let evidence = try SpeciesEvidence.compute(fim)
                 if !evidence.isEmpty {
                     print("\nspecies blocks: does the data tell each block from its term's other blocks?")
@@ -230,6 +233,8 @@ struct FimReport: Encodable {
     var speciesEvidence: [SpeciesEvidence] = []
     /// Fisher evidence of each pair of blocks of a species-resolved term, closest first.
     var blockPairs: [SpeciesEvidence.BlockPair] = []
+    /// Fisher evidence that each term is needed (its amplitudes against zero).
+    var termEvidence: [TermEvidence] = []
 
     init(_ fim: FisherAnalysis, _ uncertainty: [GroupUncertainty], _ properties: [PropertyUncertainty]) {
         self.properties = properties

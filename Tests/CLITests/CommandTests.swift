@@ -371,7 +371,13 @@ final class CommandTests: XCTestCase {
             "--output", output, "--state", folder + "/state.json")
         XCTAssertEqual(run.status, 0, run.output)
         XCTAssertTrue(run.output.contains("untouched test errors"), run.output)
+        XCTAssertTrue(run.output.contains("terms of the chosen model: do the data need each one"), run.output)
         let file = try PotentialFile.read(path: output)
+        guard case .array(let terms)? = file.provenance["termEvidence"], case .string(let first)? = terms.first?["term"]
+        else {
+            return XCTFail("no term evidence in the provenance")
+        }
+        XCTAssertEqual(first, "pair")
         guard case .array(let test)? = file.provenance["test"],
             case .number(let recorded)? = file.provenance["testErrors"]?["energyRMSE"]
         else {
@@ -408,17 +414,26 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(refitError, refitIndependent.energyRMSE, accuracy: 1e-12)
 
         // A potential file as the library (its model with its fitted values), refined with --warm-start: the
-        // design starts from the written potential's terms and values.
+        // design starts from the written potential's terms and values. An energy target no fit can meet: one
+        // refit with the 3000 K block's energy weight raised, the miss named, the raised weight recorded as the
+        // loss of the written file.
         let refined = folder + "/refined.json"
         let fromPotential = try mosaic(
             "design", "--start", output, "--warm-start", "--data", "data/nb/Nb_AIMD.json", "--hold-out",
             "Nb_AIMD/Md/300K", "--test", "Nb_AIMD/Md/1000K", "--max-candidates", "1", "--iterations", "2",
+            "--energy-target", "Nb_AIMD/Md/3000K=0.0001", "--target-rounds", "1",
             "--elastic", "", "--output", refined, "--state", folder + "/refine-state.json")
         XCTAssertEqual(fromPotential.status, 0, fromPotential.output)
         XCTAssertTrue(fromPotential.output.contains("design: library \(output)"), fromPotential.output)
+        XCTAssertTrue(
+            fromPotential.output.contains("energy targets, round 1: Nb_AIMD/Md/3000K")
+                && fromPotential.output.contains("Nb_AIMD/Md/3000K still misses its energy target"),
+            fromPotential.output)
         let third = try PotentialFile.read(path: refined)
         XCTAssertEqual(third.model.terms.map(\.name), file.model.terms.map(\.name))
         XCTAssertEqual(third.model.freeParameterCount, file.model.freeParameterCount)
+        let raised = try XCTUnwrap(third.lossWeights?.energyGroups?["Nb_AIMD/Md/3000K"])
+        XCTAssertGreaterThan(raised, 1)
     }
 
     /// fim --json: one eigenvalue per parameter, ascending, shares summing to one.

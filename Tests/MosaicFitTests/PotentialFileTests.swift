@@ -30,6 +30,25 @@ final class PotentialFileTests: XCTestCase {
         }
     }
 
+    /// The loss an analysis uses is the one the written parameters were last fitted with: a design's `finalWeights`
+    /// (after `--energy-target`) over its candidates' `settings.weights`.
+    func testLossWeightsAreTheLastFitsWeights() throws {
+        var candidates = FitWeights()
+        candidates.energyTolerance = 0.001
+        var last = candidates
+        last.energyGroups = ["Nb_AIMD/Md/3000K": 1.6]
+        let design = PotentialFile(
+            model: testModel(),
+            provenance: .object([
+                "settings": .object(["weights": try JSONValue.from(candidates)]),
+                "finalWeights": try JSONValue.from(last),
+            ]))
+        XCTAssertEqual(design.lossWeights, last)
+        let plain = PotentialFile(
+            model: testModel(), provenance: .object(["settings": .object(["weights": try JSONValue.from(candidates)])]))
+        XCTAssertEqual(plain.lossWeights, candidates)
+    }
+
     func testRoundTripPreservesModelExactly() throws {
         let path = temporaryFile("", name: "round.json")
         try sampleFile().write(to: path)

@@ -81,7 +81,7 @@ public struct AngularEmbeddingTerm: TermType {
     }
 
     public func parameters(elements: [Element]) -> [ParameterSpec] {
-        [ParameterSpec("A", amplitude, transform: .log)]
+        [ParameterSpec("A", amplitude, transform: .log, amplitude: true)]
             + weights.enumerated().map { ParameterSpec("t\($0 + 1)", $1) }
             + density.parameterSpecs(prefix: "density")
     }

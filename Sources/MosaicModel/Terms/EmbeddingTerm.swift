@@ -131,7 +131,7 @@ public struct EmbeddingTerm: TermType {
             switch form {
             case .sqrt:
                 return k == 0
-                    ? ParameterSpec(prefix + "A", value, transform: .log, species: species)
+                    ? ParameterSpec(prefix + "A", value, transform: .log, species: species, amplitude: true)
                     : ParameterSpec(prefix + "b\(k + 1)", value, linear: true, species: species)
             case .polynomial: return ParameterSpec(prefix + "a\(k + 1)", value, linear: true, species: species)
             }

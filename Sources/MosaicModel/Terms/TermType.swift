@@ -17,10 +17,13 @@ public struct ParameterSpec: Sendable, Equatable {
     /// The B-spline function it is a coefficient of, if any: parameters of one term with the same label are
     /// that function's coefficients in order along r (the smoothness penalty takes their second differences).
     public var spline: String?
+    /// Whether the term's energy (of its species block) is proportional to it: a scale such as an embedding's A,
+    /// at zero the term contributes nothing (`TermEvidence` tests it against zero).
+    public var isAmplitude: Bool
 
     public init(
         _ local: String, _ value: Double, transform: ParameterTransform = .identity, linear: Bool = false,
-        channel: Int? = nil, species: [String] = [], spline: String? = nil
+        channel: Int? = nil, species: [String] = [], spline: String? = nil, amplitude: Bool = false
     ) {
         self.local = local
         self.value = value
@@ -29,6 +32,7 @@ public struct ParameterSpec: Sendable, Equatable {
         self.channel = channel
         self.species = species
         self.spline = spline
+        self.isAmplitude = amplitude
     }
 
     /// The species block it belongs to ("Mo-Nb" for a pair block, "W" for a centre block; nil when shared by all).
