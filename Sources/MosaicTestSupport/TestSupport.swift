@@ -74,6 +74,21 @@ public func testModel(polynomial: Bool = false, splineDensity: Bool = false) -> 
         ])
 }
 
+/// Niobium as a reference energy, a five-coefficient pair spline and a Finnis–Sinclair (√) embedding of amplitude
+/// `amplitude`: a small truth to label real geometries with.
+public func pairAndEmbeddingModel(amplitude: Double = 1.6) -> CompositeModel {
+    CompositeModel(
+        elements: [Element(symbol: "Nb")!],
+        terms: [
+            .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
+            .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
+            .embedding(
+                EmbeddingTerm(
+                    cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [amplitude],
+                    density: .exponential(beta: 2.8, r0: 2.86))),
+        ])
+}
+
 /// Niobium with two identical embedding terms ("embedding" and "twin") beside a reference and a pair spline: their
 /// parameters are indistinguishable, so the Fisher information has an exact two-dimensional null space.
 public func duplicatedEmbeddingModel() -> CompositeModel {

@@ -14,16 +14,7 @@ final class CrossValidationTests: XCTestCase {
     /// Real Nb geometries in three groups, labelled by a model with an embedding (which the fitted pair
     /// model cannot represent) plus energy noise, so that leaving a group out changes the fit.
     func data() throws -> Dataset {
-        let truth = CompositeModel(
-            elements: [nb],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-                .embedding(
-                    EmbeddingTerm(
-                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.2],
-                        density: .exponential(beta: 2.8, r0: 2.86))),
-            ])
+        let truth = pairAndEmbeddingModel(amplitude: 1.2)
         var rng = SeededGenerator(seed: 11)
         let blocks: [(String, [Structure])] = [
             ("strained", Array(niobium["Nb_Elastic"]!.prefix(16))),

@@ -11,17 +11,7 @@ final class TermEvidenceTests: XCTestCase {
     /// three-body term the data do not contain: the two real terms are far from zero in their Fisher σ, the
     /// three-body term within a few σ of it (its z is √(χ²₃/3) of pure noise: above 3 with probability 5e-6).
     func testATermTheDataDoNotContainIsWithinItsUncertaintyOfZero() throws {
-        let nb = Element(symbol: "Nb")!
-        let truth = CompositeModel(
-            elements: [nb],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-                .embedding(
-                    EmbeddingTerm(
-                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.6],
-                        density: .exponential(beta: 2.8, r0: 2.86))),
-            ])
+        let truth = pairAndEmbeddingModel()
         var rng = SeededGenerator(seed: 7)
         func noise() -> Double {
             let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)

@@ -14,16 +14,7 @@ final class EnergyTargetsTests: XCTestCase {
     /// multipliers 1 (A) and m (B) the fitted energy sits at offset·m²/(1 + m²) above A's labels, so A's energy RMSE
     /// is offset·m²/(1 + m²) and B's offset/(1 + m²).
     func problem() throws -> (CompositeModel, PreparedDataset) {
-        var model = CompositeModel(
-            elements: [Element(symbol: "Nb")!],
-            terms: [
-                .reference(ReferenceEnergyTerm(energies: ["Nb": -9.8])),
-                .pairSpline(PairSplineTerm(inner: 2.0, cutoff: 5.0, coefficients: [0.3, -0.2, 0.1, -0.05, 0.02])),
-                .embedding(
-                    EmbeddingTerm(
-                        cutoff: 5.0, width: 1.2, form: .sqrt, coefficients: [1.6],
-                        density: .exponential(beta: 2.8, r0: 2.86))),
-            ])
+        var model = pairAndEmbeddingModel()
         var structures: [Structure] = []
         for (group, shift) in [("A", 0.0), ("B", offset)] {
             for geometry in niobium["Nb_Elastic"]!.prefix(12) {
