@@ -412,6 +412,34 @@ public final class DesignLoop {
         return Set(worse.filter { $0.value >= times }.keys)
     }
 
+    /// For each term, what removing it did in `history`: the candidate that removed it from the `chosen` one or from
+    /// its nearest ancestor that tried, with its score against the chosen one's ("#8 from #5: score 0.858, +62%").
+    public static func removals(_ history: [Step], chosen: Int) -> [String: String] {
+        let byID = Dictionary(history.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard let score = byID[chosen]?.score else { return [:] }
+        var lineage: [Int] = []
+        var next: Int? = chosen
+        while let id = next, let step = byID[id], !lineage.contains(id) {
+            lineage.append(id)
+            next = step.parent
+        }
+        let prefix = "remove '"
+        var result: [String: String] = [:]
+        for ancestor in lineage {
+            for step in history where step.parent == ancestor && step.change.hasPrefix(prefix) {
+                let term = String(step.change.dropFirst(prefix.count).dropLast())
+                guard result[term] == nil else { continue }
+                result[term] =
+                    step.score.isFinite
+                    ? String(
+                        format: "#%d from #%d: score %.3f, %+.0f%%", step.id, ancestor, step.score,
+                        (step.score / score - 1) * 100)
+                    : "#\(step.id) from #\(ancestor): not scored"
+            }
+        }
+        return result
+    }
+
     /// Reconfigurations of `model`, most promising first: species splits, then prune what the sloppiest FIM
     /// modes point at (and fuse species blocks the data do not tell apart), remove single terms, then grow
     /// capacity within the budget.

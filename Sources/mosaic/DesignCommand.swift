@@ -403,7 +403,8 @@ extension MosaicCommand {
                     print("\nterms of the chosen model: do the data need each one (Fisher evidence)?")
                     print(
                         TermEvidence.table(
-                            termEvidence, removal: removals(result.candidates, chosen: bestID, relative: best.score)))
+                            termEvidence,
+                            removal: DesignLoop.removals(result.candidates.map(\.step), chosen: bestID)))
                 }
                 var testErrors: ErrorMetrics? = nil
                 if !testSet.structures.isEmpty {
@@ -451,31 +452,6 @@ extension MosaicCommand {
             }
         }
     }
-}
-
-/// For each term, what removing it did in the design: the candidate that removed it from the chosen one or from its
-/// nearest ancestor that tried, and its score against the chosen one's ("#8 from #5: score 0.858, +62%").
-func removals(_ candidates: [CandidateRecord], chosen: Int, relative score: Double) -> [String: String] {
-    let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    var lineage: [Int] = []
-    var next: Int? = chosen
-    while let id = next, let candidate = byID[id] {
-        lineage.append(id)
-        next = candidate.parent
-    }
-    var result: [String: String] = [:]
-    for ancestor in lineage {
-        for c in candidates where c.parent == ancestor && c.change.hasPrefix("remove '") {
-            let term = String(c.change.dropFirst("remove '".count).dropLast())
-            guard result[term] == nil else { continue }
-            result[term] =
-                c.score.isFinite
-                ? String(
-                    format: "#%d from #%d: score %.3f, %+.0f%%", c.id, ancestor, c.score, (c.score / score - 1) * 100)
-                : "#\(c.id) from #\(ancestor): not scored"
-        }
-    }
-    return result
 }
 
 /// The cross-validation errors of one candidate, a row per fold.

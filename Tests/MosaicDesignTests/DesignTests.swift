@@ -113,6 +113,25 @@ final class DesignTests: XCTestCase {
     /// never better than a scored candidate, never written, and reads back from a saved state (a state saved before
     /// the field existed reads as scored). The loop goes on past it (RESULTS: a niobium design whose three proposals
     /// from one parent failed).
+    /// What removing each term scored, from the chosen candidate's nearest ancestor that tried: a removal from the
+    /// chosen one itself wins over an older one, branches off the lineage are ignored, a failed removal says so.
+    func testRemovalsAreReadFromTheChosenLineage() {
+        let history = [
+            DesignLoop.Step(id: 0, parent: nil, change: "all single terms combined", score: 1.0),
+            DesignLoop.Step(id: 1, parent: 0, change: "remove 'embedding'", score: 1.5),
+            DesignLoop.Step(id: 2, parent: 0, change: "remove 'angular'", score: 2.0),
+            DesignLoop.Step(id: 3, parent: 0, change: "resize 'pair' to 8", score: 0.8),
+            DesignLoop.Step(id: 4, parent: 3, change: "remove 'angular'", score: 1.2),
+            DesignLoop.Step(id: 5, parent: 3, change: "remove 'pair'", score: .infinity),
+            DesignLoop.Step(id: 6, parent: 1, change: "remove 'angular'", score: 0.1),
+        ]
+        let removals = DesignLoop.removals(history, chosen: 3)
+        XCTAssertEqual(removals["embedding"], "#1 from #0: score 1.500, +88%")
+        XCTAssertEqual(removals["angular"], "#4 from #3: score 1.200, +50%")
+        XCTAssertEqual(removals["pair"], "#5 from #3: not scored")
+        XCTAssertEqual(removals.count, 3)
+    }
+
     func testAFailedCandidateIsRecordedAndNeverChosen() throws {
         let model = CompositeModel(elements: [nb], terms: [reference, repulsion])
         let error = MosaicError("the model gives non-finite derivatives", fix: "check the model's parameters")
