@@ -10,6 +10,10 @@
 # without them (issue 14's 0.276 was measured without).
 # `benchmarks/nb-angular.sh phases bounded` (RESULTS "A floor for the angular embedding") fits the same terms with
 # Γ bounded (`gamma: bounded` in each angular embedding) and goes on with the 3000 K block weighted x3 and x4.
+# `benchmarks/nb-angular.sh phases bounded targets` (RESULTS "Energy targets instead of a hand-raised weight") goes on
+# from the balanced bounded fit with `--energy-target` (every AIMD block 2 meV/atom, the strained cells 1) in place of
+# the hand-raised weights: one fit, then `make demo`'s design options from the balanced fit (`--warm-start`, budget 75,
+# 12 candidates) with the same targets for the chosen model; 22 minutes on 2 cores (7 Dec 2026).
 # Prints; asserts nothing. About 10 minutes on 2 cores (`phases`: 5.6 minutes, 7 Dec 2026).
 # shellcheck source=benchmarks/mosaic-setup.sh
 source "$(dirname "$0")/mosaic-setup.sh"
@@ -42,6 +46,11 @@ json.dump(model, open(sys.argv[2], "w"), indent=1)
   lattices="$lattices, Γ bounded"
   hot_weights="2 3 4"
 fi
+targets=(--energy-target Nb_AIMD=0.002 --energy-target Nb_Elastic=0.001)
+if [[ ${3-} == targets ]]; then
+  [[ -n ${phases-} ]] || { echo "usage: benchmarks/nb-angular.sh phases bounded targets" >&2; exit 2; }
+  hot_weights=none
+fi
 echo "== balanced loss, 400 steps from the shipped parameters $lattices"
 # A fit whose model fails the short-range repulsion check is not written as a potential but kept as
 # NAME.refused.json (the error says why); the steps below go on with it, since that is what is being studied.
@@ -54,12 +63,26 @@ fitted() {  # path without .json -> the written or the refused model
 previous=$name
 fits=("$name")
 for weight in ${hot_weights:-2}; do
+  [[ $weight == none ]] && break
   echo "== the same, 3000 K block weighted x$weight, 150 more steps"
   "${fit[@]}" --model "$(fitted "$work/$previous")" --group-weight "Nb_AIMD/Md/3000K=$weight" --max-iterations 150 \
     --output "$work/$name-hot$weight.json" 2>&1 | sed -n '/^error/,/^  /p;/^unified/p;/^training errors/,$p' || true
   previous=$name-hot$weight
   fits+=("$previous")
 done
+if [[ ${3-} == targets ]]; then
+  echo "== energy targets from the balanced fit: ${targets[*]}, 150 steps per refit"
+  "${fit[@]}" --model "$(fitted "$work/$name")" "${targets[@]}" --max-iterations 150 --output "$work/$name-targets.json" \
+    2>&1 | sed -n '/^error/,/^  /p;/^energy targets/p;/^every/p;/still misses/p;/^training errors/,$p' || true
+  echo "== make demo's design options from the balanced fit (--warm-start, budget 75), the same targets for the chosen model"
+  design=(.build/release/mosaic design --start "$(fitted "$work/$name")" --warm-start --test Nb_AIMD/Md/1000K
+    --fold-mean geometric --geodesic --max-iterations 60 --max-candidates 12 --budget-params 75 --energy-tolerance 0.001
+    --group-weight Nb_Surface=2 --group-weight Nb_Phases=0.1 --phases "$phases"
+    --data data/nb/Nb_AIMD.json data/nb/Nb_Elastic.json data/nb/Nb_Surface.json "$work/Nb_Phases.xyz")
+  "${design[@]}" "${targets[@]}" --output "$work/$name-design.json" --state "$work/$name-design-state.json" 2>&1 \
+    | grep -vE '^(… |  iter)' || true
+  fits+=("$name-targets" "$name-design")
+fi
 for f in "${fits[@]}"; do
   echo "== properties of $(basename "$(fitted "$work/$f")")"
   "${properties[@]}" "$(fitted "$work/$f")" --report "$work/$f.html" \
