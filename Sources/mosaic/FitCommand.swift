@@ -315,9 +315,10 @@ struct EnergyTargetOptions: ParsableArguments {
             "Largest training energy RMSE (eV/atom) of each group matching PATTERN, as PATTERN=VALUE (e.g."
                 + " Nb_AIMD=0.002); repeatable.",
             discussion:
-                "After the fit, each group that misses its target has its weight raised and the model is refitted"
-                + " from where it stands, until every group meets its target or --target-rounds refits are done;"
-                + " the raised weights are printed and stored in the provenance. Groups that still miss are named."))
+                "After the fit, each group that misses its target has the weight of its energy rows raised (its"
+                + " forces keep theirs) and the model is refitted from where it stands, until every group meets"
+                + " its target or --target-rounds refits are done; the raised weights are printed and stored in"
+                + " the provenance. Groups that still miss are named."))
     var energyTargets: [String] = []
     @Option(name: .customLong("target-rounds"), help: "Refits at most for --energy-target.")
     var targetRounds = 4
