@@ -48,7 +48,7 @@ public struct TermEvidence: Codable, Sendable, Equatable {
         return result
     }
 
-    /// A table: term, parameters, linear coefficients, z, what it says, and (when given) what removing the term did
+    /// A table: term, parameters, amplitudes, z, what it says, and (when given) what removing the term did
     /// to the design's score (`removal`: term name → text).
     public static func table(_ evidence: [TermEvidence], removal: [String: String] = [:]) -> String {
         var lines = [
