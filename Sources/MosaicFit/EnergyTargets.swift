@@ -4,8 +4,8 @@ import MosaicModel
 
 /// Training-energy targets per group: after a fit, every group whose energy RMSE misses its target has the weight of
 /// its energies raised and the model is refitted from where it stands, round after round, until every group meets
-/// its target or the rounds run out. It does by rule what FitSNAP and pacemaker users do by hand with group weights, so that no
-/// block (a hot AIMD block, the strained cells) is left far off because others outnumber it.
+/// its target or the rounds run out. It does by rule what FitSNAP and pacemaker users do by hand with group weights,
+/// so that no block (a hot AIMD block, the strained cells) is left far off because others outnumber it.
 ///
 /// What is raised is the multiplier `m` of the group's energy rows only (`FitWeights.energyGroups`: its energy
 /// residuals are multiplied by m, their share of the loss by m²), so its forces keep their weight; a `groups`
