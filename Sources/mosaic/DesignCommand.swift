@@ -389,7 +389,10 @@ extension MosaicCommand {
                 }
                 try checkRepulsion(chosen, shortest: shortest, output: output)
                 let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
-                let chosenFIM = try FisherAnalysis(model: chosen, data: trainedOn, weights: chosenWeights)
+                // In relative coordinates, as `mosaic fim` by default: where the FIM is nearly singular, the evidence
+                // depends on the coordinates its pseudo-inverse is taken in (README, "Fisher information").
+                let chosenFIM = try FisherAnalysis(
+                    model: chosen, data: trainedOn, weights: chosenWeights, coordinates: .relative)
                 let evidence = try SpeciesEvidence.compute(chosenFIM)
                 if !evidence.isEmpty {
                     print(
