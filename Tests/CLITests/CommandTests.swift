@@ -352,18 +352,52 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(run.output.contains("\(rows) residual rows"), run.output)
     }
 
-    /// design --test: the test block is neither trained on nor chosen on; the chosen potential's
-    /// errors on it are printed and recorded, and equal an independent evaluation of the written file.
-    func testDesignReportsAnUntouchedTestBlock() throws {
-        let folder = scratchFolder("cli-design")
-        let library = folder + "/library.yaml"
+    /// A three-term Nb model file (reference, Born–Mayer repulsion, six pair splines) in `folder`; its path.
+    func smallPairLibrary(in folder: String) throws -> String {
+        let path = folder + "/library.yaml"
         try """
         elements: [Nb]
         terms:
           - {type: reference, energies: {Nb: -10.0}}
           - {type: born-mayer, name: repulsion, cutoff: 4.0, r0: 2.5, amplitude: 0.5, rho: 0.3}
           - {type: pair-spline, name: pair, inner: 2.0, cutoff: 5.0, size: 6}
-        """.write(toFile: library, atomically: true, encoding: .utf8)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// fit --energy-target: a target no fit can meet raises that block's energy weight once, names the miss, and the
+    /// written file records the targets, the raise and the raised weight as its loss.
+    func testFitRecordsItsEnergyTargets() throws {
+        let folder = scratchFolder("cli-targets")
+        let model = try smallPairLibrary(in: folder)
+        let output = folder + "/targets.json"
+        let run = try mosaic(
+            "fit", "--model", model, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/1000K",
+            "--no-stages", "--max-iterations", "5", "--energy-target", "Nb_AIMD/Md/3000K=0.0001", "--target-rounds",
+            "1", "--no-plots", "--output", output)
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("energy targets, round 1: Nb_AIMD/Md/3000K"), run.output)
+        XCTAssertTrue(run.output.contains("Nb_AIMD/Md/3000K still misses its energy target"), run.output)
+        let file = try PotentialFile.read(path: output)
+        let raised = try XCTUnwrap(file.lossWeights?.energyGroups?["Nb_AIMD/Md/3000K"])
+        XCTAssertGreaterThan(raised, 1)
+        XCTAssertEqual(file.lossWeights?.multiplier(for: "Nb_AIMD/Md/3000K"), 1, "its forces keep their weight")
+        let targets = file.provenance["energyTargets"]?["targets"]
+        guard case .array(let rounds)? = file.provenance["targetRounds"], case .array(let first)? = rounds.first,
+            case .number(let to)? = first.first?["to"], case .number(let target)? = targets?["Nb_AIMD/Md/3000K"]
+        else {
+            return XCTFail("no energy targets in the provenance")
+        }
+        XCTAssertEqual(rounds.count, 1)
+        XCTAssertEqual(to, raised)
+        XCTAssertEqual(target, 0.0001)
+    }
+
+    /// design --test: the test block is neither trained on nor chosen on; the chosen potential's
+    /// errors on it are printed and recorded, and equal an independent evaluation of the written file.
+    func testDesignReportsAnUntouchedTestBlock() throws {
+        let folder = scratchFolder("cli-design")
+        let library = try smallPairLibrary(in: folder)
         let output = folder + "/designed.json"
         let run = try mosaic(
             "design", "--start", library, "--data", "data/nb/Nb_AIMD.json", "--hold-out", "Nb_AIMD/Md/300K",
