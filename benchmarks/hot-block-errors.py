@@ -58,7 +58,8 @@ def main(errors_csv, data_file, group):
         print(f"{name:24} {corr:6.2f} {left:9.2f}")
     centred = error - error.mean()
     lag1 = (centred[1:] * centred[:-1]).sum() / (centred**2).sum()
-    print(f"lag-1 autocorrelation of the errors in file order: {lag1:.2f}")
+    print(f"lag-1 autocorrelation of the errors in file order: {lag1:.2f} "
+          f"(standard error for independent errors 1/sqrt(n) = {1 / np.sqrt(len(error)):.2f})")
 
 
 if __name__ == "__main__":
