@@ -377,18 +377,19 @@ extension MosaicCommand {
                         print(report.table())
                     }
                 }
+                // The refits below keep the model's terms and cutoff, so these neighbour lists serve them all.
+                let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
                 var chosenWeights = settings.weights
                 var targetRounds: [[EnergyTargets.Raise]]? = nil
                 if let targets {
                     print("\nthe chosen model refitted until each group meets its --energy-target:")
-                    let outcome = try meet(targets, trainer: trainer, from: chosen, data: refit ? rest : fullTrain)
+                    let outcome = try meet(targets, trainer: trainer, from: chosen, prepared: trainedOn)
                     chosen = outcome.model
                     chosenWeights = outcome.weights
                     targetRounds = outcome.rounds
                     if !outcome.rounds.isEmpty { print(outcome.report.table(title: "training errors")) }
                 }
                 try checkRepulsion(chosen, shortest: shortest, output: output)
-                let trainedOn = try PreparedDataset(refit ? rest : fullTrain, model: chosen)
                 // In relative coordinates, as `mosaic fim` by default: where the FIM is nearly singular, the evidence
                 // depends on the coordinates its pseudo-inverse is taken in (README, "Fisher information").
                 let chosenFIM = try FisherAnalysis(

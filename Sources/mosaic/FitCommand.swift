@@ -116,10 +116,12 @@ extension MosaicCommand {
                     fflush(stdout)
                 }
                 var fitted = result.model
+                // The target refits keep the model's terms and cutoff, so these neighbour lists serve them too.
+                let trainPrepared = try PreparedDataset(train, model: fitted)
                 var fittedWeights = weights
                 var targetRounds: [[EnergyTargets.Raise]]? = nil
                 if let targets {
-                    let outcome = try meet(targets, trainer: trainer, from: fitted, data: train)
+                    let outcome = try meet(targets, trainer: trainer, from: fitted, prepared: trainPrepared)
                     fitted = outcome.model
                     fittedWeights = outcome.weights
                     targetRounds = outcome.rounds
@@ -131,7 +133,6 @@ extension MosaicCommand {
                             : "not held to the repulsion check: the unified fit started from a model that fails it")
                 }
                 if let line = PairMixingRule.describe(result.mixingTies, model: fitted) { print(line) }
-                let trainPrepared = try PreparedDataset(train, model: fitted)
                 let trainPredictions = trainPrepared.predictions(fitted)
                 let trainReport = EvaluationReport(data: train, predictions: trainPredictions)
                 var validationReport: EvaluationReport? = nil
@@ -341,10 +342,10 @@ struct EnergyTargetOptions: ParsableArguments {
 }
 
 /// `trainer.meet` with a progress line per raise and refit, and its outcome described (`describe`).
-func meet(_ targets: EnergyTargets, trainer: Trainer, from model: CompositeModel, data: Dataset) throws
+func meet(_ targets: EnergyTargets, trainer: Trainer, from model: CompositeModel, prepared: PreparedDataset) throws
     -> EnergyTargets.Outcome
 {
-    let outcome = try trainer.meet(targets, from: model, prepared: try PreparedDataset(data, model: model)) { line in
+    let outcome = try trainer.meet(targets, from: model, prepared: prepared) { line in
         print(line)
         fflush(stdout)
     }
@@ -354,9 +355,7 @@ func meet(_ targets: EnergyTargets, trainer: Trainer, from model: CompositeModel
 
 /// The outcome of `--energy-target`: which groups meet their targets, and with which weights.
 func describe(_ outcome: EnergyTargets.Outcome, _ targets: EnergyTargets) -> String {
-    let raised = (outcome.weights.energyGroups ?? [:]).filter { group, _ in
-        outcome.rounds.contains { $0.contains { $0.group == group } }
-    }
+    let raised = outcome.weights.energyGroups ?? [:]
     var lines = [
         outcome.rounds.isEmpty
             ? "energy targets: every group meets its target; no refit"

@@ -185,15 +185,15 @@ struct RecordedLoss {
     }
 
     var description: String {
-        var groups = weights.groups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
-            .joined(separator: ", ")
-        if !groups.isEmpty { groups = ", group weights " + groups }
-        if let energyGroups = weights.energyGroups, !energyGroups.isEmpty {
-            groups +=
-                ", energy weights "
-                + energyGroups.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
-                .joined(separator: ", ")
+        func listed(_ table: [String: Double], as name: String) -> String {
+            table.isEmpty
+                ? ""
+                : ", \(name) "
+                    + table.sorted { $0.key < $1.key }.map { "\($0.key)×\(String(format: "%g", $0.value))" }
+                    .joined(separator: ", ")
         }
+        let groups =
+            listed(weights.groups, as: "group weights") + listed(weights.energyGroups ?? [:], as: "energy weights")
         return String(
             format: "loss of the fit: energy %g meV/atom, force %g eV/Å, stress %g GPa",
             weights.energyTolerance * 1000, weights.forceTolerance, weights.stressTolerance)
