@@ -10,7 +10,10 @@ import MosaicModel
 /// What is raised is the multiplier `m` of the group's energy rows only (`FitWeights.energyGroups`: its energy
 /// residuals are multiplied by m, their share of the loss by m²), so its forces keep their weight; a `groups`
 /// multiplier would raise both. The next multiplier aims at `margin` × target: the first raise assumes RMSE ∝ 1/m;
-/// later ones follow the secant of log RMSE against log m through the group's last two weights.
+/// later ones follow the secant of log RMSE against log m through the group's last two weights. A raise that
+/// overshot (the group lands below `overshoot` × target) is taken back part of the way, between the largest
+/// multiplier that missed and the one that overshot, since every bit of weight beyond the target costs the other
+/// groups accuracy: the targets are met with the least raise the rounds can find.
 public struct EnergyTargets: Codable, Sendable, Equatable {
     /// Group pattern (a group or a prefix, as in `FitWeights.groups`; the longest matching pattern wins) → largest
     /// training energy RMSE (eV/atom).
@@ -23,6 +26,8 @@ public struct EnergyTargets: Codable, Sendable, Equatable {
     /// `largestRaise`.
     public static let smallestRaise = 1.1
     public static let largestRaise = 4.0
+    /// A raised group whose RMSE falls below this fraction of its target has its multiplier lowered again.
+    public static let overshoot = 0.9
 
     public init(targets: [String: Double], rounds: Int = 4) {
         self.targets = targets
@@ -49,11 +54,24 @@ public struct EnergyTargets: Codable, Sendable, Equatable {
         }
     }
 
-    /// The multiplier to try next for a group whose (multiplier, energy RMSE) history is `history` (oldest first,
-    /// the last one missing `target`).
-    public static func nextMultiplier(history: [(multiplier: Double, rmse: Double)], target: Double) -> Double {
+    /// The multiplier to try next for a group whose (multiplier, energy RMSE) history is `history` (oldest first),
+    /// or nil when its last multiplier stays: it meets `target` and either was never raised or lies within
+    /// `overshoot` of it. A miss with a multiplier above it that met the target, and an overshoot, are interpolated
+    /// inside that bracket (`between`); other misses are raised by the first-raise or secant rule.
+    public static func nextMultiplier(history: [(multiplier: Double, rmse: Double)], target: Double) -> Double? {
         let aim = target * margin
-        guard let last = history.last else { return 1 }
+        guard let last = history.last else { return nil }
+        if last.rmse <= target {
+            let missedBelow = history.filter { $0.rmse > target && $0.multiplier < last.multiplier }
+            guard last.multiplier > 1, last.rmse < overshoot * target,
+                let below = missedBelow.max(by: { $0.multiplier < $1.multiplier })
+            else { return nil }
+            return between(below, last, aim: aim)
+        }
+        let metAbove = history.filter { $0.rmse <= target && $0.multiplier > last.multiplier }
+        if let above = metAbove.min(by: { $0.multiplier < $1.multiplier }) {
+            return between(last, above, aim: aim)
+        }
         var factor = last.rmse / aim
         if let earlier = history.dropLast().last(where: { $0.multiplier != last.multiplier }) {
             let slope = log(last.rmse / earlier.rmse) / log(last.multiplier / earlier.multiplier)
@@ -63,7 +81,19 @@ public struct EnergyTargets: Codable, Sendable, Equatable {
         return last.multiplier * min(max(factor, smallestRaise), largestRaise)
     }
 
-    /// What one round did: the groups it raised, each with its RMSE before and its multiplier before and after.
+    /// The multiplier between `missed` (smaller, RMSE above the aim) and `met` (larger, below it) where the line of
+    /// log RMSE against log multiplier through both crosses `aim`, kept within the middle 80% of the bracket (in log
+    /// multiplier) so that every round narrows it.
+    static func between(
+        _ missed: (multiplier: Double, rmse: Double), _ met: (multiplier: Double, rmse: Double), aim: Double
+    ) -> Double {
+        let drop = log(met.rmse / missed.rmse)
+        let fraction = drop < 0 ? log(aim / missed.rmse) / drop : 0.5
+        return missed.multiplier * exp(min(max(fraction, 0.1), 0.9) * log(met.multiplier / missed.multiplier))
+    }
+
+    /// What one round did: the groups it raised or lowered, each with its RMSE before and its multiplier before and
+    /// after.
     public struct Raise: Codable, Sendable, Equatable {
         public var group: String
         public var rmse: Double
@@ -104,30 +134,41 @@ extension Trainer {
         }
         record()
         var rounds: [[EnergyTargets.Raise]] = []
+        // The last model that met every target, with its weights and report: kept if a lowered weight misses again
+        // when the rounds run out.
+        var lastMet = targets.misses(report).isEmpty ? (model, trainer.weights, report) : nil
         while rounds.count < targets.rounds {
-            let misses = targets.misses(report)
-            if misses.isEmpty { break }
             var raises: [EnergyTargets.Raise] = []
-            for miss in misses {
-                let from = trainer.weights.energyMultiplier(for: miss.group)
-                let to = EnergyTargets.nextMultiplier(history: history[miss.group] ?? [], target: miss.target)
-                trainer.weights.energyGroups = (trainer.weights.energyGroups ?? [:]).merging([miss.group: to]) { $1 }
-                raises.append(.init(group: miss.group, rmse: miss.rmse, target: miss.target, from: from, to: to))
+            for group in report.groupOrder {
+                guard let target = targets.target(for: group),
+                    let to = EnergyTargets.nextMultiplier(history: history[group] ?? [], target: target)
+                else { continue }
+                let from = trainer.weights.energyMultiplier(for: group)
+                let rmse = report.groups[group]!.energyRMSE
+                trainer.weights.energyGroups = (trainer.weights.energyGroups ?? [:]).merging([group: to]) { $1 }
+                raises.append(.init(group: group, rmse: rmse, target: target, from: from, to: to))
                 progress(
                     String(
-                        format: "energy targets, round %d: %@ %.2f > %.2f meV/atom, energy weight ×%.3g → ×%.3g",
-                        rounds.count + 1, miss.group as NSString, miss.rmse * 1000, miss.target * 1000, from, to))
+                        format: "energy targets, round %d: %@ %.2f %@ %.2f meV/atom, energy weight ×%.3g → ×%.3g",
+                        rounds.count + 1, group as NSString, rmse * 1000, (rmse > target ? ">" : "<") as NSString,
+                        target * 1000, from, to))
             }
+            if raises.isEmpty { break }
             rounds.append(raises)
             let started = Date()
             let result = try trainer.train(model, prepared: prepared)
             model = result.model
             report = EvaluationReport(model: model, data: prepared)
             record()
+            if targets.misses(report).isEmpty { lastMet = (model, trainer.weights, report) }
             progress(
                 String(
                     format: "energy targets, round %d: refitted in %.0f s (%@)", rounds.count,
                     Date().timeIntervalSince(started), result.stages.last?.stop ?? ""))
+        }
+        if !targets.misses(report).isEmpty, let (metModel, metWeights, metReport) = lastMet {
+            progress("energy targets: the last refit missed again; keeping the last one that met every target")
+            (model, trainer.weights, report) = (metModel, metWeights, metReport)
         }
         return EnergyTargets.Outcome(
             model: model, weights: trainer.weights, rounds: rounds, report: report, misses: targets.misses(report))

@@ -318,8 +318,10 @@ struct EnergyTargetOptions: ParsableArguments {
             discussion:
                 "After the fit, each group that misses its target has the weight of its energy rows raised (its"
                 + " forces keep theirs) and the model is refitted from where it stands, until every group meets"
-                + " its target or --target-rounds refits are done; the raised weights are printed and stored in"
-                + " the provenance. Groups that still miss are named."))
+                + " its target or --target-rounds refits are done; a raise that overshoots (the group more than"
+                + " 10% below its target) is taken back part of the way, since weight beyond the target costs the"
+                + " other groups. The weights are printed and stored in the provenance. Groups that still miss"
+                + " are named."))
     var energyTargets: [String] = []
     @Option(name: .customLong("target-rounds"), help: "Refits at most for --energy-target.")
     var targetRounds = 4
