@@ -14,6 +14,12 @@
 # from the balanced bounded fit with `--energy-target` (every AIMD block 2 meV/atom, the strained cells 1) in place of
 # the hand-raised weights: one fit, then `make demo`'s design options from the balanced fit (`--warm-start`, budget 75,
 # 12 candidates) with the same targets for the chosen model; 22 minutes on 2 cores (7 Dec 2026).
+# `benchmarks/nb-angular.sh phases bounded probes` (RESULTS "What the 3000 K block's energies do not follow") goes on
+# from the balanced bounded fit with capacity probes, 150 steps each: an embedding of a density at the third bcc
+# shell (Gaussian at 4.67 A, width 0.4 A, held; cutoff 6 A; quadratic F, +2 parameters), a fourth coefficient of
+# `embedding2` (+1), and the balanced fit's energy tolerance doubled (2 meV/atom, lattice cells weighted 0.2 so
+# that they keep their 10 meV/atom) with the energy targets; then the 3000 K frames' errors against their local order
+# (benchmarks/hot-block-errors.py). 13 minutes on 2 cores (8 Dec 2026).
 # Prints; asserts nothing. About 10 minutes on 2 cores (`phases`: 5.6 minutes, 7 Dec 2026).
 # shellcheck source=benchmarks/mosaic-setup.sh
 source "$(dirname "$0")/mosaic-setup.sh"
@@ -47,8 +53,8 @@ json.dump(model, open(sys.argv[2], "w"), indent=1)
   hot_weights="2 3 4"
 fi
 targets=(--energy-target Nb_AIMD=0.002 --energy-target Nb_Elastic=0.001)
-if [[ ${3-} == targets ]]; then
-  [[ -n ${phases-} ]] || { echo "usage: benchmarks/nb-angular.sh phases bounded targets" >&2; exit 2; }
+if [[ ${3-} == targets || ${3-} == probes ]]; then
+  [[ -n ${phases-} ]] || { echo "usage: benchmarks/nb-angular.sh phases bounded targets|probes" >&2; exit 2; }
   hot_weights=none
 fi
 echo "== balanced loss, 400 steps from the shipped parameters $lattices"
@@ -82,6 +88,36 @@ if [[ ${3-} == targets ]]; then
   "${design[@]}" "${targets[@]}" --output "$work/$name-design.json" --state "$work/$name-design-state.json" 2>&1 \
     | grep -vE '^(… |  iter)' || true
   fits+=("$name-targets" "$name-design")
+fi
+if [[ ${3-} == probes ]]; then
+  python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+model = json.loads(text[text.index("{"):])["model"]
+wide = json.loads(json.dumps(model))
+wide["terms"].insert(-1, {"type": "embedding", "name": "embedding3", "form": "polynomial", "coefficients": [0.0, 0.0],
+                          "cutoff": 6.0, "width": 1.0, "density": {"family": "gaussian", "values": [4.67, 0.4]}})
+wide["fixed"] += ["embedding3.density.center", "embedding3.density.width"]
+json.dump(wide, open(sys.argv[2] + "/third-shell-model.json", "w"), indent=1)
+for term in model["terms"]:
+    if term["name"] == "embedding2":
+        term["coefficients"].append(0.0)
+json.dump(model, open(sys.argv[2] + "/quartic-model.json", "w"), indent=1)
+' "$(fitted "$work/$name")" "$work"
+  for probe in third-shell quartic; do
+    echo "== probe: the balanced fit + $probe, 150 steps"
+    "${fit[@]}" --model "$work/$probe-model.json" --max-iterations 150 --output "$work/$probe.json" 2>&1 \
+      | sed -n '/^error/,/^  /p;/^training errors/,$p' || true
+  done
+  echo "== probe: energy tolerance 2 meV/atom (lattice cells x0.2) with ${targets[*]}, 150 steps per refit"
+  loose=("${fit[@]/#0.001/0.002}")
+  "${loose[@]/#Nb_Phases=0.1/Nb_Phases=0.2}" \
+    --model "$(fitted "$work/$name")" "${targets[@]}" --max-iterations 150 --output "$work/$name-loose.json" 2>&1 \
+    | sed -n '/^error/,/^  /p;/^energy targets/p;/^every/p;/still misses/p;/^training errors/,$p' || true
+  echo "== the 3000 K frames' energy errors of the balanced fit against frame descriptors"
+  .build/release/mosaic evaluate --model "$(fitted "$work/$name")" --data data/nb/Nb_AIMD.json --no-plots \
+    --per-structure "$work/errors.csv" >/dev/null
+  python3 benchmarks/hot-block-errors.py "$work/errors.csv" data/nb/Nb_AIMD.json Nb_AIMD/Md/3000K
 fi
 for f in "${fits[@]}"; do
   echo "== properties of $(basename "$(fitted "$work/$f")")"
