@@ -13,10 +13,11 @@ public struct PotentialFile: Codable, Sendable {
     /// The major format version this Mosaic writes and the newest it reads. Version 2 added the
     /// `zbl-core` term and the `uncertainty` section; version 3 the active sets of the extrapolation grade
     /// (`UncertaintyData.Span.activeSet`); version 4 the compact layout of the uncertainty section (upper
-    /// triangles, base64 doubles, each element's span over the coordinates it moves; `PackedNumbers`).
-    /// Version 3 files load as they are; version 2 files with their older grade (the normalised leverage),
-    /// version 1 files without grades.
-    public static let formatVersion = 4
+    /// triangles, base64 doubles, each element's span over the coordinates it moves; `PackedNumbers`); version 5
+    /// spans in relative coordinates (`UncertaintyData.gradeScales`). Versions 3 and 4 load and grade as they
+    /// were written; version 2 files with their older grade (the normalised leverage), version 1 files without
+    /// grades.
+    public static let formatVersion = 5
     public static let mosaicVersion = "0.1.0"
     /// The version of the C ABI (`mosaic_abi_version`, MOSAIC_ABI_VERSION in include/mosaic_capi.h).
     public static let cABIVersion: Int32 = 3

@@ -41,9 +41,11 @@ public struct ActiveSelection {
         let prepared = try candidates.map { s in
             (try model.speciesIndices(of: s), NeighbourList(s, cutoff: model.cutoff))
         }
+        // In the coordinates the spans grade (`UncertaintyData.gradeScales`): grades, leverages and spans alike.
         let gradients = parallelMap(Array(candidates.indices)) { k in
-            AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
-                species: prepared[k].0, neighbours: prepared[k].1, virialTrace: false)
+            data.gradeCoordinates(
+                AtomGradientEvaluator(model: model, coordinates: data.coordinates).gradients(
+                    species: prepared[k].0, neighbours: prepared[k].1, virialTrace: false))
         }
         // The training spans A_e over all coordinates and their pseudo-inverses.
         var spans = try data.elements.mapValues { try $0.fullGram(p) }

@@ -8,7 +8,7 @@ extension UncertaintyData {
     /// What a fitted model's potential file carries for per-atom σ and extrapolation grades
     /// (`UncertaintyData`): the covariance s² FIM⁺ of the fit (fit coordinates, the loss `weights` on the
     /// training `data`, the pseudo-inverse floor of `FisherAnalysis`) and, per element, the span of its
-    /// training atoms' energy gradients.
+    /// training atoms' energy gradients in relative coordinates (`gradeScales`).
     public static func fitted(model: CompositeModel, data: PreparedDataset, weights: FitWeights) throws
         -> UncertaintyData
     {
@@ -20,12 +20,18 @@ extension UncertaintyData {
             AtomGradientEvaluator(model: model, coordinates: coordinates).gradients(
                 species: data.species[k], neighbours: data.neighbours[k], virialTrace: false)
         }
+        // Spans in relative coordinates (format 5, `UncertaintyData.gradeScales`): ∂E_i/∂log|value| of each
+        // coordinate's (first) parameter.
+        let relative = FisherAnalysis.gradientScale(model, .relative)
+        let gradeScales = coordinates.map { relative[$0[0]] }
         var elements: [String: Span] = [:]
         for (e, element) in model.elements.enumerated() {
-            // The element's training-atom gradients (n × p).
+            // The element's training-atom gradients (n × p), in grade coordinates.
             var rows: [Double] = []
             for (k, species) in data.species.enumerated() {
-                for (i, s) in species.enumerated() where s == e { rows += gradients[k][(i * p)..<((i + 1) * p)] }
+                for (i, s) in species.enumerated() where s == e {
+                    rows += (0..<p).map { gradients[k][i * p + $0] * gradeScales[$0] }
+                }
             }
             let n = rows.count / max(p, 1)
             guard n > 0 else { continue }
@@ -35,7 +41,8 @@ extension UncertaintyData {
         // stores its upper triangle.
         var covariance = fisher.covariance
         LinearAlgebra.symmetrize(&covariance, n: p)
-        return UncertaintyData(coordinates: coordinates, covariance: covariance, elements: elements)
+        return UncertaintyData(
+            coordinates: coordinates, covariance: covariance, elements: elements, gradeScales: gradeScales)
     }
 
     /// The pseudo-inverse of a symmetric positive semi-definite matrix over the eigenvalues above

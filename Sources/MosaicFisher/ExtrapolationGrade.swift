@@ -13,7 +13,8 @@ import MosaicNumerics
 /// Directions of the gradient space the training atoms barely span (eigenvalues of Σ g gᵀ below
 /// `subspaceFloor` λ_max) are checked too: their component, in units of √(floor λ_max), enters the maximum
 /// instead of being projected away. That unit is loose where the coordinates' gradients differ by orders of
-/// magnitude (benchmarks/RESULTS.md, "A limit of the grade"). Coordinates no training atom moved at all (e.g.
+/// magnitude (benchmarks/RESULTS.md, "A limit of the grade"), which is why format-5 files hand this type their
+/// gradients in relative coordinates (`UncertaintyData.gradeScales`). Coordinates no training atom moved at all (e.g.
 /// the parameters of an element pair no training cell contains) are left out of the span (`span`), and an atom
 /// that moves one has γ = ∞ (`UncertaintyData.Span.grade`).
 public enum ActiveSetGrade {

@@ -17,7 +17,8 @@ import MosaicCore
 /// symmetric ones (covariance, span) as upper triangles, the large ones as base64 doubles
 /// (`PackedNumbers`), and each element's span and active set only over the coordinates its training atoms
 /// move (`Span.columns`: an atom's energy never depends on another element's embedding, say); an atom that
-/// moves any other coordinate has γ = ∞, as an atom of an element without training atoms.
+/// moves any other coordinate has γ = ∞, as an atom of an element without training atoms. Format 5 grades in
+/// relative coordinates (`gradeScales`).
 public struct UncertaintyData: Codable, Sendable, Equatable {
     /// Per fitted coordinate, the model parameters that take its value (one, or a fused group).
     public var coordinates: [[Int]]
@@ -25,6 +26,12 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
     public var covariance: [Double]
     /// Per element symbol: what its training atoms spanned.
     public var elements: [String: Span]
+    /// Per coordinate, the factor an atom's energy gradient is multiplied by before its element's span grades it
+    /// (format 5: relative coordinates, ∂E_i/∂log|value|, so that the span's floor weighs each direction by the
+    /// energy a relative change of its parameters makes, whatever their units; `spans` and σ are unaffected). Nil
+    /// in older files: the span lives in fit coordinates, whose gradients in an alloy model differ by 18 orders of
+    /// magnitude, so the floor left most directions to a loose unit (benchmarks/RESULTS.md, "A limit of the grade").
+    public var gradeScales: [Double]?
 
     public struct Span: Codable, Sendable, Equatable {
         /// How many training atoms of the element span it.
@@ -162,14 +169,17 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         }
     }
 
-    public init(coordinates: [[Int]], covariance: [Double], elements: [String: Span]) {
+    public init(
+        coordinates: [[Int]], covariance: [Double], elements: [String: Span], gradeScales: [Double]? = nil
+    ) {
         self.coordinates = coordinates
         self.covariance = covariance
         self.elements = elements
+        self.gradeScales = gradeScales
     }
 
     enum CodingKeys: String, CodingKey {
-        case coordinates, covariance, elements
+        case coordinates, covariance, elements, gradeScales
     }
 
     public init(from decoder: Decoder) throws {
@@ -177,6 +187,7 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         coordinates = try container.decode([[Int]].self, forKey: .coordinates)
         covariance = try container.decodeSymmetric(forKey: .covariance, order: coordinates.count)
         elements = try container.decode([String: Span].self, forKey: .elements)
+        gradeScales = try container.decodeIfPresent([Double].self, forKey: .gradeScales)
     }
 
     /// Format 4 (and anything not a potential file): the covariance as a base64 upper triangle; older formats
@@ -185,6 +196,7 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(coordinates, forKey: .coordinates)
         try container.encode(elements, forKey: .elements)
+        try container.encodeIfPresent(gradeScales, forKey: .gradeScales)
         if PackedNumbers.packs(encoder.userInfo) {
             try container.encodeSymmetric(covariance, order: coordinates.count, forKey: .covariance)
         } else {
@@ -208,6 +220,30 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
                 fix: "export the potential again with mosaic fit")
         }
         for (symbol, span) in elements { try span.validate(p: p, location: "uncertainty.elements.\(symbol)") }
+        if let gradeScales, gradeScales.count != p || !gradeScales.allSatisfy({ $0.isFinite && $0 > 0 }) {
+            throw MosaicError(
+                location: "uncertainty.gradeScales",
+                "expected \(p) positive finite numbers, found \(gradeScales.count)",
+                fix: "export the potential again with mosaic fit")
+        }
+    }
+
+    /// Per-atom gradients (atoms × p, row-major) in the coordinates the spans grade (`gradeScales`).
+    public func gradeCoordinates(_ gradients: [Double]) -> [Double] {
+        guard let gradeScales else { return gradients }
+        let p = gradeScales.count
+        return gradients.enumerated().map { $0.element * gradeScales[$0.offset % p] }
+    }
+
+    /// γ of an atom whose energy gradient (fit coordinates) is `row`, against `span`; `scratch` (p numbers) holds
+    /// the row in grade coordinates when the file has `gradeScales`.
+    @inline(__always) public func grade(
+        _ row: UnsafePointer<Double>, span: Span, scratch: inout [Double]
+    ) -> Double {
+        let p = coordinates.count
+        guard let gradeScales else { return span.grade(row, p) }
+        for c in 0..<p { scratch[c] = row[c] * gradeScales[c] }
+        return scratch.withUnsafeBufferPointer { span.grade($0.baseAddress!, p) }
     }
 
     /// gᵀ M g for a row-major p × p matrix.
@@ -357,6 +393,7 @@ public struct AtomUncertainties: Sendable {
         var grades = [Double](repeating: 0, count: n)
         var sigmas = [Double](repeating: 0, count: n)
         var total = [Double](repeating: 0, count: p)
+        var scratch = [Double](repeating: 0, count: p)
         gradients.withUnsafeBufferPointer { g in
             for i in 0..<n {
                 guard let symbol = symbols[i] else { continue }
@@ -367,7 +404,7 @@ public struct AtomUncertainties: Sendable {
                     grades[i] = .infinity
                     continue
                 }
-                grades[i] = span.grade(row, p)
+                grades[i] = data.grade(row, span: span, scratch: &scratch)
             }
         }
         self.grades = grades

@@ -156,12 +156,14 @@ final class PotentialFileTests: XCTestCase {
 
     func testNewerVersionIsRefusedWithAClearMessage() throws {
         var text = String(decoding: try sampleFile().encoded(), as: UTF8.self)
-        XCTAssertTrue(text.contains("\"version\" : 4"))
-        text = text.replacingOccurrences(of: "\"version\" : 4", with: "\"version\" : 5")
+        let version = PotentialFile.formatVersion
+        XCTAssertTrue(text.contains("\"version\" : \(version)"))
+        text = text.replacingOccurrences(of: "\"version\" : \(version)", with: "\"version\" : \(version + 1)")
         let path = temporaryFile(text, name: "newer.json")
         let error = mosaicError { _ = try PotentialFile.read(path: path) }
         XCTAssertTrue(
-            error?.description.contains("format version 5 is newer than this Mosaic reads (up to 4)") ?? false,
+            error?.description.contains(
+                "format version \(version + 1) is newer than this Mosaic reads (up to \(version))") ?? false,
             error?.description ?? "no error")
         XCTAssertTrue(error?.description.contains("update Mosaic") ?? false)
     }
