@@ -118,6 +118,7 @@ json.dump(model, open(sys.argv[2] + "/quartic-model.json", "w"), indent=1)
   .build/release/mosaic evaluate --model "$(fitted "$work/$name")" --data data/nb/Nb_AIMD.json --no-plots \
     --per-structure "$work/errors.csv" >/dev/null
   python3 benchmarks/hot-block-errors.py "$work/errors.csv" data/nb/Nb_AIMD.json Nb_AIMD/Md/3000K
+  fits+=("$name-loose")
 fi
 for f in "${fits[@]}"; do
   echo "== properties of $(basename "$(fitted "$work/$f")")"
