@@ -28,7 +28,8 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
     public var elements: [String: Span]
     /// Per coordinate, the factor an atom's energy gradient is multiplied by before its element's span grades it
     /// (format 5: relative coordinates, ∂E_i/∂log|value|, so that the span's floor weighs each direction by the
-    /// energy a relative change of its parameters makes, whatever their units; `spans` and σ are unaffected). Nil
+    /// energy a relative change of its parameters makes, whatever their units; the covariance and σ stay in fit
+    /// coordinates). Nil
     /// in older files: the span lives in fit coordinates, whose gradients in an alloy model differ by 18 orders of
     /// magnitude, so the floor left most directions to a loose unit (benchmarks/RESULTS.md, "A limit of the grade").
     public var gradeScales: [Double]?
@@ -223,7 +224,8 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
         if let gradeScales, gradeScales.count != p || !gradeScales.allSatisfy({ $0.isFinite && $0 > 0 }) {
             throw MosaicError(
                 location: "uncertainty.gradeScales",
-                "expected \(p) positive finite numbers, found \(gradeScales.count)",
+                "expected \(p) positive finite numbers, found "
+                    + (gradeScales.count != p ? "\(gradeScales.count)" : "one that is not"),
                 fix: "export the potential again with mosaic fit")
         }
     }

@@ -285,6 +285,15 @@ final class AtomUncertaintyTests: XCTestCase {
             let expected = model.transforms[group[0]] == .log ? 1 : max(abs(value), 1e-12)
             XCTAssertEqual(scales[c], expected, accuracy: 1e-12 * expected, "coordinate \(c)")
         }
+        // Damaged scales name their entry: one number short, or a zero.
+        for damaged in [Array(scales.dropLast()), [0] + scales.dropFirst()] {
+            var file = PotentialFile(model: model, provenance: .null, uncertainty: data)
+            file.uncertainty?.gradeScales = damaged
+            XCTAssertThrowsError(try PotentialFile.parse(try file.encoded(), name: "scales.json")) { error in
+                XCTAssertTrue("\(error)".contains("uncertainty.gradeScales"), "\(error)")
+                XCTAssertTrue("\(error)".contains("scales.json"), "\(error)")
+            }
+        }
         let shipped = try PotentialFile.read(path: repositoryRoot + "/potentials/Nb.json")
         XCTAssertEqual(shipped.version, 4)
         XCTAssertNotNil(shipped.uncertainty)
