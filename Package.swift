@@ -111,7 +111,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "LAMMPSTests",
-            dependencies: ["MosaicCore", "MosaicModel", "MosaicFiles", "MosaicProperties", "MosaicTestSupport"]),
+            dependencies: [
+                "MosaicCore", "MosaicModel", "MosaicFiles", "MosaicFit", "MosaicFisher", "MosaicProperties",
+                "MosaicTestSupport",
+            ]),
         .testTarget(
             name: "MosaicPropertiesTests",
             dependencies: ["MosaicCore", "MosaicModel", "MosaicFit", "MosaicProperties", "MosaicTestSupport"]),

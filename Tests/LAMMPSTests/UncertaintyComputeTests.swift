@@ -1,6 +1,8 @@
 import Foundation
 import MosaicCore
 import MosaicFiles
+import MosaicFisher
+import MosaicFit
 import MosaicModel
 import MosaicTestSupport
 import XCTest
@@ -30,12 +32,29 @@ final class UncertaintyComputeTests: XCTestCase {
         """
     }
 
+    /// The shipped potential (format 4, grades in fit coordinates) and the same potential with its section
+    /// recomputed as `mosaic fit` writes it now (format 5, grades in relative coordinates).
     func testComputesEqualSwiftOnRealSnapshots() throws {
-        let file = try PotentialFile.read(path: potential)
-        let data = try XCTUnwrap(file.uncertainty, "the shipped potential carries an uncertainty section")
+        let shipped = try PotentialFile.read(path: potential)
+        XCTAssertEqual(shipped.version, 4)
+        var refitted = shipped
+        refitted.version = PotentialFile.formatVersion
+        let training = Dataset(niobium["Nb_AIMD"]!.enumerated().filter { $0.offset % 10 == 0 }.map(\.element))
+        refitted.uncertainty = try UncertaintyData.fitted(
+            model: shipped.model, data: try PreparedDataset(training, model: shipped.model), weights: FitWeights())
+        XCTAssertNotNil(refitted.uncertainty?.gradeScales)
+        let formatFive = LAMMPS.folder("uncertainty-format-5") + "/Nb-format-5.json"
+        try refitted.write(to: formatFive)
+        try computesEqualSwift(path: potential, file: shipped)
+        try computesEqualSwift(path: formatFive, file: try PotentialFile.read(path: formatFive))
+    }
+
+    func computesEqualSwift(path: String, file: PotentialFile) throws {
+        let data = try XCTUnwrap(file.uncertainty, "the potential carries an uncertainty section")
         let model = file.model
         let evaluator = AtomGradientEvaluator(model: model, coordinates: data.coordinates)
         let snapshots = [niobium["Nb_AIMD"]![130], niobium["Nb_Surface"]![4], niobium["Nb_Elastic"]![33]]
+        let text = input().replacingOccurrences(of: potential, with: path)
         for (k, s) in snapshots.enumerated() {
             let swift = AtomUncertainties(
                 gradients: evaluator.gradients(
@@ -45,15 +64,15 @@ final class UncertaintyComputeTests: XCTestCase {
             // σ of the virial pressure (bar): σ(tr W) / 3V.
             let sigmaP = data.sigma(gradient: evaluator.virialTraceGradient) / (3 * s.volume) * LAMMPS.nktv2p
             for (host, ranks) in [(LAMMPS.Host.launcher, 0), (.launcher, 2), (.pluginLoad, 0)] {
-                let folder = LAMMPS.folder("uncertainty-\(k)-\(host)-\(ranks)")
+                let folder = LAMMPS.folder("uncertainty-\(file.version)-\(k)-\(host)-\(ranks)")
                 try LAMMPSData(s).text(elements: model.elements).write(
                     toFile: folder + "/data.lmp", atomically: true, encoding: .utf8)
-                let out = try LAMMPS.run(input(), folder: folder, ranks: ranks, host: host)
+                let out = try LAMMPS.run(text, folder: folder, ranks: ranks, host: host)
                 XCTAssertEqual(out.status, 0, out.text)
                 let r = LAMMPS.results(out)
                 XCTAssertEqual(r.count, 3, out.text)
                 guard r.count == 3 else { continue }
-                let label = "\(s.source), \(host), \(ranks) ranks"
+                let label = "\(s.source), format \(file.version), \(host), \(ranks) ranks"
                 // σ² = gᵀCg with C = s²FIM⁺ spanning up to 12 decades (the pseudo-inverse floor): the gradients,
                 // summed in LAMMPS's neighbour order rather than Swift's, differ at 1e-16 and σ at up to ~1e-8.
                 let sigmaTolerance = 1e-7
@@ -71,8 +90,8 @@ final class UncertaintyComputeTests: XCTestCase {
             }
             print(
                 String(
-                    format: "%@: max grade %.3f, σ_E %.4f eV, σ_P %.3f bar (LAMMPS = Swift)", s.source as NSString,
-                    swift.maximumGrade, sigmaE, sigmaP))
+                    format: "%@, format %d: max grade %.3f, σ_E %.4f eV, σ_P %.3f bar (LAMMPS = Swift)",
+                    s.source as NSString, file.version, swift.maximumGrade, sigmaE, sigmaP))
         }
     }
 
