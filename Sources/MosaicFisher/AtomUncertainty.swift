@@ -20,18 +20,14 @@ extension UncertaintyData {
             AtomGradientEvaluator(model: model, coordinates: coordinates).gradients(
                 species: data.species[k], neighbours: data.neighbours[k], virialTrace: false)
         }
-        // Spans in relative coordinates (format 5, `UncertaintyData.gradeScales`): ∂E_i/∂log|value| of each
-        // coordinate's (first) parameter.
-        let relative = FisherAnalysis.gradientScale(model, .relative)
-        let gradeScales = coordinates.map { relative[$0[0]] }
+        let gradeScales = relativeScales(model: model, coordinates: coordinates)
+        let scaled = gradients.map { Self.scaled($0, by: gradeScales) }
         var elements: [String: Span] = [:]
         for (e, element) in model.elements.enumerated() {
             // The element's training-atom gradients (n × p), in grade coordinates.
             var rows: [Double] = []
             for (k, species) in data.species.enumerated() {
-                for (i, s) in species.enumerated() where s == e {
-                    rows += (0..<p).map { gradients[k][i * p + $0] * gradeScales[$0] }
-                }
+                for (i, s) in species.enumerated() where s == e { rows += scaled[k][(i * p)..<((i + 1) * p)] }
             }
             let n = rows.count / max(p, 1)
             guard n > 0 else { continue }
@@ -43,6 +39,13 @@ extension UncertaintyData {
         LinearAlgebra.symmetrize(&covariance, n: p)
         return UncertaintyData(
             coordinates: coordinates, covariance: covariance, elements: elements, gradeScales: gradeScales)
+    }
+
+    /// The grade scales of format 5 (`gradeScales`): per coordinate, the factor turning ∂E_i/∂θ into
+    /// ∂E_i/∂log|value| of its (first) parameter, so that spans and grades live in relative coordinates.
+    public static func relativeScales(model: CompositeModel, coordinates: [[Int]]) -> [Double] {
+        let relative = FisherAnalysis.gradientScale(model, .relative)
+        return coordinates.map { relative[$0[0]] }
     }
 
     /// The pseudo-inverse of a symmetric positive semi-definite matrix over the eigenvalues above

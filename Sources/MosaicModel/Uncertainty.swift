@@ -232,9 +232,12 @@ public struct UncertaintyData: Codable, Sendable, Equatable {
 
     /// Per-atom gradients (atoms × p, row-major) in the coordinates the spans grade (`gradeScales`).
     public func gradeCoordinates(_ gradients: [Double]) -> [Double] {
-        guard let gradeScales else { return gradients }
-        let p = gradeScales.count
-        return gradients.enumerated().map { $0.element * gradeScales[$0.offset % p] }
+        gradeScales.map { Self.scaled(gradients, by: $0) } ?? gradients
+    }
+
+    /// Rows of p = `scales.count` numbers (row-major), each column multiplied by its scale.
+    public static func scaled(_ rows: [Double], by scales: [Double]) -> [Double] {
+        rows.enumerated().map { $0.element * scales[$0.offset % scales.count] }
     }
 
     /// γ of an atom whose energy gradient (fit coordinates) is `row`, against `span`; `scratch` (p numbers) holds

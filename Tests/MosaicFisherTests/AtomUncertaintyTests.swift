@@ -372,7 +372,6 @@ final class AtomUncertaintyTests: XCTestCase {
         }
         let prepared = try PreparedDataset(train, model: alloy)
         let trainingGradients = gradients(prepared)
-        let relative = FisherAnalysis.gradientScale(alloy, .relative)
         let lattice = RandomAlloy(model: alloy, elements: alloy.elements, cells: 6).cell(a: 3.2381)
         let probes = try PreparedDataset(Dataset([lattice]), model: alloy)
         let heldOut = try PreparedDataset(test, model: alloy)
@@ -380,15 +379,17 @@ final class AtomUncertaintyTests: XCTestCase {
         let probeGradients = gradients(probes)
         var medians: [String: Double] = [:]
         for (name, scales) in [
-            ("fit", [Double](repeating: 1, count: p)), ("relative", coordinates.map { relative[$0[0]] }),
+            ("fit", [Double](repeating: 1, count: p)),
+            ("relative", UncertaintyData.relativeScales(model: alloy, coordinates: coordinates)),
         ] {
             let data = UncertaintyData(
                 coordinates: coordinates, covariance: [Double](repeating: 0, count: p * p),
                 elements: try Dictionary(
                     uniqueKeysWithValues: alloy.elements.enumerated().map { e, element in
                         let rows = prepared.species.enumerated().flatMap { k, species in
-                            species.indices.filter { species[$0] == e }.flatMap { i in
-                                (0..<p).map { trainingGradients[k][i * p + $0] * scales[$0] }
+                            let scaled = UncertaintyData.scaled(trainingGradients[k], by: scales)
+                            return species.indices.filter { species[$0] == e }.flatMap {
+                                scaled[($0 * p)..<(($0 + 1) * p)]
                             }
                         }
                         return (
